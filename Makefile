@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` (demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 5000
+export PBAPP_ENV ?= development
+
+.PHONY: run test test-allocation bench lint setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flask --app pbapp db upgrade
+	$(BIN)/flask --app pbapp demo load
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	$(BIN)/flask --app pbapp run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite on SQLite; when TEST_DATABASE_URL is set (CI sets a fresh PostgreSQL
+# database), the database-backed tests run a second time on it.
+test: $(STAMP)
+	PBAPP_ENV=testing TEST_DATABASE_URL= $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== database tests again on $$TEST_DATABASE_URL =="; \
+	  PBAPP_ENV=testing $(BIN)/pytest tests --ignore=tests/allocation -p no:cacheprovider; \
+	fi
+
+bench: $(STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

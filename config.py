@@ -1,0 +1,118 @@
+"""Configuration, read from environment variables only (never at import time of the app).
+
+``PBAPP_ENV`` chooses the class: ``production`` (the default, so a forgotten setting fails
+safe), ``development`` (what ``make run`` uses) or ``testing`` (the test suite).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+def _sqlite_url(name: str) -> str:
+    return f"sqlite:///{INSTANCE / name}"
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SQLALCHEMY_DATABASE_URI: str = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # a ballot page left open for hours must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads (CSV, .pb) larger than this are refused
+    CITY_NAME = "Sheffield"
+    DEMO_ALLOWED = False
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(
+            "pbapp.sqlite3"
+        )
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
+
+
+class DevelopmentConfig(Config):
+    """``make run``: SQLite under instance/, a secret key generated once into instance/."""
+
+    SESSION_COOKIE_SECURE = False  # served over plain http://127.0.0.1
+    REMEMBER_COOKIE_SECURE = False
+    DEMO_ALLOWED = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = _development_secret_key()
+
+
+class TestConfig(Config):
+    """The test suite: its own database (``TEST_DATABASE_URL``, else a temporary SQLite file)."""
+
+    __test__ = False  # not a pytest test class, despite its name
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    DEMO_ALLOWED = True
+
+    def __init__(self, database_url: str | None = None) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = (
+            database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        )
+        self.SECRET_KEY = "test-only-not-secret"
+
+
+class ProductionConfig(Config):
+    """Production: ``SECRET_KEY`` and ``DATABASE_URL`` must be set, or the app refuses to start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                "Refusing to start in production without "
+                + " and ".join(missing)
+                + " set in the environment (set PBAPP_ENV=development for a local demo)."
+            )
+
+
+def _development_secret_key() -> str:
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+}
+
+
+def config_from_environment() -> Config:
+    """Return the configuration named by ``PBAPP_ENV`` (default ``production``).
+
+    Raises ``RuntimeError`` for an unknown name or a production set-up missing its secrets.
+    """
+    name = os.environ.get("PBAPP_ENV", "production")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(
+            f"PBAPP_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None

@@ -1,0 +1,52 @@
+"""The Flask application: ``create_app`` binds extensions, blueprints, commands and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from pbapp.extensions import csrf, db, login_manager, migrate
+
+ROOT_TEMPLATES = "../templates"
+ROOT_STATIC = "../static"
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a config object (see ``config.py``); without one the environment decides
+    (``PBAPP_ENV``, default production, which refuses to start without ``SECRET_KEY``).
+    """
+    app = Flask(__name__, template_folder=ROOT_TEMPLATES, static_folder=ROOT_STATIC)
+    if config is None:
+        from config import config_from_environment
+
+        config = config_from_environment()
+    app.config.from_object(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from pbapp import admin as admin_bp
+    from pbapp import auth, cli, errors, formatting, main, security
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    auth.init_login(login_manager)
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin_bp.bp)
+    errors.register(app)
+    security.register(app)
+    formatting.register(app)
+    cli.register(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from pbapp.access import roles_required
+from pbapp.admin import bp
+from pbapp.admin.forms import RolesForm, UserSearchForm
+from pbapp.extensions import db
+from pbapp.models import AuditEvent, User
+from pbapp.services import accounts
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    form = UserSearchForm(request.args)
+    query = select(User).order_by(User.name, User.id)
+    if form.validate() and form.q.data:
+        needle = f"%{form.q.data.strip().lower()}%"
+        query = query.where(or_(User.email.like(needle), User.name.ilike(needle)))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = RolesForm(data={"roles": sorted(person.roles)} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            accounts.set_roles(current_user, person, set(form.roles.data or []))
+        except accounts.AccountError as error:
+            form.roles.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Roles of {person.name} saved.", "success")
+            return redirect(url_for("admin.user", user_id=person.id))
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "user", AuditEvent.object_id == str(person.id))
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).all()
+    return render_template("admin/user.html", person=person, form=form, events=events), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/audit")
+@roles_required("admin")
+def audit_log():
+    page = db.paginate(
+        select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=100, error_out=False
+    )
+    actors = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in page.items if e.actor_id}))
+        )
+    }
+    return render_template("admin/audit.html", page=page, actors=actors)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from pbapp.forms import optional_int
+from pbapp.models import Neighbourhood
+from pbapp.services.accounts import MIN_PASSWORD_LENGTH, email_taken, password_problem
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[
+            DataRequired("Enter your name."),
+            Length(max=120, message="Use at most 120 characters."),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            Email("Enter an email address like name@example.com."),
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few words you will remember work well.",
+        validators=[DataRequired("Choose a password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            DataRequired("Type your password again."),
+            EqualTo("password", "The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    neighbourhood = SelectField(
+        "Your neighbourhood",
+        description="The ward you live in. You can vote in its budget and in city-wide ones.",
+        coerce=optional_int,
+        validate_choice=False,
+    )
+    submit = SubmitField("Create account")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.neighbourhoods = Neighbourhood.all_by_name()
+        self.neighbourhood.choices = [("", "Choose your neighbourhood")] + [
+            (n.id, n.name) for n in self.neighbourhoods
+        ]
+
+    def validate_email(self, field) -> None:
+        if email_taken(field.data):
+            raise ValidationError(
+                "An account with this email address already exists. Sign in, or use another address."
+            )
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(
+            field.data, email=self.email.data or "", name=self.name.data or ""
+        )
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_neighbourhood(self, field) -> None:
+        if field.data not in {n.id for n in self.neighbourhoods}:
+            raise ValidationError("Choose the neighbourhood you live in from the list.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address.")],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Sign in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        validators=[DataRequired("Choose a new password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            DataRequired("Type your new password again."),
+            EqualTo("new_password", "The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change password")
+
+
+class SignOutForm(FlaskForm):
+    """Signing out changes state, so it is a POST with a CSRF token, not a link."""
+
+    submit = SubmitField("Sign out")

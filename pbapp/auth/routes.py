@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from pbapp.access import public, signed_in
+from pbapp.auth import bp
+from pbapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, SignOutForm
+from pbapp.extensions import db
+from pbapp.models import ROLES, User
+from pbapp.services import accounts, audit
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow ``next`` to a path on this site, never to another host."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_resident(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                neighbourhood_id=form.neighbourhood.data,
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same address registered a moment ago, by a twin request
+                db.session.rollback()
+                form.email.errors.append("An account with this email address already exists.")
+                return render_template("auth/register.html", form=form), 422
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            return redirect(url_for("main.neighbourhood", code=user.neighbourhood.code))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(
+            select(User).where(User.email == User.normalise_email(form.email.data))
+        )
+        if user is None or not user.check_password(form.password.data) or not user.is_active:
+            # One message for both cases, so the form does not reveal who has an account.
+            form.password.errors.append("The email address or password is not right.")
+        else:
+            login_user(user)
+            audit.record(user, "user.sign_in", "user", user.id)
+            db.session.commit()
+            flash(f"Signed in as {user.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def logout():
+    form = SignOutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You have signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, current=form.current_password.data, new=form.new_password.data
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/")
+@signed_in
+def account():
+    return render_template("auth/account.html", roles=ROLES)

@@ -1,0 +1,34 @@
+"""``flask`` commands: the demo data (more imports and recounts join here)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from pbapp.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.group()
+    def demo() -> None:
+        """The demo data set."""
+
+    @demo.command("load")
+    def demo_load() -> None:
+        """Load the Sheffield demo (idempotent) and print the demo accounts."""
+        from pbapp.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+
+        if not current_app.config.get("DEMO_ALLOWED"):
+            raise click.ClickException(
+                "The demo data is for development only (set PBAPP_ENV=development)."
+            )
+        report = load_demo()
+        db.session.commit()
+        click.echo(
+            f"Demo data: {report.neighbourhoods_added} neighbourhoods, "
+            f"{report.indicators_added} need figures and {report.accounts_added} accounts added "
+            "(nothing is added twice)."
+        )
+        click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        for account in DEMO_ACCOUNTS:
+            click.echo(f"  {account.role:<9} {account.email}")

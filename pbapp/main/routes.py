@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask import render_template, url_for
+from sqlalchemy import func, select
+
+from pbapp.access import public
+from pbapp.extensions import db
+from pbapp.main import bp
+from pbapp.models import Neighbourhood
+from pbapp.services import neighbourhoods
+
+
+@bp.route("/")
+@public
+def index():
+    summary = db.session.execute(
+        select(func.count(Neighbourhood.id), func.coalesce(func.sum(Neighbourhood.population), 0))
+    ).one()
+    return render_template("main/index.html", neighbourhood_count=summary[0], population=summary[1])
+
+
+@bp.route("/neighbourhoods/")
+@public
+def neighbourhoods_list():
+    profiles = neighbourhoods.need_profiles()
+    chart_rows = [
+        (
+            p.neighbourhood.name,
+            p.need_score,
+            url_for("main.neighbourhood", code=p.neighbourhood.code),
+            False,
+        )
+        for p in profiles
+    ]
+    return render_template("main/neighbourhoods.html", profiles=profiles, chart_rows=chart_rows)
+
+
+@bp.route("/neighbourhoods/<code>")
+@public
+def neighbourhood(code: str):
+    area = db.first_or_404(select(Neighbourhood).where(Neighbourhood.code == code))
+    profiles = neighbourhoods.need_profiles()
+    profile = next(p for p in profiles if p.neighbourhood.id == area.id)
+    chart_rows = [
+        (
+            p.neighbourhood.name,
+            p.need_score,
+            url_for("main.neighbourhood", code=p.neighbourhood.code),
+            p.neighbourhood.id == area.id,
+        )
+        for p in profiles
+    ]
+    return render_template(
+        "main/neighbourhood.html",
+        area=area,
+        profile=profile,
+        profiles=profiles,
+        chart_rows=chart_rows,
+    )
+
+
+@bp.route("/about/data")
+@public
+def data_sources():
+    return render_template("main/data_sources.html")

@@ -1,0 +1,30 @@
+"""Recording audit events. Events are only ever added, never edited or deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pbapp.extensions import db
+from pbapp.models import AuditEvent, User
+
+
+def record(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session and return it."""
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )
+    db.session.add(event)
+    return event

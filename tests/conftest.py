@@ -1,0 +1,146 @@
+"""Fixtures for the web application's tests.
+
+The database is real: a SQLite file by default, or the PostgreSQL database named by
+``TEST_DATABASE_URL``. The schema is made once per run by the migrations (as in production),
+and every test starts from empty tables. CSRF protection stays on: the ``forms`` helper posts
+forms the way a browser does, with the token from the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import TestConfig
+from pbapp import create_app
+from pbapp.extensions import db
+from pbapp.models import Neighbourhood, User, UserRole
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PASSWORD = "correct horse battery staple"
+
+
+def _database_url(tmp_root: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the schema made by the migrations, once per test run."""
+    url = _database_url(tmp_path_factory.mktemp("db"))
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # start from nothing, whatever an earlier run left
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app(TestConfig(url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture()
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(TestConfig(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    with db.engine.begin() as conn:
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Forms:
+    """Posts forms as a browser does: fetch the page, take its CSRF token, send the fields."""
+
+    TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def token(self, url: str) -> str:
+        page = self.client.get(url)
+        match = self.TOKEN.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {url} (status {page.status_code})"
+        return match.group(1)
+
+    def post(self, url: str, data: dict, *, page: str | None = None, **kwargs):
+        fields = {"csrf_token": self.token(page or url), **data}
+        return self.client.post(url, data=fields, **kwargs)
+
+
+@pytest.fixture()
+def forms(client: FlaskClient) -> Forms:
+    return Forms(client)
+
+
+@pytest.fixture()
+def neighbourhoods(app: Flask) -> list[Neighbourhood]:
+    """Three small neighbourhoods (hand-made; the demo's real wards are tested on their own)."""
+    areas = [
+        Neighbourhood(code="E05000001", name="Hillside", population=12000, area_group="North"),
+        Neighbourhood(code="E05000002", name="Riverside", population=18000, area_group="South"),
+        Neighbourhood(code="E05000003", name="Parkwood", population=9000, area_group="South"),
+    ]
+    db.session.add_all(areas)
+    db.session.commit()
+    return areas
+
+
+@pytest.fixture()
+def create_user(app: Flask, neighbourhoods: list[Neighbourhood]):
+    counter = iter(range(1, 10_000))
+
+    def create(
+        *roles: str, name: str | None = None, email: str | None = None, password: str = PASSWORD
+    ) -> User:
+        n = next(counter)
+        roles = roles or ("resident",)
+        user = User(
+            name=name or f"Person {n}",
+            email=(email or f"person{n}@example.org").lower(),
+            neighbourhood=neighbourhoods[0] if "resident" in roles else None,
+            role_rows=[UserRole(role=r) for r in roles],
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return create
+
+
+@pytest.fixture()
+def sign_in(forms: Forms):
+    def do(user: User, password: str = PASSWORD):
+        response = forms.post("/account/sign-in", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do
