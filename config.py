@@ -53,6 +53,7 @@ class DevelopmentConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
+        INSTANCE.mkdir(exist_ok=True)  # the default SQLite database lives there
         if not self.SECRET_KEY:
             self.SECRET_KEY = _development_secret_key()
 

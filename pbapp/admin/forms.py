@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -11,7 +12,9 @@ from pbapp.models import ROLES
 class RolesForm(FlaskForm):
     roles = SelectMultipleField(
         "Roles",
-        choices=[(role, f"{role.capitalize()}: {meaning}") for role, meaning in ROLES.items()],
+        choices=[
+            SelectChoice(role, f"{role.capitalize()}: {meaning}") for role, meaning in ROLES.items()
+        ],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )

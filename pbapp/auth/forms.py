@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from pbapp.forms import optional_int
@@ -52,8 +53,8 @@ class RegisterForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.neighbourhoods = Neighbourhood.all_by_name()
-        self.neighbourhood.choices = [("", "Choose your neighbourhood")] + [
-            (n.id, n.name) for n in self.neighbourhoods
+        self.neighbourhood.choices = [SelectChoice("", "Choose your neighbourhood")] + [
+            SelectChoice(n.id, n.name) for n in self.neighbourhoods
         ]
 
     def validate_email(self, field) -> None:

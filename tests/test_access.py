@@ -1,0 +1,124 @@
+"""Every route decides who may use it; roles are given and taken by admins only."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from pbapp.access import ACCESS_ATTRIBUTE
+from pbapp.extensions import db
+from pbapp.models import ROLES, AuditEvent
+
+# The access decision of every route. A new route must be added here, on purpose.
+EXPECTED_ACCESS = {
+    "main.index": "public",
+    "main.neighbourhoods_list": "public",
+    "main.neighbourhood": "public",
+    "main.data_sources": "public",
+    "auth.register": "public",
+    "auth.login": "public",
+    "auth.logout": "signed-in",
+    "auth.change_password": "signed-in",
+    "auth.account": "signed-in",
+    "admin.users": frozenset({"admin"}),
+    "admin.user": frozenset({"admin"}),
+    "admin.audit_log": frozenset({"admin"}),
+}
+
+
+def test_every_route_has_the_expected_access_decision(app):
+    decisions = {
+        endpoint: getattr(view, ACCESS_ATTRIBUTE, None)
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static"
+    }
+    assert decisions == EXPECTED_ACCESS
+
+
+ADMIN_PAGES = ["/admin/users", "/admin/audit"]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES + ["/account/", "/account/password"])
+def test_anonymous_visitor_is_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/sign-in?next=")
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_admin_pages_are_forbidden_to_other_roles(client, create_user, sign_in, role, url):
+    sign_in(create_user(role))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "You cannot see this page" in response.get_data(as_text=True)
+
+
+def test_admin_gives_and_takes_roles_and_the_change_is_audited(forms, create_user, sign_in):
+    admin = create_user("admin")
+    person = create_user("resident")
+    sign_in(admin)
+
+    url = f"/admin/users/{person.id}"
+    response = forms.post(url, {"roles": ["resident", "officer"]})
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert person.roles == {"resident", "officer"}
+
+    forms.post(url, {"roles": ["officer"]})
+    db.session.refresh(person)
+    assert person.roles == {"officer"}
+
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.roles").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.before, e.after) for e in events] == [
+        (admin.id, {"roles": ["resident"]}, {"roles": ["officer", "resident"]}),
+        (admin.id, {"roles": ["officer", "resident"]}, {"roles": ["officer"]}),
+    ]
+
+
+def test_unknown_role_is_refused(forms, create_user, sign_in):
+    admin = create_user("admin")
+    person = create_user("resident")
+    sign_in(admin)
+    response = forms.post(f"/admin/users/{person.id}", {"roles": ["resident", "king"]})
+    assert response.status_code == 422
+    db.session.refresh(person)
+    assert person.roles == {"resident"}
+
+
+def test_admin_cannot_remove_their_own_admin_role(forms, create_user, sign_in):
+    admin = create_user("admin")
+    sign_in(admin)
+    response = forms.post(f"/admin/users/{admin.id}", {"roles": ["resident"]})
+    assert response.status_code == 422
+    assert "You cannot remove your own admin role" in unescape(response.get_data(as_text=True))
+    db.session.refresh(admin)
+    assert admin.roles == {"admin"}
+
+
+def test_admin_finds_people_by_name_or_email(client, create_user, sign_in):
+    sign_in(create_user("admin"))
+    create_user("resident", name="Zainab Ali", email="zainab@example.org")
+    create_user("resident", name="Tom Brown", email="tom@example.org")
+    page = client.get("/admin/users?q=ZAINAB").get_data(as_text=True)
+    assert "Zainab Ali" in page
+    assert "Tom Brown" not in page
+
+
+def test_role_change_by_non_admin_is_refused_before_anything_changes(
+    client, forms, create_user, sign_in
+):
+    officer = create_user("officer")
+    person = create_user("resident")
+    sign_in(officer)
+    token = forms.token("/account/")
+    response = client.post(
+        f"/admin/users/{person.id}", data={"csrf_token": token, "roles": ["admin"]}
+    )
+    assert response.status_code == 403
+    db.session.refresh(person)
+    assert person.roles == {"resident"}

@@ -1,0 +1,62 @@
+"""Friendly error pages; a 500 keeps nothing of the failed request."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from config import TestConfig
+from pbapp import create_app
+from pbapp.extensions import db
+from pbapp.models import Neighbourhood
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in page
+    assert "Go to the home page" in page
+
+
+def test_api_clients_get_json_errors(client):
+    response = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json["error"]["status"] == 404
+
+
+def test_server_error_rolls_back_and_shows_a_friendly_page(database_url):
+    app = create_app(TestConfig(database_url))
+
+    @app.route("/boom")
+    def boom():
+        db.session.add(Neighbourhood(code="E05999999", name="Half-written", population=1))
+        db.session.flush()
+        raise RuntimeError("a bug")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        try:
+            response = app.test_client().get("/boom")
+            assert response.status_code == 500
+            assert "Nothing you sent was saved" in response.get_data(as_text=True)
+            db.session.remove()
+            assert db.session.scalar(select(func.count()).select_from(Neighbourhood)) == 0
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite(forms, create_user, sign_in, client):
+    response = sign_in(create_user())
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie

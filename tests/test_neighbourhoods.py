@@ -1,0 +1,92 @@
+"""The demo's real wards, their pages, and the demo loader."""
+
+from __future__ import annotations
+
+import csv
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from pbapp.extensions import db
+from pbapp.models import NeedIndicator, Neighbourhood, User
+from pbapp.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, WARDS_CSV, load_demo
+
+
+def ward_rows() -> list[dict]:
+    with WARDS_CSV.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture()
+def demo(app):
+    load_demo()
+    db.session.commit()
+
+
+def counts() -> tuple[int, int, int]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Neighbourhood, NeedIndicator, User)
+    )
+
+
+def test_demo_loads_every_ward_and_one_account_per_role(demo):
+    rows = ward_rows()
+    assert len(rows) == 28
+    assert counts() == (28, 28 * 3, len(DEMO_ACCOUNTS))
+    roles = {r for u in db.session.scalars(select(User)) for r in u.roles}
+    assert roles == {"resident", "officer", "funder", "vcs", "admin"}
+    for account in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        assert user.check_password(DEMO_PASSWORD)
+
+
+def test_loading_the_demo_twice_adds_nothing(demo):
+    before = counts()
+    report = load_demo()
+    db.session.commit()
+    assert counts() == before
+    assert (report.neighbourhoods_added, report.indicators_added, report.accounts_added) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_demo_command_refuses_in_production(app):
+    app.config["DEMO_ALLOWED"] = False
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "development only" in result.output
+    assert counts() == (0, 0, 0)
+
+
+def test_demo_command_prints_the_accounts(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    for account in DEMO_ACCOUNTS:
+        assert account.email in result.output
+
+
+def test_neighbourhood_list_ranks_wards_from_most_deprived(client, demo):
+    rows = sorted(ward_rows(), key=lambda r: -float(r["imd2025_score"]))
+    page = unescape(client.get("/neighbourhoods/").get_data(as_text=True))
+    positions = [page.index(f">{row['name']}</a></th>") for row in rows]
+    assert positions == sorted(positions)
+    assert '<svg role="img"' in page  # the chart, with the table as its text alternative
+
+
+def test_neighbourhood_page_shows_population_need_and_rank(client, demo):
+    rows = sorted(ward_rows(), key=lambda r: -float(r["imd2025_score"]))
+    for rank, row in enumerate(rows, start=1):
+        page = unescape(client.get(f"/neighbourhoods/{row['code']}").get_data(as_text=True))
+        assert f"<h1>{row['name']}</h1>" in page
+        assert f"{int(row['population']):,}" in page
+        assert f"{float(row['imd2025_score']):.1f}" in page
+        assert "most deprived of the city's 28 neighbourhoods" in page
+        assert f"It is the {rank}" in page
+
+
+def test_unknown_neighbourhood_is_404(client, demo):
+    assert client.get("/neighbourhoods/E05000000").status_code == 404
