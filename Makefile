@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 5000
 export PBAPP_ENV ?= development
 
-.PHONY: run test test-allocation bench lint setup clean
+.PHONY: run test bench lint setup browser clean
 
 setup: $(STAMP)
 
@@ -25,12 +25,20 @@ run: $(STAMP)
 
 # The whole suite on SQLite; when TEST_DATABASE_URL is set (CI sets a fresh PostgreSQL
 # database), the database-backed tests run a second time on it.
-test: $(STAMP)
+test: $(STAMP) browser
 	PBAPP_ENV=testing TEST_DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== database tests again on $$TEST_DATABASE_URL =="; \
 	  PBAPP_ENV=testing $(BIN)/pytest tests --ignore=tests/allocation -p no:cacheprovider; \
 	fi
+
+# Debian's Chromium for the end-to-end tests (never a browser download). Without root or apt,
+# the browser tests skip and say why (CI sets REQUIRE_BROWSER=1, which makes that a failure).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "No chromium here: the browser tests will be skipped (apt-get install chromium)."; fi; }
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -207,3 +207,9 @@ def test_weak_new_password_is_refused(forms, create_user, sign_in):
     assert 'id="new_password-error"' in text(response)
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
+
+
+def test_fields_carry_no_empty_aria_attributes(client, neighbourhoods):
+    page = client.get("/account/register").get_data(as_text=True)
+    assert '="None"' not in page
+    assert 'aria-describedby="password-hint"' in page

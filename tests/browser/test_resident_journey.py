@@ -1,0 +1,69 @@
+"""A resident registers, signs out, signs in and changes their password in a real browser."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import User
+
+PASSWORD = "blue kettle morning walk"
+NEW_PASSWORD = "green bicycle evening run"
+
+
+def test_resident_journey_by_keyboard_and_mouse(page, live_server, neighbourhoods):
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="Create account").first.click()
+
+    # A refused form first: the error summary takes focus and links to the field.
+    page.get_by_label("Your name").fill("Priya Patel")
+    page.get_by_label("Email address").fill("priya@example.org")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Type the password again").fill("short")
+    page.get_by_role("button", name="Create account").click()
+    summary = page.get_by_role("alert")
+    assert "There is a problem" in summary.inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert "Use at least 10 characters" in page.locator("#password-error").inner_text()
+    assert db.session.scalar(select(User)) is None
+
+    # Now properly; the neighbourhood is found by typing part of its name.
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
+    page.get_by_label("Type part of the name to shorten the list").fill("river")
+    assert page.get_by_label("Your neighbourhood").input_value() == str(neighbourhoods[1].id)
+    page.get_by_label("Type the password again").press("Enter")
+
+    page.wait_for_url(f"**/neighbourhoods/{neighbourhoods[1].code}")
+    assert "Welcome, Priya Patel" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Riverside"
+
+    page.get_by_role("button", name="Sign out").click()
+    assert "You have signed out" in page.get_by_role("status").inner_text()
+
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email address").fill("PRIYA@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    assert "Signed in as Priya Patel" in page.get_by_role("status").inner_text()
+
+    page.get_by_role("link", name="Your account").click()
+    page.get_by_role("link", name="Change your password").click()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Type the new password again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    assert "Your password has been changed" in page.get_by_role("status").inner_text()
+
+    user = db.session.scalar(select(User).where(User.email == "priya@example.org"))
+    db.session.refresh(user)
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_keyboard_user_can_skip_to_content(page, live_server, neighbourhoods):
+    page.goto(live_server + "/neighbourhoods/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
