@@ -1,0 +1,424 @@
+"""Pooled budgets with restricted contributions, allocated by a linear programme.
+
+Funders put money into a pool; each contribution may pay only for some cells (a cell is one
+neighbourhood and theme, e.g. "Burngreave / mental health"). Given a target amount per cell,
+``allocate_pooled_budget`` finds how much of each contribution goes to each cell so that
+
+* every contribution is spent in full, and only on cells it allows;
+* the total relative deviation from the targets, ``Σ_cells |allocated − target| / target``, is
+  as small as possible.
+
+The linear programme (solved by HiGHS through ``scipy.optimize.linprog``)::
+
+    minimise    Σ_k (over_k + under_k) / T_k
+    subject to  Σ_k x[c,k] = A_c                       for every contribution c
+                Σ_c x[c,k] − over_k + under_k = T_k    for every cell k
+                x, over, under ≥ 0,  x[c,k] only where c allows k
+
+It is a transportation problem: with whole-pound amounts and targets its constraint matrix is
+totally unimodular, so the optimal vertex the dual simplex returns is already in whole pounds.
+Each contribution's amounts are still rounded by largest remainder (to its exact amount) to
+remove floating-point noise, or the pennies of fractional targets. ``deviation`` is the
+objective of that printed whole-pound allocation, so anyone can recompute it.
+
+**Gaps.** A cell left short of its target is reported with the contributions that may already
+pay for it (all spent) and those whose restriction stands in the way: a contribution not allowed
+in the cell whose reduced cost there is negative, i.e. moving a pound of it into the cell would
+lower the deviation (by ``gain_per_pound``, read from the programme's dual values). Loosening
+that restriction is the funder's way to close the gap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from allocation.needs.rounding import largest_remainder
+
+
+class PooledBudgetError(ValueError):
+    """Pooled-budget input that cannot be used; nothing was allocated.
+
+    ``item`` names the cell or contribution at fault (e.g. ``"contributions[2]"`` or its id),
+    ``field`` the field (``"amount"``, ``"allowed"``, ...); either may be ``None``.
+    """
+
+    def __init__(self, message: str, *, item: str | None = None,
+                 field: str | None = None) -> None:
+        self.item = item
+        self.field = field
+        self.reason = message
+        where = " ".join(part for part in (item, f"'{field}'" if field else None) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Something the pool can pay for (a neighbourhood and theme), with its target in pounds."""
+
+    id: str
+    target: float
+    neighbourhood: str | None = None
+    theme: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Money a funder puts in (whole pounds) and the cells it may pay for."""
+
+    id: str
+    amount: int
+    allowed: tuple[str, ...]
+    funder: str | None = None
+
+    @classmethod
+    def restricted_to(
+        cls,
+        id: str,
+        amount: int,
+        cells: Iterable[Cell],
+        *,
+        neighbourhoods: Iterable[str] | None = None,
+        themes: Iterable[str] | None = None,
+        funder: str | None = None,
+    ) -> Contribution:
+        """A contribution allowed in every cell of the given neighbourhoods and themes
+        (``None`` = any)."""
+        hoods = None if neighbourhoods is None else set(neighbourhoods)
+        kinds = None if themes is None else set(themes)
+        allowed = tuple(c.id for c in cells
+                        if (hoods is None or c.neighbourhood in hoods)
+                        and (kinds is None or c.theme in kinds))
+        return cls(id, amount, allowed, funder)
+
+    def to_dict(self) -> dict:
+        data = {"id": self.id, "amount": self.amount, "allowed": list(self.allowed)}
+        if self.funder is not None:
+            data["funder"] = self.funder
+        return data
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    """Whole pounds of one contribution going to one cell."""
+
+    contribution: str
+    cell: str
+    amount: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A restriction standing between a contribution and a cell short of its target.
+
+    ``restriction`` is ``"theme"`` (the contribution may pay in this neighbourhood, not for
+    this theme), ``"neighbourhood"`` (this theme, not here), ``"theme and neighbourhood"``, or
+    ``"cell"`` when cells carry no neighbourhood/theme or the contribution allows both
+    elsewhere but not this combination.
+    """
+
+    contribution: str
+    gain_per_pound: float
+    restriction: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A cell the pool leaves short of its target, and what stands in the way."""
+
+    cell: str
+    target: float
+    allocated: int
+    shortfall: float
+    allowed_contributions: list[str]
+    blocked_by: list[Blocker]
+    explanation: str
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["blocked_by"] = [b.to_dict() for b in self.blocked_by]
+        return data
+
+
+@dataclass(frozen=True)
+class PooledAllocation:
+    """The outcome of ``allocate_pooled_budget``.
+
+    ``lines`` hold every non-zero amount (contribution, cell); each contribution's lines add up
+    to its amount exactly. ``deviation`` is ``Σ |allocated − target| / target`` of these whole
+    pounds; ``optimal_deviation`` the programme's optimum before rounding (equal when targets
+    are whole pounds).
+    """
+
+    cells: list[Cell]
+    contributions: list[Contribution]
+    lines: list[AllocationLine]
+    deviation: float
+    optimal_deviation: float
+    gaps: list[Gap] = field(default_factory=list)
+
+    def allocated(self) -> dict[str, int]:
+        """Cell id -> whole pounds allocated to it."""
+        totals = {c.id: 0 for c in self.cells}
+        for line in self.lines:
+            totals[line.cell] += line.amount
+        return totals
+
+    def to_dict(self) -> dict:
+        allocated = self.allocated()
+        return {
+            "allocation": [line.to_dict() for line in self.lines],
+            "deviation": self.deviation,
+            "optimal_deviation": self.optimal_deviation,
+            "gaps": [gap.to_dict() for gap in self.gaps],
+            "cells": [{"id": c.id, "target": c.target, "allocated": allocated[c.id]}
+                      for c in self.cells],
+        }
+
+    def input_dict(self) -> dict:
+        """The input in the ``pooled`` command's JSON format, to store and recompute."""
+        return {"cells": [c.to_dict() for c in self.cells],
+                "contributions": [c.to_dict() for c in self.contributions]}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def _check(cells: Sequence[Cell], contributions: Sequence[Contribution]) -> None:
+    if not cells:
+        raise PooledBudgetError("there are no cells to pay for", field="cells")
+    seen: set[str] = set()
+    for cell in cells:
+        if not isinstance(cell.id, str) or not cell.id.strip():
+            raise PooledBudgetError("a cell has no id", item="cell", field="id")
+        if cell.id in seen:
+            raise PooledBudgetError("this cell id appears twice", item=f"cell {cell.id}")
+        seen.add(cell.id)
+        if not _is_number(cell.target) or cell.target <= 0:
+            raise PooledBudgetError(
+                "the target must be an amount above 0 (deviation is measured relative to it)",
+                item=f"cell {cell.id}", field="target")
+    ids: set[str] = set()
+    for c in contributions:
+        name = f"contribution {c.id}"
+        if not isinstance(c.id, str) or not c.id.strip():
+            raise PooledBudgetError("a contribution has no id", item="contribution", field="id")
+        if c.id in ids:
+            raise PooledBudgetError("this contribution id appears twice", item=name)
+        ids.add(c.id)
+        if not _is_number(c.amount) or c.amount < 0 or c.amount != int(c.amount):
+            raise PooledBudgetError("the amount must be whole pounds, 0 or more",
+                                    item=name, field="amount")
+        unknown = [k for k in c.allowed if k not in seen]
+        if unknown:
+            raise PooledBudgetError(f"allows cell '{unknown[0]}', which is not among the cells",
+                                    item=name, field="allowed")
+        if c.amount > 0 and not c.allowed:
+            raise PooledBudgetError(
+                f"£{int(c.amount):,} may pay for no cell, so it cannot be spent: allow at "
+                "least one cell", item=name, field="allowed")
+
+
+def allocate_pooled_budget(cells: Sequence[Cell],
+                           contributions: Sequence[Contribution]) -> PooledAllocation:
+    """Spend every contribution within its restrictions, as close to the targets as possible.
+
+    Parameters
+    ----------
+    cells:
+        Unique ids, targets above 0 (pounds).
+    contributions:
+        Unique ids, whole-pound amounts of 0 or more, ``allowed`` naming known cells (at least
+        one when the amount is above 0).
+
+    Returns
+    -------
+    PooledAllocation with whole-pound lines adding up to each contribution exactly, the
+    deviation they achieve, and the gaps (cells short of target) with their blockers.
+
+    Raises
+    ------
+    PooledBudgetError
+        Input that cannot be allocated, explained in plain words (naming the cell or
+        contribution); also if the solver fails, which valid input cannot cause.
+    """
+    _check(cells, contributions)
+    cell_index = {cell.id: k for k, cell in enumerate(cells)}
+    target = np.array([float(c.target) for c in cells])
+    spending = [c for c in contributions if c.amount > 0]
+    pairs: list[tuple[int, int]] = []  # (contribution row, cell) for every allowed pair
+    for i, c in enumerate(spending):
+        for k in sorted({cell_index[cell] for cell in c.allowed}):
+            pairs.append((i, k))
+    n_pairs, n_cells, n_contrib = len(pairs), len(cells), len(spending)
+    pair_c = np.array([p[0] for p in pairs], dtype=np.int64)
+    pair_k = np.array([p[1] for p in pairs], dtype=np.int64)
+    cell_rows = np.arange(n_cells)
+    # Columns: x pairs, then over_k, then under_k. Rows: contributions, then cells.
+    rows = np.concatenate([pair_c, n_contrib + pair_k, n_contrib + cell_rows,
+                           n_contrib + cell_rows])
+    cols = np.concatenate([np.arange(n_pairs), np.arange(n_pairs), n_pairs + cell_rows,
+                           n_pairs + n_cells + cell_rows])
+    vals = np.concatenate([np.ones(2 * n_pairs), -np.ones(n_cells), np.ones(n_cells)])
+    a_eq = coo_matrix((vals, (rows, cols)), shape=(n_contrib + n_cells,
+                                                   n_pairs + 2 * n_cells)).tocsr()
+    b_eq = np.concatenate([[float(c.amount) for c in spending], target])
+    cost = np.concatenate([np.zeros(n_pairs), 1.0 / target, 1.0 / target])
+    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds")
+    if res.status != 0:
+        raise PooledBudgetError(f"the solver could not allocate this pool ({res.message})")
+    x = np.clip(res.x[:n_pairs], 0.0, None)
+
+    lines: list[AllocationLine] = []
+    allocated = np.zeros(n_cells, dtype=np.int64)
+    for i, c in enumerate(spending):
+        mine = np.flatnonzero(pair_c == i)
+        keys = [cells[k].id for k in pair_k[mine]]
+        pounds = largest_remainder(x[mine], int(c.amount), keys)
+        for k, amount in zip(pair_k[mine].tolist(), pounds.tolist(), strict=True):
+            if amount:
+                lines.append(AllocationLine(c.id, cells[k].id, int(amount)))
+                allocated[k] += amount
+    deviation = math.fsum((abs(float(a) - t) / t) for a, t in zip(allocated.tolist(),
+                                                                    target.tolist(),
+                                                                    strict=True))
+    duals = np.asarray(res.eqlin.marginals)
+    gaps = _gaps(cells, spending, allocated, duals[:n_contrib], duals[n_contrib:])
+    return PooledAllocation(list(cells), list(contributions), lines, deviation,
+                            float(res.fun), gaps)
+
+
+def _restriction(contribution: Contribution, cell: Cell, by_id: Mapping[str, Cell]) -> str:
+    if cell.neighbourhood is None or cell.theme is None:
+        return "cell"
+    allowed = [by_id[k] for k in contribution.allowed]
+    same_place = any(a.neighbourhood == cell.neighbourhood for a in allowed)
+    same_theme = any(a.theme == cell.theme for a in allowed)
+    if same_place and not same_theme:
+        return "theme"
+    if same_theme and not same_place:
+        return "neighbourhood"
+    return "cell" if same_place else "theme and neighbourhood"
+
+
+def _gaps(cells: Sequence[Cell], spending: Sequence[Contribution], allocated: np.ndarray,
+          contribution_duals: np.ndarray, cell_duals: np.ndarray) -> list[Gap]:
+    by_id = {c.id: c for c in cells}
+    allowed_in: dict[str, list[int]] = {c.id: [] for c in cells}
+    for i, c in enumerate(spending):
+        for k in set(c.allowed):
+            allowed_in[k].append(i)
+    gaps = []
+    for k, cell in enumerate(cells):
+        shortfall = float(cell.target) - float(allocated[k])
+        if shortfall < 0.5:  # less than a pound short is rounding, not a gap
+            continue
+        payers = sorted(allowed_in[cell.id])
+        blockers = []
+        for i, c in enumerate(spending):
+            if i in payers:
+                continue
+            # Reduced cost of the missing pair (c, cell) is -(y_c + y_cell); a negative one
+            # means a pound of c here would lower the deviation by y_c + y_cell.
+            gain = float(contribution_duals[i] + cell_duals[k])
+            if gain > 1e-9:
+                blockers.append(Blocker(c.id, gain, _restriction(c, cell, by_id)))
+        blockers.sort(key=lambda b: (-b.gain_per_pound, b.contribution))
+        names = [spending[i].id for i in payers]
+        if not names and not blockers:
+            why = "no contribution may pay for it"
+        elif blockers:
+            why = ((f"the contributions allowed here ({', '.join(names)}) are all spent; "
+                    if names else "no contribution may pay for it; ")
+                   + "loosening the restriction of "
+                   + ", ".join(f"{b.contribution} ({b.restriction}: {b.gain_per_pound:.3g} "
+                               "less deviation per pound moved here)" for b in blockers)
+                   + " would close some of the gap")
+        else:
+            why = (f"the contributions allowed here ({', '.join(names)}) are all spent, and no "
+                   "other contribution would do more good here than where it is: the pool is "
+                   "short of money for these targets")
+        gaps.append(Gap(cell.id, float(cell.target), int(allocated[k]), shortfall, names,
+                        blockers, f"£{shortfall:,.0f} short of £{float(cell.target):,.0f}: "
+                        + why + "."))
+    return gaps
+
+
+def pooled_budget_from_dict(data: object) -> tuple[list[Cell], list[Contribution]]:
+    """Read ``{"cells": [{"id", "target"}], "contributions": [{"id", "amount", "allowed"}]}``.
+
+    Cells may also carry ``neighbourhood`` and ``theme``; contributions a ``funder``.
+
+    Returns
+    -------
+    (cells, contributions), checked as ``allocate_pooled_budget`` requires.
+
+    Raises
+    ------
+    PooledBudgetError
+        A missing or mistyped field, naming where (e.g. ``contributions[2] 'amount'``).
+    """
+    if not isinstance(data, dict):
+        raise PooledBudgetError('the input must be a JSON object with "cells" and '
+                                '"contributions"')
+    for key in ("cells", "contributions"):
+        if not isinstance(data.get(key), list):
+            raise PooledBudgetError("must be a list", field=key)
+    cells = []
+    for n, item in enumerate(data["cells"]):
+        where = f"cells[{n}]"
+        if not isinstance(item, dict):
+            raise PooledBudgetError("must be an object with id and target", item=where)
+        for key in ("id", "target"):
+            if key not in item:
+                raise PooledBudgetError("is missing", item=where, field=key)
+        if not _is_number(item["target"]):
+            raise PooledBudgetError("must be a number", item=where, field="target")
+        cells.append(Cell(str(item["id"]), float(item["target"]),
+                          _optional_text(item, "neighbourhood", where),
+                          _optional_text(item, "theme", where)))
+    contributions = []
+    for n, item in enumerate(data["contributions"]):
+        where = f"contributions[{n}]"
+        if not isinstance(item, dict):
+            raise PooledBudgetError("must be an object with id, amount and allowed", item=where)
+        for key in ("id", "amount", "allowed"):
+            if key not in item:
+                raise PooledBudgetError("is missing", item=where, field=key)
+        amount = item["amount"]
+        if not _is_number(amount) or amount != int(amount):
+            raise PooledBudgetError("must be a whole number of pounds", item=where,
+                                    field="amount")
+        allowed = item["allowed"]
+        if not isinstance(allowed, list):
+            raise PooledBudgetError("must be a list of cell ids", item=where, field="allowed")
+        contributions.append(Contribution(str(item["id"]), int(amount),
+                                          tuple(dict.fromkeys(str(a) for a in allowed)),
+                                          _optional_text(item, "funder", where)))
+    _check(cells, contributions)
+    return cells, contributions
+
+
+def _optional_text(item: dict, key: str, where: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PooledBudgetError("must be text", item=where, field=key)
+    return value
