@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -294,9 +295,10 @@ def compute_core_awards(funding_round: Round, groups: Sequence[Group]) -> CoreFu
     """
     pot = _whole_pounds(funding_round.pot, "pot")
     years = funding_round.years
-    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+    if isinstance(years, bool) or not isinstance(years, numbers.Integral) or years < 1:
         raise CoreFundingError(f"years must be a whole number of at least 1, not {years!r}",
                                field="years")
+    years = int(years)
     params = funding_round.parameters
     multipliers = _need_multipliers(funding_round.neighbourhoods, params.alpha)
     terms = _group_terms(groups, params, multipliers)
@@ -560,7 +562,9 @@ def _bands(bands: Sequence[SizeBand]) -> list[tuple[Fraction | None, Fraction]]:
 
 
 def _average_income(income: Number | Sequence[Number], gid: str) -> Fraction:
-    if isinstance(income, Sequence) and not isinstance(income, str):
+    # Any iterable of yearly figures (a list, a tuple, a NumPy array or pandas row) is a history.
+    if isinstance(income, Iterable) and not isinstance(income, str | bytes):
+        income = list(income)
         if not 1 <= len(income) <= MAX_INCOME_YEARS:
             raise CoreFundingError(
                 f"group {gid!r}: income must be one number or a list of 1 to "
@@ -578,17 +582,23 @@ def _identifier(value: object, name: str) -> str:
 
 
 def _exact(value: object, name: str, gid: str | None = None) -> Fraction:
-    """A number as an exact fraction; floats by their shortest decimal form."""
+    """A number as an exact fraction; floats by their shortest decimal form.
+
+    Any real number type is accepted (NumPy's and pandas' too, for analysts in a notebook).
+    """
     where = f"group {gid!r}: " if gid is not None else ""
-    if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
         raise CoreFundingError(f"{where}{name} must be a number, not {value!r}",
                                field=name, group=gid)
-    if (isinstance(value, Decimal) and not value.is_finite()) or (
-        isinstance(value, float) and not math.isfinite(value)
-    ):
-        raise CoreFundingError(f"{where}{name} must be a finite number, not {value}",
-                               field=name, group=gid)
-    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    if isinstance(value, Decimal):
+        if value.is_finite():
+            return Fraction(value)
+    elif isinstance(value, numbers.Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
+    elif math.isfinite(float(value)):
+        return Fraction(repr(float(value)))
+    raise CoreFundingError(f"{where}{name} must be a finite number, not {value}",
+                           field=name, group=gid)
 
 
 def _non_negative(value: object, name: str, gid: str | None = None) -> Fraction:

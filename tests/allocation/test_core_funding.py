@@ -199,6 +199,24 @@ def test_alpha_zero_ignores_need():
     assert amounts(compute_core_awards(Round(1_000, params, nbs), groups)) == {"a": 500, "b": 500}
 
 
+def test_numpy_numbers_from_a_notebook_are_accepted():
+    import numpy as np
+
+    groups = [Group("g1", np.array([7_000, 8_000, 9_000]), {"A": np.int64(100)}, None),
+              Group("g2", np.float64(50_000), {"A": 100, "B": 200}, None),
+              Group("g3", 200_000, {"B": 400}, np.int64(0))]
+    result = compute_core_awards(worked_round(np.int64(22_000)), groups)
+    assert amounts(result) == {"g1": 4_000, "g2": 8_556, "g3": 9_444}
+
+
+def test_float_parameters_mean_the_decimal_they_print_as():
+    # δ = 0.1 is one tenth: previous 1,005 gives ceiling ⌊1,105.5⌋ = 1,105, floor ⌈904.5⌉ = 905.
+    result = compute_core_awards(single_band_round(2_000, delta=0.1),
+                                 [Group("a", 0, {"n": 1}, 1_005), Group("b", 0, {"n": 1})])
+    assert (result.awards[0].lower, result.awards[0].upper) == (905, 1_105)
+    assert amounts(result) == {"a": 1_000, "b": 1_000}
+
+
 # ----------------------------------------------------------------------------- refusals
 
 
