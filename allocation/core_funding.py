@@ -288,7 +288,7 @@ def compute_core_awards(funding_round: Round, groups: Sequence[Group]) -> CoreFu
     Raises
     ------
     CoreFundingError
-        An input is missing its meaning (negative amount, unknown neighbourhood, duplicate id,
+        An input is invalid (a negative amount, an unknown neighbourhood, duplicate id,
         income above every band, ...): ``field`` and ``group`` say where. Or the round is
         infeasible (the stability floors alone exceed the pot, the base amounts alone exceed
         it, or the caps alone fall short of it): ``numbers`` holds the totals that show why.
