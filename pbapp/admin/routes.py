@@ -10,6 +10,7 @@ from pbapp.admin.forms import RolesForm, UserSearchForm
 from pbapp.extensions import db
 from pbapp.models import AuditEvent, User
 from pbapp.services import accounts
+from pbapp.services.errors import FieldError
 
 
 @bp.route("/users")
@@ -32,7 +33,7 @@ def user(user_id: int):
     if form.validate_on_submit():
         try:
             accounts.set_roles(current_user, person, set(form.roles.data or []))
-        except accounts.AccountError as error:
+        except FieldError as error:
             form.roles.errors.append(error.message)
         else:
             db.session.commit()

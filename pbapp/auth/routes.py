@@ -13,6 +13,7 @@ from pbapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, SignOu
 from pbapp.extensions import db
 from pbapp.models import ROLES, User
 from pbapp.services import accounts, audit
+from pbapp.services.errors import FieldError
 
 
 def _safe_next(target: str | None) -> str:
@@ -43,7 +44,7 @@ def register():
                 password=form.password.data,
                 neighbourhood_id=form.neighbourhood.data,
             )
-        except accounts.AccountError as error:
+        except FieldError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
             try:
@@ -99,7 +100,7 @@ def change_password():
             accounts.change_password(
                 current_user, current=form.current_password.data, new=form.new_password.data
             )
-        except accounts.AccountError as error:
+        except FieldError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()

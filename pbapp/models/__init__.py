@@ -1,7 +1,36 @@
 """The domain's tables, one module per aggregate. Importing this package registers them all."""
 
 from pbapp.models.audit import AuditEvent
+from pbapp.models.ballot import Ballot, BallotItem, Result
 from pbapp.models.neighbourhood import NeedIndicator, Neighbourhood
+from pbapp.models.process import (
+    BALLOT_TYPES,
+    COUNTING_RULES,
+    PHASE_NAMES,
+    PROPOSAL_STATUSES,
+    THEMES,
+    Budget,
+    Process,
+    Proposal,
+)
 from pbapp.models.user import ROLES, User, UserRole
 
-__all__ = ["ROLES", "AuditEvent", "NeedIndicator", "Neighbourhood", "User", "UserRole"]
+__all__ = [
+    "BALLOT_TYPES",
+    "COUNTING_RULES",
+    "PHASE_NAMES",
+    "PROPOSAL_STATUSES",
+    "ROLES",
+    "THEMES",
+    "AuditEvent",
+    "Ballot",
+    "BallotItem",
+    "Budget",
+    "NeedIndicator",
+    "Neighbourhood",
+    "Process",
+    "Proposal",
+    "Result",
+    "User",
+    "UserRole",
+]

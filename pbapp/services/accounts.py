@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from pbapp.extensions import db
 from pbapp.models import ROLES, Neighbourhood, User, UserRole
 from pbapp.services import audit
+from pbapp.services.errors import FieldError
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -45,15 +46,6 @@ _COMMON_PASSWORDS = frozenset(
 )
 
 
-class AccountError(ValueError):
-    """A request a user made that cannot be carried out; ``field`` names the form field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Return why ``password`` is too weak, in words a resident understands, or None if it is fine."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -77,17 +69,17 @@ def email_taken(email: str) -> bool:
 def register_resident(
     *, name: str, email: str, password: str, neighbourhood_id: int | None
 ) -> User:
-    """Create a resident account. Raises ``AccountError`` naming the field at fault."""
+    """Create a resident account. Raises ``FieldError`` naming the field at fault."""
     name = name.strip()
     if not name:
-        raise AccountError("name", "Enter your name.")
+        raise FieldError("name", "Enter your name.")
     if email_taken(email):
-        raise AccountError("email", "An account with this email address already exists.")
+        raise FieldError("email", "An account with this email address already exists.")
     problem = password_problem(password, email=email, name=name)
     if problem:
-        raise AccountError("password", problem)
+        raise FieldError("password", problem)
     if neighbourhood_id is None or db.session.get(Neighbourhood, neighbourhood_id) is None:
-        raise AccountError("neighbourhood", "Choose the neighbourhood you live in.")
+        raise FieldError("neighbourhood", "Choose the neighbourhood you live in.")
     user = User(
         name=name,
         email=User.normalise_email(email),
@@ -102,14 +94,14 @@ def register_resident(
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
-    """Change ``user``'s password. Raises ``AccountError`` naming the field at fault."""
+    """Change ``user``'s password. Raises ``FieldError`` naming the field at fault."""
     if not user.check_password(current):
-        raise AccountError("current_password", "Your current password is not right.")
+        raise FieldError("current_password", "Your current password is not right.")
     problem = password_problem(new, email=user.email, name=user.name)
     if problem:
-        raise AccountError("new_password", problem)
+        raise FieldError("new_password", problem)
     if user.check_password(new):
-        raise AccountError("new_password", "Choose a password different from your current one.")
+        raise FieldError("new_password", "Choose a password different from your current one.")
     user.set_password(new)
     audit.record(user, "user.password_change", "user", user.id)
 
@@ -117,14 +109,14 @@ def change_password(user: User, *, current: str, new: str) -> None:
 def set_roles(actor: User, user: User, roles: set[str]) -> None:
     """Give ``user`` exactly ``roles``, recording the change.
 
-    Raises ``AccountError`` for an unknown role, or when an admin would remove their own admin
+    Raises ``FieldError`` for an unknown role, or when an admin would remove their own admin
     role (so that the city can never be left without anyone able to give roles).
     """
     unknown = roles - ROLES.keys()
     if unknown:
-        raise AccountError("roles", f"Unknown role: {', '.join(sorted(unknown))}.")
+        raise FieldError("roles", f"Unknown role: {', '.join(sorted(unknown))}.")
     if actor.id == user.id and "admin" not in roles:
-        raise AccountError("roles", "You cannot remove your own admin role.")
+        raise FieldError("roles", "You cannot remove your own admin role.")
     before = sorted(user.roles)
     if set(before) == roles:
         return

@@ -1,0 +1,202 @@
+"""Participatory-budgeting processes, their budgets, and the proposals residents make to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pbapp.extensions import db
+from pbapp.models.neighbourhood import Neighbourhood
+from pbapp.models.user import User
+
+# The prevention themes of the strategy, in residents' words.
+THEMES: dict[str, str] = {
+    "money-work": "Money and work",
+    "homes-neighbourhoods": "Homes and neighbourhoods",
+    "learning": "Learning",
+    "air-green-space": "Clean air and green space",
+    "community-connections": "Community connections",
+    "early-help": "Early help and health checks",
+}
+
+BALLOT_TYPES: dict[str, str] = {
+    "approval": "Tick the projects you support",
+    "knapsack": "Choose projects whose costs fit within the budget",
+    "points": "Spread a number of points between projects",
+}
+
+# Counting rules residents can read about; the ids are those of allocation.pb.
+COUNTING_RULES: dict[str, str] = {
+    "mes-add1": "Method of Equal Shares (proportional), completed so that money is not left unspent",
+    "mes-add1-greedy": "Method of Equal Shares, then most votes first for the money left",
+    "greedy": "Most votes first, skipping projects that no longer fit",
+    "greedy-no-skip": "Most votes first, stopping at the first project that does not fit",
+    "phragmen": "Sequential Phragmén (proportional)",
+}
+
+# The phases, in order, each starting on its date.
+PHASES = ("proposals", "review", "voting", "results", "delivery")
+PHASE_NAMES = {
+    "upcoming": "Not started yet",
+    "proposals": "Collecting proposals",
+    "review": "Reviewing proposals",
+    "voting": "Voting open",
+    "results": "Results",
+    "delivery": "Delivering projects",
+}
+
+
+class Process(db.Model):
+    """A participatory-budgeting round: phases by date, a ballot type and a counting rule."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    themes: Mapped[list[str]] = mapped_column(JSON)
+    ballot_type: Mapped[str] = mapped_column(String(20))
+    max_projects: Mapped[int | None]  # approval ballots: at most this many ticks
+    points_total: Mapped[int | None]  # points ballots: points each voter spreads
+    rule: Mapped[str] = mapped_column(String(30), default="mes-add1")
+    proposals_start: Mapped[date]
+    review_start: Mapped[date]
+    voting_start: Mapped[date]
+    results_start: Mapped[date]
+    delivery_start: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    budgets: Mapped[list[Budget]] = relationship(
+        back_populates="process", cascade="all, delete-orphan", order_by="Budget.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "proposals_start <= review_start AND review_start <= voting_start "
+            "AND voting_start < results_start AND results_start <= delivery_start",
+            name="phases_in_order",
+        ),
+        CheckConstraint(
+            "ballot_type IN ('approval', 'knapsack', 'points')", name="ballot_type_known"
+        ),
+        CheckConstraint("max_projects IS NULL OR max_projects > 0", name="max_projects_positive"),
+        CheckConstraint(
+            "(ballot_type = 'points') = (points_total IS NOT NULL AND points_total > 0)",
+            name="points_total_for_points_ballots",
+        ),
+    )
+
+    def phase_on(self, day: date) -> str:
+        """The phase the process is in on ``day`` ("upcoming" before proposals open)."""
+        current = "upcoming"
+        for phase in PHASES:
+            if day >= getattr(self, f"{phase}_start"):
+                current = phase
+        return current
+
+    def voting_has_opened(self, day: date) -> bool:
+        return day >= self.voting_start
+
+    def theme_names(self) -> list[str]:
+        return [THEMES[t] for t in self.themes if t in THEMES]
+
+
+class Budget(db.Model):
+    """An amount of a process for one neighbourhood (or the whole city) that residents vote on."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("process.id", ondelete="CASCADE"), index=True
+    )
+    # NULL: the city-wide budget, open to every resident.
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhood.id", ondelete="RESTRICT")
+    )
+    amount: Mapped[int]  # whole pounds
+
+    process: Mapped[Process] = relationship(back_populates="budgets")
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="budget", order_by="Proposal.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # One budget per neighbourhood per process, and one city-wide budget per process.
+        Index("uq_budget_process_neighbourhood", "process_id", "neighbourhood_id", unique=True),
+        Index(
+            "uq_budget_process_citywide",
+            "process_id",
+            unique=True,
+            sqlite_where=db.text("neighbourhood_id IS NULL"),
+            postgresql_where=db.text("neighbourhood_id IS NULL"),
+        ),
+    )
+
+    @property
+    def name(self) -> str:
+        return self.neighbourhood.name if self.neighbourhood else "City-wide"
+
+    def open_to(self, user: User) -> bool:
+        """Whether ``user`` may propose and vote here: their home neighbourhood, or city-wide."""
+        return user.has_role("resident") and (
+            self.neighbourhood_id is None or self.neighbourhood_id == user.neighbourhood_id
+        )
+
+
+PROPOSAL_STATUSES = {
+    "draft": "Draft (only you can see it)",
+    "submitted": "Submitted, waiting for review",
+    "feasible": "On the ballot",
+    "not_feasible": "Not feasible",
+}
+
+
+class Proposal(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    cost: Mapped[int]  # the author's estimate, whole pounds
+    theme: Mapped[str] = mapped_column(String(40))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    reviewed_cost: Mapped[int | None]  # set by an officer when the estimate needed adjusting
+    review_note: Mapped[str | None] = mapped_column(Text)  # shown to the author and the public
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    budget: Mapped[Budget] = relationship(back_populates="proposals")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    __table_args__ = (
+        CheckConstraint("cost > 0", name="cost_positive"),
+        CheckConstraint(
+            "reviewed_cost IS NULL OR reviewed_cost > 0", name="reviewed_cost_positive"
+        ),
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'feasible', 'not_feasible')", name="status_known"
+        ),
+        CheckConstraint(
+            "status != 'not_feasible' OR review_note IS NOT NULL", name="reason_when_not_feasible"
+        ),
+    )
+
+    @property
+    def ballot_cost(self) -> int:
+        """The cost the ballot and the count use: the reviewed cost where an officer set one."""
+        return self.reviewed_cost if self.reviewed_cost is not None else self.cost
+
+    @property
+    def theme_name(self) -> str:
+        return THEMES.get(self.theme, self.theme)
+
+    def to_public_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "cost": self.ballot_cost, "theme": self.theme}

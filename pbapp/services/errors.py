@@ -1,0 +1,15 @@
+"""The one error type services raise for a request a user can fix."""
+
+from __future__ import annotations
+
+
+class FieldError(ValueError):
+    """A request that cannot be carried out, in words the user understands.
+
+    ``field`` names the form field at fault, so a view can show the message next to it.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
