@@ -249,7 +249,7 @@ def _bounded(budget: float, population: np.ndarray, weight: np.ndarray, u: float
     basis = np.zeros(n, dtype=np.int8)
     free = np.ones(n, dtype=bool)
     tolerance = 1e-9 * max(budget, 1.0) / n
-    rounds = 0
+    rounds = releases = 0
     while True:
         rounds += 1
         rest = budget - _fsum(amount[~free])
@@ -264,7 +264,20 @@ def _bounded(budget: float, population: np.ndarray, weight: np.ndarray, u: float
         amount[fix] = bound[fix]
         basis[fix] = code
         free &= ~fix
-        if not free.any() or rounds > n:
+        if not free.any():
+            leftover = budget - _fsum(amount)
+            if abs(leftover) <= tolerance * n:
+                return amount, basis, rounds, "formula"  # e.g. floor 1: all per capita
+            # Everyone is held, yet money is left (or missing): those held at the other bound
+            # must take it, so they are shared among again (e.g. tight floors and ceilings:
+            # the low-need areas, held at the floor, get what the capped ones cannot).
+            side = 1 if leftover > 0 else 2
+            if releases >= 3 or not (basis == side).any():
+                break
+            releases += 1
+            free = basis == side
+            basis[free] = 0
+        if rounds > 4 * n:
             break
     # Floors and ceilings together left nobody to take the rest of the budget (possible only
     # when both are set): fall back to one common scale of the first-round formula amounts.
@@ -289,10 +302,11 @@ def _scale_within(target: np.ndarray, low: np.ndarray, high: np.ndarray,
     def total(s: float) -> float:
         return float(np.clip(s * target, low, high).sum())
 
+    # Σhigh may fall short of the budget by a rounding error (a ceiling of exactly 1): reaching
+    # the budget to within that is enough, and s must stay finite.
+    reach = budget - 1e-9 * max(budget, 1.0)
     lo_s, hi_s = 0.0, 1.0
-    for _ in range(2100):
-        if total(hi_s) >= budget:
-            break
+    while total(hi_s) < reach and hi_s < 1e200:
         lo_s, hi_s = hi_s, hi_s * 2.0
     for _ in range(200):
         mid = 0.5 * (lo_s + hi_s)
