@@ -22,10 +22,13 @@ remove floating-point noise, or the pennies of fractional targets. ``deviation``
 objective of that printed whole-pound allocation, so anyone can recompute it.
 
 **Gaps.** A cell left short of its target is reported with the contributions that may already
-pay for it (all spent) and those whose restriction stands in the way: a contribution not allowed
-in the cell whose reduced cost there is negative, i.e. moving a pound of it into the cell would
-lower the deviation (by ``gain_per_pound``, read from the programme's dual values). Loosening
-that restriction is the funder's way to close the gap.
+pay for it and those whose restriction stands in the way: a contribution not allowed in the
+cell such that, were it allowed, its first pound there would lower the deviation (by
+``gain_per_pound``). That is found exactly, not from the programme's dual values (which are not
+unique when a cell sits exactly on its target): the cheapest chain of one-pound moves within the
+restrictions that frees a pound of the contribution and absorbs a pound into the cell, i.e. a
+negative cycle the loosened restriction would open in the allocation's residual network.
+Loosening that restriction is the funder's way to close the gap.
 """
 
 from __future__ import annotations
@@ -298,8 +301,7 @@ def allocate_pooled_budget(cells: Sequence[Cell],
     deviation = math.fsum((abs(float(a) - t) / t) for a, t in zip(allocated.tolist(),
                                                                     target.tolist(),
                                                                     strict=True))
-    duals = np.asarray(res.eqlin.marginals)
-    gaps = _gaps(cells, spending, allocated, duals[:n_contrib], duals[n_contrib:])
+    gaps = _gaps(cells, spending, lines, allocated)
     return PooledAllocation(list(cells), list(contributions), lines, deviation,
                             float(res.fun), gaps)
 
@@ -317,30 +319,73 @@ def _restriction(contribution: Contribution, cell: Cell, by_id: Mapping[str, Cel
     return "cell" if same_place else "theme and neighbourhood"
 
 
-def _gaps(cells: Sequence[Cell], spending: Sequence[Contribution], allocated: np.ndarray,
-          contribution_duals: np.ndarray, cell_duals: np.ndarray) -> list[Gap]:
+def _marginal_costs(cells: Sequence[Cell], spending: Sequence[Contribution],
+                    lines: Sequence[AllocationLine], allocated: np.ndarray
+                    ) -> tuple[dict[str, float], dict[str, float]]:
+    """Cheapest cost of putting one more pound into each cell, and of taking one pound out of
+    each contribution, by chains of moves within the restrictions.
+
+    Putting a pound into cell k: it simply adds to k (+1/T_k if k is at or above target,
+    −1/T_k if below), or displaces a pound of some contribution already paying k, which puts
+    it into another cell it may pay for (and so on). Taking a pound out of contribution c: c
+    pays one pound less to a cell it pays, which simply loses it, or is made up by another
+    contribution allowed there, which takes it from elsewhere (and so on). These are shortest
+    paths in the allocation's residual network (Bellman-Ford: a simple chain visits each
+    contribution at most once, so as many rounds as contributions suffice).
+    """
+    target = {c.id: float(c.target) for c in cells}
+    total = {c.id: float(a) for c, a in zip(cells, allocated.tolist(), strict=True)}
+    into = {k: (-1.0 if total[k] < target[k] else 1.0) / target[k] for k in target}
+    out_of = {k: (1.0 if total[k] <= target[k] else -1.0) / target[k] for k in target}
+    paying: dict[str, set[str]] = {k: set() for k in target}  # cell -> contributions paying it
+    paid: dict[str, set[str]] = {c.id: set() for c in spending}  # contribution -> cells paid
+    for line in lines:
+        paying[line.cell].add(line.contribution)
+        paid[line.contribution].add(line.cell)
+    allowed = {c.id: set(c.allowed) for c in spending}
+    allowed_in: dict[str, set[str]] = {k: set() for k in target}
+    for c in spending:
+        for k in c.allowed:
+            allowed_in[k].add(c.id)
+
+    push = dict(into)
+    for _ in range(len(spending) + 1):
+        best = {c: min(push[k] for k in allowed[c]) for c in allowed}
+        new = {k: min([into[k], *(best[c] for c in paying[k])]) for k in target}
+        if new == push:
+            break
+        push = new
+    pull = {c: min(out_of[k] for k in paid[c]) if paid[c] else math.inf for c in allowed}
+    for _ in range(len(spending) + 1):
+        via = {k: min((pull[c] for c in allowed_in[k]), default=math.inf) for k in target}
+        new = {c: min((min(out_of[k], via[k]) for k in paid[c]), default=math.inf)
+               for c in allowed}
+        if new == pull:
+            break
+        pull = new
+    return push, pull
+
+
+def _gaps(cells: Sequence[Cell], spending: Sequence[Contribution],
+          lines: Sequence[AllocationLine], allocated: np.ndarray) -> list[Gap]:
     by_id = {c.id: c for c in cells}
-    allowed_in: dict[str, list[int]] = {c.id: [] for c in cells}
-    for i, c in enumerate(spending):
-        for k in set(c.allowed):
-            allowed_in[k].append(i)
+    push, pull = _marginal_costs(cells, spending, lines, allocated)
     gaps = []
     for k, cell in enumerate(cells):
         shortfall = float(cell.target) - float(allocated[k])
         if shortfall < 0.5:  # less than a pound short is rounding, not a gap
             continue
-        payers = sorted(allowed_in[cell.id])
+        names = sorted(c.id for c in spending if cell.id in c.allowed)
         blockers = []
-        for i, c in enumerate(spending):
-            if i in payers:
+        for c in spending:
+            if cell.id in c.allowed:
                 continue
-            # Reduced cost of the missing pair (c, cell) is -(y_c + y_cell); a negative one
-            # means a pound of c here would lower the deviation by y_c + y_cell.
-            gain = float(contribution_duals[i] + cell_duals[k])
-            if gain > 1e-9:
+            # Allowing c here: a pound of c goes into this cell (and on, by push) and c takes
+            # it from where it pays now (pull). A negative total cost is a saving.
+            gain = -(push[cell.id] + pull[c.id])
+            if gain > 1e-12:
                 blockers.append(Blocker(c.id, gain, _restriction(c, cell, by_id)))
         blockers.sort(key=lambda b: (-b.gain_per_pound, b.contribution))
-        names = [spending[i].id for i in payers]
         if not names and not blockers:
             why = "no contribution may pay for it"
         elif blockers:
