@@ -1,0 +1,125 @@
+"""Reading and writing the pabulib ``.pb`` format (https://pabulib.org/format).
+
+A file has three ``;``-separated sections: META (key;value), PROJECTS (one row per project)
+and VOTES (one row per voter). Fields holding ``;`` or ``"`` are quoted with ``"`` and inner
+quotes doubled, as the archive does. ``write_pb(read_pb(f))`` keeps every META key, every
+project column and every voter column, so a recount of the written file gives the same result.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from fractions import Fraction
+from pathlib import Path
+
+from allocation.pb.election import POINTS_VOTE_TYPES, Ballot, Election, Number, Project
+from allocation.pb.validate import PbFormatError, check_text, read_text
+
+# META keys the writer recomputes from the election itself rather than copying.
+_DERIVED_META = ("num_projects", "num_votes", "budget", "vote_type")
+
+
+def read_pb(source: str | Path) -> Election:
+    """Read a ``.pb`` file (a path, or the file's text) into an :class:`Election`.
+
+    Raises PbFormatError (a ValueError) listing every fault when the file is malformed:
+    nothing of a faulty file is returned. Raises OSError when a path cannot be read.
+    """
+    checked, faults = check_text(read_text(source))
+    if checked is None:
+        raise PbFormatError(faults)
+    projects = [
+        Project(id=pid, cost=cost, name=others.pop("name", ""), fields=others)
+        for pid, cost, others in checked.projects
+    ]
+    ballots = []
+    for voter, vote, points, others in checked.votes:
+        if checked.vote_type in POINTS_VOTE_TYPES:
+            ballot_vote: tuple[str, ...] | dict[str, Number] = dict(zip(vote, points or (), strict=True))
+        else:
+            ballot_vote = vote
+            if points is not None:  # points given with an approval or ordinal vote: keep them
+                others = {"points": ",".join(_number_text(x) for x in points), **others}
+        ballots.append(Ballot(vote=ballot_vote, voter_id=voter, fields=others))
+    meta = dict(checked.meta)
+    meta["vote_type"] = checked.vote_type
+    election = Election(budget=checked.budget, projects=projects, ballots=[],
+                        vote_type=checked.vote_type, meta=meta)  # type: ignore[arg-type]
+    # The checker has already proved each ballot sound: skip the per-ballot normalisation.
+    election.ballots = ballots
+    return election
+
+
+def write_pb(election: Election) -> str:
+    """Return the election as the text of a ``.pb`` file.
+
+    Numbers are written as integers or exact decimals. Raises ValueError when a cost, the
+    budget or a point count is a fraction with no exact decimal form (such as 1/3).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n",
+                        quoting=csv.QUOTE_MINIMAL)
+    meta = dict(election.meta)
+    meta.update(num_projects=str(len(election.projects)), num_votes=str(len(election.ballots)),
+                budget=_number_text(election.budget), vote_type=election.vote_type)
+    order = list(election.meta) + [k for k in _DERIVED_META if k not in election.meta]
+    out.write("META\n")
+    writer.writerow(["key", "value"])
+    for key in order:
+        writer.writerow([key, meta[key]])
+
+    out.write("PROJECTS\n")
+    extra = _columns(p.fields for p in election.projects)
+    has_name = any(p.name for p in election.projects) or "name" in extra
+    extra = [c for c in extra if c != "name"]
+    writer.writerow(["project_id", "cost", *(["name"] if has_name else []), *extra])
+    for p in election.projects:
+        writer.writerow([p.id, _number_text(p.cost), *([p.name] if has_name else []),
+                         *(p.fields.get(c, "") for c in extra)])
+
+    out.write("VOTES\n")
+    points = election.vote_type in POINTS_VOTE_TYPES
+    extra = [c for c in _columns(b.fields for b in election.ballots) if c != "points"]
+    kept_points = not points and any("points" in b.fields for b in election.ballots)
+    writer.writerow(["voter_id", "vote", *(["points"] if points or kept_points else []), *extra])
+    for b in election.ballots:
+        if isinstance(b.vote, dict):
+            row = [b.voter_id, ",".join(b.vote), ",".join(_number_text(x) for x in b.vote.values())]
+        else:
+            row = [b.voter_id, ",".join(b.vote)]
+            if kept_points:
+                row.append(b.fields.get("points", ""))
+        writer.writerow([*row, *(b.fields.get(c, "") for c in extra)])
+    return out.getvalue()
+
+
+def _columns(field_dicts) -> list[str]:
+    """Return the union of the keys of ``field_dicts``, in first-seen order."""
+    seen: dict[str, None] = {}
+    for fields in field_dicts:
+        for key in fields:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def _number_text(value: Number) -> str:
+    """Write a number exactly: ``12``, ``12.5``; a fraction without exact decimal raises ValueError."""
+    if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
+        return str(int(value))
+    value = Fraction(value)
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        raise ValueError(f"{value} has no exact decimal form")
+    digits = max(twos, fives)
+    scaled = abs(value) * 10**digits
+    whole, frac = divmod(int(scaled), 10**digits)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{whole}.{str(frac).rjust(digits, '0').rstrip('0')}"

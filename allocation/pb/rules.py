@@ -1,0 +1,157 @@
+"""The counting rules by id, and :func:`count`, the one call that counts a budget.
+
+Rule ids and meanings are fixed by DESIGN.md ("Command-line contracts"); ``official`` applies
+the rule named in the election's META ``rule``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from allocation.pb.election import Election, Number, as_number
+from allocation.pb.equal_shares import MesRun, equal_shares, equal_shares_add1
+from allocation.pb.greedy import GreedyStep, greedy
+from allocation.pb.metrics import json_number
+from allocation.pb.phragmen import phragmen
+from allocation.pb.support import Support, build_support
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A counting rule: its id (as on the command line), a short name and what it does."""
+
+    id: str
+    name: str
+    description: str
+
+
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("greedy", "Utilitarian greedy",
+         "projects by score, highest first, skipping a project that no longer fits"),
+    Rule("greedy-no-skip", "Greedy without skipping",
+         "as greedy, but stop at the first project that does not fit"),
+    Rule("greedy-threshold", "Greedy with a score threshold",
+         "as greedy, counting only projects whose score reaches META "
+         "min_project_score_threshold"),
+    Rule("mes", "Method of Equal Shares",
+         "each voter holds an equal share of the budget; supporters split a project's cost "
+         "equally (cost utilities); no completion"),
+    Rule("mes-add1", "Method of Equal Shares, add1 completion",
+         "mes rerun with each voter's share raised by 1 at a time until the outcome is "
+         "exhaustive or the next one would cost more than the budget"),
+    Rule("mes-add1-greedy", "Method of Equal Shares, add1 then greedy",
+         "mes-add1, then utilitarian greedy for the money left"),
+    Rule("phragmen", "Sequential Phragmén",
+         "supporters earn money at the same rate and buy a project as soon as they can; stops "
+         "at the first project bought that does not fit"),
+)}
+
+OFFICIAL = "official"
+
+# META ``rule`` values in the pabulib archive, and the rule that reproduces each.
+META_RULES: dict[str, str] = {
+    "greedy": "greedy",
+    "greedy-no-skip": "greedy-no-skip",
+    "greedy-threshold": "greedy-threshold",
+    "equalshares": "mes",
+    "equalshares/add1": "mes-add1",
+    "equalshares/add1/greedy": "mes-add1-greedy",
+    "equalshares/add1+greedy": "mes-add1-greedy",
+    "phragmen": "phragmen",
+    "seq-phragmen": "phragmen",
+}
+
+
+class RuleError(ValueError):
+    """Raised when a rule id is unknown, or the election lacks what the rule needs."""
+
+
+@dataclass
+class Outcome:
+    """What a rule funds: ``selected`` project ids in the order the rule chose them, their cost."""
+
+    rule: str
+    budget: Number
+    selected: list[str]
+    cost: Number
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the outcome as the JSON object of ``tally --json``."""
+        return {"rule": self.rule, "budget": json_number(self.budget),
+                "selected": list(self.selected), "cost": json_number(self.cost)}
+
+
+@dataclass
+class Count:
+    """A count with the working kept for explanations (used by :mod:`explain`)."""
+
+    rule: str
+    support: Support
+    selected: list[int]
+    greedy_steps: list[GreedyStep] = field(default_factory=list)
+    mes: MesRun | None = None
+    threshold: Number | None = None
+    phragmen_times: list[Fraction] = field(default_factory=list)
+
+
+def resolve_rule(election: Election, rule: str) -> str:
+    """Return the rule id to apply: ``rule`` itself, or for ``official`` the one META names.
+
+    Raises RuleError when the rule is unknown or META names no rule we can apply.
+    """
+    if rule == OFFICIAL:
+        named = election.meta.get("rule", "").strip()
+        if named not in META_RULES:
+            raise RuleError(f"META rule {named!r} is not a rule we can apply; "
+                            f"choose one of {', '.join(RULES)}" if named else
+                            "the file names no rule in META; choose one with --rule")
+        return META_RULES[named]
+    if rule not in RULES:
+        raise RuleError(f"unknown rule {rule!r}; choose one of {', '.join([*RULES, OFFICIAL])}")
+    return rule
+
+
+def score_threshold(election: Election) -> Number:
+    """META ``min_project_score_threshold``; raises RuleError when missing or not a number."""
+    text = election.meta.get("min_project_score_threshold")
+    if text is None:
+        raise RuleError("greedy-threshold needs META min_project_score_threshold")
+    try:
+        return as_number(text)
+    except ValueError:
+        raise RuleError(f"META min_project_score_threshold {text!r} is not a number") from None
+
+
+def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
+    """Count ``election`` with ``rule``, keeping the working; raises RuleError as resolve_rule."""
+    rule = resolve_rule(election, rule)
+    support = build_support(election, as_approval=(rule == "phragmen"))
+    if rule in ("greedy", "greedy-no-skip", "greedy-threshold"):
+        threshold = score_threshold(election) if rule == "greedy-threshold" else None
+        chosen, steps = greedy(support, skip=(rule != "greedy-no-skip"), threshold=threshold)
+        return Count(rule, support, chosen, greedy_steps=steps, threshold=threshold)
+    if rule == "mes":
+        run = equal_shares(support, record=record)
+        return Count(rule, support, list(run.selected), mes=run)
+    if rule in ("mes-add1", "mes-add1-greedy"):
+        run = equal_shares_add1(support, record=record)
+        if rule == "mes-add1":
+            return Count(rule, support, list(run.selected), mes=run)
+        chosen, steps = greedy(support, already=list(run.selected))
+        return Count(rule, support, chosen, greedy_steps=steps, mes=run)
+    chosen, times = phragmen(support)
+    return Count(rule, support, chosen, phragmen_times=times)
+
+
+def count(election: Election, rule: str) -> Outcome:
+    """Count ``election`` with ``rule`` (an id of RULES, or ``"official"``).
+
+    Returns the Outcome: funded project ids in the order the rule chose them, and their cost.
+    Raises RuleError when the rule is unknown or the election lacks what it needs.
+    """
+    done = run_rule(election, rule)
+    s = done.support
+    return Outcome(rule=done.rule, budget=election.budget,
+                   selected=[s.ids[j] for j in done.selected],
+                   cost=sum((s.costs[j] for j in done.selected), start=0))
