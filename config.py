@@ -35,6 +35,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads (CSV, .pb) larger than this are refused
     CITY_NAME = "Sheffield"
+    TIMEZONE = "Europe/London"
+    TODAY: str | None = None  # pin the date (ISO), for tests only
     DEMO_ALLOWED = False
 
     def __init__(self) -> None:

@@ -25,6 +25,19 @@ EXPECTED_ACCESS = {
     "admin.users": frozenset({"admin"}),
     "admin.user": frozenset({"admin"}),
     "admin.audit_log": frozenset({"admin"}),
+    "pb.processes_list": "public",
+    "pb.process": "public",
+    "pb.process_new": frozenset({"officer"}),
+    "pb.process_edit": frozenset({"officer"}),
+    "pb.process_budgets": frozenset({"officer"}),
+    "pb.budget": "public",
+    "pb.propose": frozenset({"resident"}),
+    "pb.proposal": "public",
+    "pb.proposal_edit": frozenset({"resident"}),
+    "pb.proposal_review": frozenset({"officer"}),
+    "pb.vote": frozenset({"resident"}),
+    "pb.voted": frozenset({"resident"}),
+    "pb.receipt_check": "public",
 }
 
 

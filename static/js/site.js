@@ -37,3 +37,40 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Ballots: a running total of money (knapsack) or points, said politely to screen readers.
+document.addEventListener("DOMContentLoaded", () => {
+  const ballot = document.querySelector("form.ballot");
+  if (!ballot) return;
+  const type = ballot.dataset.ballotType;
+  const limit = Number(ballot.dataset.limit || 0);
+  const total = ballot.querySelector(".running-total");
+  const pounds = (n) => "£" + n.toLocaleString("en-GB");
+  const update = () => {
+    let text = "";
+    let over = false;
+    if (type === "knapsack") {
+      const spent = Array.from(ballot.querySelectorAll("input[name=proposal]:checked"))
+        .reduce((sum, box) => sum + Number(box.dataset.cost), 0);
+      over = spent > limit;
+      text = `You have chosen ${pounds(spent)} of ${pounds(limit)}` +
+        (over ? `: ${pounds(spent - limit)} too much. Remove a project.` : `: ${pounds(limit - spent)} left.`);
+    } else if (type === "points") {
+      const used = Array.from(ballot.querySelectorAll("input.input-points"))
+        .reduce((sum, box) => sum + (Number(box.value) || 0), 0);
+      over = used > limit;
+      text = `You have given ${used} of ${limit} points` + (over ? `: ${used - limit} too many.` : `: ${limit - used} left.`);
+    } else {
+      const ticked = ballot.querySelectorAll("input[name=proposal]:checked").length;
+      over = limit > 0 && ticked > limit;
+      text = `You have chosen ${ticked} project${ticked === 1 ? "" : "s"}` +
+        (limit ? ` of at most ${limit}` : "") + (over ? ": too many. Untick one." : ".");
+    }
+    total.textContent = text;
+    total.classList.toggle("over", over);
+    total.hidden = false;
+  };
+  ballot.addEventListener("input", update);
+  ballot.addEventListener("change", update);
+  update();
+});

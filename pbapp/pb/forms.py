@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from pbapp.forms import PoundsField, WholeNumberField
+from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES
+from pbapp.services.proposals import DESCRIPTION_MAX, LOCATION_MAX, SUMMARY_MAX, TITLE_MAX
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _date(label: str, hint: str) -> DateField:
+    return DateField(
+        label, description=hint, validators=[InputRequired(f"Enter the date {label.lower()}.")]
+    )
+
+
+class ProcessForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("Give the process a title."), Length(max=200)]
+    )
+    description = TextAreaField(
+        "What it is about, in plain English",
+        validators=[DataRequired("Describe the process for residents."), Length(max=5000)],
+    )
+    themes = MultiCheckboxField(
+        "Themes",
+        choices=[SelectChoice(k, v) for k, v in THEMES.items()],
+        validators=[DataRequired("Choose at least one theme.")],
+    )
+    ballot_type = RadioField(
+        "Ballot",
+        choices=[SelectChoice(k, v) for k, v in BALLOT_TYPES.items()],
+        validators=[InputRequired("Choose a ballot type.")],
+    )
+    max_projects = WholeNumberField(
+        "Most projects a voter may tick (tick ballots only; leave empty for no limit)",
+        validators=[Optional(), NumberRange(min=1, message="Enter 1 or more.")],
+    )
+    points_total = WholeNumberField(
+        "Points each voter spreads (points ballots only)",
+        validators=[Optional(), NumberRange(min=1, max=1000, message="Enter between 1 and 1,000.")],
+    )
+    rule = SelectField(
+        "Counting rule",
+        choices=[SelectChoice(k, v) for k, v in COUNTING_RULES.items()],
+        default="mes-add1",
+    )
+    proposals_start = _date("Proposals open", "Residents can send proposals from this day.")
+    review_start = _date("Review starts", "Proposals close; officers check feasibility and cost.")
+    voting_start = _date("Voting opens", "Ballot settings cannot change from this day.")
+    results_start = _date(
+        "Results", "Voting closes the day before; results can be published from this day."
+    )
+    delivery_start = _date("Delivery starts", "Funded projects begin.")
+    submit = SubmitField("Save")
+
+
+def budgets_form(neighbourhoods, budgets_by_area: dict) -> FlaskForm:
+    """A form with one amount per neighbourhood, and one for the whole city."""
+
+    class BudgetsForm(FlaskForm):
+        submit = SubmitField("Save budgets")
+
+    fields = [("citywide", "City-wide budget")] + [(str(n.id), n.name) for n in neighbourhoods]
+    for key, label in fields:
+        setattr(
+            BudgetsForm,
+            f"amount_{key}",
+            PoundsField(
+                label, validators=[Optional(), NumberRange(min=0, message="Enter £0 or more.")]
+            ),
+        )
+    data = {}
+    for area_id, amount in budgets_by_area.items():
+        data[f"amount_{'citywide' if area_id is None else area_id}"] = amount
+    form = BudgetsForm(data=data)
+    form.area_fields = [
+        (None if key == "citywide" else int(key), getattr(form, f"amount_{key}"))
+        for key, _ in fields
+    ]
+    return form
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(
+        "Title",
+        description=f"A short name for the project (up to {TITLE_MAX} characters).",
+        validators=[
+            DataRequired("Enter a title."),
+            Length(max=TITLE_MAX, message=f"Use at most {TITLE_MAX} characters."),
+        ],
+    )
+    summary = TextAreaField(
+        "Summary",
+        description=f"One or two sentences: what it is and who it helps (up to {SUMMARY_MAX} characters).",
+        validators=[
+            DataRequired("Enter a summary."),
+            Length(max=SUMMARY_MAX, message=f"Use at most {SUMMARY_MAX} characters."),
+        ],
+    )
+    description = TextAreaField(
+        "Description",
+        description="How it keeps people well, what the money pays for, and who will do it.",
+        validators=[
+            DataRequired("Enter a description."),
+            Length(max=DESCRIPTION_MAX, message=f"Use at most {DESCRIPTION_MAX:,} characters."),
+        ],
+    )
+    cost = PoundsField(
+        "Estimated cost in pounds",
+        description="Whole pounds, for example 2500.",
+        validators=[InputRequired("Enter the estimated cost in whole pounds.")],
+    )
+    theme = SelectField("Theme", validate_choice=False)
+    location = StringField(
+        "Where (optional)",
+        description="A street, park or building, if the project has a place.",
+        validators=[Length(max=LOCATION_MAX, message=f"Use at most {LOCATION_MAX} characters.")],
+    )
+    save_draft = SubmitField("Save as draft")
+    submit = SubmitField("Submit for review")
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice("feasible", "Feasible: put it on the ballot"),
+            SelectChoice("not_feasible", "Not feasible"),
+        ],
+        validators=[InputRequired("Choose feasible or not feasible.")],
+    )
+    reviewed_cost = PoundsField(
+        "Adjusted cost (optional)",
+        description="Only if the estimate needed correcting. Whole pounds.",
+        validators=[Optional()],
+    )
+    note = TextAreaField(
+        "Note for the author and the public",
+        description="Required when the proposal is not feasible: say why, plainly.",
+        validators=[Length(max=2000)],
+    )
+    submit = SubmitField("Save review")
+
+
+class BallotForm(FlaskForm):
+    """CSRF only: the choices are read from the ballot's own inputs."""
+
+    submit = SubmitField("Cast my vote")
+
+
+class PublishForm(FlaskForm):
+    submit = SubmitField("Count and publish the result")

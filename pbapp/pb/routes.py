@@ -1,0 +1,410 @@
+"""Participatory budgeting: processes, budgets, proposals, review, voting, receipts, results."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from pbapp import clock
+from pbapp.access import public, roles_required
+from pbapp.extensions import db
+from pbapp.models import (
+    BALLOT_TYPES,
+    COUNTING_RULES,
+    PHASE_NAMES,
+    PROPOSAL_STATUSES,
+    THEMES,
+    Budget,
+    Neighbourhood,
+    Process,
+    Proposal,
+    Result,
+)
+from pbapp.pb import bp
+from pbapp.pb.forms import (
+    BallotForm,
+    ProcessForm,
+    ProposalForm,
+    ReviewForm,
+    budgets_form,
+)
+from pbapp.services import ballots, processes, proposals
+from pbapp.services.errors import FieldError
+
+
+def _form_error(form, error: FieldError) -> None:
+    field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors") and isinstance(field.errors, list):
+        field.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _status(form) -> int:
+    return 422 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+# --- Processes --------------------------------------------------------------------------------
+
+
+@bp.route("/processes/")
+@public
+def processes_list():
+    items = db.session.scalars(
+        select(Process).order_by(Process.voting_start.desc(), Process.id.desc())
+    ).all()
+    today = clock.today()
+    return render_template(
+        "pb/processes.html", processes=items, today=today, phase_names=PHASE_NAMES
+    )
+
+
+@bp.route("/processes/<int:process_id>")
+@public
+def process(process_id: int):
+    item = db.get_or_404(Process, process_id)
+    today = clock.today()
+    return render_template(
+        "pb/process.html",
+        process=item,
+        phase=item.phase_on(today),
+        phase_names=PHASE_NAMES,
+        ballot_types=BALLOT_TYPES,
+        rules=COUNTING_RULES,
+        today=today,
+    )
+
+
+def _settings(form: ProcessForm) -> processes.ProcessSettings:
+    return processes.ProcessSettings(
+        title=form.title.data,
+        description=form.description.data,
+        themes=list(form.themes.data or []),
+        ballot_type=form.ballot_type.data,
+        max_projects=form.max_projects.data,
+        points_total=form.points_total.data,
+        rule=form.rule.data,
+        proposals_start=form.proposals_start.data,
+        review_start=form.review_start.data,
+        voting_start=form.voting_start.data,
+        results_start=form.results_start.data,
+        delivery_start=form.delivery_start.data,
+    )
+
+
+@bp.route("/processes/new", methods=["GET", "POST"])
+@roles_required("officer")
+def process_new():
+    form = ProcessForm()
+    if form.validate_on_submit():
+        try:
+            item = processes.create_process(current_user, _settings(form))
+        except FieldError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Process created. Now set its budgets.", "success")
+            return redirect(url_for("pb.process_budgets", process_id=item.id))
+    return render_template("pb/process_form.html", form=form, process=None), _status(form)
+
+
+@bp.route("/processes/<int:process_id>/edit", methods=["GET", "POST"])
+@roles_required("officer")
+def process_edit(process_id: int):
+    item = db.get_or_404(Process, process_id)
+    form = ProcessForm(obj=item)
+    today = clock.today()
+    if form.validate_on_submit():
+        try:
+            processes.update_process(current_user, item, _settings(form), today)
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Process saved.", "success")
+            return redirect(url_for("pb.process", process_id=item.id))
+    return render_template(
+        "pb/process_form.html", form=form, process=item, locked=item.voting_has_opened(today)
+    ), _status(form)
+
+
+@bp.route("/processes/<int:process_id>/budgets", methods=["GET", "POST"])
+@roles_required("officer")
+def process_budgets(process_id: int):
+    item = db.get_or_404(Process, process_id)
+    areas = Neighbourhood.all_by_name()
+    form = budgets_form(areas, {b.neighbourhood_id: b.amount for b in item.budgets})
+    today = clock.today()
+    if form.validate_on_submit():
+        amounts = {area_id: field.data or 0 for area_id, field in form.area_fields}
+        try:
+            processes.set_budgets(current_user, item, amounts, today)
+        except FieldError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Budgets saved.", "success")
+            return redirect(url_for("pb.process", process_id=item.id))
+    return render_template(
+        "pb/budgets_form.html", form=form, process=item, locked=item.voting_has_opened(today)
+    ), _status(form)
+
+
+# --- Budgets and proposals ----------------------------------------------------------------------
+
+
+@bp.route("/budgets/<int:budget_id>")
+@public
+def budget(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    theme = request.args.get("theme")
+    visible = [p for p in item.proposals if p.status != "draft"]
+    if theme in THEMES:
+        visible = [p for p in visible if p.theme == theme]
+    today = clock.today()
+    mine = []
+    if current_user.is_authenticated:
+        mine = [p for p in item.proposals if p.author_id == current_user.id and p.status == "draft"]
+    ballot = ballots.ballot_of(current_user, item) if current_user.is_authenticated else None
+    result = db.session.scalar(select(Result).where(Result.budget_id == item.id))
+    return render_template(
+        "pb/budget.html",
+        budget=item,
+        proposals=visible,
+        drafts=mine,
+        theme=theme,
+        themes=THEMES,
+        phase=item.process.phase_on(today),
+        phase_names=PHASE_NAMES,
+        statuses=PROPOSAL_STATUSES,
+        can_propose=current_user.is_authenticated
+        and not proposals.can_propose(current_user, item, today),
+        can_vote=current_user.is_authenticated and not ballots.can_vote(current_user, item, today),
+        ballot=ballot,
+        result=result,
+    )
+
+
+def _proposal_form(item: Budget, proposal: Proposal | None = None) -> ProposalForm:
+    form = ProposalForm(obj=proposal)
+    form.theme.choices = [SelectChoice(t, THEMES.get(t, t)) for t in item.process.themes]
+    return form
+
+
+def _proposal_text(form: ProposalForm) -> proposals.ProposalText:
+    return proposals.ProposalText(
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        description=form.description.data or "",
+        cost=form.cost.data,
+        theme=form.theme.data or "",
+        location=form.location.data or "",
+    )
+
+
+@bp.route("/budgets/<int:budget_id>/propose", methods=["GET", "POST"])
+@roles_required("resident")
+def propose(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    today = clock.today()
+    reason = proposals.can_propose(current_user, item, today)
+    if reason:
+        return render_template("pb/not_now.html", budget=item, reason=reason), 403
+    form = _proposal_form(item)
+    if form.validate_on_submit():
+        try:
+            made = proposals.save_proposal(
+                current_user, item, _proposal_text(form), submit=bool(form.submit.data), today=today
+            )
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                "Your proposal was submitted for review."
+                if made.status == "submitted"
+                else "Your draft is saved. Only you can see it until you submit it.",
+                "success",
+            )
+            return redirect(url_for("pb.proposal", proposal_id=made.id))
+    return render_template("pb/proposal_form.html", form=form, budget=item, proposal=None), _status(
+        form
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>")
+@public
+def proposal(proposal_id: int):
+    item = db.get_or_404(Proposal, proposal_id)
+    is_author = current_user.is_authenticated and item.author_id == current_user.id
+    if item.status == "draft" and not is_author:
+        abort(404)
+    today = clock.today()
+    return render_template(
+        "pb/proposal.html",
+        proposal=item,
+        statuses=PROPOSAL_STATUSES,
+        is_author=is_author,
+        can_edit=is_author and not proposals.can_propose(current_user, item.budget, today),
+        can_review=current_user.is_authenticated
+        and current_user.has_role("officer")
+        and item.budget.process.phase_on(today) == "review"
+        and item.status != "draft",
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@roles_required("resident")
+def proposal_edit(proposal_id: int):
+    item = db.get_or_404(Proposal, proposal_id)
+    if item.author_id != current_user.id:
+        abort(403)
+    today = clock.today()
+    reason = proposals.can_propose(current_user, item.budget, today)
+    if reason:
+        return render_template(
+            "pb/not_now.html",
+            budget=item.budget,
+            reason="Proposals can be changed only until review starts.",
+        ), 403
+    form = _proposal_form(item.budget, item)
+    if form.validate_on_submit():
+        try:
+            proposals.save_proposal(
+                current_user,
+                item.budget,
+                _proposal_text(form),
+                submit=bool(form.submit.data),
+                today=today,
+                proposal=item,
+            )
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your proposal is saved.", "success")
+            return redirect(url_for("pb.proposal", proposal_id=item.id))
+    return render_template(
+        "pb/proposal_form.html", form=form, budget=item.budget, proposal=item
+    ), _status(form)
+
+
+@bp.route("/proposals/<int:proposal_id>/review", methods=["GET", "POST"])
+@roles_required("officer")
+def proposal_review(proposal_id: int):
+    item = db.get_or_404(Proposal, proposal_id)
+    form = ReviewForm(
+        data={
+            "decision": item.status if item.status in ("feasible", "not_feasible") else None,
+            "reviewed_cost": item.reviewed_cost,
+            "note": item.review_note,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            proposals.review_proposal(
+                current_user,
+                item,
+                feasible=form.decision.data == "feasible",
+                note=form.note.data or "",
+                reviewed_cost=form.reviewed_cost.data,
+                today=clock.today(),
+            )
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Review of “{item.title}” saved.", "success")
+            return redirect(url_for("pb.budget", budget_id=item.budget_id))
+    return render_template("pb/review.html", form=form, proposal=item), _status(form)
+
+
+# --- Voting -------------------------------------------------------------------------------------
+
+
+def _choices_from(form_data, budget: Budget) -> tuple[dict[int, int], str | None]:
+    """Read the ballot's inputs: ticked ``proposal`` boxes, or ``points-<id>`` numbers."""
+    if budget.process.ballot_type == "points":
+        choices: dict[int, int] = {}
+        for key, value in form_data.items():
+            if key.startswith("points-") and value.strip():
+                try:
+                    choices[int(key.removeprefix("points-"))] = int(value)
+                except ValueError:
+                    return {}, "Enter points as whole numbers, like 3."
+        return choices, None
+    try:
+        return {int(v): 1 for v in form_data.getlist("proposal")}, None
+    except ValueError:
+        return {}, "One of the projects you chose is not on this ballot."
+
+
+@bp.route("/budgets/<int:budget_id>/vote", methods=["GET", "POST"])
+@roles_required("resident")
+def vote(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    today = clock.today()
+    reason = ballots.can_vote(current_user, item, today)
+    if reason:
+        return render_template("pb/not_now.html", budget=item, reason=reason), 403
+    form = BallotForm()
+    existing = ballots.ballot_of(current_user, item)
+    chosen = {i.proposal_id: i.points for i in existing.items} if existing else {}
+    error = None
+    if existing is not None and existing.source == "paper":
+        error = "A paper ballot has already been counted for you in this budget, so you cannot vote online."
+    elif form.validate_on_submit():
+        chosen, error = _choices_from(request.form, item)
+        if error is None:
+            try:
+                cast = ballots.cast_ballot(current_user, item, chosen, today=today)
+            except FieldError as failure:
+                db.session.rollback()
+                error = failure.message
+            else:
+                db.session.commit()
+                if cast.receipt:
+                    session["receipt"] = {"budget": item.id, "code": cast.receipt}
+                return redirect(url_for("pb.voted", budget_id=item.id))
+    elif form.errors:
+        error = "This page had expired, so your vote was not saved. Please try again."
+    return render_template(
+        "pb/vote.html",
+        budget=item,
+        form=form,
+        proposals=ballots.ballot_proposals(item),
+        chosen=chosen,
+        error=error,
+        replacing=existing is not None,
+    ), (422 if error else 200)
+
+
+@bp.route("/budgets/<int:budget_id>/voted")
+@roles_required("resident")
+def voted(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    ballot = ballots.ballot_of(current_user, item)
+    if ballot is None:
+        return redirect(url_for("pb.vote", budget_id=item.id))
+    receipt = session.pop("receipt", None)
+    code = receipt["code"] if receipt and receipt.get("budget") == item.id else None
+    return render_template("pb/voted.html", budget=item, ballot=ballot, code=code)
+
+
+@bp.route("/receipts")
+@public
+def receipt_check():
+    code = (request.args.get("code") or "").strip()
+    found = ballots.find_receipt(code) if code else None
+    return render_template("pb/receipt.html", code=code, found=found), (
+        404 if code and not found else 200
+    )

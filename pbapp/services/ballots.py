@@ -1,0 +1,187 @@
+"""Casting ballots (online or from paper), receipts a voter can check, and the counting view of
+the ballots of a budget.
+
+One ballot per voter per budget is enforced by the database (unique budget + voter); casting
+again replaces the ballot's choices, and two submissions racing each other end as one ballot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from pbapp.extensions import db
+from pbapp.models import Ballot, BallotItem, Budget, Proposal, User
+from pbapp.services import audit
+from pbapp.services.errors import FieldError
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def receipt_hash(code: str) -> str:
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def ballot_proposals(budget: Budget) -> list[Proposal]:
+    """The proposals on the ballot paper of ``budget``: those reviewed as feasible, by title."""
+    return sorted(
+        (p for p in budget.proposals if p.status == "feasible"),
+        key=lambda p: (p.title.lower(), p.id),
+    )
+
+
+def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
+    """Validate a ballot's choices ``{proposal id: points}`` against the ballot's rules.
+
+    Returns the cleaned choices. Raises ``FieldError`` with a message a voter understands.
+    """
+    process = budget.process
+    on_ballot = {p.id: p for p in ballot_proposals(budget)}
+    choices = {pid: pts for pid, pts in choices.items() if pts}
+    if not choices:
+        raise FieldError("choices", "Choose at least one project.")
+    unknown = set(choices) - on_ballot.keys()
+    if unknown:
+        raise FieldError("choices", "One of the projects you chose is not on this ballot.")
+    if any(p < 0 for p in choices.values()):
+        raise FieldError("choices", "Points cannot be negative.")
+    if process.ballot_type == "points":
+        total = sum(choices.values())
+        if total > process.points_total:
+            raise FieldError(
+                "choices",
+                f"You have given {total} points; you have {process.points_total} to give.",
+            )
+    else:
+        if any(p != 1 for p in choices.values()):
+            raise FieldError("choices", "Tick the projects you support.")
+        if (
+            process.ballot_type == "approval"
+            and process.max_projects
+            and len(choices) > process.max_projects
+        ):
+            raise FieldError(
+                "choices",
+                f"Choose at most {process.max_projects} projects (you chose {len(choices)}).",
+            )
+        if process.ballot_type == "knapsack":
+            cost = sum(on_ballot[pid].ballot_cost for pid in choices)
+            if cost > budget.amount:
+                raise FieldError(
+                    "choices",
+                    f"The projects you chose cost £{cost:,}, more than the budget of £{budget.amount:,}. Remove one or more.",
+                )
+    return choices
+
+
+def can_vote(user: User, budget: Budget, today: date) -> str | None:
+    """Why ``user`` cannot vote in ``budget`` today, or None when they can."""
+    if budget.process.phase_on(today) != "voting":
+        return "Voting is not open for this budget."
+    if not budget.open_to(user):
+        return "You can vote in your own neighbourhood's budget and in city-wide budgets."
+    return None
+
+
+@dataclass
+class CastResult:
+    ballot: Ballot
+    receipt: str | None  # the code, only when this ballot is new (only its hash is kept)
+    replaced: bool
+
+
+def cast_ballot(
+    voter: User,
+    budget: Budget,
+    choices: dict[int, int],
+    *,
+    today: date,
+    source: str = "online",
+    entered_by: User | None = None,
+) -> CastResult:
+    """Record ``voter``'s ballot in ``budget``, replacing their earlier one.
+
+    A paper ballot can be entered once for a voter; after that, neither paper nor online can
+    change it. Raises ``FieldError`` when voting is closed or the choices break the rules.
+    """
+    reason = can_vote(voter, budget, today)
+    if reason:
+        raise FieldError("choices", reason)
+    choices = check_choices(budget, choices)
+    existing = _existing(budget, voter)
+    if existing is not None and existing.source == "paper":
+        raise FieldError(
+            "choices", "A paper ballot has already been counted for this voter in this budget."
+        )
+    if existing is not None and source == "paper":
+        raise FieldError("choices", "This voter has already voted online in this budget.")
+    receipt = None
+    if existing is None:
+        receipt = new_receipt_code()
+        ballot = Ballot(
+            budget_id=budget.id,
+            voter_id=voter.id,
+            receipt_hash=receipt_hash(receipt),
+            source=source,
+            entered_by_id=entered_by.id if entered_by else None,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(ballot)
+                db.session.flush()
+        except IntegrityError:
+            # A twin request created the ballot a moment ago: update that one instead.
+            receipt = None
+            existing = _existing(budget, voter)
+            if existing is None or existing.source == "paper":
+                raise FieldError(
+                    "choices", "Your ballot could not be saved. Please try again."
+                ) from None
+            ballot = existing
+    else:
+        ballot = existing
+    # Replace the choices with plain SQL rather than through the loaded collection: whichever
+    # of two racing submissions writes last wins whole, and the two never merge.
+    db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
+    db.session.add_all(
+        BallotItem(ballot_id=ballot.id, proposal_id=pid, points=pts)
+        for pid, pts in sorted(choices.items())
+    )
+    ballot.updated_at = func.now()
+    db.session.flush()
+    db.session.expire(ballot, ["items", "updated_at"])
+    if source == "paper":
+        audit.record(entered_by, "ballot.paper", "budget", budget.id, after={"ballot": ballot.id})
+    return CastResult(ballot=ballot, receipt=receipt, replaced=existing is not None)
+
+
+def _existing(budget: Budget, voter: User) -> Ballot | None:
+    return db.session.scalar(
+        select(Ballot)
+        .where(Ballot.budget_id == budget.id, Ballot.voter_id == voter.id)
+        .with_for_update()
+    )
+
+
+def find_receipt(code: str) -> Ballot | None:
+    """The ballot a receipt code belongs to, or None. Reveals nothing of the choices."""
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)))
+
+
+def ballot_of(voter: User, budget: Budget) -> Ballot | None:
+    return db.session.scalar(
+        select(Ballot).where(Ballot.budget_id == budget.id, Ballot.voter_id == voter.id)
+    )

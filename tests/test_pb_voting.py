@@ -1,0 +1,275 @@
+"""Voting: ballots by type, one per voter per budget (even under concurrency), receipts, paper."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from config import TestConfig
+from pbapp import create_app
+from pbapp.extensions import db
+from pbapp.models import Ballot, BallotItem, Budget, User
+from pbapp.services import ballots
+from pbapp.services.errors import FieldError
+from tests.pb_factories import make_process, make_proposal
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def ballot_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Ballot))
+
+
+@pytest.fixture()
+def knapsack(neighbourhoods):
+    process = make_process("voting", ballot_type="knapsack", neighbourhoods=neighbourhoods[:1])
+    budget = process.budgets[0]
+    projects = [
+        make_proposal(budget, name, cost)
+        for name, cost in (("Tree planting", 4000), ("Walking group", 3000), ("Lunch club", 5000))
+    ]
+    make_proposal(budget, "Not yet reviewed", 1000, status="submitted")
+    return budget, projects
+
+
+def test_resident_votes_and_gets_a_receipt_that_checks_out(
+    client, forms, create_user, sign_in, knapsack
+):
+    budget, projects = knapsack
+    sign_in(create_user("resident"))
+    page = text(client.get(f"/budgets/{budget.id}/vote"))
+    assert "Not yet reviewed" not in page  # only feasible proposals are on the ballot
+
+    response = forms.post(
+        f"/budgets/{budget.id}/vote", {"proposal": [str(projects[0].id), str(projects[1].id)]}
+    )
+    assert response.status_code == 302
+    confirmation = text(client.get(response.headers["Location"]))
+    assert f"Your vote in the {budget.name} budget is saved" in confirmation
+    code = confirmation.split('<p class="receipt-code">')[1].split("</p>")[0]
+    assert len(code) == 11
+
+    ballot = db.session.scalar(select(Ballot))
+    assert {i.proposal_id for i in ballot.items} == {projects[0].id, projects[1].id}
+    assert code not in ballot.receipt_hash  # only the hash is kept
+
+    check = text(client.get(f"/receipts?code={code.lower()}"))
+    assert "a ballot with this code is counted" in check
+    assert "Tree planting" not in check  # the receipt never shows the choices
+    assert client.get("/receipts?code=AAAAA-BBBBB").status_code == 404
+
+
+def test_voting_again_replaces_the_ballot(client, forms, create_user, sign_in, knapsack):
+    budget, projects = knapsack
+    sign_in(create_user("resident"))
+    forms.post(f"/budgets/{budget.id}/vote", {"proposal": [str(projects[0].id)]})
+    forms.post(f"/budgets/{budget.id}/vote", {"proposal": [str(projects[2].id)]})
+    assert ballot_count() == 1
+    ballot = db.session.scalar(select(Ballot))
+    db.session.refresh(ballot)
+    assert [i.proposal_id for i in ballot.items] == [projects[2].id]
+
+
+def test_knapsack_ballot_over_budget_is_refused_and_changes_nothing(
+    forms, create_user, sign_in, knapsack
+):
+    budget, projects = knapsack
+    sign_in(create_user("resident"))
+    response = forms.post(f"/budgets/{budget.id}/vote", {"proposal": [str(p.id) for p in projects]})
+    assert response.status_code == 422
+    assert "cost £12,000, more than the budget of £10,000" in text(response)
+    assert ballot_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    [
+        ({}, "Choose at least one project"),
+        ({"proposal": ["999999"]}, "not on this ballot"),
+        ({"proposal": ["abc"]}, "not on this ballot"),
+    ],
+)
+def test_bad_ballots_are_refused(forms, create_user, sign_in, knapsack, choices, message):
+    budget, _ = knapsack
+    sign_in(create_user("resident"))
+    response = forms.post(f"/budgets/{budget.id}/vote", choices, page=f"/budgets/{budget.id}/vote")
+    assert response.status_code == 422
+    assert message in text(response)
+    assert ballot_count() == 0
+
+
+def test_unreviewed_proposal_cannot_be_smuggled_onto_a_ballot(
+    forms, create_user, sign_in, knapsack
+):
+    budget, _ = knapsack
+    hidden = next(p for p in budget.proposals if p.status == "submitted")
+    sign_in(create_user("resident"))
+    response = forms.post(f"/budgets/{budget.id}/vote", {"proposal": [str(hidden.id)]})
+    assert response.status_code == 422
+    assert ballot_count() == 0
+
+
+def test_approval_ballot_respects_the_maximum(forms, create_user, sign_in, neighbourhoods):
+    process = make_process("voting", max_projects=2, neighbourhoods=neighbourhoods[:1])
+    budget = process.budgets[0]
+    ids = [str(make_proposal(budget, f"Project {i}", 1000).id) for i in range(3)]
+    sign_in(create_user("resident"))
+    response = forms.post(f"/budgets/{budget.id}/vote", {"proposal": ids})
+    assert response.status_code == 422
+    assert "Choose at most 2 projects (you chose 3)" in text(response)
+    assert forms.post(f"/budgets/{budget.id}/vote", {"proposal": ids[:2]}).status_code == 302
+
+
+def test_points_ballot(forms, create_user, sign_in, neighbourhoods):
+    process = make_process(
+        "voting", ballot_type="points", points_total=10, neighbourhoods=neighbourhoods[:1]
+    )
+    budget = process.budgets[0]
+    a, b = (make_proposal(budget, name, 2000) for name in ("Allotments", "Bike repair"))
+    sign_in(create_user("resident"))
+    over = forms.post(f"/budgets/{budget.id}/vote", {f"points-{a.id}": "7", f"points-{b.id}": "4"})
+    assert over.status_code == 422
+    assert "You have given 11 points; you have 10 to give" in text(over)
+    bad = forms.post(f"/budgets/{budget.id}/vote", {f"points-{a.id}": "seven"})
+    assert bad.status_code == 422
+    assert ballot_count() == 0
+
+    assert (
+        forms.post(
+            f"/budgets/{budget.id}/vote", {f"points-{a.id}": "7", f"points-{b.id}": "3"}
+        ).status_code
+        == 302
+    )
+    ballot = db.session.scalar(select(Ballot))
+    assert {i.proposal_id: i.points for i in ballot.items} == {a.id: 7, b.id: 3}
+
+
+def test_resident_votes_only_in_home_and_citywide_budgets(
+    client, forms, create_user, sign_in, neighbourhoods
+):
+    process = make_process("voting", neighbourhoods=neighbourhoods[:2], citywide=50_000)
+    home, away, citywide = sorted(
+        process.budgets, key=lambda b: (b.neighbourhood_id is None, b.neighbourhood_id)
+    )
+    for budget in (home, away, citywide):
+        make_proposal(budget, "Something good", 1000)
+    sign_in(create_user("resident"))  # lives in neighbourhoods[0]
+    assert client.get(f"/budgets/{home.id}/vote").status_code == 200
+    assert client.get(f"/budgets/{citywide.id}/vote").status_code == 200
+    response = client.get(f"/budgets/{away.id}/vote")
+    assert response.status_code == 403
+    assert "your own neighbourhood's budget" in text(response)
+
+
+@pytest.mark.parametrize("phase", ["proposals", "review", "results"])
+def test_no_voting_outside_the_voting_phase(client, create_user, sign_in, neighbourhoods, phase):
+    process = make_process(phase, neighbourhoods=neighbourhoods[:1])
+    sign_in(create_user("resident"))
+    assert client.get(f"/budgets/{process.budgets[0].id}/vote").status_code == 403
+
+
+def test_non_residents_cannot_vote(client, create_user, sign_in, knapsack):
+    budget, _ = knapsack
+    sign_in(create_user("funder"))
+    assert client.get(f"/budgets/{budget.id}/vote").status_code == 403
+
+
+def test_paper_ballot_blocks_online_voting_in_that_budget(
+    client, forms, create_user, sign_in, knapsack
+):
+    budget, projects = knapsack
+    officer = create_user("officer")
+    voter = create_user("resident")
+    ballots.cast_ballot(
+        voter, budget, {projects[0].id: 1}, today=date.today(), source="paper", entered_by=officer
+    )
+    db.session.commit()
+
+    sign_in(voter)
+    response = forms.post(
+        f"/budgets/{budget.id}/vote",
+        {"proposal": [str(projects[1].id)]},
+        page=f"/budgets/{budget.id}",
+    )
+    assert response.status_code == 422
+    assert "A paper ballot has already been counted for you" in text(response)
+    ballot = db.session.scalar(select(Ballot))
+    db.session.refresh(ballot)
+    assert [i.proposal_id for i in ballot.items] == [projects[0].id]
+
+
+def test_online_voter_cannot_also_be_entered_on_paper(create_user, knapsack):
+    budget, projects = knapsack
+    officer = create_user("officer")
+    voter = create_user("resident")
+    ballots.cast_ballot(voter, budget, {projects[0].id: 1}, today=date.today())
+    db.session.commit()
+    with pytest.raises(FieldError, match="already voted online"):
+        ballots.cast_ballot(
+            voter,
+            budget,
+            {projects[1].id: 1},
+            today=date.today(),
+            source="paper",
+            entered_by=officer,
+        )
+
+
+def test_the_database_itself_refuses_a_second_ballot(create_user, knapsack):
+    from sqlalchemy.exc import IntegrityError
+
+    budget, _ = knapsack
+    voter = create_user("resident")
+    db.session.add_all(
+        [Ballot(budget_id=budget.id, voter_id=voter.id, receipt_hash=f"h{i}") for i in range(2)]
+    )
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_concurrent_submissions_from_one_voter_make_one_ballot(app, create_user, knapsack):
+    budget, projects = knapsack
+    voter = create_user("resident")
+    budget_id, voter_id = budget.id, voter.id
+    choice_sets = [{projects[i % 3].id: 1} for i in range(8)]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    barrier = threading.Barrier(len(choice_sets))
+    outcomes: list[str] = []
+
+    def submit(choices):
+        worker = create_app(TestConfig(url))
+        with worker.app_context():
+            try:
+                barrier.wait()
+                cast = ballots.cast_ballot(
+                    db.session.get(User, voter_id),
+                    db.session.get(Budget, budget_id),
+                    choices,
+                    today=date.today(),
+                )
+                db.session.commit()
+                outcomes.append("new" if cast.receipt else "replaced")
+            except Exception as error:  # noqa: BLE001  (any refusal is fine; a second ballot is not)
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in choice_sets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    db.session.expire_all()
+    assert ballot_count() == 1
+    assert outcomes.count("new") == 1
+    assert db.session.scalar(select(func.count()).select_from(BallotItem)) == 1
