@@ -29,9 +29,32 @@ unique when a cell sits exactly on its target): the cheapest chain of one-pound 
 restrictions that frees a pound of the contribution and absorbs a pound into the cell, i.e. a
 negative cycle the loosened restriction would open in the allocation's residual network.
 Loosening that restriction is the funder's way to close the gap.
+
+Use::
+
+    from allocation.pooled import Cell, Contribution, allocate_pooled_budget
+    cells = [Cell("E05010861/mental-health", 40_000, "E05010861", "mental-health"), ...]
+    nhs = Contribution.restricted_to("nhs-2026", 250_000, cells, themes={"mental-health"})
+    result = allocate_pooled_budget(cells, [nhs, ...])
+    result.lines          # [AllocationLine(contribution, cell, amount)], whole pounds
+    result.deviation      # Σ |allocated − target| / target
+    result.gaps           # [Gap(cell, shortfall, blocked_by=[Blocker(...)], explanation)]
+    result.to_dict()      # the JSON the ``pooled`` command prints; input_dict() its input
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "AllocationLine",
+    "Blocker",
+    "Cell",
+    "Contribution",
+    "Gap",
+    "PooledAllocation",
+    "PooledBudgetError",
+    "allocate_pooled_budget",
+    "pooled_budget_from_dict",
+]
 
 import math
 from collections.abc import Iterable, Mapping, Sequence

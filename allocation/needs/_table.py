@@ -60,14 +60,16 @@ class Table:
             raise self.error(f"'{text}' is not a finite number", row=row, column=column)
         return value
 
-    def rank(self, text: str, *, row: int, column: str, areas: int | None) -> int:
+    def rank(self, text: str, *, row: int, column: str, areas: int | None,
+             what: str = "rank") -> int:
         """A rank: a whole number from 1 to ``areas`` (files often write ranks as ``123.0``)."""
         value = self.number(text, row=row, column=column)
         if value != int(value) or value < 1:
-            raise self.error(f"rank '{text}' is not a whole number of 1 or more",
+            raise self.error(f"{what} '{text}' is not a whole number of 1 or more",
                              row=row, column=column)
         if areas is not None and value > areas:
-            raise self.error(f"rank {int(value)} is larger than the number of areas ({areas})",
+            limit = f"the number of areas ({areas:,})" if what == "rank" else str(areas)
+            raise self.error(f"{what} {int(value)} is larger than {limit}",
                              row=row, column=column)
         return int(value)
 

@@ -218,7 +218,7 @@ def read_deprivation_file(
             elif kind == "rank":
                 ranks[domain] = table.rank(text, row=line, column=column, areas=areas)
             else:
-                decile = table.rank(text, row=line, column=column, areas=10)
+                decile = table.rank(text, row=line, column=column, areas=10, what="decile")
                 deciles[domain] = decile
         population = None
         if pop_col is not None:
