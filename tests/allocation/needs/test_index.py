@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.needs import (
@@ -36,6 +36,7 @@ def test_middle_rank_of_two_areas_by_hand():
 
 
 @given(st.integers(min_value=2, max_value=40_000), st.data())
+@settings(deadline=None)  # a shared CI machine can be slow; no timing here
 def test_transform_falls_as_rank_rises(areas, data):
     a = data.draw(st.integers(min_value=1, max_value=areas - 1))
     b = data.draw(st.integers(min_value=a + 1, max_value=areas))
