@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -54,7 +54,10 @@ class Neighbourhood:
     previous_amount: int | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Plain Python numbers, so NumPy inputs can still be stored as JSON.
+        return {"id": self.id, "population": float(self.population), "need": float(self.need),
+                "previous_amount": None if self.previous_amount is None
+                else int(self.previous_amount)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Neighbourhood:
@@ -421,6 +424,7 @@ def needs_weighted_shares(
     """
     rules = ShareRules(budget, universal, alpha, floor, ceiling, max_decrease, max_increase)
     _check_rules(rules)
+    rules = replace(rules, budget=int(budget))  # a NumPy integer would not go into JSON
     _check_neighbourhoods(neighbourhoods)
     ids = [n.id for n in neighbourhoods]
     population = np.array([n.population for n in neighbourhoods], dtype=float)
@@ -428,10 +432,10 @@ def needs_weighted_shares(
     amounts, details = _compute(population, need, rules,
                                 [n.previous_amount for n in neighbourhoods], ids)
     lines = [
-        ShareLine(n.id, n.population, n.need, int(a), pc, ratio, f, b, x, basis,
-                  n.previous_amount)
-        for n, a, pc, ratio, f, b, x, basis in zip(
-            neighbourhoods, amounts.tolist(), details["per_capita"].tolist(),
+        ShareLine(n.id, p, x_need, a, pc, ratio, f, b, x, basis,
+                  None if n.previous_amount is None else int(n.previous_amount))
+        for n, p, x_need, a, pc, ratio, f, b, x, basis in zip(
+            neighbourhoods, population.tolist(), need.tolist(), amounts.tolist(), details["per_capita"].tolist(),
             details["need_ratio"].tolist(), details["formula"].tolist(),
             details["bounded"].tolist(), details["unrounded"].tolist(), details["basis"],
             strict=True)

@@ -268,6 +268,17 @@ def test_array_version_gives_the_same_amounts(hoods, budget, u, alpha, floor, ce
         needs_weighted_shares(hoods, budget, **kwargs).amounts()
 
 
+def test_numpy_inputs_still_give_json():
+    import json
+
+    import numpy as np
+
+    hoods = [Neighbourhood("a", np.float64(3), np.int64(2), np.int64(40)),
+             Neighbourhood("b", 2, 1, 60)]
+    result = needs_weighted_shares(hoods, np.int64(100), floor=0.5, max_decrease=0.5)
+    assert json.loads(json.dumps(result.to_dict()))["total"] == 100
+
+
 def test_result_round_trips_through_a_dict():
     result = needs_weighted_shares(three_neighbourhoods(), 1000, universal=0.3, floor=0.8)
     data = result.to_dict()
