@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from pbapp.access import public
 from pbapp.extensions import db
 from pbapp.main import bp
-from pbapp.models import Neighbourhood
+from pbapp import clock
+from pbapp.models import PHASE_NAMES, Budget, Neighbourhood, Process, Result
 from pbapp.services import neighbourhoods
 
 
