@@ -15,6 +15,8 @@ from pbapp.models.process import (
 )
 from pbapp.models.user import ROLES, User, UserRole
 
+import pbapp.models.core_funding  # noqa: E402,F401,I001  (registers its tables)
+
 __all__ = [
     "BALLOT_TYPES",
     "COUNTING_RULES",

@@ -1,0 +1,1 @@
+"""Core funding for voluntary and community groups (tables are being built)."""
