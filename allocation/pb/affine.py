@@ -95,7 +95,7 @@ class Affine:
     def __truediv__(self, k: Scalar) -> Affine:
         if isinstance(k, Affine):
             raise TypeError("the ratio of two budget-dependent amounts is not affine")
-        return Affine(Fraction(self.v) / k, Fraction(self.s) / k)
+        return Affine(self.v / k, self.s / k)
 
     def _diff(self, other: Affine | Scalar) -> Fraction:
         if isinstance(other, Affine):

@@ -8,20 +8,25 @@ supporters paying in proportion to their weight (1 per approval; the points or t
 score on points and ranked ballots, the "points x cost" utility), each paying at most what
 they have left. Ties go to the smaller project id (as a string), as in pabutools.
 
-Every decision is exact: budgets are Fractions. Voters are kept in groups of equal budget
+Every decision is exact: budgets are rationals (gmpy2's ``mpq`` when installed, which is the
+same arithmetic as ``fractions.Fraction``, only faster; results are handed out as Fractions). Voters are kept in groups of equal budget
 (a group never changes; voters move to a new group when they pay), so a project's price is
 computed from a few dozen distinct budgets rather than from every voter.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-from allocation.pb.affine import Affine, key, value, watch
+try:  # exact rationals in C; pabutools depends on gmpy2, so the reference setup has it
+    from gmpy2 import mpq as Q
+except ImportError:  # pragma: no cover - same results, slower
+    Q = Fraction
+
+from allocation.pb.affine import Affine, key, value
 from allocation.pb.election import Number
 from allocation.pb.support import Support, overlap
 
@@ -61,21 +66,35 @@ class _State:
 
     def __init__(self, support: Support, per_voter: Fraction | Affine) -> None:
         self.s = support
+        self.costs = [Q(c) for c in support.costs]
+        self.weights = [Q(w) for w in support.weight_values]
         self.group = np.ones(support.n, dtype=np.int32)  # group 0: nothing left
         zero = per_voter * 0
         self.budget: list = [zero, per_voter]
-        self.id_of: dict[object, int] = {key(zero): 0, key(per_voter): 1}
+        # A float beside each exact budget, only to order and screen (see ``alpha``).
+        self.approx: list[float] = [0.0, float(value(per_voter))]
+        self.id_of: dict[object, int] = {_key(zero): 0, _key(per_voter): 1}
         self.k = len(support.weight_values)
+        # Float shortcuts decide nothing when slopes are being tracked (each exact
+        # comparison must be seen by the Room), so they are used on plain runs only.
+        self.fast = not isinstance(per_voter, Affine)
 
-    def entries(self, j: int) -> list[tuple[Fraction, Number, int, int]]:
-        """Supporters of j with money left, as (budget, weight, count, key); key as in ``_keys``."""
+    def entries(self, j: int) -> list[tuple[Fraction, Number, int, float]]:
+        """Supporters of j with money left, as (budget, weight, count, float budget per weight)."""
         keys, counts = self._keys(j)
         s, k = self.s, self.k
+        budget, approx, weights = self.budget, self.approx, self.weights
         out = []
+        if s.codes[j] is None:
+            for g, c in zip(keys.tolist(), counts.tolist(), strict=True):
+                if g:
+                    out.append((budget[g], 1, c, approx[g]))
+            return out
         for packed, c in zip(keys.tolist(), counts.tolist(), strict=True):
             g, code = divmod(packed, k)
             if g:
-                out.append((self.budget[g], s.weight_values[code], c, packed))
+                w = weights[code]
+                out.append((budget[g], w, c, approx[g] / w))
         return out
 
     def _keys(self, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -89,23 +108,34 @@ class _State:
 
     def money_left(self, j: int) -> Fraction:
         """Total budget the supporters of j hold now."""
-        return Fraction(sum((value(b) * c for b, _w, c, _k in self.entries(j)), start=0))
+        return _fraction(sum((value(b) * c for b, _w, c, _f in self.entries(j)), start=0))
 
     def alpha(self, j: int) -> tuple[Fraction, Fraction] | None:
         """Return (alpha, price per weight unit) for j, or None when its supporters cannot pay."""
-        cost = self.s.costs[j]
+        cost = self.costs[j]
         entries = self.entries(j)
-        if sum(b * c for b, _w, c, _k in entries) < cost:
+        # Floats only screen: each float budget is within 2**-52 (relative) of the exact one,
+        # and a sum of positive terms adds at most (terms x 2**-53) relative error, far below
+        # the 1e-9 margin; inside the margin the exact sum decides.
+        approx_total = sum(e[3] * e[1] * e[2] for e in entries)
+        if not self.fast or abs(approx_total - cost) <= 1e-9 * (approx_total + cost):
+            if sum(b * c for b, _w, c, _f in entries) < cost:
+                return None
+        elif approx_total < cost:
             return None
-        if self.s.codes[j] is None:
+        # Ascending budget per weight; the float orders, the exact value breaks float ties,
+        # so the order is exact.
+        if self.fast:
+            entries.sort(key=lambda e: (e[3], e[0] / e[1]))
+        elif self.s.codes[j] is None:
             entries.sort(key=lambda e: e[0])
         else:
             entries.sort(key=lambda e: e[0] / e[1])
-        rest = Fraction(cost)
-        rich = sum(w * c for _b, w, c, _k in entries)
+        rest = cost
+        rich = sum(w * c for _b, w, c, _f in entries)
         # Poorest first (budget per weight): a voter who cannot pay price*weight pays all
         # they have; the price is what the others must then pay per unit of weight.
-        for b, w, c, _k in entries:
+        for b, w, c, _f in entries:
             if rest * w <= b * rich:
                 break
             rest -= b * c
@@ -126,18 +156,31 @@ class _State:
         for i, packed in enumerate(uniq.tolist()):
             gid, code = divmod(packed, self.k)
             b = self.budget[gid]
-            pay = min(b, price * self.s.weight_values[code])
+            pay = min(b, price * self.weights[code])
             left = b - pay
-            nid = self.id_of.get(key(left))
+            nid = self.id_of.get(_key(left))
             if nid is None:
-                nid = self.id_of[key(left)] = len(self.budget)
+                nid = self.id_of[_key(left)] = len(self.budget)
                 self.budget.append(left)
+                self.approx.append(float(value(left)))
             new[i] = nid
-            amount = Fraction(value(pay))
+            amount = value(pay)
             if amount:
                 paid[amount] = paid.get(amount, 0) + counts[i]
         self.group[voters] = new[inverse.ravel()]
-        return sorted(paid.items(), reverse=True)
+        return sorted(((_fraction(a), c) for a, c in paid.items()), reverse=True)
+
+
+def _key(x: Fraction | Affine) -> object:
+    """Dictionary key of an amount (two amounts are one key only if equal as functions)."""
+    if isinstance(x, Affine):
+        return key(x)
+    return x
+
+
+def _fraction(x) -> Fraction:
+    """An exact amount as a Fraction (what callers of this module get)."""
+    return Fraction(int(x.numerator), int(x.denominator))
 
 
 def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = False,
@@ -149,9 +192,12 @@ def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = Fals
     has it already (it is the same for every run of an election).
     """
     s = support
-    if not isinstance(per_voter, Affine):
-        per_voter = Fraction(per_voter)
-    run = MesRun(budget_per_voter=Fraction(value(per_voter)), selected=[])
+    if isinstance(per_voter, Affine):
+        run = MesRun(budget_per_voter=_fraction(per_voter.v), selected=[])
+        per_voter = Affine(Q(per_voter.v), Q(per_voter.s))
+    else:
+        run = MesRun(budget_per_voter=Fraction(per_voter), selected=[])
+        per_voter = Q(per_voter)
     if s.n == 0:
         return run
     shares = overlap(s) if shares is None else shares
@@ -165,25 +211,38 @@ def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = Fals
                 live.append(j)
     # alpha only grows as budgets shrink, so a stale alpha is a lower bound; "fresh" marks
     # the projects whose supporters have not paid since their alpha was computed.
-    bound: dict[int, Fraction] = {j: Fraction(1, s.scores[j]) for j in live}
+    bound: dict[int, Fraction] = {j: 1 / Q(s.scores[j]) for j in live}
+    approx = {j: float(bound[j]) for j in live}
     fresh = dict.fromkeys(live, False)
     price_of: dict[int, Fraction] = {}
+    fast = state.fast
     while live:
         best_j = -1
         best: Fraction | None = None
+        best_approx = 0.0
         gone = []
-        for j in sorted(live, key=lambda j: (bound[j], j)):
-            if best is not None and bound[j] > best:
-                break
+        # float() is monotone on exact values (a < b implies float(a) <= float(b)), so a float
+        # strictly above the best float is exactly above it: that alone may end the search.
+        order = (sorted(live, key=lambda j: (approx[j], j)) if fast
+                 else sorted(live, key=lambda j: (bound[j], j)))
+        for j in order:
+            if best is not None:
+                if fast and approx[j] > best_approx:
+                    break
+                if bound[j] > best:
+                    if fast:
+                        continue
+                    break
             if not fresh[j]:
                 found = state.alpha(j)
                 if found is None:
                     gone.append(j)
                     continue
                 bound[j], price_of[j] = found
+                approx[j] = float(value(bound[j]))
                 fresh[j] = True
             if best is None or bound[j] < best or (bound[j] == best and j < best_j):
-                best, best_j = bound[j], j
+                best, best_j, best_approx = bound[j], j, approx[j]
         for j in gone:
             live.remove(j)
         if best is None:
@@ -192,8 +251,8 @@ def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = Fals
         payments = state.buy(best_j, price_of[best_j])
         run.selected.append(best_j)
         if record:
-            run.purchases.append(Purchase(best_j, Fraction(value(best)),
-                                          Fraction(value(price_of[best_j])), payments))
+            run.purchases.append(Purchase(best_j, _fraction(value(best)),
+                                          _fraction(value(price_of[best_j])), payments))
         row = shares[best_j]
         for j in live:
             if row[j]:
@@ -223,48 +282,3 @@ def equal_shares(support: Support, *, record: bool = False) -> MesRun:
     if support.n == 0:
         return MesRun(Fraction(0), [])
     return run_mes(support, Fraction(support.budget) / support.n, record=record)
-
-
-def equal_shares_add1(support: Support, *, record: bool = False) -> MesRun:
-    """MES with the "add1" completion cities use.
-
-    Rerun with every voter's budget B/n, B/n + 1, B/n + 2, ... until the outcome is
-    exhaustive (keep it) or costs more than B (keep the previous one), as pabutools'
-    ``voter_budget_increment=1`` does. ``runs`` counts the MES runs made.
-    """
-    s = support
-    if s.n == 0:
-        return MesRun(Fraction(0), [])
-    shares = overlap(s)
-    start = Fraction(s.budget) / s.n
-    previous = MesRun(start, [])
-    step = runs = 0
-    # Tracking slopes costs about three times a plain run, and on large electorates the
-    # proof rarely reaches the next whole step: probe with it, back off while it does not pay.
-    plain_runs_left = wait = 0
-    while True:
-        if plain_runs_left:
-            plain_runs_left -= 1
-            run = run_mes(s, start + step, shares=shares)
-            jump = 1
-        else:
-            with watch() as room:
-                run = run_mes(s, Affine(start + step, 1), shares=shares)
-            # Every run with a budget in [start + step, start + step + room) decides as this
-            # one did (see affine.py): jump to the first whole step that may decide otherwise.
-            jump = 1 if room.limit is None else max(1, math.ceil(room.limit))
-            wait = 0 if jump > 1 else min(64, 2 * wait + 1)
-            plain_runs_left = wait
-        runs += 1
-        if spent(s, run.selected) > s.budget:
-            chosen = previous
-            break
-        if is_exhaustive(s, run.selected):
-            chosen = run
-            break
-        step += jump
-        previous = MesRun(start + step - 1, run.selected)
-    if record and chosen.selected:
-        chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
-    chosen.runs = runs
-    return chosen

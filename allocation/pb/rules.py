@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from allocation.pb.add1 import equal_shares_add1
 from allocation.pb.election import Election, Number, as_number
-from allocation.pb.equal_shares import MesRun, equal_shares, equal_shares_add1
+from allocation.pb.equal_shares import MesRun, equal_shares
 from allocation.pb.greedy import GreedyStep, greedy
 from allocation.pb.metrics import json_number
 from allocation.pb.phragmen import phragmen

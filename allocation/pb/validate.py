@@ -137,7 +137,9 @@ def check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
     projects, project_header = _check_projects(sections["projects"], faults)
     project_ids = {p[0] for p in projects}
     votes, vote_header = _check_votes(sections["votes"], meta, vote_type, project_ids, faults)
-    for key, actual in (("num_projects", len(projects)), ("num_votes", len(votes))):
+    # Rows, not sound rows: one faulty ballot must not also read as a miscount.
+    for key, actual in (("num_projects", len(sections["projects"].rows)),
+                        ("num_votes", len(sections["votes"].rows))):
         declared = _meta_number(meta, key, sections["meta"], faults, required=False)
         if declared is not None and declared != actual:
             faults.append(Fault(_meta_line(sections["meta"], key),
@@ -193,10 +195,10 @@ def _meta_number(meta: dict[str, str], key: str, section: RawSection, faults: li
 def _check_projects(section: RawSection, faults: list[Fault]
                     ) -> tuple[list[tuple[str, Number, dict[str, str]]], list[str]]:
     header = section.header
-    for column in ("project_id", "cost"):
-        if column not in header:
-            faults.append(Fault(section.line + 1, f"PROJECTS header has no {column} column"))
-    if faults:
+    missing = [c for c in ("project_id", "cost") if c not in header]
+    for column in missing:
+        faults.append(Fault(section.line + 1, f"PROJECTS header has no {column} column"))
+    if missing:
         return [], header
     id_col, cost_col = header.index("project_id"), header.index("cost")
     seen: set[str] = set()
@@ -229,13 +231,13 @@ def _check_projects(section: RawSection, faults: list[Fault]
 def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
                  project_ids: set[str], faults: list[Fault]):
     header = section.header
-    for column in ("voter_id", "vote"):
-        if column not in header:
-            faults.append(Fault(section.line + 1, f"VOTES header has no {column} column"))
+    missing = [c for c in ("voter_id", "vote") if c not in header]
     points_needed = vote_type in POINTS_VOTE_TYPES
     if points_needed and "points" not in header:
-        faults.append(Fault(section.line + 1, f"{vote_type} votes need a points column"))
-    if any(f.line > section.line for f in faults):
+        missing.append("points")
+    for column in missing:
+        faults.append(Fault(section.line + 1, f"VOTES header has no {column} column"))
+    if missing:
         return [], header
     limits = {}
     for key in ("min_length", "max_length", "min_sum_points", "max_sum_points",

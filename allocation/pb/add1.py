@@ -1,0 +1,238 @@
+"""The "add1" completion of Equal Shares, without rerunning it a thousand times.
+
+add1 reruns Equal Shares with each voter's budget ``B/n``, ``B/n + 1``, ``B/n + 2``... and keeps
+the first outcome that is exhaustive, or the one before the first that costs more than ``B``
+(pabutools' ``voter_budget_increment=1``). On a city-wide file that is hundreds of reruns.
+
+Two exact proofs let us skip reruns whose outcome is already known:
+
+* **Whole intervals** (:func:`same_outcome_for_budgets`): run Equal Shares once on *intervals*
+  of budgets, every voter's budget known only to lie in ``[lo, hi]`` for all per-voter budgets
+  in ``[x, x + d]``. A project's price only falls when its supporters have more money, so
+  prices and payments get exact bounds; if every choice (which project is cheapest, which is
+  affordable) is the same at both ends of every bound, every budget in the interval selects
+  the same projects, and the ``d + 1`` whole steps in it need no rerun.
+* **Slopes** (see ``affine.py``): a plain run that also tracks how each amount moves with the
+  budget proves how far the budget may rise before any decision could change.
+
+Both are used only to skip; any doubt falls back to an ordinary exact rerun.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from allocation.pb.affine import Affine, watch
+from allocation.pb.equal_shares import MesRun, Q, is_exhaustive, run_mes, spent
+from allocation.pb.support import Support, overlap
+
+_MAX_SPAN = 1 << 12
+
+
+def _price(entries: list[tuple[object, object, int, float]], cost) -> object:
+    """Price per weight unit at which supporters (budget, weight, count, sort key) pay ``cost``.
+
+    The entries must hold at least ``cost`` in all; they are sorted here, poorest first.
+    """
+    entries.sort(key=lambda e: (e[3], e[0] / e[1]))
+    rest = cost
+    rich = sum(w * c for _b, w, c, _f in entries)
+    for b, w, c, _f in entries:
+        if rest * w <= b * rich:
+            break
+        rest -= b * c
+        rich -= w * c
+    return rest / rich
+
+
+def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) -> list[int] | None:
+    """Projects Equal Shares selects for every per-voter budget in ``[low, high]``, or None.
+
+    None means the proof did not go through (the outcome may or may not change inside the
+    interval); a list is exact for every budget in the interval.
+    """
+    s = support
+    costs = [Q(c) for c in s.costs]
+    weights = [Q(w) for w in s.weight_values]
+    kk = len(weights)
+    group = np.ones(s.n, dtype=np.int32)
+    lo: list = [Q(0), Q(low)]
+    hi: list = [Q(0), Q(high)]
+    approx_lo = [0.0, float(low)]
+    approx_hi = [0.0, float(high)]
+    id_of: dict[tuple, int] = {(lo[0], hi[0]): 0, (lo[1], hi[1]): 1}
+    selected = [j for j in range(s.m) if len(s.voters[j]) and s.costs[j] == 0]
+    live = [j for j in range(s.m) if len(s.voters[j]) and s.costs[j] > 0]
+    # Lower bounds on each project's cheapest possible price per utility (alpha), valid for
+    # the rest of the run because budgets only fall.
+    floor = {j: 1 / Q(s.scores[j]) for j in live}
+    fresh = dict.fromkeys(live, False)
+    known: dict[int, tuple] = {}
+
+    def entries(j: int):
+        g = group[s.voters[j]]
+        codes = s.codes[j]
+        if codes is None:
+            counts = np.bincount(g, minlength=len(lo))
+            keys = np.flatnonzero(counts)
+            pairs = zip(keys.tolist(), counts[keys].tolist(), strict=True)
+            return [(gid, 1, 1, c) for gid, c in pairs if gid]
+        keys, counts = np.unique(g.astype(np.int64) * kk + codes, return_counts=True)
+        out = []
+        for packed, c in zip(keys.tolist(), counts.tolist(), strict=True):
+            gid, code = divmod(packed, kk)
+            if gid:
+                out.append((gid, weights[code], float(weights[code]), c))
+        return out
+
+    def bounds(j: int):
+        """(alpha_low, alpha_high or None if maybe unaffordable, price_low, price_high), or
+        "gone" when surely unaffordable."""
+        cost = costs[j]
+        es = entries(j)
+        if sum(hi[g] * c for g, _w, _f, c in es) < cost:
+            return "gone"
+        price_low = _price([(hi[g], w, c, approx_hi[g] / f) for g, w, f, c in es], cost)
+        if sum(lo[g] * c for g, _w, _f, c in es) < cost:
+            return (price_low / cost, None, price_low, None)
+        price_high = _price([(lo[g], w, c, approx_lo[g] / f) for g, w, f, c in es], cost)
+        return (price_low / cost, price_high / cost, price_low, price_high)
+
+    while live:
+        order = sorted(live, key=lambda j: (float(floor[j]), j))
+        winner = -1
+        top = None  # the winner's highest possible alpha
+        looked = []
+        gone = []
+        for j in order:
+            if top is not None and floor[j] > top:
+                break
+            if not fresh[j]:
+                b = bounds(j)
+                if b == "gone":
+                    gone.append(j)
+                    continue
+                known[j] = b
+                floor[j] = b[0]
+                fresh[j] = True
+            looked.append(j)
+            high_j = known[j][1]
+            if high_j is not None and (top is None or high_j < top
+                                       or (high_j == top and j < winner)):
+                top, winner = high_j, j
+        for j in gone:
+            live.remove(j)
+        if top is None:
+            if any(known[j][1] is None for j in looked):
+                return None  # some project may still be affordable: no proof
+            break
+        for j in looked:
+            if j != winner and not (known[j][0] > top or (known[j][0] == top and winner < j)):
+                return None  # another project might be cheaper somewhere in the interval
+        _a, _b, price_low, price_high = known[winner]
+        live.remove(winner)
+        selected.append(winner)
+        voters = s.voters[winner]
+        codes = s.codes[winner]
+        g = group[voters]
+        keys = g.astype(np.int64) * kk + (0 if codes is None else codes)
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        new = np.empty(len(uniq), dtype=np.int32)
+        for i, packed in enumerate(uniq.tolist()):
+            gid, code = divmod(packed, kk)
+            w = weights[code]
+            # Pays min(budget, price * weight): what is left rises with the budget and
+            # falls with the price, so the bounds pair low budget with high price.
+            new_lo = max(Q(0), lo[gid] - price_high * w)
+            new_hi = max(Q(0), hi[gid] - price_low * w)
+            nid = id_of.get((new_lo, new_hi))
+            if nid is None:
+                nid = id_of[(new_lo, new_hi)] = len(lo)
+                lo.append(new_lo)
+                hi.append(new_hi)
+                approx_lo.append(float(new_lo))
+                approx_hi.append(float(new_hi))
+            new[i] = nid
+        group[voters] = new[inverse.ravel()]
+        row = shares[winner]
+        for j in live:
+            if row[j]:
+                fresh[j] = False
+    return selected
+
+
+def equal_shares_add1(support: Support, *, record: bool = False) -> MesRun:
+    """MES with the "add1" completion cities use.
+
+    Rerun with every voter's budget B/n, B/n + 1, B/n + 2, ... until the outcome is
+    exhaustive (keep it) or costs more than B (keep the previous one), as pabutools'
+    ``voter_budget_increment=1`` does. ``runs`` counts the Equal Shares runs actually made
+    (interval proofs included).
+    """
+    s = support
+    if s.n == 0:
+        return MesRun(Fraction(0), [])
+    shares = overlap(s)
+    start = Fraction(s.budget) / s.n
+    previous = MesRun(start, [])
+    step = runs = 0
+    span = 4  # whole steps the next interval proof tries to cover
+    plain_runs_left = wait = 0
+    proof_pause = proof_wait = 0  # back off from interval proofs while they keep failing
+    while True:
+        chosen = None
+        if proof_pause:
+            proof_pause -= 1
+        elif span >= 2:
+            runs += 1
+            found = same_outcome_for_budgets(s, start + step, start + step + span - 1, shares)
+            if found is not None:
+                # One outcome for steps step .. step + span - 1: the stop test gives the
+                # same answer at each, so it is decided at the first of them.
+                if spent(s, found) > s.budget:
+                    chosen = previous
+                elif is_exhaustive(s, found):
+                    chosen = MesRun(start + step, found)
+                else:
+                    step += span
+                    previous = MesRun(start + step - 1, found)
+                    span = min(2 * span, _MAX_SPAN)
+                    proof_wait = 0
+                    continue
+                break
+            if span == 2:
+                proof_wait = min(16, 2 * proof_wait + 1)
+                proof_pause = proof_wait
+            span //= 2
+        if plain_runs_left:
+            plain_runs_left -= 1
+            run = run_mes(s, start + step, shares=shares)
+            jump = 1
+        else:
+            with watch() as room:
+                run = run_mes(s, Affine(start + step, 1), shares=shares)
+            # Every run with a budget in [start + step, start + step + room) decides as this
+            # one did (see affine.py): jump to the first whole step that may decide otherwise.
+            jump = 1 if room.limit is None else max(1, math.ceil(room.limit))
+            # Tracking slopes costs about three plain runs; on large electorates the proof
+            # rarely reaches the next step, so back off while it does not pay.
+            wait = 0 if jump > 1 else min(64, 2 * wait + 1)
+            plain_runs_left = wait
+        runs += 1
+        if spent(s, run.selected) > s.budget:
+            chosen = previous
+            break
+        if is_exhaustive(s, run.selected):
+            chosen = run
+            break
+        step += jump
+        previous = MesRun(start + step - 1, run.selected)
+        span = max(span, 2)
+    assert chosen is not None
+    if record and chosen.selected:
+        chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
+    chosen.runs = runs
+    return chosen
