@@ -366,7 +366,9 @@ def _pace(target: np.ndarray, previous: np.ndarray, has_previous: np.ndarray, bu
         # No amounts within every band add up to the budget: everyone moves past the band's
         # edge by the same proportion, and the result says so.
         edge = low if total_low > budget else high
-        amounts = edge * (budget / _fsum(edge))
+        total_edge = _fsum(edge)
+        # (Every band can be empty only if last year was all zeros: then share as targeted.)
+        amounts = edge * (budget / total_edge) if total_edge > 0 else target
         return amounts, np.full(n, 6, dtype=np.int8), False
     amounts = _scale_within(target, low, high, budget)
     tolerance = 1e-9 * max(budget, 1.0) / n

@@ -41,6 +41,17 @@ def test_formula_by_hand():
     assert result.mean_need == pytest.approx(22.5)
 
 
+@pytest.mark.parametrize("alpha, expected", [
+    # Equal populations, needs 1 and 3 (N̄ = 2, ratios 0.5 and 1.5), u = 0, B = 1000:
+    (0.0, {"x": 500, "y": 500}),   # 0.5^0 : 1.5^0 = 1 : 1
+    (1.0, {"x": 250, "y": 750}),   # 0.5 : 1.5 = 1 : 3
+    (2.0, {"x": 100, "y": 900}),   # 0.25 : 2.25 = 1 : 9
+])
+def test_alpha_sets_how_steeply_need_counts(alpha, expected):
+    hoods = [Neighbourhood("x", 50, 1), Neighbourhood("y", 50, 3)]
+    assert needs_weighted_shares(hoods, 1000, alpha=alpha).amounts() == expected
+
+
 def test_floor_by_hand():
     # As above, floor 0.9: a's per-capita amount is 1000·100/400 = 250, floor 225 > 180.56,
     # so a is held at 225 and 775 is shared between b and c by the same formula:
