@@ -1,1 +1,279 @@
-"""Core funding for voluntary and community groups (tables are being built)."""
+"""Core funding for voluntary and community (VCS) groups: profiles, rounds, awards, corrections.
+
+A group keeps its profile (income, people reached by neighbourhood); an officer checks its
+eligibility. A round's formula is a set of parameters; publishing it stores the inputs it was
+computed from (a snapshot with its SHA-256 fingerprint) and one award per eligible group.
+Published rounds and their awards are never edited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pbapp.extensions import db
+from pbapp.models.neighbourhood import Neighbourhood
+from pbapp.models.user import User
+
+# The eligibility checklist, in the words an officer and a trustee use. Not a score: a group
+# that meets every item is funded.
+ELIGIBILITY_CHECKS: dict[str, str] = {
+    "constituted": "Constituted (has a governing document, such as a constitution or articles)",
+    "serves_city": "Serves residents of the city",
+    "safeguarding": "Has a safeguarding policy in place",
+    "accounts": "Keeps annual accounts",
+}
+
+ROUND_STATUSES = {"draft": "Draft (not public)", "published": "Published"}
+
+CORRECTION_SUBJECTS: dict[str, str] = {
+    "income": "Our income figures",
+    "reach": "The people we reach in each neighbourhood",
+    "details": "Our name or charity/company number",
+    "eligibility": "Our eligibility",
+    "other": "Something else",
+}
+
+CORRECTION_STATUSES = {"open": "Waiting for an officer", "accepted": "Accepted", "declined": "Declined"}
+
+
+class Organisation(db.Model):
+    """A VCS group's profile: who it is, its income for up to three years, and who it serves."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # A registered charity number or Companies House number; empty for a small unregistered group.
+    registration_number: Mapped[str] = mapped_column(String(20), default="")
+    # Yearly incomes in whole pounds, latest first; income_year is the year the latest one ended.
+    income_year: Mapped[int]
+    income_latest: Mapped[int]
+    income_previous: Mapped[int | None]
+    income_earlier: Mapped[int | None]
+    constituted: Mapped[bool] = mapped_column(Boolean, default=False)
+    serves_city: Mapped[bool] = mapped_column(Boolean, default=False)
+    safeguarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    accounts: Mapped[bool] = mapped_column(Boolean, default=False)
+    eligibility_checked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    eligibility_checked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    keepers: Mapped[list[OrganisationKeeper]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+    reach: Mapped[list[OrganisationReach]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+    eligibility_checked_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "income_latest >= 0 AND (income_previous IS NULL OR income_previous >= 0) "
+            "AND (income_earlier IS NULL OR income_earlier >= 0)",
+            name="incomes_not_negative",
+        ),
+        CheckConstraint(
+            "income_earlier IS NULL OR income_previous IS NOT NULL", name="incomes_in_order"
+        ),
+    )
+
+    @property
+    def incomes(self) -> list[int]:
+        """The yearly incomes the profile holds, latest first (one to three)."""
+        return [
+            v
+            for v in (self.income_latest, self.income_previous, self.income_earlier)
+            if v is not None
+        ]
+
+    @property
+    def eligible(self) -> bool:
+        """Checked by an officer and meets every item of the checklist."""
+        return self.eligibility_checked_at is not None and all(
+            getattr(self, name) for name in ELIGIBILITY_CHECKS
+        )
+
+    def kept_by(self, user: User) -> bool:
+        return any(k.user_id == user.id for k in self.keepers)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name}>"
+
+
+class OrganisationKeeper(db.Model):
+    """A user (with the vcs role) who keeps a group's profile."""
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    organisation: Mapped[Organisation] = relationship(back_populates="keepers")
+    user: Mapped[User] = relationship()
+
+
+class OrganisationReach(db.Model):
+    """How many people a group reaches who live in one neighbourhood."""
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhood.id", ondelete="RESTRICT"), primary_key=True
+    )
+    people: Mapped[int]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="reach")
+    neighbourhood: Mapped[Neighbourhood] = relationship()
+
+    __table_args__ = (CheckConstraint("people > 0", name="people_positive"),)
+
+
+class CoreFundingRound(db.Model):
+    """A round: a pot per year for some years, shared by the formula's parameters.
+
+    ``parameters`` holds the formula (bands, alpha, cap, cap_income_fraction, delta) with
+    fractions as decimal strings, so they mean exactly what was typed. Once published, ``inputs``
+    holds everything the awards were computed from and ``fingerprint`` its SHA-256.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    pot: Mapped[int]  # whole pounds per year
+    years: Mapped[int]
+    first_year: Mapped[int]  # the financial year the round starts, e.g. 2027 for 2027/28
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    total: Mapped[int | None]  # awarded per year (pot minus unallocated)
+    unallocated: Mapped[int | None]
+    reach_price: Mapped[str | None] = mapped_column(String(40))  # λ in pounds, for display
+
+    awards: Mapped[list[Award]] = relationship(
+        back_populates="funding_round", cascade="all, delete-orphan", order_by="Award.id"
+    )
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+
+    __table_args__ = (
+        CheckConstraint("pot > 0", name="pot_positive"),
+        CheckConstraint("years >= 1 AND years <= 10", name="years_in_range"),
+        CheckConstraint("status IN ('draft', 'published')", name="status_known"),
+        CheckConstraint(
+            "status = 'draft' OR (published_at IS NOT NULL AND inputs IS NOT NULL "
+            "AND fingerprint IS NOT NULL AND total IS NOT NULL AND unallocated IS NOT NULL)",
+            name="published_with_inputs",
+        ),
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def last_year(self) -> int:
+        return self.first_year + self.years - 1
+
+    @property
+    def period(self) -> str:
+        """The financial years covered, e.g. 'April 2027 to March 2030'."""
+        return f"April {self.first_year} to March {self.first_year + self.years}"
+
+
+class Award(db.Model):
+    """A group's award per year in a published round, with the breakdown that explains it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("core_funding_round.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[int]  # whole pounds per year
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous_award_id: Mapped[int | None] = mapped_column(
+        ForeignKey("award.id", ondelete="SET NULL")
+    )
+
+    funding_round: Mapped[CoreFundingRound] = relationship(back_populates="awards")
+    organisation: Mapped[Organisation] = relationship()
+    previous_award: Mapped[Award | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "organisation_id"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    @property
+    def round_total(self) -> int:
+        return self.amount * self.funding_round.years
+
+
+class CorrectionRequest(db.Model):
+    """A group's report of a mistake in the data its award was (or will be) computed from."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_funding_round.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    raised_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # the officer's reason, shown to the group
+    # Where an accepted correction takes effect, said when it was accepted.
+    takes_effect: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship()
+    funding_round: Mapped[CoreFundingRound | None] = relationship()
+    raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'accepted', 'declined')", name="status_known"),
+        CheckConstraint(
+            "subject IN ('income', 'reach', 'details', 'eligibility', 'other')",
+            name="subject_known",
+        ),
+        CheckConstraint(
+            "status = 'open' OR (reason IS NOT NULL AND decided_at IS NOT NULL)",
+            name="reason_when_decided",
+        ),
+    )
+
+    @property
+    def subject_name(self) -> str:
+        return CORRECTION_SUBJECTS.get(self.subject, self.subject)
+
+    @property
+    def status_name(self) -> str:
+        return CORRECTION_STATUSES.get(self.status, self.status)
