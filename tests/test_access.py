@@ -39,6 +39,7 @@ EXPECTED_ACCESS = {
     "pb.vote": frozenset({"resident"}),
     "pb.voted": frozenset({"resident"}),
     "pb.receipt_check": "public",
+    "pb.paper_ballot": frozenset({"officer"}),
 } | VCS_ACCESS
 
 

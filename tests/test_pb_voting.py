@@ -273,3 +273,58 @@ def test_concurrent_submissions_from_one_voter_make_one_ballot(app, create_user,
     assert ballot_count() == 1
     assert outcomes.count("new") == 1
     assert db.session.scalar(select(func.count()).select_from(BallotItem)) == 1
+
+
+def test_officer_enters_paper_ballots_counted_like_online_ones(
+    client, forms, create_user, sign_in, knapsack
+):
+    budget, projects = knapsack
+    resident = create_user("resident")
+    sign_in(create_user("officer"))
+    url = f"/budgets/{budget.id}/paper"
+
+    saved = forms.post(
+        url,
+        {
+            "voter_name": "Jo Bloggs",
+            "receipt_code": "ABCDE-23456",
+            "proposal": [str(projects[0].id)],
+        },
+    )
+    assert saved.status_code == 200
+    assert "Paper ballot saved" in text(saved)
+    generated = forms.post(
+        url, {"voter_email": resident.email.upper(), "proposal": [str(projects[1].id)]}
+    )
+    code = text(generated).split('<p class="receipt-code">')[1].split("</p>")[0]
+
+    assert ballot_count() == 2
+    assert {b.source for b in db.session.scalars(select(Ballot))} == {"paper"}
+    assert "is counted" in text(client.get("/receipts?code=abcde23456"))
+    assert "is counted" in text(client.get(f"/receipts?code={code}"))
+
+    again = forms.post(url, {"voter_email": resident.email, "proposal": [str(projects[2].id)]})
+    assert again.status_code == 422
+    assert "A paper ballot has already been counted" in text(again)
+    reused = forms.post(
+        url, {"voter_name": "Sam", "receipt_code": "ABCDE-23456", "proposal": [str(projects[2].id)]}
+    )
+    assert reused.status_code == 422
+    assert "already been used" in text(reused)
+    nobody = forms.post(url, {"proposal": [str(projects[2].id)]})
+    assert nobody.status_code == 422
+    assert "Give the voter's name" in text(nobody)
+    assert ballot_count() == 2
+
+
+def test_paper_only_voter_cannot_sign_in(forms, create_user, sign_in, knapsack):
+    budget, projects = knapsack
+    sign_in(create_user("officer"))
+    forms.post(
+        f"/budgets/{budget.id}/paper",
+        {"voter_name": "Jo Bloggs", "proposal": [str(projects[0].id)]},
+    )
+    paper_voter = db.session.scalar(select(User).where(User.name == "Jo Bloggs"))
+    assert not paper_voter.is_active
+    assert not paper_voter.check_password("")
+    assert not paper_voter.check_password("!")

@@ -167,3 +167,24 @@ class BallotForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     submit = SubmitField("Count and publish the result")
+
+
+class PaperBallotForm(FlaskForm):
+    voter_email = StringField(
+        "Voter's email address, if they have an account",
+        description="Then they cannot also vote online in this budget.",
+        validators=[Length(max=254)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    voter_name = StringField(
+        "Voter's name, if they have no account",
+        validators=[Length(max=120)],
+        render_kw={"autocomplete": "off"},
+    )
+    receipt_code = StringField(
+        "Receipt code printed on the paper ballot",
+        description="Leave empty if the paper has none: a code will be made for you to write on the voter's slip.",
+        validators=[Length(max=20)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    submit = SubmitField("Save this paper ballot")

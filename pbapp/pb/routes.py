@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from pbapp import clock
@@ -16,6 +16,7 @@ from pbapp.models import (
     PHASE_NAMES,
     PROPOSAL_STATUSES,
     THEMES,
+    Ballot,
     Budget,
     Neighbourhood,
     Process,
@@ -25,6 +26,7 @@ from pbapp.models import (
 from pbapp.pb import bp
 from pbapp.pb.forms import (
     BallotForm,
+    PaperBallotForm,
     ProcessForm,
     ProposalForm,
     ReviewForm,
@@ -408,3 +410,56 @@ def receipt_check():
     return render_template("pb/receipt.html", code=code, found=found), (
         404 if code and not found else 200
     )
+
+
+@bp.route("/budgets/<int:budget_id>/paper", methods=["GET", "POST"])
+@roles_required("officer")
+def paper_ballot(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    today = clock.today()
+    form = PaperBallotForm()
+    chosen: dict[int, int] = {}
+    error = error_field = None
+    if form.validate_on_submit():
+        chosen, error = _choices_from(request.form, item)
+        error_field = "ballot" if error else None
+        if error is None:
+            try:
+                cast = ballots.enter_paper_ballot(
+                    current_user,
+                    item,
+                    chosen,
+                    today=today,
+                    voter_email=form.voter_email.data,
+                    voter_name=form.voter_name.data,
+                    receipt=form.receipt_code.data or None,
+                )
+            except FieldError as failure:
+                db.session.rollback()
+                error, error_field = (
+                    failure.message,
+                    ("ballot" if failure.field == "choices" else failure.field),
+                )
+            else:
+                db.session.commit()
+                typed = (form.receipt_code.data or "").strip()
+                return render_template(
+                    "pb/paper_saved.html", budget_id=item.id, code=None if typed else cast.receipt
+                )
+    elif form.errors:
+        error, error_field = "Please check the fields marked below.", next(iter(form.errors))
+    paper_count = db.session.scalar(
+        select(func.count())
+        .select_from(Ballot)
+        .where(Ballot.budget_id == item.id, Ballot.source == "paper")
+    )
+    return render_template(
+        "pb/paper.html",
+        budget=item,
+        form=form,
+        proposals=ballots.ballot_proposals(item),
+        chosen=chosen,
+        error=error,
+        error_field=error_field,
+        paper_count=paper_count,
+    ), (422 if error else 200)

@@ -8,7 +8,9 @@ again replaces the ballot's choices, and two submissions racing each other end a
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,11 +18,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pbapp.extensions import db
-from pbapp.models import Ballot, BallotItem, Budget, Proposal, User
+from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+RECEIPT_PATTERN = re.compile(r"[A-Z0-9]{5}-?[A-Z0-9]{5}")
 
 
 def new_receipt_code() -> str:
@@ -85,9 +88,17 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
     return choices
 
 
-def can_vote(user: User, budget: Budget, today: date) -> str | None:
-    """Why ``user`` cannot vote in ``budget`` today, or None when they can."""
-    if budget.process.phase_on(today) != "voting":
+def can_vote(user: User, budget: Budget, today: date, *, source: str = "online") -> str | None:
+    """Why ``user`` cannot vote in ``budget`` today, or None when they can.
+
+    Paper ballots cast while voting was open may still be entered after it closes, until the
+    result is published.
+    """
+    phase = budget.process.phase_on(today)
+    if source == "paper":
+        if phase not in ("voting", "results") or _published(budget):
+            return "Paper ballots can be entered from the day voting opens until the result is published."
+    elif phase != "voting":
         return "Voting is not open for this budget."
     if not budget.open_to(user):
         return "You can vote in your own neighbourhood's budget and in city-wide budgets."
@@ -109,16 +120,21 @@ def cast_ballot(
     today: date,
     source: str = "online",
     entered_by: User | None = None,
+    receipt: str | None = None,
 ) -> CastResult:
     """Record ``voter``'s ballot in ``budget``, replacing their earlier one.
 
     A paper ballot can be entered once for a voter; after that, neither paper nor online can
     change it. Raises ``FieldError`` when voting is closed or the choices break the rules.
     """
-    reason = can_vote(voter, budget, today)
+    reason = can_vote(voter, budget, today, source=source)
     if reason:
         raise FieldError("choices", reason)
     choices = check_choices(budget, choices)
+    if receipt is not None and not RECEIPT_PATTERN.fullmatch(receipt.strip().upper()):
+        raise FieldError(
+            "receipt_code", "A receipt code is ten letters and numbers, like ABCDE-23456."
+        )
     existing = _existing(budget, voter)
     if existing is not None and existing.source == "paper":
         raise FieldError(
@@ -126,9 +142,12 @@ def cast_ballot(
         )
     if existing is not None and source == "paper":
         raise FieldError("choices", "This voter has already voted online in this budget.")
-    receipt = None
     if existing is None:
-        receipt = new_receipt_code()
+        receipt = receipt.strip().upper() if receipt else new_receipt_code()
+        if find_receipt(receipt) is not None:
+            raise FieldError(
+                "receipt_code", "This receipt code has already been used for another ballot."
+            )
         ballot = Ballot(
             budget_id=budget.id,
             voter_id=voter.id,
@@ -142,15 +161,14 @@ def cast_ballot(
                 db.session.flush()
         except IntegrityError:
             # A twin request created the ballot a moment ago: update that one instead.
-            receipt = None
             existing = _existing(budget, voter)
             if existing is None or existing.source == "paper":
                 raise FieldError(
                     "choices", "Your ballot could not be saved. Please try again."
                 ) from None
-            ballot = existing
+            ballot, receipt = existing, None
     else:
-        ballot = existing
+        ballot, receipt = existing, None
     # Replace the choices with plain SQL rather than through the loaded collection: whichever
     # of two racing submissions writes last wins whole, and the two never merge.
     db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
@@ -184,4 +202,58 @@ def find_receipt(code: str) -> Ballot | None:
 def ballot_of(voter: User, budget: Budget) -> Ballot | None:
     return db.session.scalar(
         select(Ballot).where(Ballot.budget_id == budget.id, Ballot.voter_id == voter.id)
+    )
+
+
+def _published(budget: Budget) -> bool:
+    return db.session.scalar(select(Result.id).where(Result.budget_id == budget.id)) is not None
+
+
+def enter_paper_ballot(
+    officer: User,
+    budget: Budget,
+    choices: dict[int, int],
+    *,
+    today: date,
+    voter_email: str | None,
+    voter_name: str | None,
+    receipt: str | None,
+) -> CastResult:
+    """Record a paper ballot entered by ``officer``.
+
+    The voter is the resident with ``voter_email`` when they have an account (so they cannot also
+    vote online in this budget); otherwise a record of a paper-only voter is made with their name,
+    which cannot sign in. Raises ``FieldError`` naming the field at fault.
+    """
+    email = (voter_email or "").strip().lower()
+    name = (voter_name or "").strip()
+    if email:
+        voter = db.session.scalar(select(User).where(User.email == email))
+        if voter is None:
+            raise FieldError(
+                "voter_email",
+                "No resident has an account with this email address. Leave it empty and give their name instead.",
+            )
+        if not budget.open_to(voter):
+            raise FieldError(
+                "voter_email",
+                "This resident lives in another neighbourhood, so cannot vote in this budget.",
+            )
+    elif name:
+        voter = User(
+            name=name,
+            email=f"paper-{uuid.uuid4().hex}@paper.invalid",  # not an address: cannot sign in
+            password_hash="!",  # matches no password
+            neighbourhood_id=budget.neighbourhood_id,
+            is_active_account=False,
+            role_rows=[UserRole(role="resident")],
+        )
+        db.session.add(voter)
+        db.session.flush()
+    else:
+        raise FieldError(
+            "voter_name", "Give the voter's name, or the email address of their account."
+        )
+    return cast_ballot(
+        voter, budget, choices, today=today, source="paper", entered_by=officer, receipt=receipt
     )
