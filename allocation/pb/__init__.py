@@ -8,6 +8,8 @@ Rules (ids as on the command line, see ``RULES``):
 - ``mes``: Method of Equal Shares, cost utilities, no completion
 - ``mes-add1``: Equal Shares with the "add1" completion cities use
 - ``mes-add1-greedy``: ``mes-add1``, then greedy for the money left
+- ``mes-add1-last-fit``: ``mes-add1`` raising shares until over budget, even past an
+  exhaustive outcome (reproduces the published Wieliczka 2023 result)
 - ``phragmen``: sequential Phragmén
 - ``official`` (for :func:`count` and :func:`explain`): the rule the election's META names
 

@@ -164,12 +164,15 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
     return selected
 
 
-def equal_shares_add1(support: Support, *, record: bool = False) -> MesRun:
+def equal_shares_add1(support: Support, *, record: bool = False,
+                      stop_when_exhaustive: bool = True) -> MesRun:
     """MES with the "add1" completion cities use.
 
     Rerun with every voter's budget B/n, B/n + 1, B/n + 2, ... until the outcome is
     exhaustive (keep it) or costs more than B (keep the previous one), as pabutools'
-    ``voter_budget_increment=1`` does. ``runs`` counts the Equal Shares runs actually made
+    ``voter_budget_increment=1`` does. With ``stop_when_exhaustive=False`` only overspending
+    stops the search (the last outcome that fits is kept): the variant that reproduces the
+    published Wieliczka 2023 result (docs/counting.md). ``runs`` counts the Equal Shares runs actually made
     (interval proofs included).
     """
     s = support
@@ -194,7 +197,7 @@ def equal_shares_add1(support: Support, *, record: bool = False) -> MesRun:
                 # same answer at each, so it is decided at the first of them.
                 if spent(s, found) > s.budget:
                     chosen = previous
-                elif is_exhaustive(s, found):
+                elif stop_when_exhaustive and is_exhaustive(s, found):
                     chosen = MesRun(start + step, found)
                 else:
                     step += span
@@ -225,7 +228,7 @@ def equal_shares_add1(support: Support, *, record: bool = False) -> MesRun:
         if spent(s, run.selected) > s.budget:
             chosen = previous
             break
-        if is_exhaustive(s, run.selected):
+        if stop_when_exhaustive and is_exhaustive(s, run.selected):
             chosen = run
             break
         step += jump

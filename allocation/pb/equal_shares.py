@@ -143,32 +143,61 @@ class _State:
         price = rest / rich
         return price / cost, price
 
-    def buy(self, j: int, price: Fraction) -> list[tuple[Fraction, int]]:
-        """Charge j's supporters ``price`` per weight unit (at most all they have)."""
+    def buy(self, j: int, price: Fraction, *, record: bool = False) -> list[tuple[Fraction, int]]:
+        """Charge j's supporters ``price`` per weight unit (at most all they have).
+
+        Returns, when ``record``, the payments as (amount, number of voters), largest first.
+        """
         voters = self.s.voters[j]
         g = self.group[voters]
         codes = self.s.codes[j]
-        keys = g.astype(np.int64) * self.k + (0 if codes is None else codes)
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        new = np.empty(len(uniq), dtype=np.int32)
-        paid: dict[Fraction, int] = {}
-        counts = np.bincount(inverse, minlength=len(uniq)).tolist()
+        if codes is None:  # one weight: the groups themselves, no sort needed
+            counts_all = np.bincount(g, minlength=len(self.budget))
+            uniq = np.flatnonzero(counts_all)
+            counts = counts_all[uniq].tolist()
+            remap = np.arange(len(self.budget), dtype=np.int32)
+        else:
+            keys = g.astype(np.int64) * self.k + codes
+            uniq, inverse, counts_arr = np.unique(keys, return_inverse=True, return_counts=True)
+            counts = counts_arr.tolist()
+            remap = np.empty(len(uniq), dtype=np.int32)
+        dues = [price * w for w in self.weights]
+        paid: dict = {}
+        budget, id_of = self.budget, self.id_of
         for i, packed in enumerate(uniq.tolist()):
             gid, code = divmod(packed, self.k)
-            b = self.budget[gid]
-            pay = min(b, price * self.weights[code])
-            left = b - pay
-            nid = self.id_of.get(_key(left))
-            if nid is None:
-                nid = self.id_of[_key(left)] = len(self.budget)
-                self.budget.append(left)
-                self.approx.append(float(value(left)))
-            new[i] = nid
-            amount = value(pay)
-            if amount:
-                paid[amount] = paid.get(amount, 0) + counts[i]
-        self.group[voters] = new[inverse.ravel()]
+            b = budget[gid]
+            due = dues[code]
+            if due < b:
+                pay, left = due, b - due
+                slot = _key(left)
+                nid = id_of.get(slot)
+                if nid is None:
+                    nid = id_of[slot] = len(budget)
+                    budget.append(left)
+                    self.approx.append(float(value(left)))
+            else:  # pays all they have
+                pay, nid = b, (0 if self.fast else self._zero_of(b - b))
+            if codes is None:
+                remap[gid] = nid
+            else:
+                remap[i] = nid
+            if record:
+                amount = value(pay)
+                if amount:
+                    paid[amount] = paid.get(amount, 0) + counts[i]
+        self.group[voters] = remap[g] if codes is None else remap[inverse.ravel()]
         return sorted(((_fraction(a), c) for a, c in paid.items()), reverse=True)
+
+    def _zero_of(self, zero) -> int:
+        """Group of an amount that is zero now (its slope may not be zero)."""
+        slot = _key(zero)
+        nid = self.id_of.get(slot)
+        if nid is None:
+            nid = self.id_of[slot] = len(self.budget)
+            self.budget.append(zero)
+            self.approx.append(0.0)
+        return nid
 
 
 def _key(x: Fraction | Affine) -> object:
@@ -248,7 +277,7 @@ def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = Fals
         if best is None:
             break
         live.remove(best_j)
-        payments = state.buy(best_j, price_of[best_j])
+        payments = state.buy(best_j, price_of[best_j], record=record)
         run.selected.append(best_j)
         if record:
             run.purchases.append(Purchase(best_j, _fraction(value(best)),

@@ -43,6 +43,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "exhaustive or the next one would cost more than the budget"),
     Rule("mes-add1-greedy", "Method of Equal Shares, add1 then greedy",
          "mes-add1, then utilitarian greedy for the money left"),
+    Rule("mes-add1-last-fit", "Method of Equal Shares, add1 until over budget",
+         "as mes-add1, but an exhaustive outcome does not stop the search: raise each voter's "
+         "share until the outcome would cost more than the budget and keep the last that fits "
+         "(reproduces the published Wieliczka 2023 result)"),
     Rule("phragmen", "Sequential Phragmén",
          "supporters earn money at the same rate and buy a project as soon as they can; stops "
          "at the first project bought that does not fit"),
@@ -135,9 +139,10 @@ def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
     if rule == "mes":
         run = equal_shares(support, record=record)
         return Count(rule, support, list(run.selected), mes=run)
-    if rule in ("mes-add1", "mes-add1-greedy"):
-        run = equal_shares_add1(support, record=record)
-        if rule == "mes-add1":
+    if rule in ("mes-add1", "mes-add1-greedy", "mes-add1-last-fit"):
+        run = equal_shares_add1(support, record=record,
+                                stop_when_exhaustive=(rule != "mes-add1-last-fit"))
+        if rule != "mes-add1-greedy":
             return Count(rule, support, list(run.selected), mes=run)
         chosen, steps = greedy(support, already=list(run.selected))
         return Count(rule, support, chosen, greedy_steps=steps, mes=run)
