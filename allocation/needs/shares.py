@@ -251,17 +251,26 @@ def _check_neighbourhoods(neighbourhoods: Sequence[Neighbourhood]) -> None:
                                 row=row, column="previous_amount")
 
 
-def _formula(budget: float, population: np.ndarray, weight: np.ndarray, u: float) -> np.ndarray:
-    """The share formula over one set of neighbourhoods, for ``budget``."""
+def _formula(budget: float, population: np.ndarray, log_weight: np.ndarray,
+             u: float) -> np.ndarray:
+    """The share formula over one set of neighbourhoods, for ``budget``.
+
+    Need weights ``P_i (N_i/N̄)^α`` come as logarithms and are scaled so the largest is 1: with
+    a steep α they can be far below the smallest normal float (1e-308), where they would lose
+    their precision and the amounts would no longer add up.
+    """
     total_p = _fsum(population)
-    total_w = _fsum(weight)
-    if total_w <= 0:
+    top = float(log_weight.max())
+    if top == -math.inf:
         # Nobody left has any need: the need part can only be shared per capita.
         weight, total_w = population, total_p
-    return budget * (u * population / total_p + (1.0 - u) * weight / total_w)
+    else:
+        weight = np.exp(log_weight - top)
+        total_w = _fsum(weight)
+    return budget * (u * (population / total_p) + (1.0 - u) * (weight / total_w))
 
 
-def _bounded(budget: float, population: np.ndarray, weight: np.ndarray, u: float,
+def _bounded(budget: float, population: np.ndarray, log_weight: np.ndarray, u: float,
              low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, str]:
     """Floors and ceilings by the fix-and-reshare procedure.
 
@@ -276,7 +285,7 @@ def _bounded(budget: float, population: np.ndarray, weight: np.ndarray, u: float
     while True:
         rounds += 1
         rest = budget - _fsum(amount[~free])
-        amount[free] = _formula(rest, population[free], weight[free], u)
+        amount[free] = _formula(rest, population[free], log_weight[free], u)
         below = free & (amount < low - tolerance)
         above = free & (amount > high + tolerance)
         if not below.any() and not above.any():
@@ -289,7 +298,7 @@ def _bounded(budget: float, population: np.ndarray, weight: np.ndarray, u: float
         free &= ~fix
         if not free.any():
             leftover = budget - _fsum(amount)
-            if abs(leftover) <= tolerance * n:
+            if abs(leftover) <= n * max(1e-9, 1e-14 * budget):  # floating-point noise only
                 return amount, basis, rounds, "formula"  # e.g. floor 1: all per capita
             # Everyone is held, yet money is left (or missing): those held at the other bound
             # must take it, so they are shared among again (e.g. tight floors and ceilings:
@@ -304,7 +313,7 @@ def _bounded(budget: float, population: np.ndarray, weight: np.ndarray, u: float
             break
     # Floors and ceilings together left nobody to take the rest of the budget (possible only
     # when both are set): fall back to one common scale of the first-round formula amounts.
-    target = _formula(budget, population, weight, u)
+    target = _formula(budget, population, log_weight, u)
     scaled = _scale_within(target, low, high, budget)
     basis = np.where(scaled <= low + tolerance, 1, np.where(scaled >= high - tolerance, 2, 0))
     return scaled, basis.astype(np.int8), rounds, "scaled"
@@ -316,18 +325,17 @@ def _scale_within(target: np.ndarray, low: np.ndarray, high: np.ndarray,
 
     The caller guarantees ``Σlow ≤ budget ≤ Σhigh``.
     """
-    # A zero target could never take more than its low bound, however large s grows; a tiny
-    # positive one lets it absorb money only when nobody else can.
-    positive = target[target > 0]
-    tiny = 1e-12 * (float(positive.max()) if positive.size else 1.0)
-    target = np.where(target > 0, target, tiny)
+    # A zero (or vanishing) target could never take more than its low bound, however large s
+    # grows; a tiny positive one lets it absorb money only when nobody else can.
+    largest = float(target.max()) if target.size else 0.0
+    target = np.maximum(target, 1e-12 * (largest if largest > 0 else 1.0))
 
     def total(s: float) -> float:
         return float(np.clip(s * target, low, high).sum())
 
     # Σhigh may fall short of the budget by a rounding error (a ceiling of exactly 1): reaching
     # the budget to within that is enough, and s must stay finite.
-    reach = budget - 1e-9 * max(budget, 1.0)
+    reach = budget - 1e-13 * max(budget, 1.0)
     lo_s, hi_s = 0.0, 1.0
     while total(hi_s) < reach and hi_s < 1e200:
         lo_s, hi_s = hi_s, hi_s * 2.0
@@ -511,16 +519,19 @@ def _compute(population: np.ndarray, need: np.ndarray, rules: ShareRules,
     # The ratio to the mean cancels in the formula; it is kept because it is what a reader
     # can interpret ("1.3 × the average need"). With no need anywhere, all needs are equal.
     ratio = need / mean_need if mean_need > 0 else np.ones_like(need)
-    weight = population * np.power(ratio, rules.alpha)
+    with np.errstate(divide="ignore"):  # need 0 has weight 0: log -inf
+        log_weight = np.log(population) + (rules.alpha * np.log(ratio) if rules.alpha
+                                           else 0.0)
     per_capita = budget * population / total_p
-    first = _formula(budget, population, weight, rules.universal)
+    first = _formula(budget, population, log_weight, rules.universal)
     low = per_capita * rules.floor if rules.floor is not None else np.zeros_like(population)
     high = per_capita * rules.ceiling if rules.ceiling is not None else np.full_like(
         population, np.inf)
     if rules.floor is None and rules.ceiling is None:
         bounded, codes, rounds, method = first, np.zeros(population.size, np.int8), 1, "formula"
     else:
-        bounded, codes, rounds, method = _bounded(budget, population, weight, rules.universal,
+        bounded, codes, rounds, method = _bounded(budget, population, log_weight,
+                                                  rules.universal,
                                                   low, high)
     basis = [_BOUND_BASIS[c] for c in codes.tolist()]
     unrounded, pace_met = bounded, None

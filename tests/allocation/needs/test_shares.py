@@ -144,6 +144,19 @@ def test_a_budget_in_pence_or_fractions_is_refused():
         needs_weighted_shares(three_neighbourhoods(), 1000.5)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("rows, budget, kwargs", [
+    # Need weights far below the smallest normal float once the big one is capped.
+    ([(544, 2.0), (18180, 0.0), (18180, 6.9e-114)], 59272,
+     {"universal": 0.875, "alpha": 2.9, "ceiling": 2.0}),
+    # A universal part so small that a need-0 area's target vanishes (floor and ceiling tight).
+    ([(1, 0.0), (1, 1.0), (1, 2.0), (1, 4.0), (1, 0.5)], 19,
+     {"universal": 4.9e-292, "alpha": 3.0, "floor": 0.5, "ceiling": 1.0}),
+])
+def test_extreme_inputs_still_add_up(rows, budget, kwargs):
+    hoods = [Neighbourhood(f"n{i}", p, n) for i, (p, n) in enumerate(rows)]
+    assert needs_weighted_shares(hoods, budget, **kwargs).total == budget
+
+
 # --- properties --------------------------------------------------------------------------------
 
 neighbourhood_lists = st.lists(
