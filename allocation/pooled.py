@@ -304,19 +304,33 @@ def allocate_pooled_budget(cells: Sequence[Cell],
     vals = np.concatenate([np.ones(2 * n_pairs), -np.ones(n_cells), np.ones(n_cells)])
     a_eq = coo_matrix((vals, (rows, cols)), shape=(n_contrib + n_cells,
                                                    n_pairs + 2 * n_cells)).tocsr()
-    b_eq = np.concatenate([[float(c.amount) for c in spending], target])
-    cost = np.concatenate([np.zeros(n_pairs), 1.0 / target, 1.0 / target])
+    # The objective is relative, so the problem can be solved in units of the largest sum of
+    # money involved: the solver's tolerances are then the same for a £5,000 pool as for a
+    # £5bn one.
+    amounts = np.array([float(c.amount) for c in spending])
+    unit = max(float(target.max()), float(amounts.max()) if amounts.size else 0.0)
+    b_eq = np.concatenate([amounts, target]) / unit
+    cost = np.concatenate([np.zeros(n_pairs), unit / target, unit / target])
     res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds")
     if res.status != 0:
-        raise PooledBudgetError(f"the solver could not allocate this pool ({res.message})")
-    x = np.clip(res.x[:n_pairs], 0.0, None)
+        # Badly scaled input (targets from pennies to billions) can defeat the simplex
+        # method's tolerances; the interior-point method with crossover usually copes.
+        res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise PooledBudgetError("the solver could not allocate this pool; targets that differ "
+                                f"by many orders of magnitude can cause this ({res.message})")
+    x = np.clip(res.x[:n_pairs], 0.0, None) * unit
 
     lines: list[AllocationLine] = []
     allocated = np.zeros(n_cells, dtype=np.int64)
     for i, c in enumerate(spending):
         mine = np.flatnonzero(pair_c == i)
         keys = [cells[k].id for k in pair_k[mine]]
-        pounds = largest_remainder(x[mine], int(c.amount), keys)
+        share = x[mine]
+        # Spend exactly the amount before rounding (the solver is exact only to its tolerance).
+        share = share * (c.amount / math.fsum(share.tolist())) if share.sum() > 0 else \
+            np.full(share.size, c.amount / share.size)
+        pounds = largest_remainder(share, int(c.amount), keys)
         for k, amount in zip(pair_k[mine].tolist(), pounds.tolist(), strict=True):
             if amount:
                 lines.append(AllocationLine(c.id, cells[k].id, int(amount)))

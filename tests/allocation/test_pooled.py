@@ -66,6 +66,17 @@ def test_two_neighbourhoods_two_themes_by_hand():
     assert gap.allowed_contributions == ["nhs"]
 
 
+@pytest.mark.parametrize("scale", [1_000, 1_000_000_000])
+def test_the_same_pool_in_bigger_units_gives_the_same_allocation(scale):
+    cells, contributions = two_by_two()
+    big = allocate_pooled_budget(
+        [Cell(c.id, c.target * scale, c.neighbourhood, c.theme) for c in cells],
+        [Contribution(c.id, c.amount * scale, c.allowed) for c in contributions])
+    totals = big.allocated()
+    assert totals["A/youth"] == 110 * scale and totals["B/youth"] == 50 * scale
+    assert big.deviation == pytest.approx(0.6)
+
+
 def test_a_cell_nobody_may_pay_for_is_a_gap_with_that_reason():
     cells = [Cell("x", 100), Cell("y", 100)]
     result = allocate_pooled_budget(cells, [Contribution("c", 100, ("x",))])
