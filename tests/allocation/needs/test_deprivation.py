@@ -79,6 +79,12 @@ def test_the_official_file_7_layout_is_recognised(file7):
     assert second.deciles == {"imd": 9, "income": 10, "health": 9}
 
 
+def test_a_file_saved_by_excel_with_a_byte_order_mark_reads_the_same(file7, tmp_path):
+    marked = tmp_path / "bom.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + file7.read_bytes())
+    assert read_deprivation_file(marked) == read_deprivation_file(file7)
+
+
 def test_neighbourhood_scores_are_population_weighted_averages(file7, lookup):
     (riverside,) = neighbourhood_need(read_deprivation_file(file7), read_lsoa_lookup(lookup))
     # (1000 · 40.5 + 3000 · 10.0) / 4000 = (40500 + 30000) / 4000 = 17.625
