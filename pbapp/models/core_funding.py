@@ -46,7 +46,11 @@ CORRECTION_SUBJECTS: dict[str, str] = {
     "other": "Something else",
 }
 
-CORRECTION_STATUSES = {"open": "Waiting for an officer", "accepted": "Accepted", "declined": "Declined"}
+CORRECTION_STATUSES = {
+    "open": "Waiting for an officer",
+    "accepted": "Accepted",
+    "declined": "Declined",
+}
 
 
 class Organisation(db.Model):
@@ -163,9 +167,7 @@ class CoreFundingRound(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     published_at: Mapped[datetime | None]
-    published_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL")
-    )
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     total: Mapped[int | None]  # awarded per year (pot minus unallocated)

@@ -1,0 +1,270 @@
+"""Forms of the core-funding pages: group profiles, eligibility, rounds, corrections."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from pbapp.forms import PoundsField, WholeNumberField
+from pbapp.models.core_funding import CORRECTION_SUBJECTS, ELIGIBILITY_CHECKS
+from pbapp.services.core_funding import (
+    DETAILS_MAX,
+    MAX_BANDS,
+    NAME_MAX,
+    REASON_MAX,
+    REGISTRATION_MAX,
+    Profile,
+    RoundSettings,
+    parse_decimal,
+)
+
+
+class DecimalTextField(StringField):
+    """A number typed as text ('0.5', '10', '12.5%'), kept as an exact Decimal."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = valuelist[0] if valuelist else ""
+        try:
+            self.data = parse_decimal(self.raw)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(error)) from None
+
+    def _value(self) -> str:
+        if isinstance(self.data, Decimal):
+            return format(self.data.normalize(), "f")
+        return getattr(self, "raw", "") or ""
+
+
+# ----------------------------------------------------------------------------- profiles
+
+
+def profile_form(neighbourhoods, org=None, formdata=None) -> FlaskForm:
+    """A group's profile, with one 'people reached' box per neighbourhood."""
+
+    class ProfileForm(FlaskForm):
+        name = StringField(
+            "Group name",
+            validators=[
+                InputRequired("Enter your group's name."),
+                Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+            ],
+        )
+        registration_number = StringField(
+            "Charity or company number (if you have one)",
+            description="Leave empty if your group is not registered.",
+            validators=[Length(max=REGISTRATION_MAX, message="That number is too long.")],
+        )
+        income_year = WholeNumberField(
+            "Year your latest accounts ended",
+            description="For example 2025 for accounts to March 2025.",
+            validators=[InputRequired("Enter the year your latest accounts ended, like 2025.")],
+        )
+        income_latest = PoundsField(
+            "Income in your latest year",
+            description="Total income in whole pounds, as in your accounts.",
+            validators=[InputRequired("Enter your income in your latest year.")],
+        )
+        income_previous = PoundsField(
+            "Income the year before (if you have it)", validators=[Optional()]
+        )
+        income_earlier = PoundsField(
+            "Income the year before that (if you have it)", validators=[Optional()]
+        )
+        submit = SubmitField("Save profile")
+
+    for area in neighbourhoods:
+        setattr(
+            ProfileForm,
+            f"reach_{area.id}",
+            WholeNumberField(area.name, validators=[Optional()]),
+        )
+    data = {}
+    if org is not None:
+        data = {
+            "name": org.name,
+            "registration_number": org.registration_number,
+            "income_year": org.income_year,
+            "income_latest": org.income_latest,
+            "income_previous": org.income_previous,
+            "income_earlier": org.income_earlier,
+        } | {f"reach_{r.neighbourhood_id}": r.people for r in org.reach}
+    form = (
+        ProfileForm(formdata=formdata, data=data)
+        if formdata is not None
+        else ProfileForm(data=data)
+    )
+    form.reach_fields = [(area.id, getattr(form, f"reach_{area.id}")) for area in neighbourhoods]
+    return form
+
+
+def profile_from(form) -> Profile:
+    return Profile(
+        name=form.name.data or "",
+        registration_number=form.registration_number.data or "",
+        income_year=form.income_year.data,
+        income_latest=form.income_latest.data,
+        income_previous=form.income_previous.data,
+        income_earlier=form.income_earlier.data,
+        reach={area_id: f.data or 0 for area_id, f in form.reach_fields},
+    )
+
+
+class EligibilityForm(FlaskForm):
+    constituted = BooleanField(ELIGIBILITY_CHECKS["constituted"])
+    serves_city = BooleanField(ELIGIBILITY_CHECKS["serves_city"])
+    safeguarding = BooleanField(ELIGIBILITY_CHECKS["safeguarding"])
+    accounts = BooleanField(ELIGIBILITY_CHECKS["accounts"])
+    submit = SubmitField("Save the check")
+
+
+# ----------------------------------------------------------------------------- rounds
+
+
+class RoundForm(FlaskForm):
+    """A round's settings. Posted to save; also read from a GET query (no CSRF) to preview."""
+
+    title = StringField(
+        "Title",
+        validators=[InputRequired("Give the round a title."), Length(max=200)],
+    )
+    pot = PoundsField(
+        "Pot per year",
+        description="Whole pounds a year, shared between all eligible groups.",
+        validators=[InputRequired("Enter the pot per year in whole pounds.")],
+    )
+    years = WholeNumberField(
+        "Years the round covers", validators=[InputRequired("Enter how many years.")]
+    )
+    first_year = WholeNumberField(
+        "First year",
+        description="The round starts in April of this year.",
+        validators=[InputRequired("Enter the year the round starts, like 2027.")],
+    )
+    alpha = DecimalTextField(
+        "Need weighting",
+        description="0 ignores need; 1 weighs each person in proportion to their neighbourhood's "
+        "need; 0.5 is in between.",
+    )
+    cap = PoundsField(
+        "Cap per group per year (optional)",
+        description="No group gets more than this a year. Leave empty for no cap.",
+        validators=[Optional()],
+    )
+    cap_income_percent = DecimalTextField(
+        "Most an award may be, as a percentage of the group's income (optional)",
+        description="For example 50: no award is more than half the group's average income.",
+    )
+    delta_percent = DecimalTextField(
+        "Stability band, percent",
+        description="An award moves at most this much, up or down, from the group's award per "
+        "year in the last round.",
+    )
+    submit = SubmitField("Save settings")
+
+
+for _i in range(1, MAX_BANDS + 1):
+    if _i < MAX_BANDS:
+        setattr(
+            RoundForm,
+            f"band{_i}_max",
+            PoundsField(f"Band {_i}: top income", validators=[Optional()]),
+        )
+    setattr(
+        RoundForm,
+        f"band{_i}_base",
+        PoundsField(
+            f"Band {_i}: base amount"
+            if _i < MAX_BANDS
+            else f"Band {_i} (all higher incomes): base amount",
+            validators=[Optional()],
+        ),
+    )
+
+
+def round_form_data(settings: RoundSettings) -> dict:
+    data = {
+        "title": settings.title,
+        "pot": settings.pot,
+        "years": settings.years,
+        "first_year": settings.first_year,
+        "alpha": settings.alpha,
+        "cap": settings.cap,
+        "cap_income_percent": settings.cap_income_percent,
+        "delta_percent": settings.delta_percent,
+    }
+    for i, (top, base) in enumerate(settings.bands, start=1):
+        if i < MAX_BANDS:
+            data[f"band{i}_max"] = top
+        data[f"band{i}_base"] = base
+    return data
+
+
+def settings_from(form: RoundForm) -> RoundSettings:
+    bands = []
+    for i in range(1, MAX_BANDS + 1):
+        top = getattr(form, f"band{i}_max").data if i < MAX_BANDS else None
+        bands.append((top, getattr(form, f"band{i}_base").data))
+    return RoundSettings(
+        title=form.title.data or "",
+        pot=form.pot.data,
+        years=form.years.data,
+        first_year=form.first_year.data,
+        bands=bands,
+        alpha=form.alpha.data,
+        cap=form.cap.data,
+        cap_income_percent=form.cap_income_percent.data,
+        delta_percent=form.delta_percent.data,
+    )
+
+
+class PublishForm(FlaskForm):
+    confirm = BooleanField(
+        "I have checked the awards: publish them. Published awards cannot be changed.",
+        validators=[InputRequired("Tick the box to confirm you have checked the awards.")],
+    )
+    submit = SubmitField("Publish the round")
+
+
+# ----------------------------------------------------------------------------- corrections
+
+
+class CorrectionForm(FlaskForm):
+    subject = RadioField(
+        "What is wrong?",
+        choices=[SelectChoice(k, v) for k, v in CORRECTION_SUBJECTS.items()],
+        validators=[InputRequired("Choose what is wrong.")],
+    )
+    details = TextAreaField(
+        "What should it say?",
+        description="Say what is wrong and what the right figure is, and where it comes from "
+        "(for example your accounts).",
+        validators=[
+            InputRequired("Say what is wrong and what the right figure is."),
+            Length(max=DETAILS_MAX, message=f"Use at most {DETAILS_MAX:,} characters."),
+        ],
+    )
+    submit = SubmitField("Send to an officer")
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice("accept", "Accept: the data was wrong and is now corrected"),
+            SelectChoice("decline", "Decline: the data was right"),
+        ],
+        validators=[InputRequired("Choose accept or decline.")],
+    )
+    reason = TextAreaField(
+        "Reason, shown to the group",
+        validators=[
+            InputRequired("Give the group a reason for your decision."),
+            Length(max=REASON_MAX, message=f"Use at most {REASON_MAX:,} characters."),
+        ],
+    )
+    submit = SubmitField("Save decision")

@@ -1,0 +1,319 @@
+"""Officers build a core-funding round, preview it as parameters change, and publish it;
+the public reads published rounds only, with a CSV of every award."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from pbapp.extensions import db
+from pbapp.models import AuditEvent
+from pbapp.models.core_funding import Award, CoreFundingRound
+from pbapp.services import core_funding as cf
+from pbapp.services.errors import FieldError
+from tests.test_vcs_factories import add_need, example_round, round_query, worked_example
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture()
+def example(neighbourhoods):
+    add_need(neighbourhoods)
+    return worked_example(neighbourhoods)
+
+
+def test_officer_builds_previews_and_publishes_a_round(
+    client, forms, create_user, sign_in, example
+):
+    officer = create_user("officer")
+    sign_in(officer)
+    response = forms.post("/core-funding/rounds/new", round_query())
+    assert response.status_code == 302
+    item = db.session.scalar(select(CoreFundingRound))
+    assert (item.status, item.pot, item.years) == ("draft", 22_000, 3)
+    assert item.parameters["cap_income_fraction"] == "0.5"
+    assert [b["base"] for b in item.parameters["bands"]] == [1_000, 3_000, 5_000]
+
+    page = text(client.get(response.headers["Location"]))
+    assert "Draft: not public" in page
+    for name, amount in (
+        ("Group One", "£4,000"),
+        ("Group Two", "£8,556"),
+        ("Group Three", "£9,444"),
+    ):
+        assert name in page and amount in page
+    assert page.count("<svg") == 2  # awards by size band and by neighbourhood need
+    assert "Awards by size band" in page
+
+    response = forms.post(
+        f"/core-funding/rounds/{item.id}/publish",
+        {"confirm": "y"},
+        page=f"/core-funding/rounds/{item.id}/preview",
+    )
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.status == "published"
+    assert item.published_by_id == officer.id
+    assert len(item.fingerprint) == 64
+    amounts = {a.organisation.name: a.amount for a in item.awards}
+    assert amounts == {"Group One": 4_000, "Group Two": 8_556, "Group Three": 9_444}
+    assert (item.total, item.unallocated) == (22_000, 0)
+    assert cf.check_published(item)
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "core_funding_round.publish")
+    )
+    assert event.actor_id == officer.id and event.after["fingerprint"] == item.fingerprint
+
+
+def test_preview_recomputes_with_trial_settings_without_saving(
+    client, create_user, sign_in, example
+):
+    officer = create_user("officer")
+    item = example_round(officer)
+    sign_in(officer)
+    page = text(
+        client.get(f"/core-funding/rounds/{item.id}/preview", query_string=round_query(alpha="0"))
+    )
+    assert "the settings you are trying" in page
+    # With need ignored, g2 and g3 share by plain reach: 3,000 + 300λ and 5,000 + 400λ.
+    assert "£8,556" not in page
+    assert "Save these settings to the round" in page
+    db.session.refresh(item)
+    assert item.parameters["alpha"] == "1"
+    assert db.session.scalar(select(func.count()).select_from(Award)) == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"pot": "5000"}, ["The base amounts alone come to £9,000 a year", "£5,000"]),
+        (
+            {"cap": "1000", "cap_income_percent": ""},
+            ["The caps let the groups receive at most £", "less than the pot of £22,000"],
+        ),
+    ],
+)
+def test_infeasible_settings_are_explained_with_their_numbers_not_a_500(
+    client, create_user, sign_in, example, overrides, words
+):
+    officer = create_user("officer")
+    item = example_round(officer)
+    sign_in(officer)
+    response = client.get(
+        f"/core-funding/rounds/{item.id}/preview", query_string=round_query(**overrides)
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "These settings cannot share the pot" in page
+    for word in words:
+        assert word in page
+    assert "The figures that show why" in page
+
+
+def test_stability_floors_above_the_pot_are_refused_with_the_totals(
+    client, forms, create_user, sign_in, example
+):
+    officer = create_user("officer")
+    first = example_round(officer)
+    cf.publish_round(officer, first)
+    db.session.commit()
+    second = example_round(officer, title="Next round", first_year=2030)
+    sign_in(officer)
+    # Floors, each 90% of last award rounded up: 3,600 + 7,701 + 8,500 = £19,801 a year.
+    page = text(
+        client.get(
+            f"/core-funding/rounds/{second.id}/preview", query_string=round_query(pot="10000")
+        )
+    )
+    assert (
+        "The stability floors alone come to £19,801 a year, £9,801 more than the pot of £10,000"
+        in page
+    )
+    response = forms.post(
+        f"/core-funding/rounds/{second.id}/edit", round_query(title="Next round", pot="10000")
+    )
+    assert response.status_code == 302  # a draft may hold infeasible settings…
+    response = forms.post(
+        f"/core-funding/rounds/{second.id}/publish",
+        {"confirm": "y"},
+        page=f"/core-funding/rounds/{second.id}/preview",
+    )
+    assert response.status_code == 422  # …but cannot be published with them
+    assert "cannot be published" in text(response)
+    db.session.refresh(second)
+    assert second.status == "draft" and second.awards == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"title": ""}, "title", "Give the round a title"),
+        ({"pot": "0"}, "pot", "more than £0"),
+        ({"pot": "lots"}, "pot", "whole number of pounds"),
+        ({"years": "11"}, "years", "between 1 and 10"),
+        ({"band2_max": "5000"}, "band2_max", "above the one before"),
+        ({"band1_base": ""}, "band1_base", "base amount"),
+        ({"band4_base": ""}, "band4_base", "base amount"),
+        ({"alpha": "much"}, "alpha", "Enter a number"),
+        ({"alpha": "4"}, "alpha", "between 0 and 3"),
+        ({"delta_percent": "150"}, "delta_percent", "between 0% and 100%"),
+        ({"cap_income_percent": "-5"}, "cap_income_percent", "percentage above 0"),
+        ({"cap": "-1"}, "cap", "above £0"),
+    ],
+)
+def test_bad_round_settings_are_refused_next_to_the_field(
+    forms, create_user, sign_in, neighbourhoods, overrides, field, message
+):
+    sign_in(create_user("officer"))
+    response = forms.post("/core-funding/rounds/new", round_query(**overrides))
+    assert response.status_code == 422
+    page = text(response)
+    assert f'id="{field}-error"' in page
+    assert message in page
+    assert db.session.scalar(select(func.count()).select_from(CoreFundingRound)) == 0
+
+
+def test_bad_trial_settings_are_shown_next_to_the_field_in_the_preview(
+    client, create_user, sign_in, example
+):
+    officer = create_user("officer")
+    item = example_round(officer)
+    sign_in(officer)
+    response = client.get(
+        f"/core-funding/rounds/{item.id}/preview", query_string=round_query(delta_percent="x")
+    )
+    assert response.status_code == 422
+    assert 'id="delta_percent-error"' in text(response)
+
+
+def test_draft_round_is_not_public(client, create_user, sign_in, example):
+    item = example_round(create_user("officer"))
+    assert client.get(f"/core-funding/rounds/{item.id}").status_code == 404
+    assert client.get(f"/core-funding/rounds/{item.id}/awards.csv").status_code == 404
+    assert item.title not in text(client.get("/core-funding/"))
+    sign_in(create_user("vcs"))
+    assert client.get(f"/core-funding/rounds/{item.id}/preview").status_code == 403
+
+
+def test_public_reads_published_awards_and_downloads_the_csv(client, create_user, example):
+    officer = create_user("officer")
+    item = example_round(officer)
+    cf.publish_round(officer, item)
+    db.session.commit()
+
+    index = text(client.get("/core-funding/"))
+    assert item.title in index
+    page = text(client.get(f"/core-funding/rounds/{item.id}"))
+    assert "Group Two" in page and "£8,556" in page
+    assert "Nothing: every pound of the pot is awarded." in page
+    assert "recomputed just now from the stored figures, the awards are the same" in page
+
+    response = client.get(f"/core-funding/rounds/{item.id}/awards.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["group"], r["award_per_year"], r["award_over_round"]) for r in rows] == [
+        ("Group One", "4000", "12000"),
+        ("Group Three", "9444", "28332"),
+        ("Group Two", "8556", "25668"),
+    ]
+    assert rows[0]["limit_applied"] == "the share of income limit"
+
+    formula = text(client.get("/core-funding/formula"))
+    assert "A base amount for your size" in formula and "50%" in formula
+
+
+def test_unallocated_pounds_are_shown_honestly(client, create_user, neighbourhoods):
+    from tests.test_vcs_factories import make_group
+
+    add_need(neighbourhoods)
+    for name in ("Alpha", "Beta", "Gamma"):  # identical groups cannot share £100 equally
+        make_group(name, [5_000], {neighbourhoods[0]: 10})
+    officer = create_user("officer")
+    item = example_round(
+        officer,
+        pot=100,
+        cap=None,
+        cap_income_percent=None,
+        bands=[(None, None), (None, None), (None, None), (None, 0)],
+    )
+    cf.publish_round(officer, item)
+    db.session.commit()
+    assert (item.total, item.unallocated) == (99, 1)
+    page = text(client.get(f"/core-funding/rounds/{item.id}"))
+    assert "£1 a year. These pounds could not be shared equally" in page
+
+
+def test_a_published_round_never_changes(client, forms, create_user, sign_in, example):
+    officer = create_user("officer")
+    item = example_round(officer)
+    cf.publish_round(officer, item)
+    db.session.commit()
+    fingerprint = item.fingerprint
+    with pytest.raises(FieldError):
+        cf.publish_round(officer, item)
+    with pytest.raises(FieldError):
+        cf.update_round(officer, item, cf.settings_of(item))
+
+    sign_in(officer)
+    response = forms.post(
+        f"/core-funding/rounds/{item.id}/edit",
+        round_query(pot="99999"),
+        page="/core-funding/rounds/new",
+    )
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert (item.pot, item.fingerprint) == (22_000, fingerprint)
+    assert db.session.scalar(select(func.count()).select_from(Award)) == 3
+
+
+def test_next_round_holds_each_group_within_the_stability_band(create_user, example):
+    officer = create_user("officer")
+    first = example_round(officer)
+    cf.publish_round(officer, first)
+    db.session.commit()
+    # More money (£23,000) with no cap: each group rises, but by at most 10%.
+    second = example_round(
+        officer, title="Next", first_year=2030, pot=23_000, cap=None, cap_income_percent=None
+    )
+    cf.publish_round(officer, second)
+    db.session.commit()
+    before = {a.organisation_id: a for a in first.awards}
+    for award in second.awards:
+        previous = before[award.organisation_id]
+        assert award.previous_award_id == previous.id
+        assert previous.amount * 9 / 10 <= award.amount <= previous.amount * 11 / 10
+        assert award.breakdown["previous"] == previous.amount
+    assert sum(a.amount for a in second.awards) + second.unallocated == 23_000
+    assert second.inputs["about"]["previous_round"] == first.id
+
+
+def test_changed_stored_figures_fail_the_check(create_user, example):
+    officer = create_user("officer")
+    item = example_round(officer)
+    cf.publish_round(officer, item)
+    db.session.commit()
+    assert cf.check_published(item)
+    tampered = dict(item.inputs)
+    tampered["pot"] = 23_000
+    item.inputs = tampered
+    assert not cf.check_published(item)
+
+
+def test_groups_not_yet_eligible_are_not_funded(client, create_user, neighbourhoods):
+    from tests.test_vcs_factories import make_group
+
+    add_need(neighbourhoods)
+    make_group("Checked", [5_000], {neighbourhoods[0]: 10})
+    make_group("Not checked", [5_000], {neighbourhoods[0]: 10}, eligible=False)
+    officer = create_user("officer")
+    item = example_round(officer, pot=2_000)
+    cf.publish_round(officer, item)
+    db.session.commit()
+    assert [a.organisation.name for a in item.awards] == ["Checked"]
