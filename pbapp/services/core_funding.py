@@ -59,6 +59,11 @@ MAX_BANDS = 4
 _REGISTRATION = re.compile(r"^[A-Za-z0-9 -]*$")
 
 
+def _id(actor: User | None) -> int | None:
+    """The acting user's id; None for the demo loader and other system actions."""
+    return actor.id if actor is not None else None
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -367,7 +372,7 @@ def create_round(actor: User, settings: RoundSettings) -> CoreFundingRound:
         first_year=settings.first_year,
         parameters=parameters_of(settings),
         status="draft",
-        created_by_id=actor.id,
+        created_by_id=_id(actor),
     )
     db.session.add(funding_round)
     db.session.flush()
@@ -692,7 +697,7 @@ def publish_round(actor: User, funding_round: CoreFundingRound) -> None:
         .values(
             status="published",
             published_at=now,
-            published_by_id=actor.id,
+            published_by_id=_id(actor),
             inputs=computation.document,
             fingerprint=computation.fingerprint,
             total=result.total,
@@ -908,7 +913,7 @@ def raise_correction(
         subject=subject,
         details=details,
         status="open",
-        raised_by_id=actor.id,
+        raised_by_id=_id(actor),
     )
     db.session.add(request)
     db.session.flush()

@@ -1,0 +1,193 @@
+"""A VCS group keeps its own profile; an officer checks its eligibility against a checklist."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from pbapp.extensions import db
+from pbapp.models import AuditEvent
+from pbapp.models.core_funding import Organisation
+from tests.test_vcs_factories import make_group
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def words(response) -> str:
+    """The page as a reader hears it: tags removed, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
+def profile_form(neighbourhoods, **overrides) -> dict:
+    data = {
+        "name": "Hillside Lunch Club",
+        "registration_number": "1187654",
+        "income_year": "2025",
+        "income_latest": "£12,000",
+        "income_previous": "10000",
+        "income_earlier": "",
+        f"reach_{neighbourhoods[0].id}": "120",
+        f"reach_{neighbourhoods[1].id}": "30",
+        f"reach_{neighbourhoods[2].id}": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_group_sets_up_and_changes_its_profile(client, forms, create_user, sign_in, neighbourhoods):
+    keeper = create_user("vcs")
+    sign_in(keeper)
+    response = client.get("/core-funding/my-group")
+    assert response.headers["Location"].endswith("/core-funding/groups/new")
+
+    response = forms.post("/core-funding/groups/new", profile_form(neighbourhoods))
+    assert response.status_code == 302
+    org = db.session.scalar(select(Organisation))
+    assert (org.name, org.incomes, org.kept_by(keeper)) == (
+        "Hillside Lunch Club",
+        [12_000, 10_000],
+        True,
+    )
+    assert {r.neighbourhood.name: r.people for r in org.reach} == {"Hillside": 120, "Riverside": 30}
+    assert not org.eligible  # until an officer checks it
+    page = text(client.get(response.headers["Location"]))
+    assert "Not checked yet" in page and "Hillside: 120" in page
+
+    assert client.get("/core-funding/my-group").headers["Location"].endswith(f"/groups/{org.id}")
+    response = forms.post(
+        f"/core-funding/groups/{org.id}/edit",
+        profile_form(
+            neighbourhoods, **{f"reach_{neighbourhoods[1].id}": "0", "income_earlier": "9000"}
+        ),
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.incomes == [12_000, 10_000, 9_000]
+    assert {r.neighbourhood.name for r in org.reach} == {"Hillside"}
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "organisation")
+    ).all()
+    assert [e.action for e in events] == ["organisation.create", "organisation.update"]
+    assert events[1].before["incomes"] == [12_000, 10_000]
+    assert events[1].after["incomes"] == [12_000, 10_000, 9_000]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": ""}, "name", "Enter your group's name"),
+        ({"name": "x" * 201}, "name", "at most 200"),
+        ({"registration_number": "12/34"}, "registration_number", "letters and digits"),
+        ({"income_year": ""}, "income_year", "year your latest accounts ended"),
+        ({"income_year": "1850"}, "income_year", "year your latest accounts ended"),
+        ({"income_latest": ""}, "income_latest", "income in your latest year"),
+        ({"income_latest": "lots"}, "income_latest", "whole number of pounds"),
+        ({"income_latest": "-5"}, "income_latest", "cannot be negative"),
+        ({"income_previous": "", "income_earlier": "9000"}, "income_previous", "year before"),
+        ("reach_0", "reach_0", "Enter a whole number"),
+        ("reach_big", "reach_big", "more people than live in Hillside (12,000)"),
+    ],
+)
+def test_bad_profiles_are_refused_next_to_the_field_and_save_nothing(
+    forms, create_user, sign_in, neighbourhoods, overrides, field, message
+):
+    reach = f"reach_{neighbourhoods[0].id}"
+    if overrides == "reach_0":
+        overrides, field = {reach: "a few"}, reach
+    elif overrides == "reach_big":
+        overrides, field = {reach: "12001"}, reach
+    sign_in(create_user("vcs"))
+    response = forms.post("/core-funding/groups/new", profile_form(neighbourhoods, **overrides))
+    assert response.status_code == 422
+    page = text(response)
+    assert f'id="{field}-error"' in page
+    assert message in page
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+def test_a_name_already_taken_is_refused(forms, create_user, sign_in, neighbourhoods):
+    make_group("Hillside Lunch Club", [5_000], {})
+    sign_in(create_user("vcs"))
+    response = forms.post(
+        "/core-funding/groups/new", profile_form(neighbourhoods, name="hillside lunch club")
+    )
+    assert response.status_code == 422
+    assert "already has a profile" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
+
+
+def test_a_group_cannot_see_or_change_another_groups_profile(
+    client, forms, create_user, sign_in, neighbourhoods
+):
+    owner = create_user("vcs")
+    org = make_group("Theirs", [5_000], {neighbourhoods[0]: 10}, keeper=owner)
+    sign_in(create_user("vcs"))
+    assert client.get(f"/core-funding/groups/{org.id}").status_code == 403
+    assert client.get(f"/core-funding/groups/{org.id}/edit").status_code == 403
+    token = forms.token("/core-funding/groups/new")
+    response = client.post(
+        f"/core-funding/groups/{org.id}/edit",
+        data={"csrf_token": token, **profile_form(neighbourhoods, name="Stolen")},
+    )
+    assert response.status_code == 403
+    db.session.refresh(org)
+    assert org.name == "Theirs"
+    assert client.get(f"/core-funding/groups/{org.id}/eligibility").status_code == 403
+    assert client.get("/core-funding/groups").status_code == 403
+
+
+def test_residents_and_visitors_cannot_reach_group_pages(
+    client, create_user, sign_in, neighbourhoods
+):
+    org = make_group("Theirs", [5_000], {})
+    assert client.get(f"/core-funding/groups/{org.id}").status_code == 302  # to sign in
+    sign_in(create_user("resident"))
+    assert client.get(f"/core-funding/groups/{org.id}").status_code == 403
+    assert client.get("/core-funding/groups/new").status_code == 403
+
+
+def test_officer_checks_eligibility_and_every_item_must_be_met(
+    client, forms, create_user, sign_in, neighbourhoods
+):
+    officer = create_user("officer")
+    org = make_group("Hillside Lunch Club", [5_000], {}, eligible=False)
+    sign_in(officer)
+    assert "Not checked yet" in text(client.get("/core-funding/groups"))
+
+    url = f"/core-funding/groups/{org.id}/eligibility"
+    response = forms.post(url, {"constituted": "y", "serves_city": "y", "safeguarding": "y"})
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.eligibility_checked_at is not None and not org.eligible
+    page = words(client.get(f"/core-funding/groups/{org.id}"))
+    assert "Not eligible yet" in page and "Keeps annual accounts: No" in page
+
+    forms.post(url, {"constituted": "y", "serves_city": "y", "safeguarding": "y", "accounts": "y"})
+    db.session.refresh(org)
+    assert org.eligible and org.eligibility_checked_by_id == officer.id
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "organisation.eligibility")
+    ).all()
+    assert [e.after["eligible"] for e in events] == [False, True]
+
+
+def test_officer_may_correct_a_groups_profile_and_it_is_audited(
+    forms, create_user, sign_in, neighbourhoods
+):
+    officer = create_user("officer")
+    org = make_group("Hillside Lunch Club", [5_000], {neighbourhoods[0]: 10})
+    sign_in(officer)
+    response = forms.post(
+        f"/core-funding/groups/{org.id}/edit",
+        profile_form(neighbourhoods, name="Hillside Lunch Club", income_latest="6000"),
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.income_latest == 6_000
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.update"))
+    assert event.actor_id == officer.id
