@@ -317,3 +317,51 @@ def test_groups_not_yet_eligible_are_not_funded(client, create_user, neighbourho
     cf.publish_round(officer, item)
     db.session.commit()
     assert [a.organisation.name for a in item.awards] == ["Checked"]
+
+
+def test_a_round_published_meanwhile_by_someone_else_is_not_published_twice(create_user, example):
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    officer, other = create_user("officer"), create_user("officer")
+    item = example_round(officer)
+    cf.publish_round(officer, item)
+    db.session.commit()
+    db.session.refresh(item)
+    set_committed_value(item, "status", "draft")  # the other officer's page still shows a draft
+    with pytest.raises(FieldError, match="published by someone else"):
+        cf.publish_round(other, item)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Award)) == 3
+
+
+def test_reach_in_a_neighbourhood_without_a_need_figure_is_explained(
+    client, create_user, sign_in, neighbourhoods
+):
+    from tests.test_vcs_factories import make_group
+
+    add_need(neighbourhoods[:2], (30.0, 10.0))
+    make_group("Parkwood Pantry", [5_000], {neighbourhoods[2]: 40})
+    officer = create_user("officer")
+    item = example_round(officer)
+    sign_in(officer)
+    page = text(client.get(f"/core-funding/rounds/{item.id}/preview"))
+    assert "Parkwood Pantry reaches people in Parkwood, which has no need figure yet" in page
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, create_user, neighbourhoods):
+    from tests.test_vcs_factories import make_group
+
+    add_need(neighbourhoods)
+    make_group("=HYPERLINK(1)", [5_000], {neighbourhoods[0]: 10})
+    officer = create_user("officer")
+    item = example_round(officer, pot=2_000)
+    cf.publish_round(officer, item)
+    db.session.commit()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"/core-funding/rounds/{item.id}/awards.csv").get_data(as_text=True)
+            )
+        )
+    )
+    assert rows[0]["group"] == "'=HYPERLINK(1)"

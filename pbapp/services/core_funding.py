@@ -857,6 +857,11 @@ BOUND_NAMES = {
 }
 
 
+def _cell(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def awards_csv(funding_round: CoreFundingRound) -> str:
     """The published awards of a round as CSV text with a header row."""
     out = io.StringIO()
@@ -869,9 +874,9 @@ def awards_csv(funding_round: CoreFundingRound) -> str:
         about = names[str(award.organisation_id)]
         writer.writerow(
             [
-                funding_round.title,
-                about["name"],
-                about["registration_number"],
+                _cell(funding_round.title),
+                _cell(about["name"]),
+                _cell(about["registration_number"]),
                 labels[b["band"]],
                 b["income"],
                 b["reach"],
