@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from allocation.core_funding import Award as FormulaAward
 from allocation.core_funding import (
     CoreFundingError,
     CoreFundingResult,
@@ -56,6 +57,9 @@ REGISTRATION_MAX = 20
 DETAILS_MAX = 2000
 REASON_MAX = 2000
 MAX_BANDS = 4
+# Sanity limits that also keep every figure inside the database's integer columns.
+MAX_INCOME = 1_000_000_000
+MAX_POT = 100_000_000
 _REGISTRATION = re.compile(r"^[A-Za-z0-9 -]*$")
 
 
@@ -123,6 +127,8 @@ def _check_profile(profile: Profile, organisation: Organisation | None) -> None:
         value = getattr(profile, name)
         if value is not None and value < 0:
             raise FieldError(name, "An income cannot be negative. Enter £0 if you had none.")
+        if value is not None and value > MAX_INCOME:
+            raise FieldError(name, f"Enter an income of at most £{MAX_INCOME:,}.")
     if profile.income_earlier is not None and profile.income_previous is None:
         raise FieldError(
             "income_previous", "Enter the income of the year before your latest year first."
@@ -262,6 +268,8 @@ def check_settings(settings: RoundSettings) -> None:
         raise FieldError("title", "Use at most 200 characters.")
     if settings.pot is None or settings.pot <= 0:
         raise FieldError("pot", "Enter the pot per year in whole pounds, more than £0.")
+    if settings.pot > MAX_POT:
+        raise FieldError("pot", f"Enter a pot of at most £{MAX_POT:,} a year.")
     if settings.years is None or not 1 <= settings.years <= 10:
         raise FieldError("years", "Enter between 1 and 10 years.")
     if settings.first_year is None or not 2000 <= settings.first_year <= 2100:
@@ -276,16 +284,20 @@ def check_settings(settings: RoundSettings) -> None:
             continue  # an unused band
         if base is None or base < 0:
             raise FieldError(f"band{i}_base", "Enter the base amount in whole pounds, £0 or more.")
+        if base > MAX_POT:
+            raise FieldError(f"band{i}_base", f"Enter a base amount of at most £{MAX_POT:,}.")
         if last:
             continue
         if top is None:
             raise FieldError(f"band{i}_max", "Enter the top income of this band.")
+        if top > MAX_INCOME:
+            raise FieldError(f"band{i}_max", f"Enter a top income of at most £{MAX_INCOME:,}.")
         if top <= previous_top:
             raise FieldError(f"band{i}_max", "Each band's top income must be above the one before.")
         previous_top = top
     if settings.alpha is None or not Decimal(0) <= settings.alpha <= Decimal(3):
         raise FieldError("alpha", "Enter a need weighting between 0 and 3, like 1 or 0.5.")
-    if settings.cap is not None and settings.cap <= 0:
+    if settings.cap is not None and not 0 < settings.cap <= MAX_POT:
         raise FieldError("cap", "Enter a cap above £0, or leave it empty for no cap.")
     if settings.cap_income_percent is not None and not (
         Decimal(0) < settings.cap_income_percent <= Decimal(1000)
@@ -659,7 +671,9 @@ def compute_round(
     return computation
 
 
-def _breakdown(award, result: CoreFundingResult, group: dict[str, Any]) -> dict[str, Any]:
+def _breakdown(
+    award: FormulaAward, result: CoreFundingResult, group: dict[str, Any]
+) -> dict[str, Any]:
     data = award.to_dict()
     data["previous"] = group["previous"]
     data["reach_price"] = round(float(result.reach_price), 4)
@@ -764,6 +778,7 @@ def check_published(funding_round: CoreFundingRound) -> bool:
 
 
 def published_rounds() -> list[CoreFundingRound]:
+    """Published rounds, latest first."""
     return list(
         db.session.scalars(
             select(CoreFundingRound)
@@ -774,6 +789,7 @@ def published_rounds() -> list[CoreFundingRound]:
 
 
 def draft_rounds() -> list[CoreFundingRound]:
+    """Draft rounds (officers only), newest first."""
     return list(
         db.session.scalars(
             select(CoreFundingRound)
@@ -784,6 +800,7 @@ def draft_rounds() -> list[CoreFundingRound]:
 
 
 def award_of(funding_round: CoreFundingRound, org: Organisation) -> Award | None:
+    """The group's award in a published round, or None."""
     return db.session.scalar(
         select(Award).where(Award.round_id == funding_round.id, Award.organisation_id == org.id)
     )
@@ -982,6 +999,7 @@ def _where_it_takes_effect(request: CorrectionRequest) -> str:
 
 
 def open_corrections() -> list[CorrectionRequest]:
+    """Correction requests waiting for an officer, oldest first."""
     return list(
         db.session.scalars(
             select(CorrectionRequest)
@@ -992,6 +1010,7 @@ def open_corrections() -> list[CorrectionRequest]:
 
 
 def corrections_of(org: Organisation) -> list[CorrectionRequest]:
+    """A group's correction requests, newest first."""
     return list(
         db.session.scalars(
             select(CorrectionRequest)
