@@ -10,6 +10,7 @@ VCS_ACCESS: dict[str, object] = {
     "vcs.formula": "public",
     "vcs.round_page": "public",
     "vcs.round_csv": "public",
+    "vcs.round_inputs": "public",
     # A group's keepers (their own group only) and officers.
     "vcs.my_group": VCS,
     "vcs.group_new": VCS,
@@ -20,6 +21,7 @@ VCS_ACCESS: dict[str, object] = {
     # Officers: eligibility, rounds, corrections.
     "vcs.groups": OFFICER,
     "vcs.eligibility": OFFICER,
+    "vcs.keepers": OFFICER,
     "vcs.round_new": OFFICER,
     "vcs.round_edit": OFFICER,
     "vcs.round_preview": OFFICER,

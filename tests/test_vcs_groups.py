@@ -192,3 +192,30 @@ def test_officer_may_correct_a_groups_profile_and_it_is_audited(
     assert org.income_latest == 6_000
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.update"))
     assert event.actor_id == officer.id
+
+
+def test_officer_links_a_group_account_to_a_profile(client, forms, create_user, sign_in):
+    org = make_group("Hillside Lunch Club", [5_000], {})
+    keeper = create_user("vcs", email="club@example.org")
+    resident = create_user("resident", email="someone@example.org")
+    sign_in(create_user("officer"))
+    url = f"/core-funding/groups/{org.id}/keepers"
+    page = f"/core-funding/groups/{org.id}"
+
+    for email, message in (
+        ("nobody@example.org", "No account has this email address"),
+        (resident.email, "not a community group's account"),
+    ):
+        response = forms.post(url, {"email": email}, page=page)
+        assert response.status_code == 422
+        assert message in text(response) and 'id="email-error"' in text(response)
+    db.session.refresh(org)
+    assert org.keepers == []
+
+    response = forms.post(url, {"email": " CLUB@example.org "}, page=page)
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.kept_by(keeper)
+    response = forms.post(url, {"email": "club@example.org"}, page=page)
+    assert "already keeps a group's profile: this one" in text(response)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.keeper"))

@@ -368,3 +368,31 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, create_user, neigh
         )
     )
     assert rows[0]["group"] == "'=HYPERLINK(1)"
+
+
+def test_anyone_can_recompute_a_published_round_from_its_downloaded_inputs(
+    client, create_user, example, tmp_path
+):
+    import json
+    import subprocess
+    import sys
+
+    officer = create_user("officer")
+    item = example_round(officer)
+    cf.publish_round(officer, item)
+    db.session.commit()
+    response = client.get(f"/core-funding/rounds/{item.id}/inputs.json")
+    assert response.mimetype == "application/json"
+    document = json.loads(response.get_data(as_text=True))
+    assert cf.fingerprint_of(document) == item.fingerprint
+
+    path = tmp_path / "round.json"
+    path.write_text(response.get_data(as_text=True), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "allocation", "core-funding", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    recomputed = {a["group"]: a["amount"] for a in json.loads(run.stdout)["awards"]}
+    assert recomputed == {str(a.organisation_id): a.amount for a in item.awards}

@@ -208,6 +208,39 @@ def update_organisation(actor: User, org: Organisation, profile: Profile) -> Non
         )
 
 
+def add_keeper(actor: User, org: Organisation, email: str) -> User:
+    """Let the account with ``email`` (which must hold the vcs role) keep ``org``'s profile.
+
+    Raises ``FieldError("email", ...)`` for an unknown account, one without the vcs role, or one
+    that already keeps a group. Returns the new keeper.
+    """
+    address = User.normalise_email(email or "")
+    if not address:
+        raise FieldError("email", "Enter the email address of the group's account.")
+    user = db.session.scalar(select(User).where(User.email == address))
+    if user is None:
+        raise FieldError("email", "No account has this email address. Ask them to create one.")
+    if not user.has_role("vcs"):
+        raise FieldError(
+            "email",
+            "This account is not a community group's account. An admin can give it "
+            "the vcs role first.",
+        )
+    current = organisation_of(user)
+    if current is not None:
+        raise FieldError(
+            "email",
+            "This account already keeps a group's profile"
+            + (": this one." if current.id == org.id else f": {current.name}."),
+        )
+    org.keepers.append(OrganisationKeeper(user_id=user.id))
+    db.session.flush()
+    audit.record(
+        actor, "organisation.keeper", "organisation", org.id, after={"keeper_added": user.id}
+    )
+    return user
+
+
 def set_eligibility(actor: User, org: Organisation, checks: dict[str, bool]) -> None:
     """Record an officer's eligibility check: every item of ``ELIGIBILITY_CHECKS``, true or false."""
     unknown = set(checks) - ELIGIBILITY_CHECKS.keys()

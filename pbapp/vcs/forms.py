@@ -114,6 +114,15 @@ def profile_from(form) -> Profile:
     )
 
 
+class KeeperForm(FlaskForm):
+    email = StringField(
+        "Email address of the group's account",
+        description="The account must have the community group (vcs) role.",
+        validators=[InputRequired("Enter the email address of the group's account.")],
+    )
+    submit = SubmitField("Add keeper")
+
+
 class EligibilityForm(FlaskForm):
     constituted = BooleanField(ELIGIBILITY_CHECKS["constituted"])
     serves_city = BooleanField(ELIGIBILITY_CHECKS["serves_city"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -22,6 +24,7 @@ from pbapp.vcs.forms import (
     CorrectionForm,
     DecisionForm,
     EligibilityForm,
+    KeeperForm,
     PublishForm,
     RoundForm,
     profile_form,
@@ -143,6 +146,19 @@ def round_csv(round_id: int):
     )
 
 
+@bp.route("/rounds/<int:round_id>/inputs.json")
+@public
+def round_inputs(round_id: int):
+    item = _published_or_404(round_id)
+    return Response(
+        json.dumps(item.inputs, indent=1, sort_keys=True, ensure_ascii=False),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="core-funding-round-{item.id}-inputs.json"'
+        },
+    )
+
+
 # --- Groups -----------------------------------------------------------------------------------
 
 
@@ -203,7 +219,26 @@ def group(org_id: int):
         statuses=CORRECTION_STATUSES,
         is_keeper=org.kept_by(current_user),
         is_officer=_is_officer(),
+        keeper_form=KeeperForm() if _is_officer() else None,
     )
+
+
+@bp.route("/groups/<int:org_id>/keepers", methods=["POST"])
+@roles_required("officer")
+def keepers(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    form = KeeperForm()
+    if form.validate_on_submit():
+        try:
+            user = cf.add_keeper(current_user, org, form.email.data or "")
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name} now keeps the profile of {org.name}.", "success")
+            return redirect(url_for("vcs.group", org_id=org.id))
+    return render_template("vcs/keeper_form.html", form=form, org=org), 422
 
 
 @bp.route("/groups/<int:org_id>/edit", methods=["GET", "POST"])
