@@ -175,3 +175,22 @@ def test_bad_correction_requests_are_refused_next_to_the_field(
     assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert message in words(response)
     assert db.session.scalar(select(func.count()).select_from(CorrectionRequest)) == 0
+
+
+def test_statement_explains_the_stability_band_in_a_later_round(client, sign_in, published):
+    officer = published["officer"]
+    # The stability ceilings: 4,400 + 9,411 + 10,388 = £24,199, so that pot holds every group
+    # at (or just at) its ceiling, 10% above last round.
+    later = example_round(
+        officer, title="Later", first_year=2030, pot=24_199, cap=None, cap_income_percent=None
+    )
+    cf.publish_round(officer, later)
+    db.session.commit()
+    award = next(a for a in later.awards if a.breakdown["bound"] == "stability-up")
+    sign_in(officer)
+    page = words(client.get(f"/core-funding/groups/{award.organisation_id}/awards/{later.id}"))
+    previous = award.breakdown["previous"]
+    assert f"your award last round was £{previous:,} a year" in page
+    assert f"between £{award.breakdown['lower']:,} and £{award.amount:,}" in page
+    assert "The stability band applied" in page and f"rises to £{award.amount:,}" in page
+    assert "Limits are rounded down to whole pounds" in page
