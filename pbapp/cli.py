@@ -26,7 +26,8 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(
             f"Demo data: {report.neighbourhoods_added} neighbourhoods, "
-            f"{report.indicators_added} need figures and {report.accounts_added} accounts added "
+            f"{report.indicators_added} need figures, {report.accounts_added} accounts and "
+            f"{report.processes_added} participatory-budgeting processes added "
             "(nothing is added twice)."
         )
         click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")

@@ -26,10 +26,16 @@ def percent(share: float | None, places: int = 0) -> str:
     return f"{share * 100:.{places}f}%"
 
 
+def chart_number(value: float | int) -> str:
+    """A figure beside a bar: whole numbers as they are, others to one decimal place."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(number)
     app.add_template_filter(percent)
+    app.add_template_filter(chart_number)
 
     @app.context_processor
     def navigation():

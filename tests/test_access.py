@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pbapp.access import ACCESS_ATTRIBUTE
 from pbapp.extensions import db
 from pbapp.models import ROLES, AuditEvent
+from tests.access_funders import FUNDERS_ACCESS
 from tests.access_vcs import VCS_ACCESS
 
 # The access decision of every route. A new route must be added here, on purpose.
@@ -40,7 +41,10 @@ EXPECTED_ACCESS = {
     "pb.voted": frozenset({"resident"}),
     "pb.receipt_check": "public",
     "pb.paper_ballot": frozenset({"officer"}),
-} | VCS_ACCESS
+    "pb.publish": frozenset({"officer"}),
+    "pb.results": "public",
+    "pb.ballots_file": "public",
+} | VCS_ACCESS | FUNDERS_ACCESS
 
 
 def test_every_route_has_the_expected_access_decision(app):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from html import unescape
 
 import pytest
@@ -34,7 +35,10 @@ def counts() -> tuple[int, int, int]:
 def test_demo_loads_every_ward_and_one_account_per_role(demo):
     rows = ward_rows()
     assert len(rows) == 28
-    assert counts() == (28, 28 * 3, len(DEMO_ACCOUNTS))
+    assert counts()[:2] == (28, 28 * 3)
+    assert db.session.scalar(
+        select(func.count()).select_from(User).where(User.is_active_account)
+    ) == len(DEMO_ACCOUNTS)
     roles = {r for u in db.session.scalars(select(User)) for r in u.roles}
     assert roles == {"resident", "officer", "funder", "vcs", "admin"}
     for account in DEMO_ACCOUNTS:
@@ -52,6 +56,23 @@ def test_loading_the_demo_twice_adds_nothing(demo):
         0,
         0,
     )
+
+
+def test_demo_has_a_finished_process_with_published_results_and_one_open_for_voting(demo, client):
+    from pbapp.models import Ballot, Process, Result
+    from pbapp.services.pb_demo import FINISHED, OPEN
+
+    finished = db.session.scalar(select(Process).where(Process.title == FINISHED))
+    open_one = db.session.scalar(select(Process).where(Process.title == OPEN))
+    assert finished.phase_on(date.today()) == "delivery"
+    assert open_one.phase_on(date.today()) == "voting"
+    results = db.session.scalars(select(Result)).all()
+    assert {r.budget_id for r in results} == {b.id for b in finished.budgets}
+    voters = db.session.scalar(select(func.count(func.distinct(Ballot.voter_id))))
+    assert voters >= 200
+    for result in results:
+        page = client.get(f"/budgets/{result.budget_id}/results")
+        assert page.status_code == 200
 
 
 def test_demo_command_refuses_in_production(app):

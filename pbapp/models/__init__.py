@@ -1,5 +1,7 @@
 """The domain's tables, one module per aggregate. Importing this package registers them all."""
 
+import pbapp.models.core_funding  # noqa: E402,F401,I001  (registers its tables)
+import pbapp.models.funding  # noqa: E402,F401,I001  (registers its tables)
 from pbapp.models.audit import AuditEvent
 from pbapp.models.ballot import Ballot, BallotItem, Result
 from pbapp.models.neighbourhood import NeedIndicator, Neighbourhood
@@ -14,8 +16,6 @@ from pbapp.models.process import (
     Proposal,
 )
 from pbapp.models.user import ROLES, User, UserRole
-
-import pbapp.models.core_funding  # noqa: E402,F401,I001  (registers its tables)
 
 __all__ = [
     "BALLOT_TYPES",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User, UserRole
+from pbapp.services.pb_demo import load_pb_demo
 
 WARDS_CSV = Path(__file__).resolve().parent.parent / "demo" / "sheffield_wards.csv"
 IMD_SOURCE = (
@@ -45,6 +46,7 @@ class LoadReport:
     neighbourhoods_added: int = 0
     indicators_added: int = 0
     accounts_added: int = 0
+    processes_added: int = 0
 
 
 def load_demo() -> LoadReport:
@@ -95,5 +97,9 @@ def load_demo() -> LoadReport:
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
         report.accounts_added += 1
+    db.session.flush()
+    officer = db.session.scalar(select(User).where(User.email == "officer@demo.test"))
+    resident = db.session.scalar(select(User).where(User.email == "resident@demo.test"))
+    report.processes_added = load_pb_demo(officer, resident)
     db.session.flush()
     return report

@@ -1,0 +1,3 @@
+"""Funders' pooled budgets and needs-weighted scenarios (views are being built)."""
+
+from pbapp.funders import bp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Funders' contributions, pooled budgets and allocation scenarios (tables are being built)."""

@@ -1,0 +1,161 @@
+"""Publishing results: counted by the engine, explained, fingerprinted, recountable from open data."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from allocation import pb
+from pbapp.extensions import db
+from pbapp.models import Result, User, UserRole
+from pbapp.services import ballots
+from tests.pb_factories import make_process, make_proposal
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def add_voters(budget, area, votes: list[dict[int, int]]) -> None:
+    """Cast ``votes`` (one dict of proposal id -> points per voter) while voting is open."""
+    process = budget.process
+    for i, choices in enumerate(votes):
+        voter = User(
+            name=f"Voter {i}",
+            email=f"voter{i}-{budget.id}@example.org",
+            password_hash="!",
+            neighbourhood_id=area.id,
+            role_rows=[UserRole(role="resident")],
+        )
+        db.session.add(voter)
+        db.session.flush()
+        ballots.cast_ballot(voter, budget, choices, today=process.voting_start)
+    db.session.commit()
+
+
+@pytest.fixture()
+def counted(neighbourhoods):
+    """A closed approval budget of £10,000 where greedy and Equal Shares disagree.
+
+    6 voters back the two big projects A and B (£4,000 each) and 4 voters back C and D
+    (£3,000 each). Greedy funds by votes: A, B (8,000) and nothing else fits. Equal Shares
+    gives each voter £1,000: the 6 can pay A and B only partly... the engine decides; the test
+    compares against the engine's own count of the same ballots.
+    """
+    area = neighbourhoods[0]
+    process = make_process("results", neighbourhoods=[area])
+    budget = process.budgets[0]
+    a, b, c, d = (
+        make_proposal(budget, name, cost)
+        for name, cost in (
+            ("Allotment", 4000),
+            ("Benches", 4000),
+            ("Cooking club", 3000),
+            ("Dance class", 3000),
+        )
+    )
+    make_proposal(budget, "Rejected idea", 500, status="not_feasible")
+    votes = [{a.id: 1, b.id: 1}] * 6 + [{c.id: 1, d.id: 1}] * 4
+    add_voters(budget, area, votes)
+    return budget, (a, b, c, d)
+
+
+def test_officer_publishes_and_the_result_matches_the_engine(
+    client, forms, create_user, sign_in, counted
+):
+    budget, projects = counted
+    sign_in(create_user("officer"))
+    response = forms.post(f"/budgets/{budget.id}/publish", {})
+    assert response.status_code == 302
+
+    result = db.session.scalar(select(Result))
+    a, b, c, d = projects
+    election = pb.Election(
+        budget=10_000,
+        projects=[pb.Project(str(p.id), p.cost, p.title) for p in projects],
+        ballots=[(str(a.id), str(b.id))] * 6 + [(str(c.id), str(d.id))] * 4,
+    )
+    expected = pb.count(election, "mes-add1")
+    assert result.selected == [int(x) for x in expected.selected]
+    assert result.spend == expected.cost
+    assert result.voters == 10
+    assert len(result.fingerprint) == 64
+
+    page = text(client.get(f"/budgets/{budget.id}/results"))
+    for project in projects:
+        assert project.title in page
+    assert "Rejected idea" not in page  # not feasible: never on the ballot
+    assert "10 people voted" in page
+    assert "Most votes first (greedy) against Equal Shares" in page
+
+
+def test_every_proposal_gets_a_plain_reason(client, forms, create_user, sign_in, counted):
+    budget, projects = counted
+    sign_in(create_user("officer"))
+    forms.post(f"/budgets/{budget.id}/publish", {})
+    page = text(client.get(f"/budgets/{budget.id}/results"))
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 4
+    for row in rows:
+        assert "Funded" in row or "Not funded" in row
+
+
+def test_result_cannot_be_published_twice_or_before_voting_closes(
+    forms, create_user, sign_in, counted, neighbourhoods
+):
+    budget, _ = counted
+    sign_in(create_user("officer"))
+    assert forms.post(f"/budgets/{budget.id}/publish", {}).status_code == 302
+    again = forms.post(f"/budgets/{budget.id}/publish", {})
+    assert again.status_code == 422
+    assert "already published" in text(again)
+
+    still_voting = make_process("voting", neighbourhoods=neighbourhoods[1:2]).budgets[0]
+    early = forms.post(f"/budgets/{still_voting.id}/publish", {})
+    assert early.status_code == 422
+    assert "only after voting has closed" in text(early)
+    assert db.session.query(Result).count() == 1
+
+
+def test_result_page_before_publication_says_so(client, counted):
+    budget, _ = counted
+    response = client.get(f"/budgets/{budget.id}/results")
+    assert response.status_code == 404
+    assert "has not been published yet" in text(response)
+    assert client.get(f"/budgets/{budget.id}/ballots.pb").status_code == 404
+
+
+def test_anonymised_ballots_recount_to_the_published_result(
+    client, forms, create_user, sign_in, counted
+):
+    budget, _ = counted
+    sign_in(create_user("officer"))
+    forms.post(f"/budgets/{budget.id}/publish", {})
+    result = db.session.scalar(select(Result))
+
+    response = client.get(f"/budgets/{budget.id}/ballots.pb")
+    assert response.status_code == 200
+    content = response.get_data(as_text=True)
+    for user in db.session.scalars(select(User)):
+        assert user.email not in content
+        assert user.name not in content
+    election = pb.read_pb(content)
+    recount = pb.count(election, "official")
+    assert [int(x) for x in recount.selected] == result.selected
+    assert recount.cost == result.spend
+
+
+def test_points_ballots_are_counted_by_points(forms, create_user, sign_in, neighbourhoods):
+    area = neighbourhoods[0]
+    process = make_process(
+        "results", ballot_type="points", points_total=10, rule="greedy", neighbourhoods=[area]
+    )
+    budget = process.budgets[0]
+    big, small = make_proposal(budget, "Big", 6000), make_proposal(budget, "Small", 6000)
+    # 3 voters give Small 1 point each (3 supporters, 3 points); 1 voter gives Big 10 points.
+    add_voters(budget, area, [{small.id: 1}] * 3 + [{big.id: 10}])
+    sign_in(create_user("officer"))
+    forms.post(f"/budgets/{budget.id}/publish", {})
+    assert db.session.scalar(select(Result)).selected == [big.id]
