@@ -8,8 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import TextInput
 
-from pbapp.forms import PoundsField, WholeNumberField
+from pbapp.forms import PoundsField as _PoundsField
+from pbapp.forms import WholeNumberField as _WholeNumberField
 from pbapp.models.core_funding import CORRECTION_SUBJECTS, ELIGIBILITY_CHECKS
 from pbapp.services.core_funding import (
     DETAILS_MAX,
@@ -21,6 +23,18 @@ from pbapp.services.core_funding import (
     RoundSettings,
     parse_decimal,
 )
+
+
+# Numbers are typed in text boxes (inputmode brings up a number keypad on phones): a number box
+# would refuse "£2,500", which the fields accept, and silently drop what it cannot read.
+def PoundsField(label: str, **kwargs) -> _PoundsField:  # noqa: N802  (a field factory)
+    return _PoundsField(label, widget=TextInput(), render_kw={"inputmode": "numeric"}, **kwargs)
+
+
+def WholeNumberField(label: str, **kwargs) -> _WholeNumberField:  # noqa: N802
+    return _WholeNumberField(
+        label, widget=TextInput(), render_kw={"inputmode": "numeric"}, **kwargs
+    )
 
 
 class DecimalTextField(StringField):
