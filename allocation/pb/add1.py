@@ -179,6 +179,7 @@ def equal_shares_add1(support: Support, *, record: bool = False,
     if s.n == 0:
         return MesRun(Fraction(0), [])
     shares = overlap(s)
+    wanted = sum(1 for j in range(s.m) if len(s.voters[j]))
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
@@ -197,7 +198,7 @@ def equal_shares_add1(support: Support, *, record: bool = False,
                 # same answer at each, so it is decided at the first of them.
                 if spent(s, found) > s.budget:
                     chosen = previous
-                elif stop_when_exhaustive and is_exhaustive(s, found):
+                elif (stop_when_exhaustive and is_exhaustive(s, found)) or len(found) == wanted:
                     chosen = MesRun(start + step, found)
                 else:
                     step += span
@@ -228,7 +229,8 @@ def equal_shares_add1(support: Support, *, record: bool = False,
         if spent(s, run.selected) > s.budget:
             chosen = previous
             break
-        if stop_when_exhaustive and is_exhaustive(s, run.selected):
+        # Once every supported project is in, raising shares changes nothing more.
+        if (stop_when_exhaustive and is_exhaustive(s, run.selected)) or len(run.selected) == wanted:
             chosen = run
             break
         step += jump

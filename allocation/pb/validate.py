@@ -135,7 +135,10 @@ def check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
         faults.append(Fault(_meta_line(sections["meta"], "vote_type"),
                             f"vote_type {vote_type!r} is not one of {', '.join(VOTE_TYPES)}"))
     projects, project_header = _check_projects(sections["projects"], faults)
-    project_ids = {p[0] for p in projects}
+    # Ids of faulty project rows count as known: one bad cost must not fault every ballot.
+    id_col = project_header.index("project_id") if "project_id" in project_header else 0
+    project_ids = {r.fields[id_col].strip() for r in sections["projects"].rows
+                   if len(r.fields) > id_col}
     votes, vote_header = _check_votes(sections["votes"], meta, vote_type, project_ids, faults)
     # Rows, not sound rows: one faulty ballot must not also read as a miscount.
     for key, actual in (("num_projects", len(sections["projects"].rows)),
