@@ -29,6 +29,7 @@ def create_app(config: object | None = None) -> Flask:
     csrf.init_app(app)
 
     from pbapp import admin as admin_bp
+    from pbapp import api as api_bp
     from pbapp import auth, cli, errors, formatting, main, security
     from pbapp import pb as pb_bp
     from pbapp import vcs as vcs_bp
@@ -42,6 +43,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin_bp.bp)
+    app.register_blueprint(api_bp.bp)
     app.register_blueprint(pb_bp.bp)
     app.register_blueprint(vcs_bp.bp)
     app.register_blueprint(funders_bp.bp)

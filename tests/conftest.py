@@ -22,6 +22,7 @@ from config import TestConfig
 from pbapp import create_app
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, User, UserRole
+from tests.pb_factories import add_voters, make_process, make_proposal
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PASSWORD = "correct horse battery staple"
@@ -144,3 +145,30 @@ def sign_in(forms: Forms):
         return response
 
     return do
+
+
+@pytest.fixture()
+def counted(neighbourhoods):
+    """A closed approval budget of £10,000 where greedy and Equal Shares disagree.
+
+    6 voters back the two big projects A and B (£4,000 each) and 4 voters back C and D
+    (£3,000 each). Greedy funds by votes: A, B (8,000) and nothing else fits. Equal Shares
+    gives each voter £1,000: the 6 can pay A and B only partly... the engine decides; the test
+    compares against the engine's own count of the same ballots.
+    """
+    area = neighbourhoods[0]
+    process = make_process("results", neighbourhoods=[area])
+    budget = process.budgets[0]
+    a, b, c, d = (
+        make_proposal(budget, name, cost)
+        for name, cost in (
+            ("Allotment", 4000),
+            ("Benches", 4000),
+            ("Cooking club", 3000),
+            ("Dance class", 3000),
+        )
+    )
+    make_proposal(budget, "Rejected idea", 500, status="not_feasible")
+    votes = [{a.id: 1, b.id: 1}] * 6 + [{c.id: 1, d.id: 1}] * 4
+    add_voters(budget, area, votes)
+    return budget, (a, b, c, d)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from pbapp.extensions import db
-from pbapp.models import Budget, Process, Proposal
+from pbapp.models import Budget, Process, Proposal, User, UserRole
+from pbapp.services import ballots
 
 PHASE_OFFSETS = {  # days from today to each phase start, so that today falls in the named phase
     "upcoming": (5, 10, 15, 20, 25),
@@ -75,3 +76,20 @@ def make_proposal(
     db.session.add(proposal)
     db.session.commit()
     return proposal
+
+
+def add_voters(budget, area, votes: list[dict[int, int]]) -> None:
+    """Cast ``votes`` (one dict of proposal id -> points per voter) while voting is open."""
+    process = budget.process
+    for i, choices in enumerate(votes):
+        voter = User(
+            name=f"Voter {i}",
+            email=f"voter{i}-{budget.id}@example.org",
+            password_hash="!",
+            neighbourhood_id=area.id,
+            role_rows=[UserRole(role="resident")],
+        )
+        db.session.add(voter)
+        db.session.flush()
+        ballots.cast_ballot(voter, budget, choices, today=process.voting_start)
+    db.session.commit()

@@ -14,37 +14,45 @@ from tests.access_funders import FUNDERS_ACCESS
 from tests.access_vcs import VCS_ACCESS
 
 # The access decision of every route. A new route must be added here, on purpose.
-EXPECTED_ACCESS = {
-    "main.index": "public",
-    "main.neighbourhoods_list": "public",
-    "main.neighbourhood": "public",
-    "main.data_sources": "public",
-    "auth.register": "public",
-    "auth.login": "public",
-    "auth.logout": "signed-in",
-    "auth.change_password": "signed-in",
-    "auth.account": "signed-in",
-    "admin.users": frozenset({"admin"}),
-    "admin.user": frozenset({"admin"}),
-    "admin.audit_log": frozenset({"admin"}),
-    "pb.processes_list": "public",
-    "pb.process": "public",
-    "pb.process_new": frozenset({"officer"}),
-    "pb.process_edit": frozenset({"officer"}),
-    "pb.process_budgets": frozenset({"officer"}),
-    "pb.budget": "public",
-    "pb.propose": frozenset({"resident"}),
-    "pb.proposal": "public",
-    "pb.proposal_edit": frozenset({"resident"}),
-    "pb.proposal_review": frozenset({"officer"}),
-    "pb.vote": frozenset({"resident"}),
-    "pb.voted": frozenset({"resident"}),
-    "pb.receipt_check": "public",
-    "pb.paper_ballot": frozenset({"officer"}),
-    "pb.publish": frozenset({"officer"}),
-    "pb.results": "public",
-    "pb.ballots_file": "public",
-} | VCS_ACCESS | FUNDERS_ACCESS
+EXPECTED_ACCESS = (
+    {
+        "main.index": "public",
+        "main.neighbourhoods_list": "public",
+        "main.neighbourhood": "public",
+        "main.data_sources": "public",
+        "auth.register": "public",
+        "auth.login": "public",
+        "auth.logout": "signed-in",
+        "auth.change_password": "signed-in",
+        "auth.account": "signed-in",
+        "admin.users": frozenset({"admin"}),
+        "admin.user": frozenset({"admin"}),
+        "admin.audit_log": frozenset({"admin"}),
+        "pb.processes_list": "public",
+        "pb.process": "public",
+        "pb.process_new": frozenset({"officer"}),
+        "pb.process_edit": frozenset({"officer"}),
+        "pb.process_budgets": frozenset({"officer"}),
+        "pb.budget": "public",
+        "pb.propose": frozenset({"resident"}),
+        "pb.proposal": "public",
+        "pb.proposal_edit": frozenset({"resident"}),
+        "pb.proposal_review": frozenset({"officer"}),
+        "pb.vote": frozenset({"resident"}),
+        "pb.voted": frozenset({"resident"}),
+        "pb.receipt_check": "public",
+        "pb.paper_ballot": frozenset({"officer"}),
+        "pb.publish": frozenset({"officer"}),
+        "pb.results": "public",
+        "pb.ballots_file": "public",
+        "api.processes": "public",
+        "api.budget_result": "public",
+        "api.budget_ballots": "public",
+        "api.openapi": "public",
+    }
+    | VCS_ACCESS
+    | FUNDERS_ACCESS
+)
 
 
 def test_every_route_has_the_expected_access_decision(app):

@@ -4,62 +4,16 @@ from __future__ import annotations
 
 from html import unescape
 
-import pytest
 from sqlalchemy import select
 
 from allocation import pb
 from pbapp.extensions import db
-from pbapp.models import Result, User, UserRole
-from pbapp.services import ballots
-from tests.pb_factories import make_process, make_proposal
+from pbapp.models import Result, User
+from tests.pb_factories import add_voters, make_process, make_proposal
 
 
 def text(response) -> str:
     return unescape(response.get_data(as_text=True))
-
-
-def add_voters(budget, area, votes: list[dict[int, int]]) -> None:
-    """Cast ``votes`` (one dict of proposal id -> points per voter) while voting is open."""
-    process = budget.process
-    for i, choices in enumerate(votes):
-        voter = User(
-            name=f"Voter {i}",
-            email=f"voter{i}-{budget.id}@example.org",
-            password_hash="!",
-            neighbourhood_id=area.id,
-            role_rows=[UserRole(role="resident")],
-        )
-        db.session.add(voter)
-        db.session.flush()
-        ballots.cast_ballot(voter, budget, choices, today=process.voting_start)
-    db.session.commit()
-
-
-@pytest.fixture()
-def counted(neighbourhoods):
-    """A closed approval budget of £10,000 where greedy and Equal Shares disagree.
-
-    6 voters back the two big projects A and B (£4,000 each) and 4 voters back C and D
-    (£3,000 each). Greedy funds by votes: A, B (8,000) and nothing else fits. Equal Shares
-    gives each voter £1,000: the 6 can pay A and B only partly... the engine decides; the test
-    compares against the engine's own count of the same ballots.
-    """
-    area = neighbourhoods[0]
-    process = make_process("results", neighbourhoods=[area])
-    budget = process.budgets[0]
-    a, b, c, d = (
-        make_proposal(budget, name, cost)
-        for name, cost in (
-            ("Allotment", 4000),
-            ("Benches", 4000),
-            ("Cooking club", 3000),
-            ("Dance class", 3000),
-        )
-    )
-    make_proposal(budget, "Rejected idea", 500, status="not_feasible")
-    votes = [{a.id: 1, b.id: 1}] * 6 + [{c.id: 1, d.id: 1}] * 4
-    add_voters(budget, area, votes)
-    return budget, (a, b, c, d)
 
 
 def test_officer_publishes_and_the_result_matches_the_engine(
