@@ -37,8 +37,7 @@ NEED = [Neighbourhood("A", 30), Neighbourhood("B", 10)]
 
 
 def worked_round(pot: int, *, cap: int | None = 20_000, delta: float = 0.1) -> Round:
-    params = RoundParameters(bands=BANDS, alpha=1, cap=cap, cap_income_fraction=0.5,
-                             delta=delta)
+    params = RoundParameters(bands=BANDS, alpha=1, cap=cap, cap_income_fraction=0.5, delta=delta)
     return Round(pot=pot, parameters=params, neighbourhoods=NEED, years=3)
 
 
@@ -57,11 +56,11 @@ def amounts(result: CoreFundingResult) -> dict[str, int]:
 
 def single_band_round(pot: int, **overrides) -> Round:
     """One band with base 0, one neighbourhood of need 1: awards are λ · people reached."""
-    params = dict(bands=[SizeBand(None, 0)], alpha=1, cap=None, cap_income_fraction=None,
-                  delta=0.1)
+    params = dict(bands=[SizeBand(None, 0)], alpha=1, cap=None, cap_income_fraction=None, delta=0.1)
     params.update(overrides)
-    return Round(pot=pot, parameters=RoundParameters(**params),
-                 neighbourhoods=[Neighbourhood("n", 1)])
+    return Round(
+        pot=pot, parameters=RoundParameters(**params), neighbourhoods=[Neighbourhood("n", 1)]
+    )
 
 
 # ----------------------------------------------------------------------------- hand-worked
@@ -77,8 +76,12 @@ def test_pot_beyond_the_bases_is_shared_by_need_weighted_reach():
     assert result.reach_price == Fraction(50, 3)
     assert (result.total, result.unallocated) == (19_000, 0)
     g2 = result.awards[1]
-    assert (g2.base, g2.need_multiplier, g2.bound, g2.capped) == (3_000, Fraction(5, 6), None,
-                                                                  False)
+    assert (g2.base, g2.need_multiplier, g2.bound, g2.capped) == (
+        3_000,
+        Fraction(5, 6),
+        None,
+        False,
+    )
 
 
 def test_income_cap_binds_and_the_rest_is_reshared_among_the_others():
@@ -101,8 +104,12 @@ def test_stability_floor_lifts_a_group_and_the_others_share_what_is_left():
     result = compute_core_awards(worked_round(19_000), worked_groups((None, None, 12_000)))
     assert amounts(result) == {"g1": 2_575, "g2": 5_625, "g3": 10_800}
     g3 = result.awards[2]
-    assert (g3.bound, g3.capped, g3.formula_amount, g3.lower) == ("stability-down", False,
-                                                                  7_100, 10_800)
+    assert (g3.bound, g3.capped, g3.formula_amount, g3.lower) == (
+        "stability-down",
+        False,
+        7_100,
+        10_800,
+    )
 
 
 def test_stability_ceiling_limits_how_fast_an_award_grows():
@@ -135,8 +142,10 @@ def test_a_group_that_reaches_nobody_gets_its_base_only():
 
 def test_income_given_for_three_years_is_averaged_for_band_and_cap():
     # Average of 7,000, 8,000 and 12,000 is 9,000: band 1 (base 1,000), cap 0.5·9,000 = 4,500.
-    groups = [Group("g1", [7_000, 8_000, 12_000], {"A": 100}, None),
-              Group("g2", 50_000, {"A": 100, "B": 200}, None)]
+    groups = [
+        Group("g1", [7_000, 8_000, 12_000], {"A": 100}, None),
+        Group("g2", 50_000, {"A": 100, "B": 200}, None),
+    ]
     result = compute_core_awards(worked_round(20_000), groups)
     g1 = result.awards[0]
     assert (g1.income, g1.base, g1.amount, g1.bound) == (9_000, 1_000, 4_500, "income")
@@ -155,7 +164,10 @@ def test_identical_groups_share_leftover_pounds_only_when_all_of_them_can_have_o
     # Pot 103: λ = 103/40; A = B = 25.75, C = 51.5; rounded down 101, 2 pounds left: the class
     # {A, B} (remainder .75) takes both, C stays at 51.
     assert amounts(compute_core_awards(single_band_round(103), groups)) == {
-        "A": 26, "B": 26, "C": 51}
+        "A": 26,
+        "B": 26,
+        "C": 51,
+    }
     # Pot 102: A = B = 25.5, C = 51 exactly; rounded down 101, 1 pound left, which cannot go to
     # A and B both: it is held back and disclosed.
     result = compute_core_awards(single_band_round(102), groups)
@@ -176,14 +188,14 @@ def test_equal_remainders_give_the_pound_to_the_smaller_entitlement():
     # it goes to A, the smaller award; group ids and order play no part.
     groups = [Group("zz", 0, {"n": 30}), Group("aa", 0, {"n": 10})]
     assert amounts(compute_core_awards(single_band_round(22), groups)) == {"aa": 6, "zz": 16}
-    assert amounts(compute_core_awards(single_band_round(22), groups[::-1])) == {
-        "aa": 6, "zz": 16}
+    assert amounts(compute_core_awards(single_band_round(22), groups[::-1])) == {"aa": 6, "zz": 16}
 
 
 def test_fractional_alpha_uses_the_need_ratio_to_that_power():
     # Needs 4 and 1, mean 2.5: m = (1.6)^0.5 and (0.4)^0.5.
-    params = RoundParameters(bands=[SizeBand(None, 0)], alpha=0.5, cap=None,
-                             cap_income_fraction=None, delta=0)
+    params = RoundParameters(
+        bands=[SizeBand(None, 0)], alpha=0.5, cap=None, cap_income_fraction=None, delta=0
+    )
     nbs = [Neighbourhood("hi", 4), Neighbourhood("lo", 1)]
     result = compute_core_awards(Round(1_000, params, nbs), [Group("g", 0, {"hi": 1})])
     assert float(result.need_multipliers["hi"]) == pytest.approx(math.sqrt(1.6), rel=1e-15)
@@ -192,8 +204,9 @@ def test_fractional_alpha_uses_the_need_ratio_to_that_power():
 
 
 def test_alpha_zero_ignores_need():
-    params = RoundParameters(bands=[SizeBand(None, 0)], alpha=0, cap=None,
-                             cap_income_fraction=None, delta=0)
+    params = RoundParameters(
+        bands=[SizeBand(None, 0)], alpha=0, cap=None, cap_income_fraction=None, delta=0
+    )
     nbs = [Neighbourhood("hi", 9), Neighbourhood("lo", 0)]
     groups = [Group("a", 0, {"hi": 5}), Group("b", 0, {"lo": 5})]
     assert amounts(compute_core_awards(Round(1_000, params, nbs), groups)) == {"a": 500, "b": 500}
@@ -202,17 +215,21 @@ def test_alpha_zero_ignores_need():
 def test_numpy_numbers_from_a_notebook_are_accepted():
     import numpy as np
 
-    groups = [Group("g1", np.array([7_000, 8_000, 9_000]), {"A": np.int64(100)}, None),
-              Group("g2", np.float64(50_000), {"A": 100, "B": 200}, None),
-              Group("g3", 200_000, {"B": 400}, np.int64(0))]
+    groups = [
+        Group("g1", np.array([7_000, 8_000, 9_000]), {"A": np.int64(100)}, None),
+        Group("g2", np.float64(50_000), {"A": 100, "B": 200}, None),
+        Group("g3", 200_000, {"B": 400}, np.int64(0)),
+    ]
     result = compute_core_awards(worked_round(np.int64(22_000)), groups)
     assert amounts(result) == {"g1": 4_000, "g2": 8_556, "g3": 9_444}
 
 
 def test_float_parameters_mean_the_decimal_they_print_as():
     # δ = 0.1 is one tenth: previous 1,005 gives ceiling ⌊1,105.5⌋ = 1,105, floor ⌈904.5⌉ = 905.
-    result = compute_core_awards(single_band_round(2_000, delta=0.1),
-                                 [Group("a", 0, {"n": 1}, 1_005), Group("b", 0, {"n": 1})])
+    result = compute_core_awards(
+        single_band_round(2_000, delta=0.1),
+        [Group("a", 0, {"n": 1}, 1_005), Group("b", 0, {"n": 1})],
+    )
     assert (result.awards[0].lower, result.awards[0].upper) == (905, 1_105)
     assert amounts(result) == {"a": 1_000, "b": 1_000}
 
@@ -270,8 +287,9 @@ def test_invalid_group_inputs_name_the_field_and_the_group(groups, field, group,
 
 
 def test_income_above_every_band_is_refused():
-    params = RoundParameters(bands=[SizeBand(10_000, 1_000)], alpha=1, cap=None,
-                             cap_income_fraction=None, delta=0)
+    params = RoundParameters(
+        bands=[SizeBand(10_000, 1_000)], alpha=1, cap=None, cap_income_fraction=None, delta=0
+    )
     with pytest.raises(CoreFundingError, match="above every band") as caught:
         compute_core_awards(Round(1_000, params, NEED), [Group("big", 20_000, {})])
     assert caught.value.group == "big"
@@ -279,8 +297,13 @@ def test_income_above_every_band_is_refused():
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"pot": 1000.5}, "pot"), ({"pot": -1}, "pot"), ({"delta": 1.5}, "delta"),
-     ({"alpha": -1}, "alpha"), ({"cap": -10}, "cap")],
+    [
+        ({"pot": 1000.5}, "pot"),
+        ({"pot": -1}, "pot"),
+        ({"delta": 1.5}, "delta"),
+        ({"alpha": -1}, "alpha"),
+        ({"cap": -10}, "cap"),
+    ],
 )
 def test_invalid_round_parameters_are_refused_naming_the_field(change, field):
     pot = change.pop("pot", 100)
@@ -297,12 +320,20 @@ NEIGHBOURHOODS = ["n0", "n1", "n2", "n3"]
 @st.composite
 def random_rounds(draw):
     """A random round with some groups cloned under new ids, and a pot near the feasible range."""
-    needs = draw(st.lists(st.integers(0, 50), min_size=len(NEIGHBOURHOODS),
-                          max_size=len(NEIGHBOURHOODS)).filter(any))
+    needs = draw(
+        st.lists(
+            st.integers(0, 50), min_size=len(NEIGHBOURHOODS), max_size=len(NEIGHBOURHOODS)
+        ).filter(any)
+    )
     nbs = [Neighbourhood(nid, n) for nid, n in zip(NEIGHBOURHOODS, needs, strict=True)]
     limits = sorted(draw(st.sets(st.integers(1_000, 300_000), max_size=3)))
-    bases = draw(st.lists(st.integers(0, 3_000) | st.fractions(0, 3_000, max_denominator=4),
-                          min_size=len(limits) + 1, max_size=len(limits) + 1))
+    bases = draw(
+        st.lists(
+            st.integers(0, 3_000) | st.fractions(0, 3_000, max_denominator=4),
+            min_size=len(limits) + 1,
+            max_size=len(limits) + 1,
+        )
+    )
     bands = [SizeBand(limit, base) for limit, base in zip([*limits, None], bases, strict=True)]
     params = RoundParameters(
         bands=bands,
@@ -353,8 +384,9 @@ def clamp(x: Fraction, lower: int, upper: int | None) -> Fraction:
 
 def has_weighted_reach(params: RoundParameters, nbs: list[Neighbourhood], group: Group) -> bool:
     need = {nb.id: nb.need for nb in nbs}
-    return any(people > 0 and (need[n] > 0 or params.alpha == 0)
-               for n, people in group.reach.items())
+    return any(
+        people > 0 and (need[n] > 0 or params.alpha == 0) for n, people in group.reach.items()
+    )
 
 
 def feasible_pot_range(params, nbs, groups) -> tuple[int, int | None]:
@@ -387,8 +419,7 @@ def exact_class_sizes(result: CoreFundingResult) -> dict[Fraction, int]:
 @given(random_rounds())
 def test_random_round_is_funded_exactly_when_a_price_can_meet_the_pot(case):
     funding_round, groups = case
-    low, high = feasible_pot_range(funding_round.parameters, funding_round.neighbourhoods,
-                                   groups)
+    low, high = feasible_pot_range(funding_round.parameters, funding_round.neighbourhoods, groups)
     feasible = low <= funding_round.pot and (high is None or funding_round.pot <= high)
     try:
         result = compute_core_awards(funding_round, groups)
@@ -396,8 +427,11 @@ def test_random_round_is_funded_exactly_when_a_price_can_meet_the_pot(case):
         assert not feasible
         numbers, pot = refusal.numbers, funding_round.pot
         assert numbers["pot"] == pot
-        assert (numbers.get("floors_total", -1) > pot or numbers.get("base_total", -1) > pot
-                or numbers.get("ceiling_total", math.inf) < pot)
+        assert (
+            numbers.get("floors_total", -1) > pot
+            or numbers.get("base_total", -1) > pot
+            or numbers.get("ceiling_total", math.inf) < pot
+        )
         return
     assert feasible
     check_invariants(funding_round, groups, result)
@@ -428,8 +462,9 @@ def check_invariants(funding_round: Round, groups: list[Group], result: CoreFund
             assert award.amount <= params.cap
         incomes = group.income if isinstance(group.income, list) else [group.income]
         if params.cap_income_fraction is not None:
-            assert award.amount <= (Fraction(str(params.cap_income_fraction))
-                                    * Fraction(sum(incomes), len(incomes)))
+            assert award.amount <= (
+                Fraction(str(params.cap_income_fraction)) * Fraction(sum(incomes), len(incomes))
+            )
         if group.previous:
             delta = Fraction(str(params.delta))
             assert award.amount <= (1 + delta) * group.previous
@@ -470,7 +505,8 @@ def test_groups_with_the_same_inputs_get_the_same_award(case):
     for group, award in zip(groups, result.awards, strict=True):
         key = repr((group.income, sorted(group.reach.items()), group.previous))
         by_inputs.setdefault(key, set()).add(
-            (award.amount, award.exact, award.bound, award.reach_part))
+            (award.amount, award.exact, award.bound, award.reach_part)
+        )
     assert all(len(outcomes) == 1 for outcomes in by_inputs.values())
 
 
@@ -501,7 +537,10 @@ def test_command_prints_awards_that_add_up_to_the_pot(capsys):
     assert (status, err) == (0, "")
     printed = json.loads(out)
     assert [(a["group"], a["amount"], a["capped"]) for a in printed["awards"]] == [
-        ("g1", 4_000, True), ("g2", 8_556, False), ("g3", 9_444, False)]
+        ("g1", 4_000, True),
+        ("g2", 8_556, False),
+        ("g3", 9_444, False),
+    ]
     assert {"group", "amount", "base", "reach_part", "capped"} <= printed["awards"][0].keys()
     assert (printed["total"], printed["unallocated"], printed["years"]) == (22_000, 0, 3)
     assert printed["awards"][1]["reach_part"] == 5_555.56
@@ -509,9 +548,18 @@ def test_command_prints_awards_that_add_up_to_the_pot(capsys):
 
 def test_module_command_line_runs_core_funding():
     completed = subprocess.run(
-        [sys.executable, "-m", "allocation", "core-funding",
-         str(FIXTURES / "core_funding_example.json")],
-        capture_output=True, text=True, cwd=REPO, check=False)
+        [
+            sys.executable,
+            "-m",
+            "allocation",
+            "core-funding",
+            str(FIXTURES / "core_funding_example.json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["total"] == 22_000
 

@@ -28,8 +28,12 @@ def run(argv: list[str]) -> int:
 
 
 def two_by_two() -> tuple[list[Cell], list[Contribution]]:
-    cells = [Cell("A/health", 100, "A", "health"), Cell("A/youth", 100, "A", "youth"),
-             Cell("B/health", 100, "B", "health"), Cell("B/youth", 50, "B", "youth")]
+    cells = [
+        Cell("A/health", 100, "A", "health"),
+        Cell("A/youth", 100, "A", "youth"),
+        Cell("B/health", 100, "B", "health"),
+        Cell("B/youth", 50, "B", "youth"),
+    ]
     contributions = [
         Contribution("nhs", 150, ("A/health", "B/health")),
         Contribution("council", 120, ("A/youth", "B/youth")),
@@ -71,7 +75,8 @@ def test_the_same_pool_in_bigger_units_gives_the_same_allocation(scale):
     cells, contributions = two_by_two()
     big = allocate_pooled_budget(
         [Cell(c.id, c.target * scale, c.neighbourhood, c.theme) for c in cells],
-        [Contribution(c.id, c.amount * scale, c.allowed) for c in contributions])
+        [Contribution(c.id, c.amount * scale, c.allowed) for c in contributions],
+    )
     totals = big.allocated()
     assert totals["A/youth"] == 110 * scale and totals["B/youth"] == 50 * scale
     assert big.deviation == pytest.approx(0.6)
@@ -88,18 +93,17 @@ def test_a_cell_nobody_may_pay_for_is_a_gap_with_that_reason():
 
 # --- properties --------------------------------------------------------------------------------
 
+
 @st.composite
 def pools(draw):
     n_cells = draw(st.integers(min_value=1, max_value=8))
-    cells = [Cell(f"k{k}", draw(st.integers(min_value=1, max_value=1000)))
-             for k in range(n_cells)]
+    cells = [Cell(f"k{k}", draw(st.integers(min_value=1, max_value=1000))) for k in range(n_cells)]
     contributions = []
     for i in range(draw(st.integers(min_value=0, max_value=5))):
-        allowed = draw(st.lists(st.sampled_from([c.id for c in cells]), min_size=1,
-                                unique=True))
-        contributions.append(Contribution(f"c{i}", draw(st.integers(min_value=0,
-                                                                    max_value=3000)),
-                                          tuple(allowed)))
+        allowed = draw(st.lists(st.sampled_from([c.id for c in cells]), min_size=1, unique=True))
+        contributions.append(
+            Contribution(f"c{i}", draw(st.integers(min_value=0, max_value=3000)), tuple(allowed))
+        )
     return cells, contributions
 
 
@@ -120,8 +124,9 @@ def test_restrictions_are_never_broken_and_every_contribution_is_spent(pool):
 def test_reported_deviation_is_the_objective_of_the_printed_allocation(pool):
     cells, contributions = pool
     result = allocate_pooled_budget(cells, contributions)
-    assert result.deviation == pytest.approx(relative_deviation(cells, result.allocated()),
-                                             abs=1e-12)
+    assert result.deviation == pytest.approx(
+        relative_deviation(cells, result.allocated()), abs=1e-12
+    )
     # Whole-pound targets and amounts: the optimum is already in whole pounds.
     assert result.deviation == pytest.approx(result.optimal_deviation, abs=1e-7)
 
@@ -151,8 +156,10 @@ def test_blockers_are_exactly_the_restrictions_whose_loosening_helps(pool):
         for c in contributions:
             if c.amount == 0 or gap.cell in c.allowed:
                 continue
-            loosened = [Contribution(d.id, d.amount, (*d.allowed, gap.cell))
-                        if d.id == c.id else d for d in contributions]
+            loosened = [
+                Contribution(d.id, d.amount, (*d.allowed, gap.cell)) if d.id == c.id else d
+                for d in contributions
+            ]
             again = allocate_pooled_budget(cells, loosened)
             if c.id in gains:
                 # Whole-pound targets: the first pound moved saves exactly gain_per_pound.
@@ -175,28 +182,63 @@ def test_every_cell_short_of_target_is_reported_as_a_gap(pool):
 
 # --- refusals ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, item, field, message", [
-    ({"cells": [{"id": "x", "target": 0}], "contributions": []}, "cell x", "target",
-     "above 0"),
-    ({"cells": [{"id": "x", "target": 10}],
-      "contributions": [{"id": "c", "amount": 5, "allowed": ["y"]}]},
-     "contribution c", "allowed", "cell 'y', which is not among the cells"),
-    ({"cells": [{"id": "x", "target": 10}],
-      "contributions": [{"id": "c", "amount": 5, "allowed": []}]},
-     "contribution c", "allowed", "cannot be spent"),
-    ({"cells": [{"id": "x", "target": 10}],
-      "contributions": [{"id": "c", "amount": 5.5, "allowed": ["x"]}]},
-     "contributions[0]", "amount", "whole number of pounds"),
-    ({"cells": [{"id": "x", "target": 10}],
-      "contributions": [{"id": "c", "amount": -5, "allowed": ["x"]}]},
-     "contribution c", "amount", "0 or more"),
-    ({"cells": [{"id": "x", "target": 10}, {"id": "x", "target": 5}], "contributions": []},
-     "cell x", None, "appears twice"),
-    ({"cells": [{"id": "x"}], "contributions": []}, "cells[0]", "target", "missing"),
-    ({"cells": [{"id": "x", "target": "ten"}], "contributions": []}, "cells[0]", "target",
-     "must be a number"),
-    ([], None, None, "JSON object"),
-])
+
+@pytest.mark.parametrize(
+    "data, item, field, message",
+    [
+        ({"cells": [{"id": "x", "target": 0}], "contributions": []}, "cell x", "target", "above 0"),
+        (
+            {
+                "cells": [{"id": "x", "target": 10}],
+                "contributions": [{"id": "c", "amount": 5, "allowed": ["y"]}],
+            },
+            "contribution c",
+            "allowed",
+            "cell 'y', which is not among the cells",
+        ),
+        (
+            {
+                "cells": [{"id": "x", "target": 10}],
+                "contributions": [{"id": "c", "amount": 5, "allowed": []}],
+            },
+            "contribution c",
+            "allowed",
+            "cannot be spent",
+        ),
+        (
+            {
+                "cells": [{"id": "x", "target": 10}],
+                "contributions": [{"id": "c", "amount": 5.5, "allowed": ["x"]}],
+            },
+            "contributions[0]",
+            "amount",
+            "whole number of pounds",
+        ),
+        (
+            {
+                "cells": [{"id": "x", "target": 10}],
+                "contributions": [{"id": "c", "amount": -5, "allowed": ["x"]}],
+            },
+            "contribution c",
+            "amount",
+            "0 or more",
+        ),
+        (
+            {"cells": [{"id": "x", "target": 10}, {"id": "x", "target": 5}], "contributions": []},
+            "cell x",
+            None,
+            "appears twice",
+        ),
+        ({"cells": [{"id": "x"}], "contributions": []}, "cells[0]", "target", "missing"),
+        (
+            {"cells": [{"id": "x", "target": "ten"}], "contributions": []},
+            "cells[0]",
+            "target",
+            "must be a number",
+        ),
+        ([], None, None, "JSON object"),
+    ],
+)
 def test_unusable_input_is_refused_with_a_plain_reason(data, item, field, message):
     with pytest.raises(PooledBudgetError, match=message) as info:
         pooled_budget_from_dict(data)
@@ -205,11 +247,18 @@ def test_unusable_input_is_refused_with_a_plain_reason(data, item, field, messag
 
 # --- the pooled command ------------------------------------------------------------------------
 
+
 def test_pooled_command_prints_the_allocation_as_json(tmp_path, capsys):
     cells, contributions = two_by_two()
     path = tmp_path / "pool.json"
-    path.write_text(json.dumps({"cells": [c.to_dict() for c in cells],
-                                "contributions": [c.to_dict() for c in contributions]}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [c.to_dict() for c in cells],
+                "contributions": [c.to_dict() for c in contributions],
+            }
+        )
+    )
     assert run(["pooled", str(path)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"allocation", "deviation", "gaps"} <= set(out)
@@ -220,13 +269,18 @@ def test_pooled_command_prints_the_allocation_as_json(tmp_path, capsys):
     assert spent == {"nhs": 150, "council": 120, "biz": 40}
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"cells": [', "not valid JSON at line 1"),
-    ('{"cells": [{"id": "x", "target": 10}], "contributions": '
-     '[{"id": "c", "amount": 5, "allowed": []}]}', "contribution c 'allowed'"),
-])
-def test_pooled_command_refuses_bad_input_with_one_line_and_exit_2(tmp_path, capsys, text,
-                                                                   message):
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"cells": [', "not valid JSON at line 1"),
+        (
+            '{"cells": [{"id": "x", "target": 10}], "contributions": '
+            '[{"id": "c", "amount": 5, "allowed": []}]}',
+            "contribution c 'allowed'",
+        ),
+    ],
+)
+def test_pooled_command_refuses_bad_input_with_one_line_and_exit_2(tmp_path, capsys, text, message):
     path = tmp_path / "pool.json"
     path.write_text(text)
     assert run(["pooled", str(path)]) == 2

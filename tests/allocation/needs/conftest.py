@@ -15,8 +15,10 @@ SHEFFIELD = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "sh
 def sheffield() -> Path:
     """The folder of real Sheffield need data; skips the test in a checkout without it."""
     if not SHEFFIELD.is_dir():
-        pytest.skip(f"shared Sheffield data not found at {SHEFFIELD} (it lives beside the "
-                    "repository in CI, not in a fresh checkout)")
+        pytest.skip(
+            f"shared Sheffield data not found at {SHEFFIELD} (it lives beside the "
+            "repository in CI, not in a fresh checkout)"
+        )
     return SHEFFIELD
 
 

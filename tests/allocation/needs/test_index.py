@@ -52,11 +52,14 @@ def test_need_index_is_the_weighted_sum_of_transforms():
     assert scores[1] == pytest.approx(0.75 * x2 + 0.25 * x1)
 
 
-@pytest.mark.parametrize("ranks, message", [
-    ([0], "whole number from 1"),
-    ([5], "whole number from 1"),
-    ([1.5], "whole number from 1"),
-])
+@pytest.mark.parametrize(
+    "ranks, message",
+    [
+        ([0], "whole number from 1"),
+        ([5], "whole number from 1"),
+        ([1.5], "whole number from 1"),
+    ],
+)
 def test_out_of_range_ranks_are_refused(ranks, message):
     with pytest.raises(NeedDataError, match=message):
         need_index({"income": ranks}, {"income": 1.0}, areas=4)
@@ -68,8 +71,7 @@ def test_a_weighted_domain_without_ranks_is_refused():
     assert info.value.column == "crime"
 
 
-def test_default_weights_reproduce_the_published_imd_2025_score_of_every_sheffield_lsoa(
-        sheffield):
+def test_default_weights_reproduce_the_published_imd_2025_score_of_every_sheffield_lsoa(sheffield):
     lsoas = read_deprivation_file(sheffield / "sheffield_lsoa_imd2025.csv")
     assert len(lsoas) == 343
     ours = lsoa_need_index(lsoas, IMD_WEIGHTS, areas=IOD2025_AREAS)
