@@ -34,6 +34,7 @@ def create_app(config: object | None = None) -> Flask:
     from pbapp import pb as pb_bp
     from pbapp import vcs as vcs_bp
     from pbapp import funders as funders_bp
+    from pbapp import accountability as accountability_bp
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -47,6 +48,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(pb_bp.bp)
     app.register_blueprint(vcs_bp.bp)
     app.register_blueprint(funders_bp.bp)
+    app.register_blueprint(accountability_bp.bp)
     errors.register(app)
     security.register(app)
     formatting.register(app)

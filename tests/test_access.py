@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pbapp.access import ACCESS_ATTRIBUTE
 from pbapp.extensions import db
 from pbapp.models import ROLES, AuditEvent
+from tests.access_accountability import ACCOUNTABILITY_ACCESS
 from tests.access_funders import FUNDERS_ACCESS
 from tests.access_vcs import VCS_ACCESS
 

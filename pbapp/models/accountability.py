@@ -1,0 +1,1 @@
+"""Commitments, updates, delivery tracking and stories (tables are being built)."""
