@@ -262,3 +262,30 @@ def test_budget_page_filters_proposals_by_theme(client, neighbourhoods):
     assert "Lunch club" in page and "Tree planting" not in page
     page = text(client.get(f"/budgets/{budget.id}"))
     assert "Lunch club" in page and "Tree planting" in page
+
+
+def test_process_proposals_filter_by_theme_and_neighbourhood(client, neighbourhoods):
+    process = make_process("voting", neighbourhoods=neighbourhoods[:2], citywide=30_000)
+    by_area = {b.neighbourhood_id: b for b in process.budgets}
+    make_proposal(by_area[neighbourhoods[0].id], "Hillside trees", 4000, theme="air-green-space")
+    make_proposal(
+        by_area[neighbourhoods[1].id], "Riverside lunch club", 2000, theme="community-connections"
+    )
+    make_proposal(by_area[None], "City cycle loans", 9000, theme="air-green-space")
+    make_proposal(by_area[None], "Secret draft", 9000, status="draft")
+    url = f"/processes/{process.id}/proposals"
+
+    page = text(client.get(url))
+    assert all(t in page for t in ("Hillside trees", "Riverside lunch club", "City cycle loans"))
+    assert "Secret draft" not in page
+    page = text(client.get(f"{url}?theme=air-green-space"))
+    assert (
+        "Hillside trees" in page
+        and "City cycle loans" in page
+        and "Riverside lunch club" not in page
+    )
+    page = text(client.get(f"{url}?neighbourhood={neighbourhoods[1].id}"))
+    assert "Riverside lunch club" in page and "Hillside trees" not in page
+    page = text(client.get(f"{url}?neighbourhood=citywide&theme=air-green-space"))
+    assert "City cycle loans" in page and "Hillside trees" not in page
+    assert client.get(f"{url}?neighbourhood=nonsense&theme=<script>").status_code == 200

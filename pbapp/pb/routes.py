@@ -516,3 +516,33 @@ def ballots_file(budget_id: int):
         mimetype="text/plain",
         headers={"Content-Disposition": f'attachment; filename="budget-{item.id}-ballots.pb"'},
     )
+
+
+@bp.route("/processes/<int:process_id>/proposals")
+@public
+def process_proposals(process_id: int):
+    item = db.get_or_404(Process, process_id)
+    theme = request.args.get("theme", "")
+    area = request.args.get("neighbourhood", "")
+    query = (
+        select(Proposal)
+        .join(Budget)
+        .where(Budget.process_id == item.id, Proposal.status != "draft")
+        .order_by(Proposal.title, Proposal.id)
+    )
+    if theme in THEMES:
+        query = query.where(Proposal.theme == theme)
+    if area == "citywide":
+        query = query.where(Budget.neighbourhood_id.is_(None))
+    elif area.isdigit():
+        query = query.where(Budget.neighbourhood_id == int(area))
+    found = db.session.scalars(query).all()
+    return render_template(
+        "pb/process_proposals.html",
+        process=item,
+        proposals=found,
+        theme=theme,
+        area=area,
+        themes=THEMES,
+        statuses=PROPOSAL_STATUSES,
+    )
