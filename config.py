@@ -34,6 +34,11 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads (CSV, .pb) larger than this are refused
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # Signing in: per address, and per account whatever the address.
+    LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     CITY_NAME = "Sheffield"
     TIMEZONE = "Europe/London"
     TODAY: str | None = None  # pin the date (ISO), for tests only
@@ -65,6 +70,7 @@ class TestConfig(Config):
 
     __test__ = False  # not a pytest test class, despite its name
     TESTING = True
+    RATELIMIT_ENABLED = False  # tests sign in hundreds of times; test_rate_limits turns it on
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     DEMO_ALLOWED = True
@@ -82,6 +88,7 @@ class ProductionConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from pbapp.extensions import csrf, db, login_manager, migrate
+from pbapp.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT_TEMPLATES = "../templates"
 ROOT_STATIC = "../static"
@@ -27,6 +27,7 @@ def create_app(config: object | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from pbapp import admin as admin_bp
     from pbapp import api as api_bp

@@ -17,6 +17,7 @@ MESSAGES = {
     404: ("Page not found", "The page may have moved, or the address may be mistyped."),
     405: ("That did not work", "This page cannot be used that way. Please go back and try again."),
     413: ("That file is too large", "Please send a smaller file."),
+    429: ("Too many attempts", "For your safety, please wait a few minutes before trying again."),
     500: (
         "Sorry, something went wrong on our side",
         "Nothing you sent was saved. Please try again in a moment; if it keeps happening, tell us.",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from pbapp.access import public, signed_in
 from pbapp.auth import bp
 from pbapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, SignOutForm
-from pbapp.extensions import db
+from pbapp.extensions import db, limiter
 from pbapp.models import ROLES, User
 from pbapp.services import accounts, audit
 from pbapp.services.errors import FieldError
@@ -59,8 +59,18 @@ def register():
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
 
+def _login_account_key() -> str:
+    return "sign-in:" + User.normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

@@ -1,0 +1,64 @@
+"""Signing in is rate-limited per address and per account."""
+
+from __future__ import annotations
+
+from config import TestConfig
+from pbapp import create_app
+from pbapp.extensions import db
+
+
+def limited_app(database_url: str):
+    config = TestConfig(database_url)
+    config.RATELIMIT_ENABLED = True
+    config.LOGIN_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
+    config.LOGIN_LIMIT_PER_ADDRESS = "5 per minute"
+    return create_app(config)
+
+
+def test_guessing_one_accounts_password_is_stopped(database_url, create_user):
+    user = create_user()
+    app = limited_app(database_url)
+    with app.app_context():
+        client = app.test_client()
+        token = _token(client)
+        codes = [
+            client.post(
+                "/account/sign-in",
+                data={"csrf_token": token, "email": user.email, "password": f"guess{i}"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+            ).status_code
+            for i in range(5)
+        ]
+        assert codes == [422, 422, 422, 429, 429]
+        page = client.post(
+            "/account/sign-in",
+            data={"csrf_token": token, "email": user.email.upper(), "password": "x"},
+            environ_base={"REMOTE_ADDR": "10.0.0.99"},
+        )
+        assert page.status_code == 429
+        assert "Too many attempts" in page.get_data(as_text=True)
+        db.engine.dispose()
+
+
+def test_one_address_trying_many_accounts_is_stopped(database_url, create_user):
+    app = limited_app(database_url)
+    with app.app_context():
+        client = app.test_client()
+        token = _token(client)
+        codes = [
+            client.post(
+                "/account/sign-in",
+                data={"csrf_token": token, "email": f"who{i}@example.org", "password": "x"},
+            ).status_code
+            for i in range(7)
+        ]
+        assert codes[:5] == [422] * 5
+        assert codes[5:] == [429, 429]
+        db.engine.dispose()
+
+
+def _token(client) -> str:
+    import re
+
+    page = client.get("/account/sign-in").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
