@@ -2,23 +2,29 @@
 sets up its profile, an officer checks it and builds, previews and publishes a round, the public
 reads and downloads the awards, and the group reads its statement and reports a mistake.
 
-Skips, with the reason, where no browser is installed (see tests/browser/conftest.py).
+Skips, with the reason, where no browser is installed, unless ``REQUIRE_BROWSER=1`` (as in
+tests/browser/). The browser runs in its own thread with its own Playwright, so that this test
+can share a run with tests/browser/, whose session-wide Playwright holds the main thread.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+
+import pytest
 from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
-from tests.browser.conftest import browser, live_server, page  # noqa: F401  (fixtures)
+from tests.browser.conftest import ARTIFACTS, _chromium, live_server  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD
 from tests.test_vcs_factories import add_need, make_group
 
 
-def sign_in(tab, base: str, user) -> None:
+def sign_in(tab, base: str, email: str) -> None:
     tab.goto(base + "/account/sign-in")
-    tab.get_by_label("Email address").fill(user.email)
+    tab.get_by_label("Email address").fill(email)
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_label("Password").press("Enter")
     assert "Signed in as" in tab.get_by_role("status").inner_text()
@@ -28,19 +34,58 @@ def sign_out(tab) -> None:
     tab.get_by_role("button", name="Sign out").click()
 
 
+def in_browser(app, journey, name: str) -> None:
+    """Run ``journey(page)`` in a fresh Chromium on a thread of its own; re-raise its failure."""
+    executable = _chromium()
+    if executable is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but no chromium is installed")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with app.app_context(), sync_api.sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+                )
+                page = browser.new_page()
+                page.set_default_timeout(30_000)
+                try:
+                    journey(page)
+                except BaseException:
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                    raise
+                finally:
+                    browser.close()
+        except BaseException as failure:  # noqa: BLE001  (re-raised on the test's thread)
+            failures.append(failure)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 def test_group_officer_and_public_each_do_their_part(
-    page,  # noqa: F811
+    app,
     live_server,  # noqa: F811
     neighbourhoods,
     create_user,
 ):
     add_need(neighbourhoods)
-    hillside, riverside, _ = neighbourhoods
+    riverside = neighbourhoods[1]
     make_group("Riverside Carers", [60_000, 55_000], {riverside: 200})
-    keeper = create_user("vcs", name="Kim Keeper")
-    officer = create_user("officer", name="Omar Officer")
+    keeper = create_user("vcs", name="Kim Keeper").email
+    officer = create_user("officer", name="Omar Officer").email
     base = live_server
+    in_browser(app, lambda page: journey(page, base, keeper, officer), "vcs_journeys")
 
+
+def journey(page, base: str, keeper: str, officer: str) -> None:
     # The group sets up its profile; a refused figure first.
     sign_in(page, base, keeper)
     page.goto(base + "/core-funding/my-group")
