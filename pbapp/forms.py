@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import IntegerField
+from wtforms.widgets import TextInput
 
 
 def optional_int(value: object) -> int | None:
@@ -18,7 +19,16 @@ def optional_int(value: object) -> int | None:
 
 
 class PoundsField(IntegerField):
-    """Whole pounds, typed as residents type them: "2500", "2,500" or "£2,500"."""
+    """Whole pounds, typed as residents type them: "2500", "2,500" or "£2,500".
+
+    A text box with a numeric keypad, not ``type=number``: browsers refuse "£" and "," there.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():
