@@ -1,0 +1,148 @@
+"""Participatory budgeting: ballots online and on paper, and receipts."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from pbapp import clock
+from pbapp.access import public, roles_required
+from pbapp.extensions import db
+from pbapp.models import Ballot, Budget
+from pbapp.pb import bp
+from pbapp.pb.forms import BallotForm, PaperBallotForm
+from pbapp.services import ballots
+from pbapp.services.errors import FieldError
+
+
+def _choices_from(form_data, budget: Budget) -> tuple[dict[int, int], str | None]:
+    """Read the ballot's inputs: ticked ``proposal`` boxes, or ``points-<id>`` numbers."""
+    if budget.process.ballot_type == "points":
+        choices: dict[int, int] = {}
+        for key, value in form_data.items():
+            if key.startswith("points-") and value.strip():
+                try:
+                    choices[int(key.removeprefix("points-"))] = int(value)
+                except ValueError:
+                    return {}, "Enter points as whole numbers, like 3."
+        return choices, None
+    try:
+        return {int(v): 1 for v in form_data.getlist("proposal")}, None
+    except ValueError:
+        return {}, "One of the projects you chose is not on this ballot."
+
+
+@bp.route("/budgets/<int:budget_id>/vote", methods=["GET", "POST"])
+@roles_required("resident")
+def vote(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    today = clock.today()
+    reason = ballots.can_vote(current_user, item, today)
+    if reason:
+        return render_template("pb/not_now.html", budget=item, reason=reason), 403
+    form = BallotForm()
+    existing = ballots.ballot_of(current_user, item)
+    chosen = {i.proposal_id: i.points for i in existing.items} if existing else {}
+    error = None
+    if existing is not None and existing.source == "paper":
+        error = "A paper ballot has already been counted for you in this budget, so you cannot vote online."
+    elif form.validate_on_submit():
+        chosen, error = _choices_from(request.form, item)
+        if error is None:
+            try:
+                cast = ballots.cast_ballot(current_user, item, chosen, today=today)
+            except FieldError as failure:
+                db.session.rollback()
+                error = failure.message
+            else:
+                db.session.commit()
+                if cast.receipt:
+                    session["receipt"] = {"budget": item.id, "code": cast.receipt}
+                return redirect(url_for("pb.voted", budget_id=item.id))
+    elif form.errors:
+        error = "This page had expired, so your vote was not saved. Please try again."
+    return render_template(
+        "pb/vote.html",
+        budget=item,
+        form=form,
+        proposals=ballots.ballot_proposals(item),
+        chosen=chosen,
+        error=error,
+        replacing=existing is not None,
+    ), (422 if error else 200)
+
+
+@bp.route("/budgets/<int:budget_id>/voted")
+@roles_required("resident")
+def voted(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    ballot = ballots.ballot_of(current_user, item)
+    if ballot is None:
+        return redirect(url_for("pb.vote", budget_id=item.id))
+    receipt = session.pop("receipt", None)
+    code = receipt["code"] if receipt and receipt.get("budget") == item.id else None
+    return render_template("pb/voted.html", budget=item, ballot=ballot, code=code)
+
+
+@bp.route("/receipts")
+@public
+def receipt_check():
+    code = (request.args.get("code") or "").strip()
+    found = ballots.find_receipt(code) if code else None
+    return render_template("pb/receipt.html", code=code, found=found), (
+        404 if code and not found else 200
+    )
+
+
+@bp.route("/budgets/<int:budget_id>/paper", methods=["GET", "POST"])
+@roles_required("officer")
+def paper_ballot(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    today = clock.today()
+    form = PaperBallotForm()
+    chosen: dict[int, int] = {}
+    error = error_field = None
+    if form.validate_on_submit():
+        chosen, error = _choices_from(request.form, item)
+        error_field = "ballot" if error else None
+        if error is None:
+            try:
+                cast = ballots.enter_paper_ballot(
+                    current_user,
+                    item,
+                    chosen,
+                    today=today,
+                    voter_email=form.voter_email.data,
+                    voter_name=form.voter_name.data,
+                    receipt=form.receipt_code.data or None,
+                )
+            except FieldError as failure:
+                db.session.rollback()
+                error, error_field = (
+                    failure.message,
+                    ("ballot" if failure.field == "choices" else failure.field),
+                )
+            else:
+                db.session.commit()
+                typed = (form.receipt_code.data or "").strip()
+                return render_template(
+                    "pb/paper_saved.html", budget_id=item.id, code=None if typed else cast.receipt
+                )
+    elif form.errors:
+        error, error_field = "Please check the fields marked below.", next(iter(form.errors))
+    paper_count = db.session.scalar(
+        select(func.count())
+        .select_from(Ballot)
+        .where(Ballot.budget_id == item.id, Ballot.source == "paper")
+    )
+    return render_template(
+        "pb/paper.html",
+        budget=item,
+        form=form,
+        proposals=ballots.ballot_proposals(item),
+        chosen=chosen,
+        error=error,
+        error_field=error_field,
+        paper_count=paper_count,
+    ), (422 if error else 200)
