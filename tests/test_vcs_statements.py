@@ -194,3 +194,12 @@ def test_statement_explains_the_stability_band_in_a_later_round(client, sign_in,
     assert f"between £{award.breakdown['lower']:,} and £{award.amount:,}" in page
     assert "The stability band applied" in page and f"rises to £{award.amount:,}" in page
     assert "Limits are rounded down to whole pounds" in page
+
+
+def test_officers_reach_each_statement_from_the_round_page(client, sign_in, published):
+    item = published["round"]
+    one = published["groups"][0]
+    link = f'href="/core-funding/groups/{one.id}/awards/{item.id}"'
+    assert link not in client.get(f"/core-funding/rounds/{item.id}").get_data(as_text=True)
+    sign_in(published["officer"])
+    assert link in client.get(f"/core-funding/rounds/{item.id}").get_data(as_text=True)

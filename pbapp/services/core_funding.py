@@ -490,6 +490,11 @@ class AwardRow:
     def name(self) -> str:
         return self.organisation.name
 
+    @property
+    def group_id(self) -> str:
+        """The group's id in the formula's inputs."""
+        return str(self.organisation.id)
+
 
 @dataclass
 class Computation:

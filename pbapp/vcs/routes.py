@@ -97,7 +97,7 @@ def _chart_data(funding_round_params: dict, document: dict, rows: list) -> tuple
     by_band = cf.awards_by_band(
         [(r.breakdown["band"], r.amount) for r in rows], funding_round_params["bands"]
     )
-    by_need = cf.awards_by_need(document, {str(r.organisation.id): r.amount for r in rows})
+    by_need = cf.awards_by_need(document, {r.group_id: r.amount for r in rows})
     return by_band, by_need
 
 
@@ -105,7 +105,7 @@ class _StoredRow:
     """A published award shaped like a preview row, for the shared tables and charts."""
 
     def __init__(self, award, name: str) -> None:
-        self.organisation = award.organisation
+        self.group_id = str(award.organisation_id)
         self.name = name
         self.amount = award.amount
         self.breakdown = award.breakdown
