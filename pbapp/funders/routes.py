@@ -1,3 +1,498 @@
-"""Funders' pooled budgets and needs-weighted scenarios (views are being built)."""
+"""Funders: need data, contributions, needs-weighted scenarios, publishing, the pooled budget,
+and the public pages that explain how the money was divided."""
 
-from pbapp.funders import bp  # noqa: F401
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pbapp import clock
+from pbapp.access import public, roles_required
+from pbapp.extensions import db
+from pbapp.funders import bp
+from pbapp.funders.forms import (
+    THEME_FIELDS,
+    ContributionForm,
+    DeprivationImportForm,
+    IndicatorImportForm,
+    PoolForm,
+    PublishForm,
+    contribution_form,
+    scenario_form,
+)
+from pbapp.models import THEMES, Neighbourhood, Process
+from pbapp.models.funding import Contribution, Scenario
+from pbapp.services import funding, funding_exports, funding_need, funding_pool
+from pbapp.services.errors import FieldError
+
+FUNDER = "funder"
+NEED_DATA_ROLES = ("funder", "officer")
+
+
+def _form_error(form, error: FieldError) -> None:
+    field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors") and isinstance(field.errors, list):
+        field.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _status(*forms) -> int:
+    return 422 if any(f.errors or getattr(f, "form_errors", None) for f in forms) else 200
+
+
+def _is_funder() -> bool:
+    return current_user.is_authenticated and current_user.has_role(FUNDER)
+
+
+@bp.app_template_filter("indicator_label")
+def indicator_label(name: str) -> str:
+    return funding_need.indicator_label(name)
+
+
+def _published_or_404(scenario_id: int) -> Scenario:
+    item = db.get_or_404(Scenario, scenario_id)
+    if not item.is_published:
+        abort(404)  # drafts are not public
+    return item
+
+
+# --- Public -----------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@public
+def index():
+    return render_template(
+        "funders/index.html",
+        published=funding.scenarios(published_only=True),
+        is_funder=_is_funder(),
+    )
+
+
+@bp.route("/allocations/<int:scenario_id>")
+@public
+def allocation(scenario_id: int):
+    item = _published_or_404(scenario_id)
+    computation = funding.computation_of(item)
+    return render_template(
+        "funders/allocation.html",
+        scenario=item,
+        computation=computation,
+        rows=computation.rows,
+        checked=funding.check_published(item),
+        themes=THEMES,
+    )
+
+
+def _download(item: Scenario, computation, kind: str) -> Response:
+    stem = f"neighbourhood-allocation-{item.id}"
+    if kind == "csv":
+        return Response(
+            funding_exports.scenario_csv(computation),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+        )
+    return Response(
+        funding_exports.scenario_xlsx(item, computation),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
+    )
+
+
+@bp.route("/allocations/<int:scenario_id>.<any(csv, xlsx):kind>")
+@public
+def allocation_download(scenario_id: int, kind: str):
+    item = _published_or_404(scenario_id)
+    return _download(item, funding.computation_of(item), kind)
+
+
+@bp.route("/allocations/<int:scenario_id>/inputs.json")
+@public
+def allocation_inputs(scenario_id: int):
+    item = _published_or_404(scenario_id)
+    return Response(
+        json.dumps(item.inputs, indent=1, sort_keys=True, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="allocation-{item.id}-inputs.json"'},
+    )
+
+
+# --- Need data (funders and officers) -----------------------------------------------------------
+
+
+def _upload(form_field, name: str, limit: int) -> tuple[str, str]:
+    storage = form_field.data
+    if storage is None or not getattr(storage, "filename", ""):
+        raise FieldError(name, "Choose a CSV file to upload.")
+    data = storage.stream.read(limit + 1)
+    return storage.filename, funding_need.decode_upload(data, name, limit)
+
+
+def _need_page(deprivation_form, indicator_form, report=None):
+    return render_template(
+        "funders/need_data.html",
+        deprivation_form=deprivation_form,
+        indicator_form=indicator_form,
+        stored=funding_need.stored_indicators(),
+        report=report,
+    ), _status(deprivation_form, indicator_form)
+
+
+@bp.route("/need-data")
+@roles_required(*NEED_DATA_ROLES)
+def need_data():
+    return _need_page(DeprivationImportForm(), IndicatorImportForm())
+
+
+@bp.route("/need-data/deprivation", methods=["POST"])
+@roles_required(*NEED_DATA_ROLES)
+def need_import_deprivation():
+    form = DeprivationImportForm()
+    if form.validate_on_submit():
+        try:
+            report = funding_need.import_deprivation(
+                current_user,
+                _upload(
+                    form.deprivation_file, "deprivation_file", funding_need.DEPRIVATION_MAX_BYTES
+                ),
+                _upload(form.lookup_file, "lookup_file", funding_need.LOOKUP_MAX_BYTES),
+                year=form.year.data,
+                source=form.source.data or "",
+            )
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Imported {len(report.indicators)} indicators for {report.neighbourhoods} "
+                f"neighbourhoods ({report.year}).",
+                "success",
+            )
+            return _need_page(DeprivationImportForm(formdata=None), IndicatorImportForm(), report)
+    return _need_page(form, IndicatorImportForm(formdata=None))
+
+
+@bp.route("/need-data/indicators", methods=["POST"])
+@roles_required(*NEED_DATA_ROLES)
+def need_import_indicators():
+    form = IndicatorImportForm()
+    if form.validate_on_submit():
+        try:
+            report = funding_need.import_indicators(
+                current_user,
+                _upload(form.indicator_file, "indicator_file", funding_need.INDICATOR_MAX_BYTES),
+                year=form.year.data,
+                source=form.source.data or "",
+            )
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Imported {report.values_added + report.values_replaced} figures of "
+                f"{', '.join(report.indicators)} ({report.year}).",
+                "success",
+            )
+            return _need_page(
+                DeprivationImportForm(formdata=None), IndicatorImportForm(formdata=None), report
+            )
+    return _need_page(DeprivationImportForm(formdata=None), form)
+
+
+# --- Contributions --------------------------------------------------------------------------------
+
+
+@bp.route("/contributions/")
+@roles_required(FUNDER)
+def contributions():
+    areas = {a.id: a.name for a in Neighbourhood.all_by_name()}
+    return render_template(
+        "funders/contributions.html",
+        contributions=funding.contributions(),
+        areas=areas,
+        today=clock.today(),
+    )
+
+
+def _details(form: ContributionForm) -> funding.ContributionDetails:
+    return funding.ContributionDetails(
+        funder_name=form.funder_name.data or "",
+        amount=form.amount.data,
+        period_start=form.period_start.data,
+        period_end=form.period_end.data,
+        neighbourhood_ids=list(form.neighbourhood_ids.data or []) or None,
+        themes=list(form.themes.data or []) or None,
+        note=form.note.data or "",
+    )
+
+
+@bp.route("/contributions/new", methods=["GET", "POST"])
+@roles_required(FUNDER)
+def contribution_new():
+    form = contribution_form(Neighbourhood.all_by_name())
+    if form.validate_on_submit():
+        try:
+            funding.create_contribution(current_user, _details(form))
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Contribution saved.", "success")
+            return redirect(url_for("funders.contributions"))
+    return render_template("funders/contribution_form.html", form=form, contribution=None), _status(
+        form
+    )
+
+
+@bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
+@roles_required(FUNDER)
+def contribution_edit(contribution_id: int):
+    item = db.get_or_404(Contribution, contribution_id)
+    form = contribution_form(Neighbourhood.all_by_name(), obj=item)
+    if request.method == "GET":
+        form.neighbourhood_ids.data = item.neighbourhood_ids or []
+        form.themes.data = item.themes or []
+    if form.validate_on_submit():
+        try:
+            funding.update_contribution(current_user, item, _details(form))
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Contribution saved.", "success")
+            return redirect(url_for("funders.contributions"))
+    return render_template("funders/contribution_form.html", form=form, contribution=item), _status(
+        form
+    )
+
+
+# --- Scenarios -----------------------------------------------------------------------------------
+
+
+@bp.route("/scenarios/")
+@roles_required(FUNDER)
+def scenarios():
+    return render_template("funders/scenarios.html", scenarios=funding.scenarios())
+
+
+def _scenario_form(item: Scenario | None):
+    stored = funding_need.stored_indicators()
+    previous = [
+        s for s in funding.scenarios(published_only=True) if item is None or s.id != item.id
+    ]
+    data = None
+    if request.method == "GET":
+        if item is None:
+            data = {"universal": Decimal("0.5"), "alpha": Decimal(1), "floor": Decimal("0.8")}
+            default = next((s for s in stored if s.indicator == "imd_score"), None)
+            weights = {default.key: Decimal(1)} if default else {}
+        else:
+            settings = funding.settings_of(item)
+            data = {
+                "name": settings.name,
+                "description": settings.description,
+                "budget": settings.budget,
+                "previous_scenario_id": settings.previous_scenario_id,
+                **{name: getattr(settings, name) for name in funding.PARAMETERS},
+            }
+            weights = {f"{c.indicator}:{c.year}": c.weight for c in settings.indicators}
+        for i, s in enumerate(stored):
+            if s.key in weights:
+                data[f"weight_{i}"] = weights[s.key]
+        return scenario_form(stored, previous, data=data)
+    return scenario_form(stored, previous, formdata=request.form)
+
+
+def _settings(form) -> funding.ScenarioSettings:
+    return funding.ScenarioSettings(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        budget=form.budget.data,
+        indicators=[
+            funding.IndicatorChoice(stored.indicator, stored.year, field.data)
+            for stored, field in form.weight_fields
+            if field.data is not None
+        ],
+        universal=form.universal.data,
+        alpha=form.alpha.data,
+        floor=form.floor.data,
+        ceiling=form.ceiling.data,
+        previous_scenario_id=form.previous_scenario_id.data,
+        max_decrease=form.max_decrease.data,
+        max_increase=form.max_increase.data,
+    )
+
+
+@bp.route("/scenarios/new", methods=["GET", "POST"])
+@roles_required(FUNDER)
+def scenario_new():
+    form = _scenario_form(None)
+    if form.validate_on_submit():
+        try:
+            item = funding.create_scenario(current_user, _settings(form))
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Scenario saved.", "success")
+            return redirect(url_for("funders.scenario", scenario_id=item.id))
+    return render_template("funders/scenario_form.html", form=form, scenario=None), _status(form)
+
+
+@bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
+@roles_required(FUNDER)
+def scenario_edit(scenario_id: int):
+    item = db.get_or_404(Scenario, scenario_id)
+    if item.is_published:
+        flash("This scenario is published, so it can no longer change. Copy it instead.", "info")
+        return redirect(url_for("funders.scenario", scenario_id=item.id))
+    form = _scenario_form(item)
+    if form.validate_on_submit():
+        try:
+            funding.update_scenario(current_user, item, _settings(form))
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Scenario saved.", "success")
+            return redirect(url_for("funders.scenario", scenario_id=item.id))
+    return render_template("funders/scenario_form.html", form=form, scenario=item), _status(form)
+
+
+def _publish_form(today: date) -> PublishForm:
+    form = PublishForm()
+    form.process_id.choices = [("", "No process: publish the amounts only")] + [
+        (p.id, f"{p.title} (voting opens {p.voting_start:%-d %B %Y})")
+        for p in funding.open_processes(today)
+    ]
+    return form
+
+
+def _scenario_page(item: Scenario, publish_form: PublishForm):
+    computation = funding.computation_of(item)
+    others = [s for s in funding.scenarios() if s.id != item.id]
+    compare_id = request.args.get("compare", type=int)
+    if compare_id is None and item.previous_scenario_id:
+        compare_id = item.previous_scenario_id
+    other = next((s for s in others if s.id == compare_id), None)
+    comparison = None
+    if other is not None and not computation.problem:
+        theirs = funding.computation_of(other)
+        if not theirs.problem:
+            comparison = funding.compare(computation.rows, theirs.rows)
+    return render_template(
+        "funders/scenario.html",
+        scenario=item,
+        computation=computation,
+        rows=computation.rows,
+        others=others,
+        other=other,
+        comparison=comparison,
+        publish_form=publish_form,
+        checked=funding.check_published(item) if item.is_published else None,
+    ), _status(publish_form)
+
+
+@bp.route("/scenarios/<int:scenario_id>")
+@roles_required(FUNDER)
+def scenario(scenario_id: int):
+    item = db.get_or_404(Scenario, scenario_id)
+    return _scenario_page(item, _publish_form(clock.today()))
+
+
+@bp.route("/scenarios/<int:scenario_id>/publish", methods=["POST"])
+@roles_required(FUNDER)
+def scenario_publish(scenario_id: int):
+    item = db.get_or_404(Scenario, scenario_id)
+    today = clock.today()
+    form = _publish_form(today)
+    if form.validate_on_submit():
+        process = None
+        if form.process_id.data is not None:
+            process = db.session.get(Process, form.process_id.data)
+            if process is None:
+                form.process_id.errors.append("Choose a process from the list.")
+                return _scenario_page(item, form)
+        try:
+            funding.publish_scenario(current_user, item, process, today)
+        except FieldError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            message = "Scenario published."
+            if process is not None:
+                message += f" The neighbourhood budgets of {process.title} are set."
+            flash(message, "success")
+            return redirect(url_for("funders.scenario", scenario_id=item.id))
+    return _scenario_page(item, form)
+
+
+@bp.route("/scenarios/<int:scenario_id>/amounts.<any(csv, xlsx):kind>")
+@roles_required(FUNDER)
+def scenario_download(scenario_id: int, kind: str):
+    item = db.get_or_404(Scenario, scenario_id)
+    computation = funding.computation_of(item)
+    if computation.problem:
+        flash(computation.problem, "error")
+        return redirect(url_for("funders.scenario", scenario_id=item.id))
+    return _download(item, computation, kind)
+
+
+# --- Pooled budget -------------------------------------------------------------------------------
+
+
+@bp.route("/pool")
+@roles_required(FUNDER)
+def pool():
+    form = PoolForm(request.args if request.args else None)
+    choices = funding.scenarios()
+    form.scenario.choices = [(s.id, f"{s.name} ({s.status})") for s in choices]
+    view = None
+    scenario = None
+    valid = form.validate()
+    if valid:
+        scenario = next((s for s in choices if s.id == form.scenario.data), None)
+        if scenario is None and choices:
+            scenario = choices[0]
+            form.scenario.data = scenario.id
+    weights: dict[str, Decimal] = {}
+    if valid and scenario is not None:
+        try:
+            raw = {key: getattr(form, name).data for key, name in THEME_FIELDS}
+            weights = funding_pool.check_weights(raw)
+        except FieldError as error:
+            form.form_errors.append(error.message)
+        else:
+            computation = funding.computation_of(scenario)
+            day = form.day.data or clock.today()
+            form.day.data = day
+            if computation.problem:
+                form.form_errors.append(computation.problem)
+            else:
+                view = funding_pool.pool_view(
+                    computation.rows,
+                    funding.contributions(),
+                    weights,
+                    day,
+                    Neighbourhood.all_by_name(),
+                )
+    return render_template(
+        "funders/pool.html",
+        form=form,
+        theme_fields=[(THEMES[key], getattr(form, name)) for key, name in THEME_FIELDS],
+        scenario=scenario,
+        view=view,
+        contributions=funding.contributions(),
+    ), _status(form)

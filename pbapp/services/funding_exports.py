@@ -1,0 +1,135 @@
+"""A scenario's amounts as CSV and as an Excel workbook (.xlsx), with the inputs they came from."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from pbapp.models.funding import Scenario
+from pbapp.services.funding import Computation
+from pbapp.services.funding_need import indicator_label
+
+HEADER = [
+    "need rank",
+    "neighbourhood code",
+    "neighbourhood",
+    "population",
+    "need (1 = city average)",
+    "per-head split (£)",
+    "formula amount (£)",
+    "settled by",
+    "previous amount (£)",
+    "amount (£)",
+    "amount per resident (£)",
+    "explanation",
+]
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet will not run as a formula; numbers as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def table(computation: Computation) -> list[list[Any]]:
+    """One row per neighbourhood, greatest need first, then a total row."""
+    rows: list[list[Any]] = []
+    for r in computation.rows:
+        rows.append(
+            [
+                r.need_rank,
+                r.code,
+                _cell(r.name),
+                r.population,
+                round(r.need, 6),
+                round(r.per_capita, 2),
+                round(r.formula, 2),
+                r.basis,
+                "" if r.previous is None else r.previous,
+                r.amount,
+                round(r.per_head, 2),
+                _cell(r.explanation),
+            ]
+        )
+    rows.append(
+        [
+            "",
+            "",
+            "Total",
+            sum(r.population for r in computation.rows),
+            "",
+            "",
+            "",
+            "",
+            "",
+            computation.total,
+            "",
+            "",
+        ]
+    )
+    return rows
+
+
+def inputs_table(scenario: Scenario, computation: Computation) -> list[list[Any]]:
+    """The scenario's settings, indicators and fingerprint as label/value rows."""
+    rules = computation.document.get("rules", {})
+    rows: list[list[Any]] = [
+        ["scenario", _cell(scenario.name)],
+        ["status", scenario.status],
+        ["budget (£)", scenario.budget],
+        ["universal share u", rules.get("universal")],
+        ["need gradient alpha", rules.get("alpha")],
+        ["floor (× per-head split)", rules.get("floor") or "none"],
+        ["ceiling (× per-head split)", rules.get("ceiling") or "none"],
+        ["most a neighbourhood may fall", rules.get("max_decrease") or "no limit"],
+        ["most a neighbourhood may rise", rules.get("max_increase") or "no limit"],
+        ["previous scenario", computation.document.get("about", {}).get("previous_scenario") or ""],
+    ]
+    for choice in computation.document.get("indicators", []):
+        rows.append(
+            [
+                f"indicator: {indicator_label(choice['indicator'])} {choice['year']}",
+                f"weight {choice['weight']}",
+            ]
+        )
+    rows.append(["SHA-256 fingerprint of the inputs", computation.fingerprint])
+    return rows
+
+
+def scenario_csv(computation: Computation) -> str:
+    """The amounts as CSV text with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(table(computation))
+    return out.getvalue()
+
+
+def scenario_xlsx(scenario: Scenario, computation: Computation) -> bytes:
+    """An Excel workbook: sheet 'Amounts' (as the CSV) and sheet 'Inputs' (settings)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Amounts"
+    sheet.append(HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table(computation):
+        sheet.append(row)
+    for column, width in zip(
+        "ABCDEFGHIJKL", (8, 12, 30, 11, 12, 12, 12, 18, 12, 12, 12, 80), strict=True
+    ):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    inputs = book.create_sheet("Inputs")
+    for row in inputs_table(scenario, computation):
+        inputs.append(row)
+    inputs.column_dimensions["A"].width = 40
+    inputs.column_dimensions["B"].width = 70
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
