@@ -26,26 +26,24 @@ from fractions import Fraction
 import numpy as np
 
 from allocation.pb.affine import Affine, watch
-from allocation.pb.equal_shares import MesRun, Q, is_exhaustive, run_mes, spent
+from allocation.pb.equal_shares import MesRun, Q, _order, _walk, is_exhaustive, run_mes, spent
 from allocation.pb.support import Support, overlap
 
 _MAX_SPAN = 1 << 12
 
 
 def _price(entries: list[tuple[object, object, int, float]], cost) -> object:
-    """Price per weight unit at which supporters (budget, weight, count, sort key) pay ``cost``.
+    """Price per weight unit at which supporters (budget, weight, count, float ratio) pay ``cost``.
 
-    The entries must hold at least ``cost`` in all; they are sorted here, poorest first.
+    The entries must hold at least ``cost`` in all; they are put poorest first here, by the
+    float ratio where floats are far enough apart to be trusted, else exactly.
     """
-    entries.sort(key=lambda e: (e[3], e[0] / e[1]))
-    rest = cost
-    rich = sum(w * c for _b, w, c, _f in entries)
-    for b, w, c, _f in entries:
-        if rest * w <= b * rich:
-            break
-        rest -= b * c
-        rich -= w * c
-    return rest / rich
+    order = _order(np.array([e[3] for e in entries]))
+    if order is None:
+        entries.sort(key=lambda e: e[0] / e[1])
+    else:
+        entries = [entries[i] for i in order.tolist()]
+    return _walk(entries, cost)[1]
 
 
 def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) -> list[int] | None:

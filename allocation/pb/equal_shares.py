@@ -61,6 +61,43 @@ class MesRun:
     runs: int = 1
 
 
+def _walk(entries: list, cost) -> tuple:
+    """(alpha, price) from supporters (budget, weight, count, _) sorted poorest first."""
+    rest = cost
+    rich = sum(w * c for _b, w, c, _f in entries)
+    # A voter who cannot pay price*weight pays all they have; the price is what the others
+    # must then pay per unit of weight.
+    for b, w, c, _f in entries:
+        if rest * w <= b * rich:
+            break
+        rest -= b * c
+        rich -= w * c
+    price = rest / rich
+    return price / cost, price
+
+
+def _tally(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``keys`` (all below ``size``) ascending, and how often each occurs."""
+    if size <= 4 * len(keys) + 4096:  # counting beats sorting while the range is small
+        counts = np.bincount(keys, minlength=size)
+        distinct = np.flatnonzero(counts)
+        return distinct, counts[distinct]
+    return np.unique(keys, return_counts=True)
+
+
+def _order(key: np.ndarray) -> np.ndarray | None:
+    """Indices that sort ``key`` (floats of exact ratios), or None if two are too close to trust.
+
+    A float ratio is within a few units in the last place of the exact one, so keys more than
+    1e-12 apart (relative) are in exact order; closer ones are left to exact comparison.
+    """
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    if len(ordered) > 1 and np.any(ordered[1:] - ordered[:-1] <= 1e-12 * np.abs(ordered[1:])):
+        return None
+    return order
+
+
 class _State:
     """Budgets of one run, by group of voters with equal budget."""
 
@@ -73,6 +110,11 @@ class _State:
         self.budget: list = [zero, per_voter]
         # A float beside each exact budget, only to order and screen (see ``alpha``).
         self.approx: list[float] = [0.0, float(value(per_voter))]
+        self._approx = np.zeros(64)
+        self._approx[1] = self.approx[1]
+        self._weight_f = np.array([float(w) for w in self.weights])
+        whole = all(isinstance(w, int) for w in support.weight_values)
+        self._weight_i = np.array(support.weight_values, dtype=np.int64) if whole else None
         self.id_of: dict[object, int] = {_key(zero): 0, _key(per_voter): 1}
         self.k = len(support.weight_values)
         # Float shortcuts decide nothing when slopes are being tracked (each exact
@@ -112,36 +154,74 @@ class _State:
 
     def alpha(self, j: int) -> tuple[Fraction, Fraction] | None:
         """Return (alpha, price per weight unit) for j, or None when its supporters cannot pay."""
+        if self.fast:
+            return self._alpha_fast(j)
         cost = self.costs[j]
         entries = self.entries(j)
-        # Floats only screen: each float budget is within 2**-52 (relative) of the exact one,
+        if sum(b * c for b, _w, c, _f in entries) < cost:
+            return None
+        entries.sort(key=lambda e: e[0] / e[1])
+        return _walk(entries, cost)
+
+    def _alpha_fast(self, j: int) -> tuple[Fraction, Fraction] | None:
+        """``alpha`` with NumPy floats to screen and order; every decision still exact."""
+        s = self.s
+        cost = self.costs[j]
+        g = self.group[s.voters[j]]
+        codes = s.codes[j]
+        approx = self._approx[: len(self.budget)]
+        if codes is None:
+            counts = np.bincount(g, minlength=len(self.budget))
+            counts[0] = 0
+            gid = np.flatnonzero(counts)
+            cnt = counts[gid]
+            code = np.zeros(len(gid), dtype=np.int64)
+            key = approx[gid]
+            total = float(key @ cnt)
+        else:
+            keys, cnt = _tally(g.astype(np.int64) * self.k + codes, len(self.budget) * self.k)
+            gid, code = np.divmod(keys, self.k)
+            keep = gid != 0
+            gid, code, cnt = gid[keep], code[keep], cnt[keep]
+            key = approx[gid] / self._weight_f[code]
+            total = float(approx[gid] @ cnt)
+        budget, weights = self.budget, self.weights
+        # Floats only screen: each float budget is within 2**-52 (relative) of the exact one
         # and a sum of positive terms adds at most (terms x 2**-53) relative error, far below
         # the 1e-9 margin; inside the margin the exact sum decides.
-        approx_total = sum(e[3] * e[1] * e[2] for e in entries)
-        if not self.fast or abs(approx_total - cost) <= 1e-9 * (approx_total + cost):
-            if sum(b * c for b, _w, c, _f in entries) < cost:
+        if abs(total - float(cost)) <= 1e-9 * (total + float(cost)):
+            exact = sum(budget[a] * c for a, c in zip(gid.tolist(), cnt.tolist(), strict=True))
+            if exact < cost:
                 return None
-        elif approx_total < cost:
+        elif total < float(cost):
             return None
-        # Ascending budget per weight; the float orders, the exact value breaks float ties,
-        # so the order is exact.
-        if self.fast:
-            entries.sort(key=lambda e: (e[3], e[0] / e[1]))
-        elif self.s.codes[j] is None:
-            entries.sort(key=lambda e: e[0])
-        else:
+        order = _order(key)
+        if order is None:  # near-equal floats: order those exactly
+            entries = [(budget[a], weights[b], c, 0.0) for a, b, c in
+                       zip(gid.tolist(), code.tolist(), cnt.tolist(), strict=True)]
             entries.sort(key=lambda e: e[0] / e[1])
+            return _walk(entries, cost)
         rest = cost
-        rich = sum(w * c for _b, w, c, _f in entries)
+        if codes is None:
+            rich = int(cnt.sum())
+        elif self._weight_i is not None:
+            rich = int(self._weight_i[code] @ cnt)
+        else:
+            rich = sum(weights[b] * c for b, c in zip(code.tolist(), cnt.tolist(), strict=True))
         # Poorest first (budget per weight): a voter who cannot pay price*weight pays all
-        # they have; the price is what the others must then pay per unit of weight.
-        for b, w, c, _f in entries:
-            if rest * w <= b * rich:
-                break
-            rest -= b * c
-            rich -= w * c
-        price = rest / rich
-        return price / cost, price
+        # they have; the price is what the others must then pay per unit of weight. Most
+        # supporters are rich, so the walk reads a few entries: take them a handful at a time.
+        gid, code, cnt = gid[order], code[order], cnt[order]
+        for at in range(0, len(order), 8):
+            for a, b, c in zip(gid[at:at + 8].tolist(), code[at:at + 8].tolist(),
+                               cnt[at:at + 8].tolist(), strict=True):
+                bud, w = budget[a], weights[b]
+                if rest * w <= bud * rich:
+                    price = rest / rich
+                    return price / cost, price
+                rest -= bud * c
+                rich -= w * c
+        raise AssertionError("supporters hold the cost, so someone pays the full price")
 
     def buy(self, j: int, price: Fraction, *, record: bool = False) -> list[tuple[Fraction, int]]:
         """Charge j's supporters ``price`` per weight unit (at most all they have).
@@ -158,9 +238,9 @@ class _State:
             remap = np.arange(len(self.budget), dtype=np.int32)
         else:
             keys = g.astype(np.int64) * self.k + codes
-            uniq, inverse, counts_arr = np.unique(keys, return_inverse=True, return_counts=True)
+            uniq, counts_arr = _tally(keys, len(self.budget) * self.k)
             counts = counts_arr.tolist()
-            remap = np.empty(len(uniq), dtype=np.int32)
+            remap = np.zeros(len(self.budget) * self.k, dtype=np.int32)
         dues = [price * w for w in self.weights]
         paid: dict = {}
         budget, id_of = self.budget, self.id_of
@@ -175,19 +255,24 @@ class _State:
                 if nid is None:
                     nid = id_of[slot] = len(budget)
                     budget.append(left)
-                    self.approx.append(float(value(left)))
+                    self._note_approx(float(value(left)))
             else:  # pays all they have
                 pay, nid = b, (0 if self.fast else self._zero_of(b - b))
-            if codes is None:
-                remap[gid] = nid
-            else:
-                remap[i] = nid
+            remap[gid if codes is None else packed] = nid
             if record:
                 amount = value(pay)
                 if amount:
                     paid[amount] = paid.get(amount, 0) + counts[i]
-        self.group[voters] = remap[g] if codes is None else remap[inverse.ravel()]
+        self.group[voters] = remap[g] if codes is None else remap[keys]
         return sorted(((_fraction(a), c) for a, c in paid.items()), reverse=True)
+
+    def _note_approx(self, x: float) -> None:
+        """Keep the float of the newest group, in the list and in the NumPy mirror."""
+        self.approx.append(x)
+        n = len(self.approx)
+        if n > len(self._approx):
+            self._approx = np.concatenate([self._approx, np.zeros(len(self._approx))])
+        self._approx[n - 1] = x
 
     def _zero_of(self, zero) -> int:
         """Group of an amount that is zero now (its slope may not be zero)."""
@@ -196,7 +281,7 @@ class _State:
         if nid is None:
             nid = self.id_of[slot] = len(self.budget)
             self.budget.append(zero)
-            self.approx.append(0.0)
+            self._note_approx(0.0)
         return nid
 
 

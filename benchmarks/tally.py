@@ -1,0 +1,158 @@
+"""Time and memory of counting every shared election with every rule, beside pabutools.
+
+    .venv/bin/python benchmarks/tally.py [--pabutools-timeout SECONDS] [--no-pabutools]
+
+Each measurement runs in a fresh process (so peak memory is that count's alone): ours is
+``read_pb`` + ``count`` (parsing included); pabutools is ``parse_pabulib`` + the documented
+reference call (tests/allocation/pb/pabutools_reference.py). pabutools runs that exceed the
+timeout are stopped; where make_reference.py recorded a full run on this machine, that time is
+shown instead, marked "recorded". Rewrites only the ``tally`` section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "data" / "pabulib"
+REFERENCE = ROOT / "tests" / "allocation" / "pb" / "reference"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- BEGIN tally -->", "<!-- END tally -->"
+
+OURS = """
+import json, resource, sys, time
+start = time.perf_counter()
+from allocation.pb import count, read_pb
+election = read_pb(sys.argv[1])
+outcome = count(election, sys.argv[2])
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "selected": outcome.selected}))
+"""
+
+PABUTOOLS = """
+import json, resource, sys, time
+start = time.perf_counter()
+from pabutools.election import parse_pabulib
+from tests.allocation.pb.pabutools_reference import reference
+instance, profile = parse_pabulib(sys.argv[1])
+selected = reference(sys.argv[2], instance, profile, instance.meta)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "selected": selected}))
+"""
+
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-add1-greedy",
+         "phragmen")
+
+
+def measure(code: str, path: Path, rule: str, timeout: float | None) -> dict | None:
+    """Run ``code`` in a fresh interpreter; its JSON report, or None on timeout or failure."""
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path), rule], cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"{model}, {cores} cores available, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def recorded_seconds(path: Path, rule: str) -> float | None:
+    ref = REFERENCE / f"{path.stem}.json"
+    if not ref.exists():
+        return None
+    entry = json.loads(ref.read_text())["rules"].get(rule)
+    return None if entry is None else entry["seconds"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pabutools-timeout", type=float, default=30.0)
+    parser.add_argument("--no-pabutools", action="store_true")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"shared data not found at {DATA}")
+    rows = []
+    worst = 0.0
+    worst_mb = 0.0
+    began = time.time()
+    for path in sorted(DATA.glob("*.pb")):
+        has_threshold = "min_project_score_threshold" in path.read_text(encoding="utf-8")[:5000]
+        for rule in RULES:
+            if rule == "greedy-threshold" and not has_threshold:
+                continue
+            ours = measure(OURS, path, rule, None)
+            assert ours is not None and "error" not in ours, (path, rule, ours)
+            worst, worst_mb = max(worst, ours["seconds"]), max(worst_mb, ours["peak_mb"])
+            theirs = None if args.no_pabutools else measure(PABUTOOLS, path, rule,
+                                                            args.pabutools_timeout)
+            if theirs is not None and "error" not in theirs:
+                same = sorted(theirs["selected"]) == sorted(ours["selected"])
+                their_s = f"{theirs['seconds']:.2f}"
+                their_mb = f"{theirs['peak_mb']:.0f}"
+                ratio = f"{theirs['seconds'] / ours['seconds']:.0f}x"
+                agree = "yes" if same else "**no**"
+            else:
+                old = recorded_seconds(path, rule)
+                their_mb = "?"
+                agree = "recorded" if old is not None else "?"
+                if old is not None and old > args.pabutools_timeout:
+                    their_s, ratio = f"{old:.0f} (recorded)", f"{old / ours['seconds']:.0f}x"
+                else:
+                    their_s, ratio = f"> {args.pabutools_timeout:.0f} (stopped)", "?"
+            rows.append(f"| {path.name} | {rule} | {ours['seconds']:.2f} | {ours['peak_mb']:.0f} "
+                        f"| {their_s} | {their_mb} | {ratio} | {agree} |")
+            print(rows[-1], flush=True)
+    section = "\n".join([
+        BEGIN,
+        "## Counting votes (`benchmarks/tally.py`)",
+        "",
+        f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"{time.time() - began:.0f} s in all, the machine shared with other work (times are "
+        "wall-clock, so read them as upper bounds).",
+        "",
+        "Each cell is one fresh process: ours = `read_pb` + `count` (parsing included); "
+        "pabutools = `parse_pabulib` + the documented call (docs/counting.md). Peak = maximum "
+        "resident memory of that process (the interpreter and NumPy included). Ratio = "
+        "pabutools seconds / ours. \"recorded\": pabutools was stopped after "
+        f"{args.pabutools_timeout:.0f} s here; the time shown is its full run recorded by "
+        "`tests/allocation/pb/make_reference.py` on this machine, whose selection the tests "
+        "compare with ours.",
+        "",
+        f"Slowest count of ours: {worst:.2f} s; highest peak memory of ours: {worst_mb:.0f} MB.",
+        "",
+        "| file | rule | ours s | ours peak MB | pabutools s | pabutools peak MB | ratio "
+        "| same selection |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        END,
+    ])
+    text = DOC.read_text(encoding="utf-8")
+    start, stop = text.index(BEGIN), text.index(END) + len(END)
+    DOC.write_text(text[:start] + section + text[stop:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
