@@ -1,0 +1,140 @@
+"""Funders record contributions with their restrictions, and see how the pooled contributions
+cover a scenario's targets: the allocation, the deviation, and what stands in the way of gaps."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import THEMES, AuditEvent
+from pbapp.models.funding import Contribution
+from tests.fixtures.funders.factories import add_need, make_contribution, make_scenario
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture()
+def funder(create_user, sign_in, neighbourhoods):
+    add_need(neighbourhoods)
+    user = create_user("funder")
+    sign_in(user)
+    return user
+
+
+def contribution_form(**overrides) -> dict:
+    data = {
+        "funder_name": "NHS South Yorkshire ICB",
+        "amount": "£250,000",
+        "period_start": "2026-04-01",
+        "period_end": "2027-03-31",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_funder_records_a_contribution_with_its_restrictions(funder, forms, client, neighbourhoods):
+    response = forms.post(
+        "/funding/contributions/new",
+        contribution_form(
+            themes=["early-help", "money-work"], neighbourhood_ids=[str(neighbourhoods[1].id)]
+        ),
+    )
+    assert response.status_code == 302, text(response)
+    item = db.session.scalar(select(Contribution))
+    assert (item.funder_name, item.amount) == ("NHS South Yorkshire ICB", 250_000)
+    assert item.themes == ["money-work", "early-help"]  # in the themes' own order
+    assert item.neighbourhood_ids == [neighbourhoods[1].id]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contribution.create"))
+    assert event.after["amount"] == 250_000 and event.actor_id == funder.id
+    page = text(client.get("/funding/contributions/"))
+    assert "Riverside; Money and work, Early help and health checks" in page
+
+
+def test_no_restriction_ticked_means_any_neighbourhood_and_theme(funder, forms):
+    forms.post("/funding/contributions/new", contribution_form())
+    item = db.session.scalar(select(Contribution))
+    assert item.themes is None and item.neighbourhood_ids is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"funder_name": ""}, "funder_name", "Enter the funder's name"),
+        ({"amount": "ten pounds"}, "amount", "Enter a whole number of pounds"),
+        ({"amount": "0"}, "amount", "more than £0"),
+        ({"amount": "5000000000"}, "amount", "Enter at most £1,000,000,000"),
+        ({"period_end": "2026-01-01"}, "period_end", "must end on or after the day it starts"),
+        ({"period_start": "soon"}, "period_start", "Not a valid date"),
+        ({"neighbourhood_ids": ["999999"]}, "neighbourhood_ids", "Choose neighbourhoods"),
+        ({"themes": ["space-travel"]}, "themes", "Choose themes from the list"),
+    ],
+)
+def test_bad_contributions_are_refused_next_to_the_field(funder, forms, overrides, field, message):
+    response = forms.post("/funding/contributions/new", contribution_form(**overrides))
+    assert response.status_code == 422
+    page = text(response)
+    assert message in page
+    assert f'id="{field}-error"' in page
+    assert db.session.scalar(select(Contribution)) is None
+
+
+def test_a_change_to_a_contribution_is_audited(funder, forms):
+    item = make_contribution(funder, amount=10_000)
+    url = f"/funding/contributions/{item.id}/edit"
+    response = forms.post(url, contribution_form(amount="12000"))
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.amount == 12_000
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contribution.update"))
+    assert event.before["amount"] == 10_000 and event.after["amount"] == 12_000
+
+
+def pool_url(scenario, **weights) -> str:
+    query = "&".join(f"theme_{i}={weights.get(key, 0)}" for i, key in enumerate(THEMES))
+    return f"/funding/pool?scenario={scenario.id}&day={date.today().isoformat()}&{query}"
+
+
+def test_contributions_that_match_the_targets_meet_them_exactly(funder, client):
+    scenario = make_scenario(funder)
+    make_contribution(funder, "Council", 60_000)
+    make_contribution(funder, "NHS", 40_000, themes=["early-help"])
+    page = text(client.get(pool_url(scenario, **{"early-help": 1, "money-work": 1})))
+    assert "Deviation" in page
+    assert "0.0000: every target is met exactly" in page
+    assert "No neighbourhood and theme is left short of its target" in page
+
+
+def test_a_gap_names_the_restriction_that_stands_in_the_way(funder, client, neighbourhoods):
+    scenario = make_scenario(funder)
+    # The council's money may only pay in Hillside; the NHS's only for early help.
+    make_contribution(funder, "Council", 60_000, neighbourhood_ids=[neighbourhoods[0].id])
+    make_contribution(funder, "NHS", 40_000, themes=["early-help"])
+    page = text(client.get(pool_url(scenario, **{"early-help": 1, "money-work": 1})))
+    assert "Riverside — Money and work" in page
+    assert "NHS (contribution 2) could help, but it may not pay for this theme" in page
+    assert "Where each contribution goes" in page
+
+
+def test_money_that_can_pay_for_nothing_is_explained(funder, client):
+    scenario = make_scenario(funder)
+    make_contribution(funder, "Business", 5_000, themes=["learning"])
+    page = text(client.get(pool_url(scenario, **{"early-help": 1})))
+    assert "Business (£5,000, contribution 1) may pay only for neighbourhoods and themes" in page
+
+
+def test_theme_weights_must_be_sensible(funder, client):
+    scenario = make_scenario(funder)
+    make_contribution(funder)
+    response = client.get(pool_url(scenario))
+    assert response.status_code == 422
+    assert "Give at least one theme a weight above 0" in text(response)
+    response = client.get(pool_url(scenario, learning="lots"))
+    assert response.status_code == 422
+    assert "Enter a number" in text(response)
