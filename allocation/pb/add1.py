@@ -30,6 +30,9 @@ from allocation.pb.equal_shares import MesRun, Q, _order, _walk, is_exhaustive, 
 from allocation.pb.support import Support, overlap
 
 _MAX_SPAN = 1 << 12
+# Beyond this many voters budgets part ways at almost every step, so the slope proof (three
+# plain runs' worth of work) almost never reaches the next step: use plain runs.
+_SLOPES_UP_TO = 1000
 
 
 def _price(entries: list[tuple[object, object, int, float]], cost) -> object:
@@ -206,11 +209,11 @@ def equal_shares_add1(support: Support, *, record: bool = False,
                     continue
                 break
             if span == 2:
-                proof_wait = min(16, 2 * proof_wait + 1)
+                proof_wait = min(64, 2 * proof_wait + 1)
                 proof_pause = proof_wait
             span //= 2
-        if plain_runs_left:
-            plain_runs_left -= 1
+        if plain_runs_left or s.n > _SLOPES_UP_TO:
+            plain_runs_left = max(0, plain_runs_left - 1)
             run = run_mes(s, start + step, shares=shares)
             jump = 1
         else:

@@ -63,6 +63,7 @@ META_RULES: dict[str, str] = {
     "equalshares/add1": "mes-add1",
     "equalshares/add1/greedy": "mes-add1-greedy",
     "equalshares/add1+greedy": "mes-add1-greedy",
+    "equalshares/add1-last-fit": "mes-add1-last-fit",
     "phragmen": "phragmen",
     "seq-phragmen": "phragmen",
 }

@@ -25,8 +25,15 @@ from tests.allocation.pb.pabutools_reference import reference
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / ".." / "shared" / "data" / "pabulib"
 OUT = Path(__file__).resolve().parent / "reference"
-RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1",
-         "mes-add1-greedy", "phragmen")
+RULES = (
+    "greedy",
+    "greedy-no-skip",
+    "greedy-threshold",
+    "mes",
+    "mes-add1",
+    "mes-add1-greedy",
+    "phragmen",
+)
 
 
 def main() -> None:
@@ -40,8 +47,11 @@ def main() -> None:
         if args.file and path.stem != args.file:
             continue
         target = OUT / f"{path.stem}.json"
-        record = json.loads(target.read_text()) if target.exists() else {
-            "file": path.name, "pabutools_version": version("pabutools"), "rules": {}}
+        record = (
+            json.loads(target.read_text())
+            if target.exists()
+            else {"file": path.name, "pabutools_version": version("pabutools"), "rules": {}}
+        )
         instance, profile = parse_pabulib(str(path))
         meta = instance.meta
         for rule in RULES:

@@ -38,8 +38,9 @@ class PointsTimesCost(AdditiveSatisfaction):
     """Satisfaction weight x cost: greedy then orders by total weight, MES shares by weight."""
 
     def __init__(self, instance, profile, ballot):
-        super().__init__(instance, profile, ballot,
-                         lambda inst, prof, b, p, pre: _weight(b, p) * p.cost)
+        super().__init__(
+            instance, profile, ballot, lambda inst, prof, b, p, pre: _weight(b, p) * p.cost
+        )
 
 
 def sat_class(profile):
@@ -68,7 +69,8 @@ def as_approval(instance: Instance, profile):
     if isinstance(next(iter(profile), None), AbstractApprovalBallot):
         return profile
     return ApprovalProfile(
-        [ApprovalBallot([p for p in b if _weight(b, p) > 0]) for b in profile], instance=instance)
+        [ApprovalBallot([p for p in b if _weight(b, p) > 0]) for b in profile], instance=instance
+    )
 
 
 def reference(rule: str, instance: Instance, profile, meta: dict) -> list[str]:
@@ -78,8 +80,10 @@ def reference(rule: str, instance: Instance, profile, meta: dict) -> list[str]:
         out = greedy_utilitarian_welfare(instance, profile, sat_class=sat)
     elif rule == "greedy-threshold":
         threshold = float(meta["min_project_score_threshold"])
-        kept = Instance([p for p in instance if score(profile, p) >= threshold],
-                        budget_limit=instance.budget_limit)
+        kept = Instance(
+            [p for p in instance if score(profile, p) >= threshold],
+            budget_limit=instance.budget_limit,
+        )
         out = greedy_utilitarian_welfare(kept, profile, sat_class=sat)
     elif rule == "greedy-no-skip":
         out = _greedy_prefix(instance, profile, sat)
@@ -89,8 +93,11 @@ def reference(rule: str, instance: Instance, profile, meta: dict) -> list[str]:
         out = method_of_equal_shares(instance, profile, sat_class=sat, voter_budget_increment=1)
     elif rule == "mes-add1-greedy":
         out = completion_by_rule_combination(
-            instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{"sat_class": sat, "voter_budget_increment": 1}, {"sat_class": sat}])
+            instance,
+            profile,
+            [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": sat, "voter_budget_increment": 1}, {"sat_class": sat}],
+        )
     elif rule == "phragmen":
         out = sequential_phragmen(instance, as_approval(instance, profile))
     else:

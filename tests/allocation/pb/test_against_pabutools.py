@@ -63,7 +63,17 @@ def ours(name: str, rule: str) -> list[str]:
     return count(load(name), rule).selected
 
 
-@pytest.mark.parametrize(("name", "rule"), [(n, r) for n, r, _e in cases()])
+# Our add1 on the largest city-wide file takes tens of seconds: compared in the slow suite.
+OURS_SLOW = {("Poland_Warszawa_2026.pb", "mes-add1"), ("Poland_Warszawa_2026.pb", "mes-add1-greedy")}
+
+
+def recorded_params():
+    for name, rule, _entry in cases():
+        marks = [pytest.mark.slow] if (name, rule) in OURS_SLOW else []
+        yield pytest.param(name, rule, marks=marks, id=f"{name}-{rule}")
+
+
+@pytest.mark.parametrize(("name", "rule"), list(recorded_params()))
 def test_selection_equals_what_pabutools_recorded(name, rule):
     expected = recorded(name)[rule]["selected"]
     assert sorted(ours(name, rule)) == sorted(expected)
@@ -71,9 +81,9 @@ def test_selection_equals_what_pabutools_recorded(name, rule):
 
 def live_params():
     for name, rule, entry in cases():
-        quick = (entry["seconds"] < LIVE_SECONDS
-                 and (DATA / name).stat().st_size < LIVE_FILE_BYTES)
-        marks = [] if quick else [pytest.mark.slow]
+        quick = entry["seconds"] < LIVE_SECONDS and (DATA / name).stat().st_size < LIVE_FILE_BYTES
+        # pabutools needs minutes (hours on Warsaw) here: beyond the suite's 300 s timeout.
+        marks = [] if quick else [pytest.mark.slow, pytest.mark.timeout(4 * 3600)]
         yield pytest.param(name, rule, marks=marks, id=f"{name}-{rule}")
 
 
@@ -93,18 +103,28 @@ def test_every_shared_file_has_a_recorded_reference():
 
 # Random elections -----------------------------------------------------------------------
 
+
 def to_pabutools(election: Election):
     projects = {p.id: PabuProject(p.id, p.cost) for p in election.projects}
     instance = Instance(projects.values(), budget_limit=election.budget)
     if election.vote_type == "approval":
-        profile = ApprovalProfile([ApprovalBallot([projects[i] for i in b.vote])
-                                   for b in election.ballots], instance=instance)
+        profile = ApprovalProfile(
+            [ApprovalBallot([projects[i] for i in b.vote]) for b in election.ballots],
+            instance=instance,
+        )
     elif election.vote_type == "cumulative":
-        profile = CumulativeProfile([CumulativeBallot({projects[i]: w for i, w in b.vote.items()})
-                                     for b in election.ballots], instance=instance)
+        profile = CumulativeProfile(
+            [
+                CumulativeBallot({projects[i]: w for i, w in b.vote.items()})
+                for b in election.ballots
+            ],
+            instance=instance,
+        )
     else:
-        profile = OrdinalProfile([OrdinalBallot([projects[i] for i in b.vote])
-                                  for b in election.ballots], instance=instance)
+        profile = OrdinalProfile(
+            [OrdinalBallot([projects[i] for i in b.vote]) for b in election.ballots],
+            instance=instance,
+        )
     return instance, profile
 
 
@@ -124,13 +144,18 @@ def elections(draw, vote_type: str):
         else:
             ballots.append(chosen)
     meta = {"min_project_score_threshold": str(draw(st.integers(0, 4)))}
-    return Election(budget=budget, projects=[Project(i, c) for i, c in zip(ids, costs, strict=True)],
-                    ballots=ballots, vote_type=vote_type, meta=meta)
+    return Election(
+        budget=budget,
+        projects=[Project(i, c) for i, c in zip(ids, costs, strict=True)],
+        ballots=ballots,
+        vote_type=vote_type,
+        meta=meta,
+    )
 
 
 @pytest.mark.parametrize("vote_type", ["approval", "cumulative", "ordinal"])
 @pytest.mark.parametrize("rule", [r for r in RULES if r != "mes-add1-last-fit"])
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_election_selects_what_pabutools_selects(vote_type, rule, data):
     election = data.draw(elections(vote_type))

@@ -40,7 +40,11 @@ def election_file(tmp_path):
 def test_tally_json_prints_rule_budget_selection_in_order_and_cost(election_file, capsys):
     assert main(["tally", str(election_file), "--rule", "greedy", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "rule": "greedy", "budget": 100, "selected": ["a", "c"], "cost": 100}
+        "rule": "greedy",
+        "budget": 100,
+        "selected": ["a", "c"],
+        "cost": 100,
+    }
 
 
 def test_tally_official_applies_the_rule_meta_names(election_file, capsys):
@@ -100,4 +104,5 @@ def test_tally_counts_a_real_file(capsys):
     path = DATA / "Netherlands_Assen_2024.pb"
     assert main(["tally", str(path), "--rule", "official", "--json"]) == 0
     assert sorted(json.loads(capsys.readouterr().out)["selected"]) == sorted(
-        ["3", "9", "11", "2", "13", "14", "5", "6", "12"])
+        ["3", "9", "11", "2", "13", "14", "5", "6", "12"]
+    )

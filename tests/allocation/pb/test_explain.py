@@ -10,10 +10,13 @@ from allocation.pb import Election, Project, explain
 # Six voters, 60 to spend: 10 each under Equal Shares.
 ELECTION = Election(
     budget=60,
-    projects=[Project("pool", 40, "Pool"), Project("path", 18, "Path"),
-              Project("mural", 30, "Mural"), Project("kiosk", 5, "Kiosk")],
-    ballots=[{"pool"}, {"pool"}, {"pool", "path"}, {"pool", "path"}, {"path", "mural"},
-             {"mural"}],
+    projects=[
+        Project("pool", 40, "Pool"),
+        Project("path", 18, "Path"),
+        Project("mural", 30, "Mural"),
+        Project("kiosk", 5, "Kiosk"),
+    ],
+    ballots=[{"pool"}, {"pool"}, {"pool", "path"}, {"pool", "path"}, {"path", "mural"}, {"mural"}],
 )
 
 
@@ -40,8 +43,11 @@ def test_unfunded_project_shows_what_it_lacked_and_where_its_supporters_money_we
 
 
 def test_supporters_who_spent_their_share_elsewhere_are_named_as_the_reason():
-    election = Election(budget=30, projects=[Project("a", 20), Project("b", 15)],
-                        ballots=[{"a", "b"}, {"a", "b"}, {"a"}])
+    election = Election(
+        budget=30,
+        projects=[Project("a", 20), Project("b", 15)],
+        ballots=[{"a", "b"}, {"a", "b"}, {"a"}],
+    )
     exp = explain(election, "mes")
     b = line(exp, "b")
     assert [p.id for p in exp.projects if p.funded] == ["a"]

@@ -50,7 +50,8 @@ def test_files_without_an_official_outcome_say_so(name):
             count(election, "official")
 
 
-@pytest.mark.parametrize("name", ["poland_wieliczka_2023.pb", "Netherlands_Assen_2024.pb",
-                                  "Poland_Swiecie_2023.pb"])
+@pytest.mark.parametrize(
+    "name", ["poland_wieliczka_2023.pb", "Netherlands_Assen_2024.pb", "Poland_Swiecie_2023.pb"]
+)
 def test_raising_shares_until_over_budget_reproduces_every_published_equal_shares_result(name):
     assert set(count(load(name), "mes-add1-last-fit").selected) == published(name)

@@ -62,8 +62,11 @@ def test_every_shared_file_round_trips_and_recounts_identically(name):
 def test_web_app_ballots_round_trip_and_recount_identically():
     election = Election(
         budget=Fraction(2001, 2),
-        projects=[Project("p1", 400, "Library hours"), Project("p2", 700, "Youth club"),
-                  Project("p3", Fraction(501, 2), "Benches")],
+        projects=[
+            Project("p1", 400, "Library hours"),
+            Project("p2", 700, "Youth club"),
+            Project("p3", Fraction(501, 2), "Benches"),
+        ],
         ballots=[{"p1", "p2"}, ["p2"], Ballot(("p3", "p1"), voter_id="anon-7")],
         vote_type="approval",
         meta={"description": "Ward 3; 2026"},
@@ -82,8 +85,12 @@ def test_fraction_without_decimal_form_is_refused_by_the_writer():
 
 
 def test_ordinal_ballots_keep_their_order():
-    election = Election(budget=10, projects=[Project("a", 5), Project("b", 5), Project("c", 5)],
-                        ballots=[["c", "a"], ["b", "c", "a"]], vote_type="ordinal")
+    election = Election(
+        budget=10,
+        projects=[Project("a", 5), Project("b", 5), Project("c", 5)],
+        ballots=[["c", "a"], ["b", "c", "a"]],
+        vote_type="ordinal",
+    )
     again = read_pb(write_pb(election))
     assert [b.vote for b in again.ballots] == [("c", "a"), ("b", "c", "a")]
     assert again.scores() == {"a": 2, "b": 3, "c": 4}

@@ -28,9 +28,13 @@ def elections(draw):
             ballots.append({p: draw(st.integers(0, 3)) for p in chosen})
         else:
             ballots.append(chosen)
-    return Election(budget=budget, projects=[Project(i, c) for i, c in zip(ids, costs, strict=True)],
-                    ballots=ballots, vote_type=vote_type,
-                    meta={"min_project_score_threshold": str(draw(st.integers(0, 3)))})
+    return Election(
+        budget=budget,
+        projects=[Project(i, c) for i, c in zip(ids, costs, strict=True)],
+        ballots=ballots,
+        vote_type=vote_type,
+        meta={"min_project_score_threshold": str(draw(st.integers(0, 3)))},
+    )
 
 
 def supported(election: Election) -> set[str]:
@@ -38,7 +42,7 @@ def supported(election: Election) -> set[str]:
 
 
 @pytest.mark.parametrize("rule", list(RULES))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(election=elections())
 def test_never_over_budget_and_never_funds_a_project_nobody_supports(rule, election):
     outcome = count(election, rule)
@@ -49,20 +53,24 @@ def test_never_over_budget_and_never_funds_a_project_nobody_supports(rule, elect
 
 
 @pytest.mark.parametrize("rule", ["greedy", "greedy-threshold", "mes-add1-greedy"])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(election=elections())
 def test_greedy_leaves_no_affordable_supported_project_unfunded(rule, election):
     outcome = count(election, rule)
     left = election.budget - outcome.cost
     threshold = int(election.meta["min_project_score_threshold"])
     scores = election.scores()
-    eligible = {p for p in supported(election)
-                if rule != "greedy-threshold" or scores[p] >= threshold}
-    assert not [p.id for p in election.projects
-                if p.id in eligible and p.id not in outcome.selected and p.cost <= left]
+    eligible = {
+        p for p in supported(election) if rule != "greedy-threshold" or scores[p] >= threshold
+    }
+    assert not [
+        p.id
+        for p in election.projects
+        if p.id in eligible and p.id not in outcome.selected and p.cost <= left
+    ]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(election=elections())
 def test_add1_stops_only_when_exhaustive_or_the_next_step_would_overspend(election):
     done = run_rule(election, "mes-add1")
@@ -74,7 +82,7 @@ def test_add1_stops_only_when_exhaustive_or_the_next_step_would_overspend(electi
 
 
 @pytest.mark.parametrize("rule", ["mes-add1", "mes-add1-last-fit"])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(election=elections())
 def test_add1_equals_plain_reruns_one_step_at_a_time(rule, election):
     """The skipping proofs (add1.py) change nothing: compare with the definition itself."""
@@ -90,7 +98,8 @@ def test_add1_equals_plain_reruns_one_step_at_a_time(rule, election):
             expected = previous
             break
         if len(run.selected) == wanted or (
-                rule == "mes-add1" and is_exhaustive(support, run.selected)):
+            rule == "mes-add1" and is_exhaustive(support, run.selected)
+        ):
             expected = run.selected
             break
         previous, step = run.selected, step + 1
@@ -98,12 +107,16 @@ def test_add1_equals_plain_reruns_one_step_at_a_time(rule, election):
 
 
 @pytest.mark.parametrize("rule", list(RULES))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(election=elections(), seed=st.randoms(use_true_random=False))
 def test_result_does_not_depend_on_the_order_of_the_ballots(rule, election, seed):
     shuffled = list(election.ballots)
     seed.shuffle(shuffled)
-    again = Election(budget=election.budget, projects=election.projects,
-                     ballots=[Ballot(b.vote, b.voter_id) for b in shuffled],
-                     vote_type=election.vote_type, meta=election.meta)
+    again = Election(
+        budget=election.budget,
+        projects=election.projects,
+        ballots=[Ballot(b.vote, b.voter_id) for b in shuffled],
+        vote_type=election.vote_type,
+        meta=election.meta,
+    )
     assert count(again, rule) == count(election, rule)
