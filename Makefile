@@ -25,7 +25,7 @@ run: $(STAMP)
 
 # The whole suite on SQLite; when TEST_DATABASE_URL is set (CI sets a fresh PostgreSQL
 # database), the database-backed tests run a second time on it.
-test: $(STAMP) browser
+test: $(STAMP) browser node_modules/.installed
 	PBAPP_ENV=testing TEST_DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== database tests again on $$TEST_DATABASE_URL =="; \
@@ -39,6 +39,11 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "No chromium here: the browser tests will be skipped (apt-get install chromium)."; fi; }
+
+# axe-core for the accessibility tests, from the npm registry (skipped with a reason without npm).
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "No npm here: the accessibility tests will be skipped."; fi
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

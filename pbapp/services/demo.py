@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User, UserRole
+from pbapp.services.core_funding_demo import load_core_funding_demo
 from pbapp.services.pb_demo import load_pb_demo
 
 WARDS_CSV = Path(__file__).resolve().parent.parent / "demo" / "sheffield_wards.csv"
@@ -101,5 +102,7 @@ def load_demo() -> LoadReport:
     officer = db.session.scalar(select(User).where(User.email == "officer@demo.test"))
     resident = db.session.scalar(select(User).where(User.email == "resident@demo.test"))
     report.processes_added = load_pb_demo(officer, resident)
+    db.session.flush()
+    load_core_funding_demo()
     db.session.flush()
     return report

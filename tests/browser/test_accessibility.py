@@ -1,0 +1,123 @@
+"""axe-core, in Chromium, finds no WCAG 2.2 A or AA violation on the main pages, for each role."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import Neighbourhood, Process, Proposal, Result, User
+from pbapp.services.demo import DEMO_PASSWORD, load_demo
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture()
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but axe-core is not installed (npm install)")
+        pytest.skip("axe-core is not installed: run `npm install` (make test does)")
+    return AXE.read_text()
+
+
+@pytest.fixture()
+def demo_site(app):
+    load_demo()
+    db.session.commit()
+
+
+def violations(page, base: str, url: str, axe_source: str) -> list[str]:
+    page.goto(base + url)
+    page.add_script_tag(content=axe_source)
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        TAGS,
+    )
+    return [
+        f"{url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+    ]
+
+
+def public_urls() -> list[str]:
+    finished = db.session.scalar(
+        select(Process).where(Process.voting_start < Process.results_start).order_by(Process.id)
+    )
+    result = db.session.scalar(select(Result))
+    proposal = db.session.scalar(select(Proposal))
+    area = db.session.scalar(select(Neighbourhood).where(Neighbourhood.name == "Burngreave"))
+    return [
+        "/",
+        "/neighbourhoods/",
+        f"/neighbourhoods/{area.code}",
+        "/about/data",
+        "/account/register",
+        "/account/sign-in",
+        "/processes/",
+        f"/processes/{finished.id}",
+        f"/processes/{finished.id}/proposals",
+        f"/budgets/{result.budget_id}",
+        f"/budgets/{result.budget_id}/results",
+        f"/proposals/{proposal.id}",
+        "/receipts",
+        "/receipts?code=ABCDE-23456",
+        "/no/such/page",
+    ]
+
+
+def test_public_pages_have_no_accessibility_violations(browser, live_server, demo_site, axe_source):
+    context = browser.new_context(bypass_csp=True)  # axe is injected as an inline script
+    page = context.new_page()
+    problems = [p for url in public_urls() for p in violations(page, live_server, url, axe_source)]
+    context.close()
+    assert problems == []
+
+
+def signed_in_urls(role: str) -> list[str]:
+    open_process = db.session.scalar(select(Process).order_by(Process.id.desc()))
+    home = next(
+        b for b in open_process.budgets if b.neighbourhood and b.neighbourhood.name == "Burngreave"
+    )
+    urls = {
+        "resident": [
+            "/account/",
+            "/account/password",
+            f"/budgets/{home.id}/vote",
+            f"/budgets/{home.id}/propose",
+        ],
+        "officer": [
+            "/processes/new",
+            f"/processes/{open_process.id}/edit",
+            f"/processes/{open_process.id}/budgets",
+            f"/budgets/{home.id}/paper",
+        ],
+        "admin": [
+            "/admin/users",
+            f"/admin/users/{db.session.scalar(select(User.id))}",
+            "/admin/audit",
+        ],
+    }
+    return urls[role]
+
+
+@pytest.mark.parametrize("role", ["resident", "officer", "admin"])
+def test_signed_in_pages_have_no_accessibility_violations(
+    browser, live_server, demo_site, axe_source, role
+):
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_server + "/account/sign-in")
+    page.get_by_label("Email address").fill(f"{role}@demo.test")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("status").wait_for()
+    problems = [
+        p for url in signed_in_urls(role) for p in violations(page, live_server, url, axe_source)
+    ]
+    context.close()
+    assert problems == []
