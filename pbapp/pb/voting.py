@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from pbapp import clock
 from pbapp.access import public, roles_required
-from pbapp.extensions import db
+from pbapp.extensions import db, limiter
 from pbapp.models import Ballot, Budget
 from pbapp.pb import bp
 from pbapp.pb.forms import BallotForm, PaperBallotForm
@@ -87,6 +87,7 @@ def voted(budget_id: int):
 
 @bp.route("/receipts")
 @public
+@limiter.limit("60 per minute")  # checking codes by the thousand is guessing, not checking
 def receipt_check():
     code = (request.args.get("code") or "").strip()
     found = ballots.find_receipt(code) if code else None
