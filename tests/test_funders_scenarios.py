@@ -166,6 +166,9 @@ def test_publishing_is_refused_once_voting_has_opened(funder, forms, neighbourho
     url = f"/funding/scenarios/{scenario.id}"
     response = forms.post(f"{url}/publish", {"process_id": str(process.id)}, page=url)
     assert response.status_code == 422
+    page = text(response)
+    assert "Voting has opened, so the budgets can no longer change" in page
+    assert 'id="process_id-error"' in page
     db.session.refresh(scenario)
     assert scenario.status == "draft"
     assert {b.amount for b in db.session.scalars(select(Budget))} == {10_000}

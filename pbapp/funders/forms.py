@@ -154,8 +154,8 @@ def scenario_form(indicators, previous_choices, *, data: dict | None = None, for
             validators=[Optional()],
         )
         previous_scenario_id = SelectField(
-            "Pace of change measured from (optional)",
-            description="A published scenario: last year's amounts.",
+            "Compared with",
+            description="A published scenario, such as last year's amounts.",
             coerce=optional_int,
             validate_choice=False,
         )

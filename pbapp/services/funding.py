@@ -548,7 +548,7 @@ def publish_scenario(
     """Freeze a draft scenario with its inputs and amounts; with ``process``, set that
     process's neighbourhood budgets to the amounts (through ``processes.set_budgets``).
 
-    Raises ``FieldError("publish" or "process", ...)`` when the scenario is already published,
+    Raises ``FieldError("publish" or "process_id", ...)`` when the scenario is already published,
     cannot be computed, or the process's budgets can no longer change. Two funders publishing
     at once cannot both succeed: the status changes only where it is still draft.
     """
@@ -566,7 +566,7 @@ def publish_scenario(
                 actor, process, {codes[r.code]: r.amount for r in computation.rows}, today
             )
         except FieldError as error:
-            raise FieldError("process", error.message) from None
+            raise FieldError("process_id", error.message) from None
     changed = db.session.execute(
         update(Scenario)
         .where(Scenario.id == scenario.id, Scenario.status == "draft")

@@ -86,9 +86,7 @@ def load_funding_demo() -> FundingDemoReport:
         report.skipped.append(f"no {DEMO_FUNDER} account")
         return report
     wards = {n.name: n.id for n in db.session.scalars(select(Neighbourhood))}
-    have = {
-        (c.funder_name, c.period_start) for c in db.session.scalars(select(Contribution))
-    }
+    have = {(c.funder_name, c.period_start) for c in db.session.scalars(select(Contribution))}
     for demo in DEMO_CONTRIBUTIONS:
         if (demo.funder_name, PERIOD[0]) in have:
             continue
