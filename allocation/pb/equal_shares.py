@@ -244,6 +244,26 @@ class _State:
         dues = [price * w for w in self.weights]
         paid: dict = {}
         budget, id_of = self.budget, self.id_of
+        if self.fast and codes is None and not record:
+            # The common case (approval ballots, a plain run), kept lean: it runs for every
+            # group of payers of every project bought in every rerun.
+            due = dues[0]
+            fresh: list[float] = []
+            for gid in uniq.tolist():
+                b = budget[gid]
+                if due < b:
+                    left = b - due
+                    nid = id_of.get(left)
+                    if nid is None:
+                        nid = id_of[left] = len(budget)
+                        budget.append(left)
+                        fresh.append(float(left))
+                    remap[gid] = nid
+                else:
+                    remap[gid] = 0
+            self._note_many(fresh)
+            self.group[voters] = remap[g]
+            return []
         for i, packed in enumerate(uniq.tolist()):
             gid, code = divmod(packed, self.k)
             b = budget[gid]
@@ -265,6 +285,16 @@ class _State:
                     paid[amount] = paid.get(amount, 0) + counts[i]
         self.group[voters] = remap[g] if codes is None else remap[keys]
         return sorted(((_fraction(a), c) for a, c in paid.items()), reverse=True)
+
+    def _note_many(self, xs: list[float]) -> None:
+        """Keep the floats of the newest groups, in the list and in the NumPy mirror."""
+        if not xs:
+            return
+        at = len(self.approx)
+        self.approx.extend(xs)
+        while len(self.approx) > len(self._approx):
+            self._approx = np.concatenate([self._approx, np.zeros(len(self._approx))])
+        self._approx[at:len(self.approx)] = xs
 
     def _note_approx(self, x: float) -> None:
         """Keep the float of the newest group, in the list and in the NumPy mirror."""
