@@ -1,0 +1,183 @@
+"""The funder's journey in a real browser (Debian's Chromium, driven by Playwright): import need
+data, record a contribution, build a scenario, publish it as a process's neighbourhood budgets,
+and the public reads how the money was divided. axe-core checks every funders' page on the way
+for WCAG 2.2 A/AA violations.
+
+Skips, with the reason, where no browser is installed, unless ``REQUIRE_BROWSER=1``. The browser
+runs in its own thread with its own Playwright (as in test_vcs_browser.py), so this test can share
+a run with tests/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import Budget
+from pbapp.models.funding import Scenario
+from tests.browser.conftest import ARTIFACTS, _chromium, live_server  # noqa: F401  (fixture)
+from tests.conftest import PASSWORD
+from tests.pb_factories import make_process
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "funders"
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def in_browser(app, journey, name: str) -> None:
+    """Run ``journey(page)`` in a fresh Chromium on a thread of its own; re-raise its failure."""
+    executable = _chromium()
+    if executable is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but no chromium is installed")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with app.app_context(), sync_api.sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+                )
+                # axe is injected as an inline script, which the CSP would refuse.
+                page = browser.new_context(bypass_csp=True).new_page()
+                page.set_default_timeout(30_000)
+                try:
+                    journey(page)
+                except BaseException:
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                    raise
+                finally:
+                    browser.close()
+        except BaseException as failure:  # noqa: BLE001  (re-raised on the test's thread)
+            failures.append(failure)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+def accessibility_problems(page) -> list[str]:
+    if not AXE.exists():
+        return []  # axe-core not installed (npm install); the journey itself still runs
+    page.add_script_tag(content=AXE.read_text())
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations",
+        TAGS,
+    )
+    return [
+        f"{page.url}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+    ]
+
+
+def test_funder_goes_from_need_data_to_published_budgets(
+    app,
+    live_server,  # noqa: F811
+    neighbourhoods,
+    create_user,
+):
+    funder = create_user("funder", name="Fatima Funder").email
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
+    base = live_server
+    problems: list[str] = []
+    in_browser(app, lambda page: journey(page, base, funder, process.title, problems), "funders")
+
+    scenario = db.session.scalar(select(Scenario))
+    assert scenario.is_published and scenario.published_to_process_id == process.id
+    budgets = db.session.scalars(select(Budget).where(Budget.process_id == process.id)).all()
+    assert sum(b.amount for b in budgets) == 90_000
+    assert problems == []
+
+
+def journey(page, base: str, funder: str, process_title: str, problems: list[str]) -> None:
+    def check() -> None:
+        problems.extend(accessibility_problems(page))
+
+    page.goto(base + "/account/sign-in")
+    page.get_by_label("Email address").fill(funder)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    assert "Signed in as" in page.get_by_role("status").inner_text()
+
+    # Need data: a refused lookup first, then the good files.
+    page.goto(base + "/funding/need-data")
+    check()
+    page.get_by_label("Indices of Deprivation file (CSV)").set_input_files(
+        str(FIXTURES / "iod2025_file7.csv")
+    )
+    page.get_by_label("LSOA to ward lookup (CSV)").set_input_files(
+        str(FIXTURES / "iod2025_file7.csv")
+    )
+    page.get_by_role("button", name="Import deprivation figures").click()
+    assert "no neighbourhood column" in page.get_by_role("alert").inner_text()
+    check()
+    page.get_by_label("Indices of Deprivation file (CSV)").set_input_files(
+        str(FIXTURES / "iod2025_file7.csv")
+    )
+    page.get_by_label("LSOA to ward lookup (CSV)").set_input_files(
+        str(FIXTURES / "lsoa_to_ward.csv")
+    )
+    page.get_by_role("button", name="Import deprivation figures").click()
+    assert (
+        "Imported 4 indicators for 3 neighbourhoods"
+        in page.get_by_role("status").first.inner_text()
+    )
+
+    # A contribution with restrictions.
+    page.goto(base + "/funding/contributions/new")
+    check()
+    page.get_by_label("Funder", exact=True).fill("NHS South Yorkshire ICB")
+    page.get_by_label("Amount in pounds").fill("£90,000")
+    page.get_by_label("Money may be spent from").fill("2020-04-01")
+    page.get_by_label("Money may be spent until").fill("2040-03-31")
+    page.get_by_label("Early help and health checks").check()
+    page.get_by_role("button", name="Save contribution").click()
+    assert "Contribution saved" in page.get_by_role("status").inner_text()
+    check()
+
+    # A scenario: a refused parameter, then the amounts.
+    page.goto(base + "/funding/scenarios/new")
+    check()
+    page.get_by_label("Name").fill("Half by need")
+    page.get_by_label("Budget to share between neighbourhoods, in pounds").fill("90000")
+    page.get_by_label("Share given per resident (u), in %").fill("150")
+    page.get_by_role("button", name="Save and see the amounts").click()
+    assert "Enter a percentage from 0 to 100" in page.get_by_role("alert").inner_text()
+    check()
+    page.get_by_label("Share given per resident (u), in %").fill("50")
+    page.get_by_role("button", name="Save and see the amounts").click()
+    assert "Scenario saved" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("img", name="Amount per resident in each neighbourhood").count() == 1
+    check()
+
+    page.goto(base + "/funding/pool")
+    check()
+
+    # Publish as the process's budgets; the public page explains them.
+    page.goto(base + "/funding/scenarios/")
+    page.get_by_role("link", name="Half by need").click()
+    page.get_by_label("Set these amounts as the neighbourhood budgets of").select_option(
+        label=next(
+            o
+            for o in page.locator("#process_id option").all_inner_texts()
+            if o.startswith(process_title)
+        )
+    )
+    page.get_by_role("button", name="Publish this scenario").click()
+    assert "neighbourhood budgets of" in page.get_by_role("status").inner_text()
+    page.get_by_role("link", name="Public page").click()
+    assert "How the money was divided, and why" in page.content()
+    check()
+    page.goto(base + "/funding/")
+    check()
