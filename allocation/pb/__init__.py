@@ -17,7 +17,7 @@ Score: approvals; total points (cumulative, scoring); Borda points (ordinal). A 
 supports is never funded. Ties go to the smaller project id (as a string). Every decision is
 exact (integers and Fractions). The web app counts a budget with one call::
 
-    from allocation.pb import Election, Project, count
+    from allocation.pb import Election, Project, count, explain
 
     election = Election(
         budget=100_000,

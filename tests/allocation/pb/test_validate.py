@@ -80,3 +80,8 @@ def test_reader_refuses_a_faulty_file_and_reports_the_first_fault():
 
 def test_missing_section_is_a_fault():
     assert faults_of(GOOD.split("VOTES")[0]) == ["the VOTES section is missing"]
+
+
+def test_choose_one_ballot_naming_two_projects_is_a_fault():
+    text = GOOD.replace("vote_type;approval", "vote_type;choose-1").replace("max_length;2\n", "")
+    assert faults_of(text) == ["line 14: voter v1 chose 2 projects, more than max_length 1"]
