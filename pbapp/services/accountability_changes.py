@@ -1,0 +1,88 @@
+"""The public summary of the audit trail: changes to public records, said in plain words.
+
+Admins read the whole trail (with before and after) at /admin/audit. The public summary shows
+only events about public records, never the name of the person who made the change (only their
+role in the process), and only the fields listed here, so nothing personal leaks: a story's
+words are never in the trail in the first place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import AuditEvent
+from pbapp.models.accountability import COMMITMENT_STATUSES, DELIVERY_STATUSES
+
+# action -> (plain description, fields of ``after`` that may be shown)
+PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "commitment.update": ("An update was posted on a commitment", ("figure", "summary")),
+    "commitment.status": ("A commitment's status changed", ("status", "status_reason")),
+    "challenge.answer": ("A challenge was answered", ("text",)),
+    "delivery.update": (
+        "Delivery was updated",
+        ("status", "spend", "amount", "milestone", "outcome_measure", "outcome_figure"),
+    ),
+    "story.add": ("A story was added with the teller's consent", ()),
+    "story.withdraw": ("A story was withdrawn; its words were erased", ()),
+    "result.publish": ("A participatory-budgeting result was published", ()),
+    "scenario.publish": ("A funders' allocation scenario was published", ()),
+    "process.budgets": ("A process's neighbourhood budgets were set", ()),
+    "proposal.review": ("A proposal was reviewed for feasibility and cost", ()),
+    "core_funding_round.publish": ("A core-funding round was published", ()),
+}
+
+STATUS_WORDS = COMMITMENT_STATUSES | DELIVERY_STATUSES
+
+
+@dataclass
+class PublicChange:
+    at: datetime
+    description: str
+    record: str
+    details: list[tuple[str, str]]
+    before: list[tuple[str, str]]
+
+
+def _show(name: str, value: object) -> str:
+    if name == "status" and isinstance(value, str):
+        return STATUS_WORDS.get(value, value)
+    if name in ("spend", "amount") and isinstance(value, int):
+        return f"£{value:,}"
+    return "—" if value is None or value == "" else str(value)
+
+
+def _pairs(data: dict | None, fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    if not data:
+        return []
+    return [
+        (f.replace("_", " "), _show(f, data[f]))
+        for f in fields
+        if f in data and data[f] is not None
+    ]
+
+
+def public_changes(limit: int = 200) -> list[PublicChange]:
+    """The newest ``limit`` changes to public records, newest first."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(PUBLIC_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    out = []
+    for e in events:
+        description, fields = PUBLIC_ACTIONS[e.action]
+        out.append(
+            PublicChange(
+                at=e.at,
+                description=description,
+                record=f"{e.object_type.replace('_', ' ')} {e.object_id}",
+                details=_pairs(e.after, fields),
+                before=_pairs(e.before, fields),
+            )
+        )
+    return out
