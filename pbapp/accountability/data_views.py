@@ -1,0 +1,114 @@
+"""The fairness dashboard, open data downloads, the commitments API and the public changes."""
+
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from pbapp.access import public
+from pbapp.accountability import bp
+from pbapp.extensions import db
+from pbapp.models import Budget, Result
+from pbapp.services import accountability, dashboard, open_data
+from pbapp.services.accountability_changes import public_changes
+
+
+@bp.route("/dashboard")
+@public
+def dashboard_page():
+    process_id = request.args.get("process", type=int)
+    board = dashboard.build(process_id)
+    return render_template(
+        "accountability/dashboard.html",
+        board=board,
+        hidden_text=dashboard.HIDDEN_TEXT,
+        threshold=dashboard.SUPPRESS_BELOW,
+    )
+
+
+@bp.route("/open-data/")
+@public
+def open_data_index():
+    budgets = db.session.scalars(
+        select(Budget)
+        .join(Result, Result.budget_id == Budget.id)
+        .options(selectinload(Budget.process), selectinload(Budget.neighbourhood))
+        .order_by(Budget.process_id, Budget.id)
+    ).all()
+    return render_template(
+        "accountability/open_data.html",
+        datasets=open_data.DATASETS,
+        budgets=budgets,
+        hidden_text=dashboard.HIDDEN_TEXT,
+        threshold=dashboard.SUPPRESS_BELOW,
+    )
+
+
+def _dataset(name: str) -> open_data.Dataset:
+    found = open_data.DATASETS.get(name)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/open-data/<name>.csv")
+@public
+def open_data_csv(name: str):
+    dataset = _dataset(name)
+    return Response(
+        open_data.as_csv(dataset),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={dataset.name}.csv"},
+    )
+
+
+@bp.route("/open-data/<name>.json")
+@public
+def open_data_json(name: str):
+    return jsonify(open_data.as_json(_dataset(name)))
+
+
+def _update_json(update) -> dict | None:
+    if update is None:
+        return None
+    return {
+        "id": update.id,
+        "posted_at": update.posted_at.isoformat(timespec="seconds"),
+        "figure": update.figure,
+        "summary": update.summary,
+        "status": update.status,
+        "status_reason": update.status_reason,
+        "stories": [
+            {"teller": s.teller_name, "text": s.text}
+            for s in accountability.visible_stories(update)
+        ],
+    }
+
+
+@bp.route("/api/v1/commitments")
+@public
+def api_commitments():
+    items = accountability.commitments()
+    return jsonify(
+        commitments=[
+            {
+                "id": c.id,
+                "shift": c.shift,
+                "text": c.text,
+                "owner": c.owner,
+                "measure": c.measure,
+                "due_date": c.due_date.isoformat(),
+                "status": c.status,
+                "status_reason": c.status_reason,
+                "latest_update": _update_json(c.latest_update),
+            }
+            for c in items
+        ]
+    )
+
+
+@bp.route("/changes")
+@public
+def changes():
+    return render_template("accountability/changes.html", changes=public_changes())
