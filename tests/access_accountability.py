@@ -5,6 +5,7 @@ OFFICER = frozenset({"officer"})
 ACCOUNTABILITY_ACCESS: dict[str, object] = {
     "accountability.commitments": "public",
     "accountability.commitment": "public",
+    "accountability.commitment_new": OFFICER,
     "accountability.commitment_update": frozenset({"officer", "funder"}),
     "accountability.commitment_comment": frozenset({"resident"}),
     "accountability.challenges": OFFICER,

@@ -9,7 +9,13 @@ from pbapp import clock
 from pbapp.access import public, roles_required, signed_in
 from pbapp.accountability import bp
 from pbapp.accountability.common import form_error, status_code, story_input
-from pbapp.accountability.forms import AnswerForm, CommentForm, CommitmentUpdateForm, WithdrawForm
+from pbapp.accountability.forms import (
+    AnswerForm,
+    CommentForm,
+    CommitmentForm,
+    CommitmentUpdateForm,
+    WithdrawForm,
+)
 from pbapp.extensions import db
 from pbapp.models.accountability import (
     COMMITMENT_STATUSES,
@@ -18,7 +24,7 @@ from pbapp.models.accountability import (
     Story,
 )
 from pbapp.services import accountability
-from pbapp.services.accountability import UpdateInput
+from pbapp.services.accountability import CommitmentInput, UpdateInput
 from pbapp.services.errors import FieldError
 
 
@@ -42,6 +48,32 @@ def commitments():
         today=clock.today(),
         due_label=accountability.due_label,
     )
+
+
+@bp.route("/commitments/new", methods=["GET", "POST"])
+@roles_required("officer")
+def commitment_new():
+    form = CommitmentForm()
+    if form.validate_on_submit():
+        data = CommitmentInput(
+            shift=form.shift.data or "",
+            text=form.text.data or "",
+            owner=form.owner.data or "",
+            measure=form.measure.data or "",
+            due_date=form.due_date.data,
+        )
+        try:
+            item = accountability.create_commitment(current_user, data)
+        except FieldError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Commitment published.", "success")
+            return redirect(url_for("accountability.commitment", commitment_id=item.id))
+    return render_template(
+        "accountability/commitment_form.html", form=form, shifts=accountability.shifts()
+    ), status_code(form)
 
 
 def _commitment_page(item: Commitment, comment_form: CommentForm | None = None, code: int = 200):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -136,3 +144,37 @@ class ImportForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     submit = SubmitField("Withdraw this story")
+
+
+class CommitmentForm(FlaskForm):
+    shift = StringField(
+        "Part of the strategy",
+        description="For example: Monitoring and Accountability.",
+        validators=[
+            DataRequired("Say which part of the strategy it belongs to."),
+            Length(max=120, message="Use at most 120 characters."),
+        ],
+    )
+    text = TextAreaField(
+        "The commitment, as the Board agreed it",
+        validators=[
+            DataRequired("Write the commitment."),
+            Length(max=TEXT_MAX, message=f"Use at most {TEXT_MAX:,} characters."),
+        ],
+    )
+    owner = StringField(
+        "Organisation answerable for it",
+        validators=[
+            DataRequired("Name the organisation answerable for it."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
+    )
+    measure = StringField(
+        "Measure (optional)",
+        description="What update figures will count, for example: residents who took part.",
+        validators=[Optional(), Length(max=200, message="Use at most 200 characters.")],
+    )
+    due_date = DateField(
+        "Due date", validators=[InputRequired("Enter the date it is due, like 2027-03-31.")]
+    )
+    submit = SubmitField("Publish commitment")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pbapp.extensions import db
@@ -122,6 +122,68 @@ def _story(actor: User, story: StoryInput) -> Story:
         consent_how=how,
         recorded_by_id=actor.id,
     )
+
+
+@dataclass
+class CommitmentInput:
+    shift: str
+    text: str
+    owner: str
+    measure: str
+    due_date: date | None
+
+
+def create_commitment(actor: User, data: CommitmentInput) -> Commitment:
+    """Publish a new commitment at the end of its shift's list. Raises ``FieldError``.
+
+    Officers publish what the Board has agreed; the commitment starts "not started".
+    """
+    shift = _clean(data.shift)
+    text = _clean(data.text)
+    owner = _clean(data.owner)
+    measure = _clean(data.measure)
+    for field, value, limit, missing in (
+        ("shift", shift, 120, "Say which part of the strategy it belongs to."),
+        ("text", text, TEXT_MAX, "Write the commitment."),
+        ("owner", owner, 200, "Name the organisation answerable for it."),
+        ("measure", measure, 200, ""),
+    ):
+        if not value and missing:
+            raise FieldError(field, missing)
+        _check_length(field, value, limit)
+    if data.due_date is None:
+        raise FieldError("due_date", "Enter the date it is due.")
+    last = db.session.scalar(select(func.max(Commitment.position)).where(Commitment.shift == shift))
+    item = Commitment(
+        shift=shift,
+        position=(last or 0) + 1,
+        text=text,
+        owner=owner,
+        measure=measure or None,
+        due_date=data.due_date,
+        status="not_started",
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record(
+        actor,
+        "commitment.create",
+        "commitment",
+        item.id,
+        after={
+            "shift": shift,
+            "text": text,
+            "owner": owner,
+            "measure": item.measure,
+            "due_date": data.due_date.isoformat(),
+        },
+    )
+    return item
+
+
+def shifts() -> list[str]:
+    """The shifts commitments are listed under, in the order of the register."""
+    return list(db.session.scalars(select(Commitment.shift).distinct().order_by(Commitment.shift)))
 
 
 def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> CommitmentUpdate:

@@ -19,6 +19,7 @@ from pbapp.models.accountability import COMMITMENT_STATUSES, DELIVERY_STATUSES
 
 # action -> (plain description, fields of ``after`` that may be shown)
 PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "commitment.create": ("A commitment was published", ("text", "owner", "due_date")),
     "commitment.update": ("An update was posted on a commitment", ("figure", "summary")),
     "commitment.status": ("A commitment's status changed", ("status", "status_reason")),
     "challenge.answer": ("A challenge was answered", ("text",)),
