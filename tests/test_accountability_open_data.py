@@ -55,6 +55,14 @@ def test_results_download_lists_every_project_on_the_ballot(client, published):
     )
     assert sorted(r["title"] for r in rows) == sorted(p.title for p in projects)
     assert {r["voters"] for r in rows} == {"10"}
+    # 6 voters backed A and B, 4 backed C and D: 4 is published as "fewer than 5"
+    supporters = {r["title"]: r["supporters"] for r in rows}
+    assert supporters == {
+        "Allotment": "6",
+        "Benches": "6",
+        "Cooking club": "fewer than 5",
+        "Dance class": "fewer than 5",
+    }
     assert "Rejected idea" not in {r["title"] for r in rows}
 
 

@@ -61,7 +61,8 @@ def results_records() -> list[Record]:
     )
     for result in results:
         budget = result.budget
-        lines = {str(line.get("id")): line for line in (result.explanation or {}).get("lines", [])}
+        explained = (result.explanation or {}).get("projects", [])
+        lines = {str(line.get("id")): line for line in explained}
         proposals = db.session.scalars(
             select(Proposal)
             .where(Proposal.budget_id == budget.id, Proposal.status == "feasible")
