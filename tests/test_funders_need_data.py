@@ -35,7 +35,9 @@ def import_iod(forms, iod=None, lookup=None, **extra):
         "lookup_file": lookup or upload("lsoa_to_ward.csv"),
         **extra,
     }
-    return forms.post("/funding/need-data/deprivation", data, page="/funding/need-data")
+    return forms.post(
+        "/funding/need-data/deprivation", data, page="/funding/need-data", follow_redirects=True
+    )
 
 
 def import_indicators(forms, file=None, **extra):
@@ -45,7 +47,9 @@ def import_indicators(forms, file=None, **extra):
         "indicator_file": file or upload("indicators.csv"),
         **extra,
     }
-    return forms.post("/funding/need-data/indicators", data, page="/funding/need-data")
+    return forms.post(
+        "/funding/need-data/indicators", data, page="/funding/need-data", follow_redirects=True
+    )
 
 
 def stored() -> dict[tuple[str, str, int], float]:

@@ -283,3 +283,10 @@ def test_residents_cannot_see_scenarios(client, create_user, sign_in, neighbourh
     sign_in(create_user("resident"))
     for url in ("/funding/scenarios/", "/funding/scenarios/new", "/funding/contributions/"):
         assert client.get(url).status_code == 403
+
+
+def test_a_new_scenario_can_start_from_a_published_one(funder, client):
+    published = make_scenario(funder, publish=True, floor=Decimal("0.9"))
+    page = text(client.get(f"/funding/scenarios/new?from={published.id}"))
+    assert 'value="Copy of Half by need"' in page
+    assert 'name="floor" type="text" value="90"' in page

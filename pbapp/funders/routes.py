@@ -133,14 +133,29 @@ def _upload(form_field, name: str, limit: int) -> tuple[str, str]:
     return storage.filename, funding_need.decode_upload(data, name, limit)
 
 
-def _need_page(deprivation_form, indicator_form, report=None):
+def _need_page(deprivation_form, indicator_form):
     return render_template(
         "funders/need_data.html",
         deprivation_form=deprivation_form,
         indicator_form=indicator_form,
         stored=funding_need.stored_indicators(),
-        report=report,
     ), _status(deprivation_form, indicator_form)
+
+
+def _flash_report(report: funding_need.ImportReport) -> None:
+    names = ", ".join(funding_need.indicator_label(i) for i in report.indicators)
+    flash(
+        f"Imported {len(report.indicators)} indicator{'s' if len(report.indicators) != 1 else ''} "
+        f"for {report.neighbourhoods} neighbourhoods ({report.year}): {report.values_added} new "
+        f"and {report.values_replaced} replaced figures of {names}.",
+        "success",
+    )
+    if report.without_figures:
+        flash(
+            f"No figures for {', '.join(report.without_figures)}: scenarios using these "
+            "indicators need a figure for every neighbourhood.",
+            "info",
+        )
 
 
 @bp.route("/need-data")
@@ -169,12 +184,8 @@ def need_import_deprivation():
             _form_error(form, error)
         else:
             db.session.commit()
-            flash(
-                f"Imported {len(report.indicators)} indicators for {report.neighbourhoods} "
-                f"neighbourhoods ({report.year}).",
-                "success",
-            )
-            return _need_page(DeprivationImportForm(formdata=None), IndicatorImportForm(), report)
+            _flash_report(report)
+            return redirect(url_for("funders.need_data"))
     return _need_page(form, IndicatorImportForm(formdata=None))
 
 
@@ -195,14 +206,8 @@ def need_import_indicators():
             _form_error(form, error)
         else:
             db.session.commit()
-            flash(
-                f"Imported {report.values_added + report.values_replaced} figures of "
-                f"{', '.join(report.indicators)} ({report.year}).",
-                "success",
-            )
-            return _need_page(
-                DeprivationImportForm(formdata=None), IndicatorImportForm(formdata=None), report
-            )
+            _flash_report(report)
+            return redirect(url_for("funders.need_data"))
     return _need_page(DeprivationImportForm(formdata=None), form)
 
 
@@ -291,14 +296,17 @@ def _scenario_form(item: Scenario | None):
     ]
     data = None
     if request.method == "GET":
-        if item is None:
+        source = item
+        if item is None and request.args.get("from", type=int):
+            source = db.session.get(Scenario, request.args.get("from", type=int))
+        if source is None:
             data = {"universal": Decimal("0.5"), "alpha": Decimal(1), "floor": Decimal("0.8")}
             default = next((s for s in stored if s.indicator == "imd_score"), None)
             weights = {default.key: Decimal(1)} if default else {}
         else:
-            settings = funding.settings_of(item)
+            settings = funding.settings_of(source)
             data = {
-                "name": settings.name,
+                "name": settings.name if item is not None else f"Copy of {settings.name}"[:200],
                 "description": settings.description,
                 "budget": settings.budget,
                 "previous_scenario_id": settings.previous_scenario_id,
@@ -354,7 +362,11 @@ def scenario_new():
 def scenario_edit(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
     if item.is_published:
-        flash("This scenario is published, so it can no longer change. Copy it instead.", "info")
+        flash(
+            "This scenario is published, so it can no longer change. Start a new scenario "
+            "from it instead.",
+            "info",
+        )
         return redirect(url_for("funders.scenario", scenario_id=item.id))
     form = _scenario_form(item)
     if form.validate_on_submit():
