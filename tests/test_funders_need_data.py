@@ -282,3 +282,17 @@ def test_real_sheffield_files_reproduce_the_published_ward_scores(funder, forms)
         assert values[(row[code_column], "imd_score", 2025)] == pytest.approx(
             float(row[score_column]), abs=0.001
         )
+
+
+def test_two_imports_at_the_same_moment_are_refused_plainly(funder, forms, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from pbapp.services import funding_need
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("INSERT INTO need_indicator", {}, Exception("unique"))
+
+    monkeypatch.setattr(funding_need, "import_indicators", clash)
+    response = import_indicators(forms)
+    assert response.status_code == 422
+    assert "Someone else imported figures for the same year at the same moment" in text(response)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from pbapp import clock
 from pbapp.access import public, roles_required
@@ -133,6 +134,12 @@ def _upload(form_field, name: str, limit: int) -> tuple[str, str]:
     return storage.filename, funding_need.decode_upload(data, name, limit)
 
 
+_CONCURRENT_IMPORT = (
+    "Someone else imported figures for the same year at the same moment, so nothing was "
+    "imported. Please upload the files again."
+)
+
+
 def _need_page(deprivation_form, indicator_form):
     return render_template(
         "funders/need_data.html",
@@ -182,6 +189,9 @@ def need_import_deprivation():
         except FieldError as error:
             db.session.rollback()
             _form_error(form, error)
+        except IntegrityError:  # someone imported the same figures at the same moment
+            db.session.rollback()
+            form.form_errors.append(_CONCURRENT_IMPORT)
         else:
             db.session.commit()
             _flash_report(report)
@@ -204,6 +214,9 @@ def need_import_indicators():
         except FieldError as error:
             db.session.rollback()
             _form_error(form, error)
+        except IntegrityError:  # someone imported the same figures at the same moment
+            db.session.rollback()
+            form.form_errors.append(_CONCURRENT_IMPORT)
         else:
             db.session.commit()
             _flash_report(report)

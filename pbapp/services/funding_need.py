@@ -31,8 +31,9 @@ from pbapp.models import NeedIndicator, Neighbourhood, User
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
-# Largest files accepted (bytes). The national File 7 (33,755 LSOAs) is about 12 MB.
-DEPRIVATION_MAX_BYTES = 15 * 1024 * 1024
+# Largest files accepted (bytes). The national File 7 (33,755 LSOAs) is about 15 MB; the
+# application's request limit (MAX_CONTENT_LENGTH) applies as well.
+DEPRIVATION_MAX_BYTES = 40 * 1024 * 1024
 LOOKUP_MAX_BYTES = 5 * 1024 * 1024
 INDICATOR_MAX_BYTES = 2 * 1024 * 1024
 MAX_INDICATOR_VALUES = 20_000
