@@ -166,6 +166,7 @@ def journey(page, base: str, funder: str, process_title: str, problems: list[str
 
     # Publish as the process's budgets; the public page explains them.
     page.goto(base + "/funding/scenarios/")
+    check()
     page.get_by_role("link", name="Half by need").click()
     page.get_by_label("Set these amounts as the neighbourhood budgets of").select_option(
         label=next(

@@ -3,6 +3,7 @@ neighbourhood budgets of a participatory-budgeting process; anyone reads how it 
 
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 from html import unescape
@@ -206,15 +207,17 @@ def test_drafts_are_not_public(funder, client):
 def test_downloads_add_up_to_the_budget(funder, client):
     scenario = make_scenario(funder, publish=True)
     csv_text = client.get(f"/funding/allocations/{scenario.id}.csv").get_data(as_text=True)
-    lines = [line.split(",") for line in csv_text.strip().splitlines()]
-    assert lines[0][9] == "amount (£)"
-    assert sum(int(line[9]) for line in lines[1:-1]) == int(lines[-1][9]) == 100_000
+    lines = list(csv.reader(io.StringIO(csv_text)))
+    assert lines[0][4] == "Index of Multiple Deprivation score 2025"
+    assert [line[4] for line in lines[1:-1]] == ["40.0", "20.0", "10.0"]  # the figures used
+    amount = lines[0].index("amount (£)")
+    assert sum(int(line[amount]) for line in lines[1:-1]) == int(lines[-1][amount]) == 100_000
 
     response = client.get(f"/funding/allocations/{scenario.id}.xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     sheet = book["Amounts"]
-    values = [row[9] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    values = [row[amount] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sum(values[:-1]) == values[-1] == 100_000
     inputs = {row[0]: row[1] for row in book["Inputs"].iter_rows(values_only=True)}
     assert inputs["SHA-256 fingerprint of the inputs"] == scenario.fingerprint

@@ -36,8 +36,22 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _indicator_keys(computation: Computation) -> list[tuple[str, str]]:
+    """(key, column heading) of each indicator the need was computed from."""
+    return [
+        (f"{c['indicator']}:{c['year']}", f"{indicator_label(c['indicator'])} {c['year']}")
+        for c in computation.document.get("indicators", [])
+    ]
+
+
+def header(computation: Computation) -> list[str]:
+    """The column headings: the fixed ones, with one column per indicator before the need."""
+    return HEADER[:4] + [label for _, label in _indicator_keys(computation)] + HEADER[4:]
+
+
 def table(computation: Computation) -> list[list[Any]]:
     """One row per neighbourhood, greatest need first, then a total row."""
+    keys = [key for key, _ in _indicator_keys(computation)]
     rows: list[list[Any]] = []
     for r in computation.rows:
         rows.append(
@@ -46,6 +60,7 @@ def table(computation: Computation) -> list[list[Any]]:
                 r.code,
                 _cell(r.name),
                 r.population,
+                *(r.indicator_values[key] for key in keys),
                 round(r.need, 6),
                 round(r.per_capita, 2),
                 round(r.formula, 2),
@@ -56,22 +71,8 @@ def table(computation: Computation) -> list[list[Any]]:
                 _cell(r.explanation),
             ]
         )
-    rows.append(
-        [
-            "",
-            "",
-            "Total",
-            sum(r.population for r in computation.rows),
-            "",
-            "",
-            "",
-            "",
-            "",
-            computation.total,
-            "",
-            "",
-        ]
-    )
+    total = ["", "", "Total", sum(r.population for r in computation.rows)] + [""] * len(keys)
+    rows.append(total + ["", "", "", "", "", computation.total, "", ""])
     return rows
 
 
@@ -105,7 +106,7 @@ def scenario_csv(computation: Computation) -> str:
     """The amounts as CSV text with a header row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow(header(computation))
     writer.writerows(table(computation))
     return out.getvalue()
 
