@@ -151,6 +151,13 @@ def test_a_good_csv_updates_every_row(client, forms, funded, officer):
     assert (records[a.id].status, records[a.id].spend) == ("delivered", 4000)
     assert (records[b.id].status, records[b.id].spend) == ("in_progress", 2000)
     assert {u.source for u in db.session.scalars(select(DeliveryUpdate))} == {"csv"}
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "delivery.update").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.object_id, e.after["source"]) for e in events] == [
+        (officer.id, str(a.id), "csv"),
+        (officer.id, str(b.id), "csv"),
+    ]
 
 
 def test_the_template_download_imports_unchanged(client, forms, funded, officer):
@@ -262,3 +269,39 @@ def test_a_huge_file_is_refused(forms, funded, officer):
     assert response.status_code == 422
     assert "larger than 1,000 kB" in text(response)
     assert nothing_changed()
+
+
+def test_a_delivery_story_is_shown_until_its_teller_withdraws_it(
+    client, forms, funded, create_user, sign_in
+):
+    teller = create_user("resident", email="teller@example.org")
+    project = funded[0][0]
+    sign_in(create_user("officer"))
+    story = "My kids learned to grow beans here."
+    response = forms.post(
+        f"/delivery/project/{project.id}/update",
+        {
+            "status": "in_progress",
+            "spend": "100",
+            "story": story,
+            "teller_name": "Jo",
+            "teller_email": teller.email,
+            "consent_how": "Consent form",
+            "consent": "y",
+        },
+    )
+    assert response.status_code == 302
+    urls = [f"/delivery/project/{project.id}", "/open-data/stories.csv", "/open-data/stories.json"]
+    for url in urls:
+        assert story in text(client.get(url)), url
+
+    client.post("/account/sign-out", data={"csrf_token": forms.token("/account/")})
+    sign_in(teller)
+    from pbapp.models.accountability import Story
+
+    story_id = db.session.scalar(select(Story.id))
+    assert forms.post(f"/stories/{story_id}/withdraw", {}).status_code == 302
+    for url in urls:
+        assert story not in text(client.get(url)), url
+    record = db.session.scalar(select(DeliveryRecord))
+    assert record.status == "in_progress"  # the delivery update itself stays

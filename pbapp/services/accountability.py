@@ -69,7 +69,7 @@ def commitments(status: str | None = None) -> list[Commitment]:
     """Every commitment in the order of the strategy, optionally only those with ``status``."""
     query = (
         select(Commitment)
-        .options(selectinload(Commitment.updates))
+        .options(selectinload(Commitment.updates).selectinload(CommitmentUpdate.stories))
         .order_by(Commitment.shift, Commitment.position, Commitment.id)
     )
     if status in COMMITMENT_STATUSES:
