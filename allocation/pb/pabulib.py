@@ -55,8 +55,12 @@ def write_pb(election: Election) -> str:
     """Return the election as the text of a ``.pb`` file.
 
     Numbers are written as integers or exact decimals. Raises ValueError when a cost, the
-    budget or a point count is a fraction with no exact decimal form (such as 1/3).
+    budget or a point count is a fraction with no exact decimal form (such as 1/3), or when a
+    project id holds a comma (votes list ids separated by commas).
     """
+    for p in election.projects:
+        if "," in p.id or not p.id.strip():
+            raise ValueError(f"project id {p.id!r} cannot be written: ids are non-empty, no comma")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n",
                         quoting=csv.QUOTE_MINIMAL)

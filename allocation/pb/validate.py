@@ -77,7 +77,8 @@ def read_text(source: str | Path) -> str:
 
     Raises OSError when a path cannot be read.
     """
-    if isinstance(source, Path) or ("\n" not in source and source.endswith(".pb")):
+    if isinstance(source, Path) or ("\n" not in source and (
+            source.endswith(".pb") or Path(source).is_file())):
         return Path(source).read_text(encoding="utf-8-sig")
     return source
 

@@ -94,3 +94,15 @@ def test_ordinal_ballots_keep_their_order():
     again = read_pb(write_pb(election))
     assert [b.vote for b in again.ballots] == [("c", "a"), ("b", "c", "a")]
     assert again.scores() == {"a": 2, "b": 3, "c": 4}
+
+
+def test_project_id_with_a_comma_is_refused_by_the_writer():
+    election = Election(budget=10, projects=[Project("a,b", 1)], ballots=[["a,b"]])
+    with pytest.raises(ValueError, match="no comma"):
+        write_pb(election)
+
+
+def test_a_path_given_as_text_is_read_from_disk(tmp_path):
+    path = tmp_path / "ward-3.txt"
+    path.write_text(SMALL, encoding="utf-8")
+    assert read_pb(str(path)) == read_pb(SMALL)
