@@ -6,7 +6,7 @@ The web app builds an :class:`Election` from its database rows; the reader build
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -171,7 +171,3 @@ def _as_ballot(item: Ballot | BallotVote, index: int, vote_type: str) -> Ballot:
             raise ValueError(f"ballot {ballot.voter_id}: a project appears twice")
     return Ballot(vote=vote, voter_id=str(ballot.voter_id), fields=dict(ballot.fields))
 
-
-def ids_of(projects: Iterable[Project]) -> list[str]:
-    """Return the ids of ``projects``, in order."""
-    return [p.id for p in projects]

@@ -41,17 +41,6 @@ class Support:
         """Number of projects."""
         return len(self.ids)
 
-    def supporter_count(self, j: int) -> int:
-        """Number of voters supporting project j."""
-        return len(self.voters[j])
-
-    def weights(self, j: int) -> list[Number]:
-        """Exact weight of each supporter of project j, in the order of ``voters[j]``."""
-        codes = self.codes[j]
-        if codes is None:
-            return [1] * len(self.voters[j])
-        return [self.weight_values[c] for c in codes.tolist()]
-
 
 def build_support(election: Election, *, as_approval: bool = False) -> Support:
     """Return the support arrays of ``election``.
