@@ -46,7 +46,7 @@ EXPECTED_ACCESS = (
         "pb.publish": frozenset({"officer"}),
         "pb.results": "public",
         "pb.ballots_file": "public",
-    "pb.process_proposals": "public",
+        "pb.process_proposals": "public",
         "api.processes": "public",
         "api.budget_result": "public",
         "api.budget_ballots": "public",
@@ -54,6 +54,7 @@ EXPECTED_ACCESS = (
     }
     | VCS_ACCESS
     | FUNDERS_ACCESS
+    | ACCOUNTABILITY_ACCESS
 )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User, UserRole
+from pbapp.services.accountability_demo import load_accountability_demo
 from pbapp.services.core_funding_demo import load_core_funding_demo
 from pbapp.services.pb_demo import load_pb_demo
 
@@ -104,5 +105,7 @@ def load_demo() -> LoadReport:
     report.processes_added = load_pb_demo(officer, resident)
     db.session.flush()
     load_core_funding_demo()
+    db.session.flush()
+    load_accountability_demo()  # last: it tracks delivery of what the demos above funded
     db.session.flush()
     return report
