@@ -24,4 +24,5 @@ FUNDERS_ACCESS: dict[str, object] = {
     "funders.scenario_publish": FUNDER,
     "funders.scenario_download": FUNDER,
     "funders.pool": FUNDER,
+    "funders.pool_inputs": FUNDER,
 }

@@ -138,3 +138,18 @@ def test_theme_weights_must_be_sensible(funder, client):
     response = client.get(pool_url(scenario, learning="lots"))
     assert response.status_code == 422
     assert "Enter a number" in text(response)
+
+
+def test_the_pool_can_be_recomputed_from_its_downloaded_figures(funder, client, neighbourhoods):
+    from allocation.pooled import allocate_pooled_budget, pooled_budget_from_dict
+
+    scenario = make_scenario(funder)
+    make_contribution(funder, "Council", 60_000, neighbourhood_ids=[neighbourhoods[0].id])
+    make_contribution(funder, "NHS", 40_000, themes=["early-help"])
+    url = pool_url(scenario, **{"early-help": 1, "money-work": 1})
+    response = client.get(url.replace("/funding/pool?", "/funding/pool/inputs.json?"))
+    assert response.status_code == 200
+    cells, contributions = pooled_budget_from_dict(response.get_json())
+    result = allocate_pooled_budget(cells, contributions)
+    assert f"{result.deviation:.4f}" in text(client.get(url))
+    assert sum(c.target for c in cells) == 100_000  # the scenario's amounts, split by theme

@@ -478,22 +478,19 @@ def scenario_download(scenario_id: int, kind: str):
 # --- Pooled budget -------------------------------------------------------------------------------
 
 
-@bp.route("/pool")
-@roles_required(FUNDER)
-def pool():
+def _pool_view():
+    """The pool form read from the query string, and the pool it shows (or None)."""
     form = PoolForm(request.args if request.args else None)
     choices = funding.scenarios()
     form.scenario.choices = [(s.id, f"{s.name} ({s.status})") for s in choices]
     view = None
     scenario = None
-    valid = form.validate()
-    if valid:
+    if form.validate():
         scenario = next((s for s in choices if s.id == form.scenario.data), None)
         if scenario is None and choices:
             scenario = choices[0]
             form.scenario.data = scenario.id
-    weights: dict[str, Decimal] = {}
-    if valid and scenario is not None:
+    if scenario is not None and not form.errors:
         try:
             raw = {key: getattr(form, name).data for key, name in THEME_FIELDS}
             weights = funding_pool.check_weights(raw)
@@ -513,6 +510,13 @@ def pool():
                     day,
                     Neighbourhood.all_by_name(),
                 )
+    return form, scenario, view
+
+
+@bp.route("/pool")
+@roles_required(FUNDER)
+def pool():
+    form, scenario, view = _pool_view()
     return render_template(
         "funders/pool.html",
         form=form,
@@ -520,4 +524,19 @@ def pool():
         scenario=scenario,
         view=view,
         contributions=funding.contributions(),
+        query=request.query_string.decode(),
     ), _status(form)
+
+
+@bp.route("/pool/inputs.json")
+@roles_required(FUNDER)
+def pool_inputs():
+    """The pool's input in the ``python -m allocation pooled`` format, to recompute it."""
+    _form, _scenario, view = _pool_view()
+    if view is None or view.input_document is None:
+        abort(404)
+    return Response(
+        json.dumps(view.input_document, indent=1, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="pooled-budget-inputs.json"'},
+    )
