@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
+
 from sqlalchemy import select
 
 from allocation import pb
@@ -113,3 +115,20 @@ def test_points_ballots_are_counted_by_points(forms, create_user, sign_in, neigh
     sign_in(create_user("officer"))
     forms.post(f"/budgets/{budget.id}/publish", {})
     assert db.session.scalar(select(Result)).selected == [big.id]
+
+
+def test_pabutools_recounts_the_anonymised_ballots_to_the_published_result(
+    client, forms, create_user, sign_in, counted, tmp_path
+):
+    parse_pabulib = pytest.importorskip("pabutools.election").parse_pabulib
+    from tests.allocation.pb.pabutools_reference import reference
+
+    budget, _ = counted
+    sign_in(create_user("officer"))
+    forms.post(f"/budgets/{budget.id}/publish", {})
+    result = db.session.scalar(select(Result))
+    path = tmp_path / "ballots.pb"
+    path.write_text(client.get(f"/budgets/{budget.id}/ballots.pb").get_data(as_text=True))
+
+    instance, profile = parse_pabulib(str(path))
+    assert [int(x) for x in reference(result.rule, instance, profile, {})] == result.selected
