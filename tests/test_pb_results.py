@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
-
 from sqlalchemy import select
 
 from allocation import pb
