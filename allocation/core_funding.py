@@ -87,7 +87,8 @@ class CoreFundingError(ValueError):
         self.field = field
         self.group = group
         self.numbers: dict[str, int | Fraction] = {
-            name: value.numerator if isinstance(value, Fraction) and value.denominator == 1
+            name: value.numerator
+            if isinstance(value, Fraction) and value.denominator == 1
             else value
             for name, value in (numbers or {}).items()
         }
@@ -296,8 +297,9 @@ def compute_core_awards(funding_round: Round, groups: Sequence[Group]) -> CoreFu
     pot = _whole_pounds(funding_round.pot, "pot")
     years = funding_round.years
     if isinstance(years, bool) or not isinstance(years, numbers.Integral) or years < 1:
-        raise CoreFundingError(f"years must be a whole number of at least 1, not {years!r}",
-                               field="years")
+        raise CoreFundingError(
+            f"years must be a whole number of at least 1, not {years!r}", field="years"
+        )
     years = int(years)
     params = funding_round.parameters
     multipliers = _need_multipliers(funding_round.neighbourhoods, params.alpha)
@@ -352,8 +354,9 @@ def _need_multipliers(
     for nb in neighbourhoods:
         nid = _identifier(nb.id, "neighbourhoods.id")
         if nid in needs:
-            raise CoreFundingError(f"neighbourhood {nid!r} is listed twice",
-                                   field="neighbourhoods.id")
+            raise CoreFundingError(
+                f"neighbourhood {nid!r} is listed twice", field="neighbourhoods.id"
+            )
         needs[nid] = _non_negative(nb.need, f"need of neighbourhood {nid!r}")
     if alpha == 0:
         # Need ignored: every neighbourhood weighs 1, even one whose need is 0 (0^0 = 1 here).
@@ -364,7 +367,9 @@ def _need_multipliers(
     if mean == 0:
         raise CoreFundingError(
             "need: every neighbourhood has need 0, so need cannot weight reach (set alpha to 0 "
-            "to ignore need)", field="neighbourhoods.need")
+            "to ignore need)",
+            field="neighbourhoods.need",
+        )
     if alpha.denominator == 1:
         return {nid: (n / mean) ** alpha.numerator for nid, n in needs.items()}
     exponent = Decimal(alpha.numerator) / Decimal(alpha.denominator)
@@ -384,13 +389,15 @@ def _group_terms(
     bands = _bands(params.bands)
     cap = None if params.cap is None else _non_negative(params.cap, "cap")
     fraction = (
-        None if params.cap_income_fraction is None
+        None
+        if params.cap_income_fraction is None
         else _non_negative(params.cap_income_fraction, "cap_income_fraction")
     )
     delta = _non_negative(params.delta, "delta")
     if delta > 1:
-        raise CoreFundingError(f"delta must be between 0 and 1, not {float(delta):g}",
-                               field="delta")
+        raise CoreFundingError(
+            f"delta must be between 0 and 1, not {float(delta):g}", field="delta"
+        )
 
     seen: set[str] = set()
     terms = []
@@ -406,20 +413,23 @@ def _group_terms(
         if band is None:
             raise CoreFundingError(
                 f"group {gid!r}: income {float(income):,.2f} is above every band's max_income",
-                field="income", group=gid)
+                field="income",
+                group=gid,
+            )
         reach = Fraction(0)
         weight = Fraction(0)
         for nid, people_in in group.reach.items():
             if nid not in multipliers:
                 raise CoreFundingError(
                     f"group {gid!r}: reach names unknown neighbourhood {nid!r}",
-                    field="reach", group=gid)
+                    field="reach",
+                    group=gid,
+                )
             people = _non_negative(people_in, f"reach in {nid!r}", gid)
             reach += people
             weight += people * multipliers[nid]
         previous = (
-            None if group.previous is None
-            else _non_negative(group.previous, "previous", gid)
+            None if group.previous is None else _non_negative(group.previous, "previous", gid)
         )
 
         uppers: list[tuple[Fraction, str]] = []
@@ -438,10 +448,19 @@ def _group_terms(
         floor_cut = upper is not None and lower > upper
         if floor_cut:
             lower = upper  # where a cap falls below the stability floor, the cap wins
-        terms.append(_Terms(
-            base=bands[band][1], band=band, income=income, reach=reach, weight=weight,
-            lower=lower, upper=upper, upper_name=upper_name, floor_cut_by_cap=floor_cut,
-        ))
+        terms.append(
+            _Terms(
+                base=bands[band][1],
+                band=band,
+                income=income,
+                reach=reach,
+                weight=weight,
+                lower=lower,
+                upper=upper,
+                upper_name=upper_name,
+                floor_cut_by_cap=floor_cut,
+            )
+        )
     return terms
 
 
@@ -455,7 +474,9 @@ def _solve_price(terms: Sequence[_Terms], pot: int) -> Fraction:
         raise CoreFundingError(
             f"round refused: the stability floors alone come to £{floors_total:,} a year, "
             f"£{floors_total - pot:,} more than the pot of £{pot:,}",
-            field="pot", numbers={"pot": pot, "floors_total": floors_total})
+            field="pot",
+            numbers={"pot": pot, "floors_total": floors_total},
+        )
 
     # f(λ) = constant + slope·λ between breakpoints; start at λ = 0 and collect the breakpoints
     # where a group starts rising (leaves its floor) or stops (reaches its ceiling).
@@ -494,12 +515,16 @@ def _solve_price(terms: Sequence[_Terms], pot: int) -> Fraction:
             f"round refused: the base amounts (within caps and floors) come to "
             f"£{_pounds(constant):,} a year, more than the pot of £{pot:,}, leaving nothing "
             f"to share by need-weighted reach",
-            field="pot", numbers={"pot": pot, "base_total": constant})
+            field="pot",
+            numbers={"pot": pot, "base_total": constant},
+        )
     if ceiling_total is not None and ceiling_total < pot:
         raise CoreFundingError(
             f"round refused: the caps allow at most £{_pounds(ceiling_total):,} a year in "
             f"total, £{_pounds(pot - ceiling_total):,} short of the pot of £{pot:,}",
-            field="pot", numbers={"pot": pot, "ceiling_total": ceiling_total})
+            field="pot",
+            numbers={"pot": pot, "ceiling_total": ceiling_total},
+        )
     if constant == pot:
         return Fraction(0)
 
@@ -553,7 +578,8 @@ def _bands(bands: Sequence[SizeBand]) -> list[tuple[Fraction | None, Fraction]]:
         raise CoreFundingError("bands: at least one size band is needed", field="bands")
     return [
         (
-            None if band.max_income is None
+            None
+            if band.max_income is None
             else _non_negative(band.max_income, f"bands[{i}].max_income"),
             _non_negative(band.base, f"bands[{i}].base"),
         )
@@ -569,7 +595,9 @@ def _average_income(income: Number | Sequence[Number], gid: str) -> Fraction:
             raise CoreFundingError(
                 f"group {gid!r}: income must be one number or a list of 1 to "
                 f"{MAX_INCOME_YEARS} yearly incomes, not {len(income)}",
-                field="income", group=gid)
+                field="income",
+                group=gid,
+            )
         values = [_non_negative(v, "income", gid) for v in income]
         return sum(values, Fraction(0)) / len(values)
     return _non_negative(income, "income", gid)
@@ -588,8 +616,9 @@ def _exact(value: object, name: str, gid: str | None = None) -> Fraction:
     """
     where = f"group {gid!r}: " if gid is not None else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
-        raise CoreFundingError(f"{where}{name} must be a number, not {value!r}",
-                               field=name, group=gid)
+        raise CoreFundingError(
+            f"{where}{name} must be a number, not {value!r}", field=name, group=gid
+        )
     if isinstance(value, Decimal):
         if value.is_finite():
             return Fraction(value)
@@ -597,24 +626,27 @@ def _exact(value: object, name: str, gid: str | None = None) -> Fraction:
         return Fraction(int(value.numerator), int(value.denominator))
     elif math.isfinite(float(value)):
         return Fraction(repr(float(value)))
-    raise CoreFundingError(f"{where}{name} must be a finite number, not {value}",
-                           field=name, group=gid)
+    raise CoreFundingError(
+        f"{where}{name} must be a finite number, not {value}", field=name, group=gid
+    )
 
 
 def _non_negative(value: object, name: str, gid: str | None = None) -> Fraction:
     number = _exact(value, name, gid)
     if number < 0:
         where = f"group {gid!r}: " if gid is not None else ""
-        raise CoreFundingError(f"{where}{name} must not be negative, not {_plain(number)}",
-                               field=name, group=gid)
+        raise CoreFundingError(
+            f"{where}{name} must not be negative, not {_plain(number)}", field=name, group=gid
+        )
     return number
 
 
 def _whole_pounds(value: object, name: str) -> int:
     number = _non_negative(value, name)
     if number.denominator != 1:
-        raise CoreFundingError(f"{name} must be a whole number of pounds, not {float(number)}",
-                               field=name)
+        raise CoreFundingError(
+            f"{name} must be a whole number of pounds, not {float(number)}", field=name
+        )
     return number.numerator
 
 

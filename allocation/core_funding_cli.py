@@ -37,8 +37,16 @@ from allocation.core_funding import (
 
 __all__ = ["add_commands", "read_round", "run_core_funding"]
 
-_ROUND_FIELDS = ("pot", "bands", "alpha", "cap", "cap_income_fraction", "delta",
-                 "neighbourhoods", "groups")
+_ROUND_FIELDS = (
+    "pot",
+    "bands",
+    "alpha",
+    "cap",
+    "cap_income_fraction",
+    "delta",
+    "neighbourhoods",
+    "groups",
+)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -69,8 +77,9 @@ def run_core_funding(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         return _fail(f"{args.file}: not a UTF-8 text file")
     except json.JSONDecodeError as exc:
-        return _fail(f"{args.file}: not valid JSON at line {exc.lineno} column {exc.colno}: "
-                     f"{exc.msg}")
+        return _fail(
+            f"{args.file}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        )
     except CoreFundingError as exc:
         return _fail(f"{args.file}: {exc}")
     json.dump(result.to_dict(), sys.stdout, indent=2)
@@ -99,8 +108,9 @@ def read_round(data: Any) -> tuple[Round, list[Group]]:
 
     bands = [
         SizeBand(
-            max_income=_number(_require(band, "max_income", f"bands[{i}]"),
-                               f"bands[{i}].max_income", nullable=True),
+            max_income=_number(
+                _require(band, "max_income", f"bands[{i}]"), f"bands[{i}].max_income", nullable=True
+            ),
             base=_number(_require(band, "base", f"bands[{i}]"), f"bands[{i}].base"),
         )
         for i, band in enumerate(_objects(top["bands"], "bands"))
@@ -108,8 +118,7 @@ def read_round(data: Any) -> tuple[Round, list[Group]]:
     neighbourhoods = [
         Neighbourhood(
             id=_text_id(_require(nb, "id", f"neighbourhoods[{i}]"), f"neighbourhoods[{i}].id"),
-            need=_number(_require(nb, "need", f"neighbourhoods[{i}]"),
-                         f"neighbourhoods[{i}].need"),
+            need=_number(_require(nb, "need", f"neighbourhoods[{i}]"), f"neighbourhoods[{i}].need"),
         )
         for i, nb in enumerate(_objects(top["neighbourhoods"], "neighbourhoods"))
     ]
@@ -118,13 +127,18 @@ def read_round(data: Any) -> tuple[Round, list[Group]]:
         bands=bands,
         alpha=_number(top["alpha"], "alpha"),
         cap=_number(top["cap"], "cap", nullable=True),
-        cap_income_fraction=_number(top["cap_income_fraction"], "cap_income_fraction",
-                                    nullable=True),
+        cap_income_fraction=_number(
+            top["cap_income_fraction"], "cap_income_fraction", nullable=True
+        ),
         delta=_number(top["delta"], "delta"),
     )
     return (
-        Round(pot=_number(top["pot"], "pot"), parameters=parameters,
-              neighbourhoods=neighbourhoods, years=years),
+        Round(
+            pot=_number(top["pot"], "pot"),
+            parameters=parameters,
+            neighbourhoods=neighbourhoods,
+            years=years,
+        ),
         groups,
     )
 
@@ -145,12 +159,13 @@ def _group(raw: Any, index: int) -> Group:
     if not isinstance(reach, dict):
         raise CoreFundingError(
             f"{where}: reach must be an object of people reached by neighbourhood id",
-            field="reach", group=gid)
+            field="reach",
+            group=gid,
+        )
     return Group(
         id=gid,
         income=income,
-        reach={nid: _number(people, f"reach in {nid!r}", gid=gid)
-               for nid, people in reach.items()},
+        reach={nid: _number(people, f"reach in {nid!r}", gid=gid) for nid, people in reach.items()},
         previous=_number(raw["previous"], "previous", gid=gid, nullable=True),
     )
 
@@ -173,15 +188,17 @@ def _objects(value: Any, name: str) -> list[dict[str, Any]]:
     return [_object(item, f"{name}[{i}]") for i, item in enumerate(value)]
 
 
-def _number(value: Any, name: str, *, gid: str | None = None,
-            nullable: bool = False) -> int | Decimal | None:
+def _number(
+    value: Any, name: str, *, gid: str | None = None, nullable: bool = False
+) -> int | Decimal | None:
     if value is None and nullable:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         where = f"group {gid!r}: " if gid is not None else ""
         kind = "a number or null" if nullable else "a number"
-        raise CoreFundingError(f"{where}{name} must be {kind}, not {_shown(value)}",
-                               field=name, group=gid)
+        raise CoreFundingError(
+            f"{where}{name} must be {kind}, not {_shown(value)}", field=name, group=gid
+        )
     return value
 
 
@@ -190,8 +207,9 @@ def _text_id(value: Any, name: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str) or not value:
-        raise CoreFundingError(f"{name} must be a non-empty text id, not {_shown(value)}",
-                               field=name)
+        raise CoreFundingError(
+            f"{name} must be a non-empty text id, not {_shown(value)}", field=name
+        )
     return value
 
 

@@ -74,8 +74,7 @@ class PooledBudgetError(ValueError):
     ``field`` the field (``"amount"``, ``"allowed"``, ...); either may be ``None``.
     """
 
-    def __init__(self, message: str, *, item: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(self, message: str, *, item: str | None = None, field: str | None = None) -> None:
         self.item = item
         self.field = field
         self.reason = message
@@ -120,9 +119,11 @@ class Contribution:
         (``None`` = any)."""
         hoods = None if neighbourhoods is None else set(neighbourhoods)
         kinds = None if themes is None else set(themes)
-        allowed = tuple(c.id for c in cells
-                        if (hoods is None or c.neighbourhood in hoods)
-                        and (kinds is None or c.theme in kinds))
+        allowed = tuple(
+            c.id
+            for c in cells
+            if (hoods is None or c.neighbourhood in hoods) and (kinds is None or c.theme in kinds)
+        )
         return cls(id, amount, allowed, funder)
 
     def to_dict(self) -> dict:
@@ -211,19 +212,25 @@ class PooledAllocation:
             "deviation": self.deviation,
             "optimal_deviation": self.optimal_deviation,
             "gaps": [gap.to_dict() for gap in self.gaps],
-            "cells": [{"id": c.id, "target": c.target, "allocated": allocated[c.id]}
-                      for c in self.cells],
+            "cells": [
+                {"id": c.id, "target": c.target, "allocated": allocated[c.id]} for c in self.cells
+            ],
         }
 
     def input_dict(self) -> dict:
         """The input in the ``pooled`` command's JSON format, to store and recompute."""
-        return {"cells": [c.to_dict() for c in self.cells],
-                "contributions": [c.to_dict() for c in self.contributions]}
+        return {
+            "cells": [c.to_dict() for c in self.cells],
+            "contributions": [c.to_dict() for c in self.contributions],
+        }
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool) \
+    return (
+        isinstance(value, int | float | np.number)
+        and not isinstance(value, bool)
         and math.isfinite(value)
+    )
 
 
 def _check(cells: Sequence[Cell], contributions: Sequence[Contribution]) -> None:
@@ -239,7 +246,9 @@ def _check(cells: Sequence[Cell], contributions: Sequence[Contribution]) -> None
         if not _is_number(cell.target) or cell.target <= 0:
             raise PooledBudgetError(
                 "the target must be an amount above 0 (deviation is measured relative to it)",
-                item=f"cell {cell.id}", field="target")
+                item=f"cell {cell.id}",
+                field="target",
+            )
     ids: set[str] = set()
     for c in contributions:
         name = f"contribution {c.id}"
@@ -249,20 +258,28 @@ def _check(cells: Sequence[Cell], contributions: Sequence[Contribution]) -> None
             raise PooledBudgetError("this contribution id appears twice", item=name)
         ids.add(c.id)
         if not _is_number(c.amount) or c.amount < 0 or c.amount != int(c.amount):
-            raise PooledBudgetError("the amount must be whole pounds, 0 or more",
-                                    item=name, field="amount")
+            raise PooledBudgetError(
+                "the amount must be whole pounds, 0 or more", item=name, field="amount"
+            )
         unknown = [k for k in c.allowed if k not in seen]
         if unknown:
-            raise PooledBudgetError(f"allows cell '{unknown[0]}', which is not among the cells",
-                                    item=name, field="allowed")
+            raise PooledBudgetError(
+                f"allows cell '{unknown[0]}', which is not among the cells",
+                item=name,
+                field="allowed",
+            )
         if c.amount > 0 and not c.allowed:
             raise PooledBudgetError(
                 f"£{int(c.amount):,} may pay for no cell, so it cannot be spent: allow at "
-                "least one cell", item=name, field="allowed")
+                "least one cell",
+                item=name,
+                field="allowed",
+            )
 
 
-def allocate_pooled_budget(cells: Sequence[Cell],
-                           contributions: Sequence[Contribution]) -> PooledAllocation:
+def allocate_pooled_budget(
+    cells: Sequence[Cell], contributions: Sequence[Contribution]
+) -> PooledAllocation:
     """Spend every contribution within its restrictions, as close to the targets as possible.
 
     Parameters
@@ -297,13 +314,16 @@ def allocate_pooled_budget(cells: Sequence[Cell],
     pair_k = np.array([p[1] for p in pairs], dtype=np.int64)
     cell_rows = np.arange(n_cells)
     # Columns: x pairs, then over_k, then under_k. Rows: contributions, then cells.
-    rows = np.concatenate([pair_c, n_contrib + pair_k, n_contrib + cell_rows,
-                           n_contrib + cell_rows])
-    cols = np.concatenate([np.arange(n_pairs), np.arange(n_pairs), n_pairs + cell_rows,
-                           n_pairs + n_cells + cell_rows])
+    rows = np.concatenate(
+        [pair_c, n_contrib + pair_k, n_contrib + cell_rows, n_contrib + cell_rows]
+    )
+    cols = np.concatenate(
+        [np.arange(n_pairs), np.arange(n_pairs), n_pairs + cell_rows, n_pairs + n_cells + cell_rows]
+    )
     vals = np.concatenate([np.ones(2 * n_pairs), -np.ones(n_cells), np.ones(n_cells)])
-    a_eq = coo_matrix((vals, (rows, cols)), shape=(n_contrib + n_cells,
-                                                   n_pairs + 2 * n_cells)).tocsr()
+    a_eq = coo_matrix(
+        (vals, (rows, cols)), shape=(n_contrib + n_cells, n_pairs + 2 * n_cells)
+    ).tocsr()
     # The objective is relative, so the problem can be solved in units of the largest sum of
     # money involved: the solver's tolerances are then the same for a £5,000 pool as for a
     # £5bn one.
@@ -317,8 +337,10 @@ def allocate_pooled_budget(cells: Sequence[Cell],
         # method's tolerances; the interior-point method with crossover usually copes.
         res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     if res.status != 0:
-        raise PooledBudgetError("the solver could not allocate this pool; targets that differ "
-                                f"by many orders of magnitude can cause this ({res.message})")
+        raise PooledBudgetError(
+            "the solver could not allocate this pool; targets that differ "
+            f"by many orders of magnitude can cause this ({res.message})"
+        )
     x = np.clip(res.x[:n_pairs], 0.0, None) * unit
 
     lines: list[AllocationLine] = []
@@ -328,19 +350,23 @@ def allocate_pooled_budget(cells: Sequence[Cell],
         keys = [cells[k].id for k in pair_k[mine]]
         share = x[mine]
         # Spend exactly the amount before rounding (the solver is exact only to its tolerance).
-        share = share * (c.amount / math.fsum(share.tolist())) if share.sum() > 0 else \
-            np.full(share.size, c.amount / share.size)
+        share = (
+            share * (c.amount / math.fsum(share.tolist()))
+            if share.sum() > 0
+            else np.full(share.size, c.amount / share.size)
+        )
         pounds = largest_remainder(share, int(c.amount), keys)
         for k, amount in zip(pair_k[mine].tolist(), pounds.tolist(), strict=True):
             if amount:
                 lines.append(AllocationLine(c.id, cells[k].id, int(amount)))
                 allocated[k] += amount
-    deviation = math.fsum((abs(float(a) - t) / t) for a, t in zip(allocated.tolist(),
-                                                                    target.tolist(),
-                                                                    strict=True))
+    deviation = math.fsum(
+        (abs(float(a) - t) / t) for a, t in zip(allocated.tolist(), target.tolist(), strict=True)
+    )
     gaps = _gaps(cells, spending, lines, allocated)
-    return PooledAllocation(list(cells), list(contributions), lines, deviation,
-                            float(res.fun), gaps)
+    return PooledAllocation(
+        list(cells), list(contributions), lines, deviation, float(res.fun), gaps
+    )
 
 
 def _restriction(contribution: Contribution, cell: Cell, by_id: Mapping[str, Cell]) -> str:
@@ -356,9 +382,12 @@ def _restriction(contribution: Contribution, cell: Cell, by_id: Mapping[str, Cel
     return "cell" if same_place else "theme and neighbourhood"
 
 
-def _marginal_costs(cells: Sequence[Cell], spending: Sequence[Contribution],
-                    lines: Sequence[AllocationLine], allocated: np.ndarray
-                    ) -> tuple[dict[str, float], dict[str, float]]:
+def _marginal_costs(
+    cells: Sequence[Cell],
+    spending: Sequence[Contribution],
+    lines: Sequence[AllocationLine],
+    allocated: np.ndarray,
+) -> tuple[dict[str, float], dict[str, float]]:
     """Cheapest cost of putting one more pound into each cell, and of taking one pound out of
     each contribution, by chains of moves within the restrictions.
 
@@ -395,16 +424,19 @@ def _marginal_costs(cells: Sequence[Cell], spending: Sequence[Contribution],
     pull = {c: min(out_of[k] for k in paid[c]) if paid[c] else math.inf for c in allowed}
     for _ in range(len(spending) + 1):
         via = {k: min((pull[c] for c in allowed_in[k]), default=math.inf) for k in target}
-        new = {c: min((min(out_of[k], via[k]) for k in paid[c]), default=math.inf)
-               for c in allowed}
+        new = {c: min((min(out_of[k], via[k]) for k in paid[c]), default=math.inf) for c in allowed}
         if new == pull:
             break
         pull = new
     return push, pull
 
 
-def _gaps(cells: Sequence[Cell], spending: Sequence[Contribution],
-          lines: Sequence[AllocationLine], allocated: np.ndarray) -> list[Gap]:
+def _gaps(
+    cells: Sequence[Cell],
+    spending: Sequence[Contribution],
+    lines: Sequence[AllocationLine],
+    allocated: np.ndarray,
+) -> list[Gap]:
     by_id = {c.id: c for c in cells}
     push, pull = _marginal_costs(cells, spending, lines, allocated)
     gaps = []
@@ -426,19 +458,37 @@ def _gaps(cells: Sequence[Cell], spending: Sequence[Contribution],
         if not names and not blockers:
             why = "no contribution may pay for it"
         elif blockers:
-            why = ((f"the contributions allowed here ({', '.join(names)}) are all spent; "
-                    if names else "no contribution may pay for it; ")
-                   + "loosening the restriction of "
-                   + ", ".join(f"{b.contribution} ({b.restriction}: {b.gain_per_pound:.3g} "
-                               "less deviation per pound moved here)" for b in blockers)
-                   + " would close some of the gap")
+            why = (
+                (
+                    f"the contributions allowed here ({', '.join(names)}) are all spent; "
+                    if names
+                    else "no contribution may pay for it; "
+                )
+                + "loosening the restriction of "
+                + ", ".join(
+                    f"{b.contribution} ({b.restriction}: {b.gain_per_pound:.3g} "
+                    "less deviation per pound moved here)"
+                    for b in blockers
+                )
+                + " would close some of the gap"
+            )
         else:
-            why = (f"the contributions allowed here ({', '.join(names)}) are all spent, and no "
-                   "other contribution would do more good here than where it is: the pool is "
-                   "short of money for these targets")
-        gaps.append(Gap(cell.id, float(cell.target), int(allocated[k]), shortfall, names,
-                        blockers, f"£{shortfall:,.0f} short of £{float(cell.target):,.0f}: "
-                        + why + "."))
+            why = (
+                f"the contributions allowed here ({', '.join(names)}) are all spent, and no "
+                "other contribution would do more good here than where it is: the pool is "
+                "short of money for these targets"
+            )
+        gaps.append(
+            Gap(
+                cell.id,
+                float(cell.target),
+                int(allocated[k]),
+                shortfall,
+                names,
+                blockers,
+                f"£{shortfall:,.0f} short of £{float(cell.target):,.0f}: " + why + ".",
+            )
+        )
     return gaps
 
 
@@ -457,8 +507,7 @@ def pooled_budget_from_dict(data: object) -> tuple[list[Cell], list[Contribution
         A missing or mistyped field, naming where (e.g. ``contributions[2] 'amount'``).
     """
     if not isinstance(data, dict):
-        raise PooledBudgetError('the input must be a JSON object with "cells" and '
-                                '"contributions"')
+        raise PooledBudgetError('the input must be a JSON object with "cells" and "contributions"')
     for key in ("cells", "contributions"):
         if not isinstance(data.get(key), list):
             raise PooledBudgetError("must be a list", field=key)
@@ -472,9 +521,14 @@ def pooled_budget_from_dict(data: object) -> tuple[list[Cell], list[Contribution
                 raise PooledBudgetError("is missing", item=where, field=key)
         if not _is_number(item["target"]):
             raise PooledBudgetError("must be a number", item=where, field="target")
-        cells.append(Cell(str(item["id"]), float(item["target"]),
-                          _optional_text(item, "neighbourhood", where),
-                          _optional_text(item, "theme", where)))
+        cells.append(
+            Cell(
+                str(item["id"]),
+                float(item["target"]),
+                _optional_text(item, "neighbourhood", where),
+                _optional_text(item, "theme", where),
+            )
+        )
     contributions = []
     for n, item in enumerate(data["contributions"]):
         where = f"contributions[{n}]"
@@ -485,14 +539,18 @@ def pooled_budget_from_dict(data: object) -> tuple[list[Cell], list[Contribution
                 raise PooledBudgetError("is missing", item=where, field=key)
         amount = item["amount"]
         if not _is_number(amount) or amount != int(amount):
-            raise PooledBudgetError("must be a whole number of pounds", item=where,
-                                    field="amount")
+            raise PooledBudgetError("must be a whole number of pounds", item=where, field="amount")
         allowed = item["allowed"]
         if not isinstance(allowed, list):
             raise PooledBudgetError("must be a list of cell ids", item=where, field="allowed")
-        contributions.append(Contribution(str(item["id"]), int(amount),
-                                          tuple(dict.fromkeys(str(a) for a in allowed)),
-                                          _optional_text(item, "funder", where)))
+        contributions.append(
+            Contribution(
+                str(item["id"]),
+                int(amount),
+                tuple(dict.fromkeys(str(a) for a in allowed)),
+                _optional_text(item, "funder", where),
+            )
+        )
     _check(cells, contributions)
     return cells, contributions
 

@@ -20,15 +20,17 @@ def _pooled(args: argparse.Namespace) -> int:
         with open(args.file, encoding="utf-8") as handle:
             data = json.load(handle)
     except OSError as exc:
-        print(f"error: {args.file}: cannot read the file ({exc.strerror or exc})",
-              file=sys.stderr)
+        print(f"error: {args.file}: cannot read the file ({exc.strerror or exc})", file=sys.stderr)
         return USER_FAULT
     except UnicodeDecodeError:
         print(f"error: {args.file}: the file is not UTF-8 text", file=sys.stderr)
         return USER_FAULT
     except json.JSONDecodeError as exc:
-        print(f"error: {args.file}: not valid JSON at line {exc.lineno}, column {exc.colno} "
-              f"({exc.msg})", file=sys.stderr)
+        print(
+            f"error: {args.file}: not valid JSON at line {exc.lineno}, column {exc.colno} "
+            f"({exc.msg})",
+            file=sys.stderr,
+        )
         return USER_FAULT
     try:
         cells, contributions = pooled_budget_from_dict(data)
@@ -47,9 +49,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "pooled",
         help="allocate a pooled budget with restricted contributions (linear programme)",
         description='Read {"cells": [{"id", "target"}], "contributions": [{"id", "amount", '
-                    '"allowed": [cell ids]}]} and print the allocation that spends every '
-                    "contribution within its restrictions with the least total relative "
-                    "deviation from the targets, in whole pounds, as JSON.",
+        '"allowed": [cell ids]}]} and print the allocation that spends every '
+        "contribution within its restrictions with the least total relative "
+        "deviation from the targets, in whole pounds, as JSON.",
     )
     p.add_argument("file", metavar="FILE.json")
     p.add_argument("--indent", action="store_true", help="pretty-print the JSON")

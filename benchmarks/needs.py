@@ -72,24 +72,39 @@ def main() -> None:
     rules = {"universal": 0.5, "alpha": 1.0, "floor": 0.8, "ceiling": 1.5}
     rows = []
 
-    t, amounts = best_of(lambda: needs_weighted_amounts(population, need, BUDGET, ids=ids,
-                                                        **rules))
+    t, amounts = best_of(lambda: needs_weighted_amounts(population, need, BUDGET, ids=ids, **rules))
     assert int(amounts.sum()) == BUDGET
-    rows.append(("shares, 33,755 LSOAs, arrays (`needs_weighted_amounts`), u=0.5, α=1, "
-                 "floor 0.8, ceiling 1.5", t))
+    rows.append(
+        (
+            "shares, 33,755 LSOAs, arrays (`needs_weighted_amounts`), u=0.5, α=1, "
+            "floor 0.8, ceiling 1.5",
+            t,
+        )
+    )
 
-    t, _ = best_of(lambda: needs_weighted_amounts(population, need, BUDGET, ids=ids,
-                                                  previous=previous.tolist(),
-                                                  max_decrease=0.05, max_increase=0.10,
-                                                  **rules))
+    t, _ = best_of(
+        lambda: needs_weighted_amounts(
+            population,
+            need,
+            BUDGET,
+            ids=ids,
+            previous=previous.tolist(),
+            max_decrease=0.05,
+            max_increase=0.10,
+            **rules,
+        )
+    )
     rows.append(("same, with pace of change −5%…+10%", t))
 
-    hoods = [Neighbourhood(i, p, x) for i, p, x in zip(ids, population.tolist(), need.tolist(),
-                                                       strict=True)]
+    hoods = [
+        Neighbourhood(i, p, x)
+        for i, p, x in zip(ids, population.tolist(), need.tolist(), strict=True)
+    ]
     t, result = best_of(lambda: needs_weighted_shares(hoods, BUDGET, **rules))
     assert result.total == BUDGET
-    rows.append(("same as the first, with a line and its figures per LSOA "
-                 "(`needs_weighted_shares`)", t))
+    rows.append(
+        ("same as the first, with a line and its figures per LSOA (`needs_weighted_shares`)", t)
+    )
 
     # Pooled: 28 wards × 8 themes, targets from a needs-weighted split, 12 contributions with
     # restrictions by theme and by neighbourhood.
@@ -99,22 +114,41 @@ def main() -> None:
     ward_need = rng.uniform(10, 60, 28)
     ward_budget = needs_weighted_amounts(ward_pop, ward_need, 4_000_000, universal=0.5)
     theme_share = rng.dirichlet(np.ones(8))
-    cells = [Cell(f"{w}/{t}", max(1, round(float(ward_budget[i]) * theme_share[j])), w, t)
-             for i, w in enumerate(wards) for j, t in enumerate(themes)]
+    cells = [
+        Cell(f"{w}/{t}", max(1, round(float(ward_budget[i]) * theme_share[j])), w, t)
+        for i, w in enumerate(wards)
+        for j, t in enumerate(themes)
+    ]
     contributions = []
     for c in range(12):
         some_themes = rng.choice(themes, size=int(rng.integers(1, 5)), replace=False).tolist()
-        some_wards = None if c % 3 else rng.choice(wards, size=int(rng.integers(5, 20)),
-                                                   replace=False).tolist()
-        contributions.append(Contribution.restricted_to(
-            f"fund{c}", int(rng.integers(100_000, 600_000)), cells, themes=some_themes,
-            neighbourhoods=some_wards))
+        some_wards = (
+            None
+            if c % 3
+            else rng.choice(wards, size=int(rng.integers(5, 20)), replace=False).tolist()
+        )
+        contributions.append(
+            Contribution.restricted_to(
+                f"fund{c}",
+                int(rng.integers(100_000, 600_000)),
+                cells,
+                themes=some_themes,
+                neighbourhoods=some_wards,
+            )
+        )
     t, pooled = best_of(lambda: allocate_pooled_budget(cells, contributions))
-    rows.append((f"pooled, 28 neighbourhoods × 8 themes × 12 contributions "
-                 f"(LP + rounding + gaps: {len(pooled.gaps)} gaps)", t))
+    rows.append(
+        (
+            f"pooled, 28 neighbourhoods × 8 themes × 12 contributions "
+            f"(LP + rounding + gaps: {len(pooled.gaps)} gaps)",
+            t,
+        )
+    )
 
-    machine = (f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-               f"NumPy {np.__version__}, SciPy {scipy.__version__}")
+    machine = (
+        f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, SciPy {scipy.__version__}"
+    )
     lines = [
         "## Needs-weighted shares and pooled budgets (`benchmarks/needs.py`)",
         "",
@@ -137,8 +171,9 @@ def write_section(body: str) -> None:
     pattern = re.compile(r"(<!-- BEGIN needs -->\n).*?(\n<!-- END needs -->)", re.S)
     if not pattern.search(text):
         raise SystemExit(f"{DOCS}: the needs markers are missing; not writing")
-    DOCS.write_text(pattern.sub(lambda m: m.group(1) + body + m.group(2), text, count=1),
-                    encoding="utf-8")
+    DOCS.write_text(
+        pattern.sub(lambda m: m.group(1) + body + m.group(2), text, count=1), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

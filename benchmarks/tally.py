@@ -51,15 +51,28 @@ print(json.dumps({"seconds": seconds, "cpu": cpu,
                   "selected": selected}))
 """
 
-RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1", "mes-add1-greedy",
-         "phragmen")
+RULES = (
+    "greedy",
+    "greedy-no-skip",
+    "greedy-threshold",
+    "mes",
+    "mes-add1",
+    "mes-add1-greedy",
+    "phragmen",
+)
 
 
 def measure(code: str, path: Path, rule: str, timeout: float | None) -> dict | None:
     """Run ``code`` in a fresh interpreter; its JSON report, or None on timeout or failure."""
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(path), rule], cwd=ROOT,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path), rule],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
@@ -77,8 +90,10 @@ def machine() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{model}, {cores} cores available, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{model}, {cores} cores available, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def recorded_seconds(path: Path, rule: str) -> float | None:
@@ -108,8 +123,11 @@ def main() -> None:
             ours = measure(OURS, path, rule, None)
             assert ours is not None and "error" not in ours, (path, rule, ours)
             worst, worst_mb = max(worst, ours["cpu"]), max(worst_mb, ours["peak_mb"])
-            theirs = None if args.no_pabutools else measure(PABUTOOLS, path, rule,
-                                                            args.pabutools_timeout)
+            theirs = (
+                None
+                if args.no_pabutools
+                else measure(PABUTOOLS, path, rule, args.pabutools_timeout)
+            )
             if theirs is not None and "error" not in theirs:
                 same = sorted(theirs["selected"]) == sorted(ours["selected"])
                 their_s = f"{theirs['seconds']:.2f} / {theirs['cpu']:.2f}"
@@ -124,38 +142,42 @@ def main() -> None:
                     their_s, ratio = f"{old:.0f} (recorded)", f"{old / ours['cpu']:.0f}x"
                 else:
                     their_s, ratio = f"> {args.pabutools_timeout:.0f} (stopped)", "?"
-            rows.append(f"| {path.name} | {rule} | {ours['seconds']:.2f} / {ours['cpu']:.2f} "
-                        f"| {ours['peak_mb']:.0f} "
-                        f"| {their_s} | {their_mb} | {ratio} | {agree} |")
+            rows.append(
+                f"| {path.name} | {rule} | {ours['seconds']:.2f} / {ours['cpu']:.2f} "
+                f"| {ours['peak_mb']:.0f} "
+                f"| {their_s} | {their_mb} | {ratio} | {agree} |"
+            )
             print(rows[-1], flush=True)
-    section = "\n".join([
-        BEGIN,
-        "## Counting votes (`benchmarks/tally.py`)",
-        "",
-        f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M')}, "
-        f"{time.time() - began:.0f} s in all, the machine shared with other work (times are "
-        "wall-clock, so read them as upper bounds).",
-        "",
-        "Each cell is one fresh process, timed after its imports: ours = `read_pb` + `count` "
-        "(parsing included); pabutools = `parse_pabulib` + the documented call "
-        "(docs/counting.md). Times are wall-clock / CPU seconds; on a shared machine the CPU "
-        "time is the fairer figure. Peak = maximum resident memory of that process (the "
-        "interpreter and NumPy included). Ratio = pabutools CPU seconds / ours. "
-        "\"recorded\": pabutools was stopped after "
-        f"{args.pabutools_timeout:.0f} s here; the time shown is its full run recorded by "
-        "`tests/allocation/pb/make_reference.py` on this machine, whose selection the tests "
-        "compare with ours.",
-        "",
-        f"Slowest count of ours: {worst:.2f} CPU s; highest peak memory of ours: "
-        f"{worst_mb:.0f} MB.",
-        "",
-        "| file | rule | ours s (wall / CPU) | ours peak MB | pabutools s (wall / CPU) "
-        "| pabutools peak MB | ratio "
-        "| same selection |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
-        END,
-    ])
+    section = "\n".join(
+        [
+            BEGIN,
+            "## Counting votes (`benchmarks/tally.py`)",
+            "",
+            f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M')}, "
+            f"{time.time() - began:.0f} s in all, the machine shared with other work (times are "
+            "wall-clock, so read them as upper bounds).",
+            "",
+            "Each cell is one fresh process, timed after its imports: ours = `read_pb` + `count` "
+            "(parsing included); pabutools = `parse_pabulib` + the documented call "
+            "(docs/counting.md). Times are wall-clock / CPU seconds; on a shared machine the CPU "
+            "time is the fairer figure. Peak = maximum resident memory of that process (the "
+            "interpreter and NumPy included). Ratio = pabutools CPU seconds / ours. "
+            '"recorded": pabutools was stopped after '
+            f"{args.pabutools_timeout:.0f} s here; the time shown is its full run recorded by "
+            "`tests/allocation/pb/make_reference.py` on this machine, whose selection the tests "
+            "compare with ours.",
+            "",
+            f"Slowest count of ours: {worst:.2f} CPU s; highest peak memory of ours: "
+            f"{worst_mb:.0f} MB.",
+            "",
+            "| file | rule | ours s (wall / CPU) | ours peak MB | pabutools s (wall / CPU) "
+            "| pabutools peak MB | ratio "
+            "| same selection |",
+            "|---|---|---|---|---|---|---|---|",
+            *rows,
+            END,
+        ]
+    )
     text = DOC.read_text(encoding="utf-8")
     start, stop = text.index(BEGIN), text.index(END) + len(END)
     DOC.write_text(text[:start] + section + text[stop:], encoding="utf-8")

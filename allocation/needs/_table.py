@@ -60,17 +60,18 @@ class Table:
             raise self.error(f"'{text}' is not a finite number", row=row, column=column)
         return value
 
-    def rank(self, text: str, *, row: int, column: str, areas: int | None,
-             what: str = "rank") -> int:
+    def rank(
+        self, text: str, *, row: int, column: str, areas: int | None, what: str = "rank"
+    ) -> int:
         """A rank: a whole number from 1 to ``areas`` (files often write ranks as ``123.0``)."""
         value = self.number(text, row=row, column=column)
         if value != int(value) or value < 1:
-            raise self.error(f"{what} '{text}' is not a whole number of 1 or more",
-                             row=row, column=column)
+            raise self.error(
+                f"{what} '{text}' is not a whole number of 1 or more", row=row, column=column
+            )
         if areas is not None and value > areas:
             limit = f"the number of areas ({areas:,})" if what == "rank" else str(areas)
-            raise self.error(f"{what} {int(value)} is larger than {limit}",
-                             row=row, column=column)
+            raise self.error(f"{what} {int(value)} is larger than {limit}", row=row, column=column)
         return int(value)
 
 
@@ -92,8 +93,9 @@ def read_table(source: Source) -> Table:
     except OSError as exc:
         raise NeedDataError(f"cannot read the file ({exc.strerror or exc})", source=name) from None
     except UnicodeDecodeError:
-        raise NeedDataError("the file is not UTF-8 text (save it as CSV UTF-8)",
-                            source=name) from None
+        raise NeedDataError(
+            "the file is not UTF-8 text (save it as CSV UTF-8)", source=name
+        ) from None
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -108,8 +110,9 @@ def read_table(source: Source) -> Table:
     seen: set[str] = set()
     for h in header:
         if h and h in seen:
-            raise NeedDataError("this column name appears twice in the header",
-                                source=name, row=1, column=h)
+            raise NeedDataError(
+                "this column name appears twice in the header", source=name, row=1, column=h
+            )
         seen.add(h)
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -119,12 +122,14 @@ def read_table(source: Source) -> Table:
             if len(row) > len(header):
                 raise NeedDataError(
                     f"this row has {len(row)} cells but the header names {len(header)} columns",
-                    source=name, row=reader.line_num,
+                    source=name,
+                    row=reader.line_num,
                 )
             rows.append((reader.line_num, row))
     except csv.Error as exc:
-        raise NeedDataError(f"not a valid CSV line ({exc})", source=name,
-                            row=reader.line_num) from None
+        raise NeedDataError(
+            f"not a valid CSV line ({exc})", source=name, row=reader.line_num
+        ) from None
     return Table(name, header, rows)
 
 

@@ -50,6 +50,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             # The reader (e.g. ``head``) stopped early: not a fault.
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
             return 0
+
     return run
 
 
@@ -63,18 +64,19 @@ def _need_index(args: argparse.Namespace) -> int:
     try:
         weights = [float(w) for w in _split(args.weights)]
     except ValueError:
-        raise NeedDataError(f"--weights '{args.weights}' must be numbers separated by commas",
-                            column="weights") from None
+        raise NeedDataError(
+            f"--weights '{args.weights}' must be numbers separated by commas", column="weights"
+        ) from None
     if len(weights) != len(columns):
-        raise NeedDataError(f"{len(columns)} rank columns but {len(weights)} weights",
-                            column="weights")
+        raise NeedDataError(
+            f"{len(columns)} rank columns but {len(weights)} weights", column="weights"
+        )
     if len(set(columns)) != len(columns):
         raise NeedDataError("a rank column is named twice", column="rank-columns")
     id_column = args.id_column or table.header[0]
     ids = [text for _, text in table.cells(id_column)]
     ranks = {
-        c: [table.rank(text, row=line, column=c, areas=args.areas) for line, text in
-            table.cells(c)]
+        c: [table.rank(text, row=line, column=c, areas=args.areas) for line, text in table.cells(c)]
         for c in columns
     }
     scores = need_index(ranks, dict(zip(columns, weights, strict=True)), areas=args.areas)
@@ -86,23 +88,34 @@ def _need_index(args: argparse.Namespace) -> int:
 
 
 def _neighbourhood_need(args: argparse.Namespace) -> int:
-    lsoas = read_deprivation_file(args.deprivation_file, areas=args.areas,
-                                  population_column=args.population_column)
+    lsoas = read_deprivation_file(
+        args.deprivation_file, areas=args.areas, population_column=args.population_column
+    )
     lookup = read_lsoa_lookup(args.lookup_file)
     hoods = neighbourhood_need(lsoas, lookup)
     domains = _split(args.domains) if args.domains else list(hoods[0].scores)
     for d in domains:
         if any(d not in h.scores for h in hoods):
-            raise NeedDataError(f"the file has no scores for '{d}' (it has: "
-                                f"{', '.join(hoods[0].scores)})", column="domains")
+            raise NeedDataError(
+                f"the file has no scores for '{d}' (it has: {', '.join(hoods[0].scores)})",
+                column="domains",
+            )
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["code", "name", "population", "lsoas", *domains,
-                  "share_most_deprived_decile"])
+    out.writerow(["code", "name", "population", "lsoas", *domains, "share_most_deprived_decile"])
     for h in hoods:
-        share = "" if h.share_most_deprived_decile is None else \
-            f"{h.share_most_deprived_decile:.6f}"
-        out.writerow([h.code, h.name, f"{h.population:g}", h.lsoas,
-                      *(f"{h.scores[d]:.6f}" for d in domains), share])
+        share = (
+            "" if h.share_most_deprived_decile is None else f"{h.share_most_deprived_decile:.6f}"
+        )
+        out.writerow(
+            [
+                h.code,
+                h.name,
+                f"{h.population:g}",
+                h.lsoas,
+                *(f"{h.scores[d]:.6f}" for d in domains),
+                share,
+            ]
+        )
     return 0
 
 
@@ -118,8 +131,11 @@ def _shares(args: argparse.Namespace) -> int:
             if text:
                 value = table.number(text, row=line, column=args.previous_column)
                 if value != int(value) or value < 0:
-                    raise table.error("last year's amount must be whole pounds, 0 or more",
-                                      row=line, column=args.previous_column)
+                    raise table.error(
+                        "last year's amount must be whole pounds, 0 or more",
+                        row=line,
+                        column=args.previous_column,
+                    )
                 previous[k] = int(value)
     neighbourhoods = [
         Neighbourhood(
@@ -128,31 +144,46 @@ def _shares(args: argparse.Namespace) -> int:
             table.number(n, row=line, column=args.need_column),
             prev,
         )
-        for (line, identifier), p, n, prev in zip(ids, pop_text, need_text, previous,
-                                                  strict=True)
+        for (line, identifier), p, n, prev in zip(ids, pop_text, need_text, previous, strict=True)
     ]
-    columns = {"id": id_column, "population": args.population_column,
-               "need": args.need_column, "previous_amount": args.previous_column}
+    columns = {
+        "id": id_column,
+        "population": args.population_column,
+        "need": args.need_column,
+        "previous_amount": args.previous_column,
+    }
     try:
         result = needs_weighted_shares(
-            neighbourhoods, args.budget, universal=args.universal, alpha=args.alpha,
-            floor=args.floor, ceiling=args.ceiling, max_decrease=args.max_decrease,
-            max_increase=args.max_increase)
+            neighbourhoods,
+            args.budget,
+            universal=args.universal,
+            alpha=args.alpha,
+            floor=args.floor,
+            ceiling=args.ceiling,
+            max_decrease=args.max_decrease,
+            max_increase=args.max_increase,
+        )
     except NeedDataError as exc:
         if exc.row is None:
             option = f"--{exc.column.replace('_', '-')}: " if exc.column else ""
             raise NeedDataError(option + exc.reason) from None
-        raise table.error(exc.reason, row=ids[exc.row - 1][0],
-                          column=columns.get(exc.column or "", exc.column)) from None
+        raise table.error(
+            exc.reason, row=ids[exc.row - 1][0], column=columns.get(exc.column or "", exc.column)
+        ) from None
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["id", "population", "need", "amount"]
-                 + (["basis", "explanation"] if args.explain else []))
+    out.writerow(
+        ["id", "population", "need", "amount"] + (["basis", "explanation"] if args.explain else [])
+    )
     for line, p, n in zip(result.lines, pop_text, need_text, strict=True):
-        out.writerow([line.id, p, n, line.amount]
-                     + ([line.basis, line.explanation] if args.explain else []))
+        out.writerow(
+            [line.id, p, n, line.amount] + ([line.basis, line.explanation] if args.explain else [])
+        )
     if result.pace_met is False:
-        print("warning: the budget cannot keep every neighbourhood within the pace-of-change "
-              "band; all moved past it by the same proportion", file=sys.stderr)
+        print(
+            "warning: the budget cannot keep every neighbourhood within the pace-of-change "
+            "band; all moved past it by the same proportion",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -162,15 +193,24 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "need-index",
         help="combine domain ranks into a need score (the IMD's method)",
         description="Exponentially transform each rank column (1 = most deprived of N areas) "
-                    "and print the weighted sum as CSV id,score.",
+        "and print the weighted sum as CSV id,score.",
     )
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--id-column", help="column of area ids (default: the first column)")
     p.add_argument("--rank-columns", required=True, metavar="C1,C2,...")
-    p.add_argument("--weights", required=True, metavar="W1,W2,...",
-                   help="one weight per rank column, used as given (IMD: 0.225,0.225,...)")
-    p.add_argument("--areas", type=int, default=IOD2025_AREAS, metavar="N",
-                   help=f"number of areas ranked (default {IOD2025_AREAS:,}, IoD2025 LSOAs)")
+    p.add_argument(
+        "--weights",
+        required=True,
+        metavar="W1,W2,...",
+        help="one weight per rank column, used as given (IMD: 0.225,0.225,...)",
+    )
+    p.add_argument(
+        "--areas",
+        type=int,
+        default=IOD2025_AREAS,
+        metavar="N",
+        help=f"number of areas ranked (default {IOD2025_AREAS:,}, IoD2025 LSOAs)",
+    )
     p.set_defaults(func=_guarded(_need_index))
 
     p = subparsers.add_parser(
@@ -189,24 +229,41 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "shares",
         help="needs-weighted shares of a budget (proportionate universalism)",
         description="Share a budget among neighbourhoods by population and need; print CSV "
-                    "id,population,need,amount in whole pounds adding up to the budget.",
+        "id,population,need,amount in whole pounds adding up to the budget.",
     )
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--budget", type=_whole_pounds, required=True, metavar="B")
     p.add_argument("--population-column", required=True, metavar="P")
     p.add_argument("--need-column", required=True, metavar="N")
     p.add_argument("--id-column", metavar="ID", help="default: 'id' if present, else the first")
-    p.add_argument("--universal", type=_fraction, default=0.0, metavar="U",
-                   help="fraction shared per capita, 0..1 (default 0)")
-    p.add_argument("--alpha", type=float, default=1.0, metavar="A",
-                   help="need gradient (default 1)")
-    p.add_argument("--floor", type=_fraction, metavar="F",
-                   help="nobody below F times their per-capita amount (e.g. 0.8)")
-    p.add_argument("--ceiling", type=_fraction, metavar="C",
-                   help="nobody above C times their per-capita amount (e.g. 1.5)")
+    p.add_argument(
+        "--universal",
+        type=_fraction,
+        default=0.0,
+        metavar="U",
+        help="fraction shared per capita, 0..1 (default 0)",
+    )
+    p.add_argument(
+        "--alpha", type=float, default=1.0, metavar="A", help="need gradient (default 1)"
+    )
+    p.add_argument(
+        "--floor",
+        type=_fraction,
+        metavar="F",
+        help="nobody below F times their per-capita amount (e.g. 0.8)",
+    )
+    p.add_argument(
+        "--ceiling",
+        type=_fraction,
+        metavar="C",
+        help="nobody above C times their per-capita amount (e.g. 1.5)",
+    )
     p.add_argument("--previous-column", metavar="COL", help="last year's amounts (pace of change)")
     p.add_argument("--max-decrease", type=_fraction, metavar="D", help="e.g. 0.05 or 5%%")
     p.add_argument("--max-increase", type=_fraction, metavar="I", help="e.g. 0.10 or 10%%")
-    p.add_argument("--explain", action="store_true",
-                   help="add columns basis,explanation saying how each amount was computed")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="add columns basis,explanation saying how each amount was computed",
+    )
     p.set_defaults(func=_guarded(_shares))

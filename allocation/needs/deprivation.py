@@ -177,22 +177,29 @@ def read_deprivation_file(
     table = read_table(source)
     code_col = _find(table.header, _LSOA_CODE)
     if code_col is None:
-        raise table.error("no LSOA code column (e.g. 'LSOA code (2021)' or 'lsoa21_code')",
-                          row=1)
+        raise table.error("no LSOA code column (e.g. 'LSOA code (2021)' or 'lsoa21_code')", row=1)
     name_col = _find(table.header, _LSOA_NAME)
     domains = _domain_columns(table.header)
     if not domains:
-        raise table.error("no deprivation domain columns (e.g. 'Income Rank (where 1 is most "
-                          "deprived)' or 'income_rank')", row=1)
+        raise table.error(
+            "no deprivation domain columns (e.g. 'Income Rank (where 1 is most "
+            "deprived)' or 'income_rank')",
+            row=1,
+        )
     if population_column is not None:
         table.index(population_column)
         pop_col: str | None = population_column
     else:
-        pop_col = next((c for p in _POPULATION for c in table.header
-                        if p.search(_normalise(c))), None)
+        pop_col = next(
+            (c for p in _POPULATION for c in table.header if p.search(_normalise(c))), None
+        )
 
-    positions = {c: table.index(c) for c in [code_col, *domains.values()]
-                 + ([name_col] if name_col else []) + ([pop_col] if pop_col else [])}
+    positions = {
+        c: table.index(c)
+        for c in [code_col, *domains.values()]
+        + ([name_col] if name_col else [])
+        + ([pop_col] if pop_col else [])
+    }
 
     def cell(row: list[str], column: str) -> str:
         i = positions[column]
@@ -205,8 +212,9 @@ def read_deprivation_file(
         if not code:
             raise table.error("the LSOA code is missing", row=line, column=code_col)
         if code in seen:
-            raise table.error(f"LSOA {code} already appeared on line {seen[code]}",
-                              row=line, column=code_col)
+            raise table.error(
+                f"LSOA {code} already appeared on line {seen[code]}", row=line, column=code_col
+            )
         seen[code] = line
         scores: dict[str, float] = {}
         ranks: dict[str, int] = {}
@@ -225,15 +233,17 @@ def read_deprivation_file(
             population = table.number(cell(row, pop_col), row=line, column=pop_col)
             if population < 0:
                 raise table.error("a population cannot be negative", row=line, column=pop_col)
-        result.append(LsoaDeprivation(
-            code=code,
-            name=cell(row, name_col) if name_col else "",
-            population=population,
-            scores=scores,
-            ranks=ranks,
-            deciles=deciles,
-            line=line,
-        ))
+        result.append(
+            LsoaDeprivation(
+                code=code,
+                name=cell(row, name_col) if name_col else "",
+                population=population,
+                scores=scores,
+                ranks=ranks,
+                deciles=deciles,
+                line=line,
+            )
+        )
     if not result:
         raise table.error("the file has a header but no LSOAs")
     return result
@@ -270,8 +280,13 @@ def read_lsoa_lookup(
     if hood_col is None:
         raise table.error("no neighbourhood column (e.g. 'ward24_code' or 'WD24CD')", row=1)
     if name_column is None and neighbourhood_column is None:
-        name_col = _find(table.header, re.compile(r"^(ward|wd|neighbourhood)\s*(\d{2})?\s*"
-                                                  r"(name|_name|nm)\b"))
+        name_col = _find(
+            table.header,
+            re.compile(
+                r"^(ward|wd|neighbourhood)\s*(\d{2})?\s*"
+                r"(name|_name|nm)\b"
+            ),
+        )
     else:
         name_col = name_column
     li, hi = table.index(lsoa_col), table.index(hood_col)
@@ -287,8 +302,9 @@ def read_lsoa_lookup(
         if not hood:
             raise table.error("the neighbourhood code is missing", row=line, column=hood_col)
         if lsoa in neighbourhood_of:
-            raise table.error(f"LSOA {lsoa} already appeared on line {lines[lsoa]}",
-                              row=line, column=lsoa_col)
+            raise table.error(
+                f"LSOA {lsoa} already appeared on line {lines[lsoa]}", row=line, column=lsoa_col
+            )
         neighbourhood_of[lsoa] = hood
         lines[lsoa] = line
         if ni is not None and ni < len(row) and row[ni].strip():
@@ -327,11 +343,16 @@ def neighbourhood_need(
     for lsoa_code, hood in neighbourhood_of.items():
         lsoa = by_code.get(lsoa_code)
         if lsoa is None:
-            raise NeedDataError(f"LSOA {lsoa_code} of the lookup is not in the deprivation file",
-                                row=lines.get(lsoa_code))
+            raise NeedDataError(
+                f"LSOA {lsoa_code} of the lookup is not in the deprivation file",
+                row=lines.get(lsoa_code),
+            )
         if lsoa.population is None:
-            raise NeedDataError(f"LSOA {lsoa_code} has no population to weight by",
-                                row=lsoa.line, column="population")
+            raise NeedDataError(
+                f"LSOA {lsoa_code} has no population to weight by",
+                row=lsoa.line,
+                column="population",
+            )
         members.setdefault(hood, []).append(lsoa)
     result = []
     for hood in sorted(members):
@@ -346,10 +367,13 @@ def neighbourhood_need(
         }
         share = None
         if all("imd" in lsoa.deciles for lsoa in group):
-            share = math.fsum(lsoa.population or 0.0 for lsoa in group
-                              if lsoa.deciles["imd"] == 1) / population
-        result.append(NeighbourhoodNeed(hood, names.get(hood, ""), population, len(group),
-                                        scores, share))
+            share = (
+                math.fsum(lsoa.population or 0.0 for lsoa in group if lsoa.deciles["imd"] == 1)
+                / population
+            )
+        result.append(
+            NeighbourhoodNeed(hood, names.get(hood, ""), population, len(group), scores, share)
+        )
     return result
 
 
@@ -376,8 +400,11 @@ def lsoa_need_index(
     for lsoa in lsoas:
         for domain in weights:
             if domain not in lsoa.ranks:
-                raise NeedDataError(f"LSOA {lsoa.code} has no rank for '{domain}'",
-                                    row=lsoa.line, column=f"{domain}_rank")
+                raise NeedDataError(
+                    f"LSOA {lsoa.code} has no rank for '{domain}'",
+                    row=lsoa.line,
+                    column=f"{domain}_rank",
+                )
     ranks = {d: [lsoa.ranks[d] for lsoa in lsoas] for d in weights}
     scores = need_index(ranks, weights, areas=areas)
     return {lsoa.code: float(s) for lsoa, s in zip(lsoas, scores, strict=True)}

@@ -53,14 +53,14 @@ def exponential_transform(ranks: Sequence[float] | np.ndarray, areas: int) -> np
         ``areas`` is not a positive whole number, or a rank is not a whole number in 1..areas.
     """
     if not isinstance(areas, int | np.integer) or areas < 1:
-        raise NeedDataError("the number of areas must be a positive whole number",
-                            column="areas")
+        raise NeedDataError("the number of areas must be a positive whole number", column="areas")
     r = np.asarray(ranks, dtype=float)
     bad = ~np.isfinite(r) | (r < 1) | (r > areas) | (r != np.floor(r))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise NeedDataError(f"rank {r[i]:g} (item {i + 1}) is not a whole number from 1 to "
-                            f"{areas}", column="ranks")
+        raise NeedDataError(
+            f"rank {r[i]:g} (item {i + 1}) is not a whole number from 1 to {areas}", column="ranks"
+        )
     share = (areas - r + 1.0) / areas
     return -23.0 * np.log1p(-share * _SPREAD)
 
@@ -100,8 +100,9 @@ def need_index(
         raise NeedDataError("choose at least one domain", column="weights")
     for domain, weight in weights.items():
         if not math.isfinite(weight) or weight < 0:
-            raise NeedDataError(f"the weight of '{domain}' must be a number of 0 or more",
-                                column="weights")
+            raise NeedDataError(
+                f"the weight of '{domain}' must be a number of 0 or more", column="weights"
+            )
         if domain not in ranks:
             raise NeedDataError(f"there are no ranks for the domain '{domain}'", column=domain)
     if not any(w > 0 for w in weights.values()):

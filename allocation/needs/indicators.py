@@ -27,13 +27,22 @@ class IndicatorValue:
     value: float
 
     def to_dict(self) -> dict:
-        return {"neighbourhood": self.neighbourhood, "indicator": self.indicator,
-                "value": self.value}
+        return {
+            "neighbourhood": self.neighbourhood,
+            "indicator": self.indicator,
+            "value": self.value,
+        }
 
 
 _ALIASES = {
-    "neighbourhood": ("neighbourhoodcode", "neighborhoodcode", "neighbourhood", "code",
-                      "areacode", "wardcode"),
+    "neighbourhood": (
+        "neighbourhoodcode",
+        "neighborhoodcode",
+        "neighbourhood",
+        "code",
+        "areacode",
+        "wardcode",
+    ),
     "indicator": ("indicator", "indicatorname", "measure"),
     "value": ("value",),
 }
@@ -63,28 +72,37 @@ def read_indicator_file(source: Source) -> list[IndicatorValue]:
     for role, aliases in _ALIASES.items():
         column = next((keys[a] for a in aliases if a in keys), None)
         if column is None:
-            raise table.error(f"no '{role}' column: the header should be "
-                              "'neighbourhood code,indicator,value'", row=1)
+            raise table.error(
+                f"no '{role}' column: the header should be 'neighbourhood code,indicator,value'",
+                row=1,
+            )
         columns[role] = column
-    hood_i, ind_i, val_i = (table.index(columns[r]) for r in ("neighbourhood", "indicator",
-                                                              "value"))
+    hood_i, ind_i, val_i = (
+        table.index(columns[r]) for r in ("neighbourhood", "indicator", "value")
+    )
     result: list[IndicatorValue] = []
     seen: dict[tuple[str, str], int] = {}
     for line, row in table.rows:
+
         def cell(i: int, row: list[str] = row) -> str:
             return row[i].strip() if i < len(row) else ""
 
         hood, indicator = cell(hood_i), cell(ind_i)
         if not hood:
-            raise table.error("the neighbourhood code is missing", row=line,
-                              column=columns["neighbourhood"])
+            raise table.error(
+                "the neighbourhood code is missing", row=line, column=columns["neighbourhood"]
+            )
         if not indicator:
-            raise table.error("the indicator name is missing", row=line,
-                              column=columns["indicator"])
+            raise table.error(
+                "the indicator name is missing", row=line, column=columns["indicator"]
+            )
         value = table.number(cell(val_i), row=line, column=columns["value"])
         if (hood, indicator) in seen:
-            raise table.error(f"{indicator} of {hood} already appeared on line "
-                              f"{seen[(hood, indicator)]}", row=line, column=columns["indicator"])
+            raise table.error(
+                f"{indicator} of {hood} already appeared on line {seen[(hood, indicator)]}",
+                row=line,
+                column=columns["indicator"],
+            )
         seen[(hood, indicator)] = line
         result.append(IndicatorValue(hood, indicator, value))
     if not result:

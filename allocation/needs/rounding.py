@@ -17,8 +17,9 @@ import numpy as np
 _DECIMALS = 6
 
 
-def largest_remainder(amounts: Sequence[float] | np.ndarray, total: int,
-                      keys: Sequence[str] | None = None) -> np.ndarray:
+def largest_remainder(
+    amounts: Sequence[float] | np.ndarray, total: int, keys: Sequence[str] | None = None
+) -> np.ndarray:
     """Round non-negative ``amounts`` to whole numbers adding up to ``total`` exactly.
 
     Parameters
@@ -56,8 +57,9 @@ def largest_remainder(amounts: Sequence[float] | np.ndarray, total: int,
     remainder = np.round(x - base, _DECIMALS)
     missing = int(total - int(base.sum()))
     if missing < 0 or missing > x.size:
-        raise ValueError(f"the amounts add up to {math.fsum(x):.2f}, too far from {total} "
-                         "to be rounded to it")
+        raise ValueError(
+            f"the amounts add up to {math.fsum(x):.2f}, too far from {total} to be rounded to it"
+        )
     if missing:
         # Equal remainders: the larger amount first (so rounding never reverses the order of
         # two amounts), then the key.

@@ -55,14 +55,21 @@ class Neighbourhood:
 
     def to_dict(self) -> dict:
         # Plain Python numbers, so NumPy inputs can still be stored as JSON.
-        return {"id": self.id, "population": float(self.population), "need": float(self.need),
-                "previous_amount": None if self.previous_amount is None
-                else int(self.previous_amount)}
+        return {
+            "id": self.id,
+            "population": float(self.population),
+            "need": float(self.need),
+            "previous_amount": None if self.previous_amount is None else int(self.previous_amount),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Neighbourhood:
-        return cls(str(data["id"]), float(data["population"]), float(data["need"]),
-                   data.get("previous_amount"))
+        return cls(
+            str(data["id"]),
+            float(data["population"]),
+            float(data["need"]),
+            data.get("previous_amount"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +138,15 @@ class ShareLine:
         elif self.basis == CEILING:
             parts.append(f"that is above the ceiling, so it is held at £{self.bounded:,.2f}")
         elif abs(self.bounded - self.formula) > 0.005:
-            parts.append(f"after other neighbourhoods were held at floors or ceilings, the "
-                         f"same formula on the rest gives £{self.bounded:,.2f}")
+            parts.append(
+                f"after other neighbourhoods were held at floors or ceilings, the "
+                f"same formula on the rest gives £{self.bounded:,.2f}"
+            )
         if self.basis.startswith("pace"):
             last = f"last year £{self.previous_amount:,}" if self.previous_amount else ""
-            parts.append(f"{last}; {self.basis.removeprefix('pace: ')}: "
-                         f"£{self.unrounded:,.2f}".lstrip("; "))
+            parts.append(
+                f"{last}; {self.basis.removeprefix('pace: ')}: £{self.unrounded:,.2f}".lstrip("; ")
+            )
         parts.append(f"rounded to £{self.amount:,}")
         return "; ".join(parts) + "."
 
@@ -189,15 +199,20 @@ def _fsum(x: np.ndarray) -> float:
 def _check_rules(rules: ShareRules) -> None:
     budget = rules.budget
     if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 0:
-        raise NeedDataError("the budget must be a whole number of pounds, 0 or more",
-                            column="budget")
+        raise NeedDataError(
+            "the budget must be a whole number of pounds, 0 or more", column="budget"
+        )
 
     def number(name: str, low: float, high: float, what: str) -> None:
         value = getattr(rules, name)
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
-                or not math.isfinite(value) or not low <= value <= high:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | np.number)
+            or not math.isfinite(value)
+            or not low <= value <= high
+        ):
             raise NeedDataError(f"{name.replace('_', ' ')} must be {what}", column=name)
 
     number("universal", 0.0, 1.0, "between 0 and 1")
@@ -216,15 +231,20 @@ def _check_neighbourhoods(neighbourhoods: Sequence[Neighbourhood]) -> None:
     fast = (
         len(set(ids)) == len(ids)
         and all(isinstance(i, str) and i.strip() for i in ids)
-        and all(isinstance(n.population, numbers) and isinstance(n.need, numbers)
-                and not isinstance(n.population, bool) for n in neighbourhoods)
+        and all(
+            isinstance(n.population, numbers)
+            and isinstance(n.need, numbers)
+            and not isinstance(n.population, bool)
+            for n in neighbourhoods
+        )
         and all(n.previous_amount is None for n in neighbourhoods)
     )
     if fast:
         population = np.array([n.population for n in neighbourhoods], dtype=float)
         need = np.array([n.need for n in neighbourhoods], dtype=float)
         if np.all(np.isfinite(population) & (population > 0)) and np.all(
-                np.isfinite(need) & (need >= 0)):
+            np.isfinite(need) & (need >= 0)
+        ):
             return
     # Something is wrong (or there are last year's amounts to check): find the first fault,
     # one neighbourhood at a time, to name it.
@@ -235,24 +255,28 @@ def _check_neighbourhoods(neighbourhoods: Sequence[Neighbourhood]) -> None:
         if n.id in seen:
             raise NeedDataError(f"neighbourhood {n.id} appears twice", row=row, column="id")
         seen.add(n.id)
-        if isinstance(n.population, bool) or not (isinstance(n.population, numbers)
-                                                  and math.isfinite(n.population)
-                                                  and n.population > 0):
-            raise NeedDataError(f"the population of {n.id} must be a number above 0",
-                                row=row, column="population")
-        if isinstance(n.need, bool) or not (isinstance(n.need, numbers)
-                                            and math.isfinite(n.need) and n.need >= 0):
-            raise NeedDataError(f"the need of {n.id} must be a number of 0 or more",
-                                row=row, column="need")
+        if isinstance(n.population, bool) or not (
+            isinstance(n.population, numbers) and math.isfinite(n.population) and n.population > 0
+        ):
+            raise NeedDataError(
+                f"the population of {n.id} must be a number above 0", row=row, column="population"
+            )
+        if isinstance(n.need, bool) or not (
+            isinstance(n.need, numbers) and math.isfinite(n.need) and n.need >= 0
+        ):
+            raise NeedDataError(
+                f"the need of {n.id} must be a number of 0 or more", row=row, column="need"
+            )
         p = n.previous_amount
-        if p is not None and (isinstance(p, bool) or not isinstance(p, int | np.integer)
-                              or p < 0):
-            raise NeedDataError(f"last year's amount of {n.id} must be whole pounds, 0 or more",
-                                row=row, column="previous_amount")
+        if p is not None and (isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0):
+            raise NeedDataError(
+                f"last year's amount of {n.id} must be whole pounds, 0 or more",
+                row=row,
+                column="previous_amount",
+            )
 
 
-def _formula(budget: float, population: np.ndarray, log_weight: np.ndarray,
-             u: float) -> np.ndarray:
+def _formula(budget: float, population: np.ndarray, log_weight: np.ndarray, u: float) -> np.ndarray:
     """The share formula over one set of neighbourhoods, for ``budget``.
 
     Need weights ``P_i (N_i/N̄)^α`` come as logarithms and are scaled so the largest is 1: with
@@ -270,8 +294,14 @@ def _formula(budget: float, population: np.ndarray, log_weight: np.ndarray,
     return budget * (u * (population / total_p) + (1.0 - u) * (weight / total_w))
 
 
-def _bounded(budget: float, population: np.ndarray, log_weight: np.ndarray, u: float,
-             low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, str]:
+def _bounded(
+    budget: float,
+    population: np.ndarray,
+    log_weight: np.ndarray,
+    u: float,
+    low: np.ndarray,
+    high: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int, str]:
     """Floors and ceilings by the fix-and-reshare procedure.
 
     Returns (amounts, basis code: 0 formula / 1 floor / 2 ceiling, rounds, method).
@@ -319,8 +349,9 @@ def _bounded(budget: float, population: np.ndarray, log_weight: np.ndarray, u: f
     return scaled, basis.astype(np.int8), rounds, "scaled"
 
 
-def _scale_within(target: np.ndarray, low: np.ndarray, high: np.ndarray,
-                  budget: float) -> np.ndarray:
+def _scale_within(
+    target: np.ndarray, low: np.ndarray, high: np.ndarray, budget: float
+) -> np.ndarray:
     """``clip(s·target, low, high)`` with the one ``s ≥ 0`` making it add up to ``budget``.
 
     The caller guarantees ``Σlow ≤ budget ≤ Σhigh``.
@@ -357,17 +388,24 @@ def _scale_within(target: np.ndarray, low: np.ndarray, high: np.ndarray,
     return np.clip(s * target, low, high)
 
 
-def _pace(target: np.ndarray, previous: np.ndarray, has_previous: np.ndarray, budget: float,
-          max_decrease: float | None, max_increase: float | None
-          ) -> tuple[np.ndarray, np.ndarray, bool]:
+def _pace(
+    target: np.ndarray,
+    previous: np.ndarray,
+    has_previous: np.ndarray,
+    budget: float,
+    max_decrease: float | None,
+    max_increase: float | None,
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """Hold each change from last year within its band, as near target as the budget allows.
 
     Returns (amounts, basis codes 3 low / 4 high / 5 scaled / 6 unmet / 0 untouched, met).
     """
-    low = np.where(has_previous & (max_decrease is not None),
-                   previous * (1.0 - (max_decrease or 0.0)), 0.0)
-    high = np.where(has_previous & (max_increase is not None),
-                    previous * (1.0 + (max_increase or 0.0)), np.inf)
+    low = np.where(
+        has_previous & (max_decrease is not None), previous * (1.0 - (max_decrease or 0.0)), 0.0
+    )
+    high = np.where(
+        has_previous & (max_increase is not None), previous * (1.0 + (max_increase or 0.0)), np.inf
+    )
     total_low, total_high = _fsum(low), float(high.sum())
     n = target.size
     if total_low > budget or total_high < budget:
@@ -380,9 +418,13 @@ def _pace(target: np.ndarray, previous: np.ndarray, has_previous: np.ndarray, bu
         return amounts, np.full(n, 6, dtype=np.int8), False
     amounts = _scale_within(target, low, high, budget)
     tolerance = 1e-9 * max(budget, 1.0) / n
-    code = np.where(amounts <= low + tolerance, 3,
-                    np.where(amounts >= high - tolerance, 4,
-                             np.where(np.abs(amounts - target) > tolerance, 5, 0)))
+    code = np.where(
+        amounts <= low + tolerance,
+        3,
+        np.where(
+            amounts >= high - tolerance, 4, np.where(np.abs(amounts - target) > tolerance, 5, 0)
+        ),
+    )
     code = np.where(has_previous, code, np.where(np.abs(amounts - target) > tolerance, 5, 0))
     return amounts, code.astype(np.int8), True
 
@@ -439,19 +481,46 @@ def needs_weighted_shares(
     ids = [n.id for n in neighbourhoods]
     population = np.array([n.population for n in neighbourhoods], dtype=float)
     need = np.array([n.need for n in neighbourhoods], dtype=float)
-    amounts, details = _compute(population, need, rules,
-                                [n.previous_amount for n in neighbourhoods], ids)
+    amounts, details = _compute(
+        population, need, rules, [n.previous_amount for n in neighbourhoods], ids
+    )
     lines = [
-        ShareLine(n.id, p, x_need, a, pc, ratio, f, b, x, basis,
-                  None if n.previous_amount is None else int(n.previous_amount))
+        ShareLine(
+            n.id,
+            p,
+            x_need,
+            a,
+            pc,
+            ratio,
+            f,
+            b,
+            x,
+            basis,
+            None if n.previous_amount is None else int(n.previous_amount),
+        )
         for n, p, x_need, a, pc, ratio, f, b, x, basis in zip(
-            neighbourhoods, population.tolist(), need.tolist(), amounts.tolist(), details["per_capita"].tolist(),
-            details["need_ratio"].tolist(), details["formula"].tolist(),
-            details["bounded"].tolist(), details["unrounded"].tolist(), details["basis"],
-            strict=True)
+            neighbourhoods,
+            population.tolist(),
+            need.tolist(),
+            amounts.tolist(),
+            details["per_capita"].tolist(),
+            details["need_ratio"].tolist(),
+            details["formula"].tolist(),
+            details["bounded"].tolist(),
+            details["unrounded"].tolist(),
+            details["basis"],
+            strict=True,
+        )
     ]
-    return SharesResult(rules, lines, details["mean_need"], details["rounds"],
-                        details["bounds_method"], details["pace_met"], list(neighbourhoods))
+    return SharesResult(
+        rules,
+        lines,
+        details["mean_need"],
+        details["rounds"],
+        details["bounds_method"],
+        details["pace_met"],
+        list(neighbourhoods),
+    )
 
 
 def needs_weighted_amounts(
@@ -490,20 +559,24 @@ def needs_weighted_amounts(
         raise NeedDataError("population and need must be lists of the same, non-zero length")
     bad = ~np.isfinite(p) | (p <= 0)
     if bad.any():
-        raise NeedDataError("population must be above 0", row=int(np.argmax(bad)) + 1,
-                            column="population")
+        raise NeedDataError(
+            "population must be above 0", row=int(np.argmax(bad)) + 1, column="population"
+        )
     bad = ~np.isfinite(n) | (n < 0)
     if bad.any():
-        raise NeedDataError("need must be 0 or more", row=int(np.argmax(bad)) + 1,
-                            column="need")
+        raise NeedDataError("need must be 0 or more", row=int(np.argmax(bad)) + 1, column="need")
     if previous is not None:
         if len(previous) != p.size:
             raise NeedDataError("give one previous amount per area", column="previous_amount")
         for row, amount in enumerate(previous, start=1):
-            if amount is not None and (isinstance(amount, bool) or not isinstance(
-                    amount, int | np.integer) or amount < 0):
-                raise NeedDataError("last year's amount must be whole pounds, 0 or more",
-                                    row=row, column="previous_amount")
+            if amount is not None and (
+                isinstance(amount, bool) or not isinstance(amount, int | np.integer) or amount < 0
+            ):
+                raise NeedDataError(
+                    "last year's amount must be whole pounds, 0 or more",
+                    row=row,
+                    column="previous_amount",
+                )
     keys = list(ids) if ids is not None else [str(i) for i in range(p.size)]
     if len(keys) != p.size or len(set(keys)) != p.size:
         raise NeedDataError("give one distinct id per area", column="id")
@@ -511,8 +584,13 @@ def needs_weighted_amounts(
     return amounts
 
 
-def _compute(population: np.ndarray, need: np.ndarray, rules: ShareRules,
-             previous: list[int | None] | None, ids: Sequence[str]) -> tuple[np.ndarray, dict]:
+def _compute(
+    population: np.ndarray,
+    need: np.ndarray,
+    rules: ShareRules,
+    previous: list[int | None] | None,
+    ids: Sequence[str],
+) -> tuple[np.ndarray, dict]:
     budget = float(rules.budget)
     total_p = _fsum(population)
     mean_need = _fsum(population * need) / total_p
@@ -520,31 +598,44 @@ def _compute(population: np.ndarray, need: np.ndarray, rules: ShareRules,
     # can interpret ("1.3 × the average need"). With no need anywhere, all needs are equal.
     ratio = need / mean_need if mean_need > 0 else np.ones_like(need)
     with np.errstate(divide="ignore"):  # need 0 has weight 0: log -inf
-        log_weight = np.log(population) + (rules.alpha * np.log(ratio) if rules.alpha
-                                           else 0.0)
+        log_weight = np.log(population) + (rules.alpha * np.log(ratio) if rules.alpha else 0.0)
     per_capita = budget * population / total_p
     first = _formula(budget, population, log_weight, rules.universal)
     low = per_capita * rules.floor if rules.floor is not None else np.zeros_like(population)
-    high = per_capita * rules.ceiling if rules.ceiling is not None else np.full_like(
-        population, np.inf)
+    high = (
+        per_capita * rules.ceiling
+        if rules.ceiling is not None
+        else np.full_like(population, np.inf)
+    )
     if rules.floor is None and rules.ceiling is None:
         bounded, codes, rounds, method = first, np.zeros(population.size, np.int8), 1, "formula"
     else:
-        bounded, codes, rounds, method = _bounded(budget, population, log_weight,
-                                                  rules.universal,
-                                                  low, high)
+        bounded, codes, rounds, method = _bounded(
+            budget, population, log_weight, rules.universal, low, high
+        )
     basis = [_BOUND_BASIS[c] for c in codes.tolist()]
     unrounded, pace_met = bounded, None
-    if previous is not None and any(p is not None for p in previous) and (
-            rules.max_decrease is not None or rules.max_increase is not None):
+    if (
+        previous is not None
+        and any(p is not None for p in previous)
+        and (rules.max_decrease is not None or rules.max_increase is not None)
+    ):
         has = np.array([p is not None for p in previous])
         prev = np.array([p if p is not None else 0 for p in previous], dtype=float)
-        unrounded, pace_codes, pace_met = _pace(bounded, prev, has, budget,
-                                                rules.max_decrease, rules.max_increase)
+        unrounded, pace_codes, pace_met = _pace(
+            bounded, prev, has, budget, rules.max_decrease, rules.max_increase
+        )
         basis = [_PACE_BASIS.get(c, b) for c, b in zip(pace_codes.tolist(), basis, strict=True)]
     amounts = largest_remainder(unrounded, rules.budget, ids)
     return amounts, {
-        "per_capita": per_capita, "need_ratio": ratio, "formula": first, "bounded": bounded,
-        "unrounded": unrounded, "basis": basis, "mean_need": mean_need, "rounds": rounds,
-        "bounds_method": method, "pace_met": pace_met,
+        "per_capita": per_capita,
+        "need_ratio": ratio,
+        "formula": first,
+        "bounded": bounded,
+        "unrounded": unrounded,
+        "basis": basis,
+        "mean_need": mean_need,
+        "rounds": rounds,
+        "bounds_method": method,
+        "pace_met": pace_met,
     }

@@ -121,8 +121,9 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
                 fresh[j] = True
             looked.append(j)
             high_j = known[j][1]
-            if high_j is not None and (top is None or high_j < top
-                                       or (high_j == top and j < winner)):
+            if high_j is not None and (
+                top is None or high_j < top or (high_j == top and j < winner)
+            ):
                 top, winner = high_j, j
         for j in gone:
             live.remove(j)
@@ -165,8 +166,9 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
     return selected
 
 
-def equal_shares_add1(support: Support, *, record: bool = False,
-                      stop_when_exhaustive: bool = True) -> MesRun:
+def equal_shares_add1(
+    support: Support, *, record: bool = False, stop_when_exhaustive: bool = True
+) -> MesRun:
     """MES with the "add1" completion cities use.
 
     Rerun with every voter's budget B/n, B/n + 1, B/n + 2, ... until the outcome is

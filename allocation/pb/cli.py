@@ -28,25 +28,43 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     rules_help = "; ".join(f"{r.id}: {r.description}" for r in RULES.values())
     rule_choices = [*RULES, OFFICIAL]
     tally = subparsers.add_parser(
-        "tally", help="count a .pb election with a rule",
+        "tally",
+        help="count a .pb election with a rule",
         description=f"Count the election in FILE with RULE. Rules: {rules_help}; "
-                    f"{OFFICIAL}: the rule named in the file's META.")
+        f"{OFFICIAL}: the rule named in the file's META.",
+    )
     tally.add_argument("file", metavar="FILE.pb")
-    tally.add_argument("--rule", required=True, choices=rule_choices, metavar="RULE",
-                       help=f"one of {', '.join(rule_choices)}")
+    tally.add_argument(
+        "--rule",
+        required=True,
+        choices=rule_choices,
+        metavar="RULE",
+        help=f"one of {', '.join(rule_choices)}",
+    )
     tally.add_argument("--json", action="store_true", help="print one JSON object")
     tally.set_defaults(func=run_tally)
 
-    exp = subparsers.add_parser("explain", help="explain a count, as JSON",
-                                description="Print, as JSON, why each project was or was not "
-                                            "funded, with greedy beside Equal Shares.")
+    exp = subparsers.add_parser(
+        "explain",
+        help="explain a count, as JSON",
+        description="Print, as JSON, why each project was or was not "
+        "funded, with greedy beside Equal Shares.",
+    )
     exp.add_argument("file", metavar="FILE.pb")
-    exp.add_argument("--rule", required=True, choices=rule_choices, metavar="RULE",
-                     help=f"one of {', '.join(rule_choices)}")
+    exp.add_argument(
+        "--rule",
+        required=True,
+        choices=rule_choices,
+        metavar="RULE",
+        help=f"one of {', '.join(rule_choices)}",
+    )
     exp.set_defaults(func=run_explain)
 
-    check = subparsers.add_parser("check", help="validate a .pb file",
-                                  description="Report every fault of a .pb file, one per line.")
+    check = subparsers.add_parser(
+        "check",
+        help="validate a .pb file",
+        description="Report every fault of a .pb file, one per line.",
+    )
     check.add_argument("file", metavar="FILE.pb")
     check.set_defaults(func=run_check)
 
@@ -79,8 +97,10 @@ def run_tally(args: argparse.Namespace) -> int:
         data["rule"] = args.rule  # the contract echoes the rule asked for, "official" included
         print(json.dumps(data))
     else:
-        print(f"{outcome.rule}: {len(outcome.selected)} projects funded, cost {outcome.cost} "
-              f"of {election.budget}")
+        print(
+            f"{outcome.rule}: {len(outcome.selected)} projects funded, cost {outcome.cost} "
+            f"of {election.budget}"
+        )
         for pid in outcome.selected:
             print(f"  {pid}\t{election.project(pid).name}")
     return 0

@@ -159,7 +159,9 @@ def _as_ballot(item: Ballot | BallotVote, index: int, vote_type: str) -> Ballot:
     vote = ballot.vote
     if vote_type in POINTS_VOTE_TYPES:
         if not isinstance(vote, Mapping):
-            raise ValueError(f"ballot {ballot.voter_id}: {vote_type} ballots give points per project")
+            raise ValueError(
+                f"ballot {ballot.voter_id}: {vote_type} ballots give points per project"
+            )
         vote = {str(p): as_number(w) for p, w in vote.items()}
     else:
         if isinstance(vote, Mapping):
@@ -170,4 +172,3 @@ def _as_ballot(item: Ballot | BallotVote, index: int, vote_type: str) -> Ballot:
         if len(set(vote)) != len(vote):
             raise ValueError(f"ballot {ballot.voter_id}: a project appears twice")
     return Ballot(vote=vote, voter_id=str(ballot.voter_id), fields=dict(ballot.fields))
-

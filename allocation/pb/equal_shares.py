@@ -197,8 +197,10 @@ class _State:
             return None
         order = _order(key)
         if order is None:  # near-equal floats: order those exactly
-            entries = [(budget[a], weights[b], c, 0.0) for a, b, c in
-                       zip(gid.tolist(), code.tolist(), cnt.tolist(), strict=True)]
+            entries = [
+                (budget[a], weights[b], c, 0.0)
+                for a, b, c in zip(gid.tolist(), code.tolist(), cnt.tolist(), strict=True)
+            ]
             entries.sort(key=lambda e: e[0] / e[1])
             return _walk(entries, cost)
         rest = cost
@@ -213,8 +215,12 @@ class _State:
         # supporters are rich, so the walk reads a few entries: take them a handful at a time.
         gid, code, cnt = gid[order], code[order], cnt[order]
         for at in range(0, len(order), 8):
-            for a, b, c in zip(gid[at:at + 8].tolist(), code[at:at + 8].tolist(),
-                               cnt[at:at + 8].tolist(), strict=True):
+            for a, b, c in zip(
+                gid[at : at + 8].tolist(),
+                code[at : at + 8].tolist(),
+                cnt[at : at + 8].tolist(),
+                strict=True,
+            ):
                 bud, w = budget[a], weights[b]
                 if rest * w <= bud * rich:
                     price = rest / rich
@@ -294,7 +300,7 @@ class _State:
         self.approx.extend(xs)
         while len(self.approx) > len(self._approx):
             self._approx = np.concatenate([self._approx, np.zeros(len(self._approx))])
-        self._approx[at:len(self.approx)] = xs
+        self._approx[at : len(self.approx)] = xs
 
     def _note_approx(self, x: float) -> None:
         """Keep the float of the newest group, in the list and in the NumPy mirror."""
@@ -327,8 +333,13 @@ def _fraction(x) -> Fraction:
     return Fraction(int(x.numerator), int(x.denominator))
 
 
-def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = False,
-            shares: np.ndarray | None = None) -> MesRun:
+def run_mes(
+    support: Support,
+    per_voter: Number | Affine,
+    *,
+    record: bool = False,
+    shares: np.ndarray | None = None,
+) -> MesRun:
     """Run MES once with ``per_voter`` for each voter; return what it bought, in order.
 
     With ``record`` the run also keeps each purchase's payments and, for every project, the
@@ -367,8 +378,11 @@ def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = Fals
         gone = []
         # float() is monotone on exact values (a < b implies float(a) <= float(b)), so a float
         # strictly above the best float is exactly above it: that alone may end the search.
-        order = (sorted(live, key=lambda j: (approx[j], j)) if fast
-                 else sorted(live, key=lambda j: (bound[j], j)))
+        order = (
+            sorted(live, key=lambda j: (approx[j], j))
+            if fast
+            else sorted(live, key=lambda j: (bound[j], j))
+        )
         for j in order:
             if best is not None:
                 if fast and approx[j] > best_approx:
@@ -395,8 +409,11 @@ def run_mes(support: Support, per_voter: Number | Affine, *, record: bool = Fals
         payments = state.buy(best_j, price_of[best_j], record=record)
         run.selected.append(best_j)
         if record:
-            run.purchases.append(Purchase(best_j, _fraction(value(best)),
-                                          _fraction(value(price_of[best_j])), payments))
+            run.purchases.append(
+                Purchase(
+                    best_j, _fraction(value(best)), _fraction(value(price_of[best_j])), payments
+                )
+            )
         row = shares[best_j]
         for j in live:
             if row[j]:

@@ -88,8 +88,11 @@ class Explanation:
     def to_dict(self) -> dict[str, object]:
         """Return the explanation as JSON-ready data."""
         return {
-            "rule": self.rule, "rule_name": self.rule_name, "budget": json_number(self.budget),
-            "budget_per_voter": None if self.budget_per_voter is None
+            "rule": self.rule,
+            "rule_name": self.rule_name,
+            "budget": json_number(self.budget),
+            "budget_per_voter": None
+            if self.budget_per_voter is None
             else json_number(self.budget_per_voter),
             "result": self.result.to_dict(),
             "projects": [p.to_dict() for p in self.projects],
@@ -114,21 +117,36 @@ def explain(election: Election, rule: str, *, compare_rules: bool = True) -> Exp
     if compare_rules:
         greedy = run_rule(election, "greedy") if done.rule != "greedy" else done
         mes = run_rule(election, "mes-add1") if done.rule != "mes-add1" else done
-        comparison = compare(figures(greedy.support, "greedy", greedy.selected),
-                             figures(mes.support, "mes-add1", mes.selected))
+        comparison = compare(
+            figures(greedy.support, "greedy", greedy.selected),
+            figures(mes.support, "mes-add1", mes.selected),
+        )
     per_voter = done.mes.budget_per_voter if done.mes is not None else None
-    return Explanation(rule=done.rule, rule_name=RULES[done.rule].name, budget=election.budget,
-                       budget_per_voter=per_voter, result=result, projects=lines,
-                       comparison=comparison)
+    return Explanation(
+        rule=done.rule,
+        rule_name=RULES[done.rule].name,
+        budget=election.budget,
+        budget_per_voter=per_voter,
+        result=result,
+        projects=lines,
+        comparison=comparison,
+    )
 
 
-def _line(done: Count, j: int, names: dict[str, str], supporters_of: dict[str, int]
-          ) -> ProjectExplanation:
+def _line(
+    done: Count, j: int, names: dict[str, str], supporters_of: dict[str, int]
+) -> ProjectExplanation:
     s = done.support
     pid = s.ids[j]
-    line = ProjectExplanation(id=pid, name=names.get(pid, ""), cost=s.costs[j], funded=False,
-                              outcome=NO_SUPPORT, supporters=supporters_of[pid],
-                              score=s.scores[j])
+    line = ProjectExplanation(
+        id=pid,
+        name=names.get(pid, ""),
+        cost=s.costs[j],
+        funded=False,
+        outcome=NO_SUPPORT,
+        supporters=supporters_of[pid],
+        score=s.scores[j],
+    )
     if j in done.selected:
         line.funded, line.position = True, done.selected.index(j) + 1
         line.outcome = FUNDED
@@ -173,6 +191,10 @@ def _greedy_line(done: Count, j: int, line: ProjectExplanation) -> None:
             line.highest_cost_that_fits = step.money_left
             line.outcome = DID_NOT_FIT
         return
-    if (not line.funded and done.threshold is not None and line.supporters
-            and done.support.scores[j] < done.threshold):
+    if (
+        not line.funded
+        and done.threshold is not None
+        and line.supporters
+        and done.support.scores[j] < done.threshold
+    ):
         line.outcome = BELOW_THRESHOLD

@@ -25,14 +25,22 @@ class GreedyStep:
 def greedy_order(support: Support, threshold: Number | None = None) -> list[int]:
     """Supported projects (reaching ``threshold`` when given), highest score first."""
     return sorted(
-        (j for j in range(support.m)
-         if support.scores[j] > 0 and (threshold is None or support.scores[j] >= threshold)),
+        (
+            j
+            for j in range(support.m)
+            if support.scores[j] > 0 and (threshold is None or support.scores[j] >= threshold)
+        ),
         key=lambda j: (-support.scores[j], j),
     )
 
 
-def greedy(support: Support, *, skip: bool = True, threshold: Number | None = None,
-           already: list[int] | None = None) -> tuple[list[int], list[GreedyStep]]:
+def greedy(
+    support: Support,
+    *,
+    skip: bool = True,
+    threshold: Number | None = None,
+    already: list[int] | None = None,
+) -> tuple[list[int], list[GreedyStep]]:
     """Fund projects by score while money lasts; return (selected, steps).
 
     ``skip``: pass over a project that no longer fits (False: stop there). ``already``:

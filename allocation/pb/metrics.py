@@ -49,8 +49,12 @@ def figures(support: Support, rule: str, selected: list[int]) -> ResultFigures:
     spent = sum((support.costs[j] for j in selected), start=0)
     n = support.n
     return ResultFigures(
-        rule=rule, selected=[support.ids[j] for j in selected], spent=spent,
-        budget=support.budget, left_over=support.budget - spent, voters=n,
+        rule=rule,
+        selected=[support.ids[j] for j in selected],
+        spent=spent,
+        budget=support.budget,
+        left_over=support.budget - spent,
+        voters=n,
         voters_with_a_funded_project=len(reached),
         # A share for display: the exact counts are given beside it.
         share_of_voters_with_a_funded_project=round(len(reached) / n, 4) if n else 0.0,
@@ -69,15 +73,22 @@ class Comparison:
 
     def to_dict(self) -> dict[str, object]:
         """Return the comparison as JSON-ready data."""
-        return {"greedy": self.greedy.to_dict(), "equal_shares": self.equal_shares.to_dict(),
-                "only_greedy": self.only_greedy, "only_equal_shares": self.only_equal_shares,
-                "both": self.both}
+        return {
+            "greedy": self.greedy.to_dict(),
+            "equal_shares": self.equal_shares.to_dict(),
+            "only_greedy": self.only_greedy,
+            "only_equal_shares": self.only_equal_shares,
+            "both": self.both,
+        }
 
 
 def compare(greedy: ResultFigures, equal_shares: ResultFigures) -> Comparison:
     """Return the side-by-side of two results for the same ballots."""
     g, e = set(greedy.selected), set(equal_shares.selected)
-    return Comparison(greedy, equal_shares,
-                      only_greedy=[p for p in greedy.selected if p not in e],
-                      only_equal_shares=[p for p in equal_shares.selected if p not in g],
-                      both=[p for p in greedy.selected if p in e])
+    return Comparison(
+        greedy,
+        equal_shares,
+        only_greedy=[p for p in greedy.selected if p not in e],
+        only_equal_shares=[p for p in equal_shares.selected if p not in g],
+        both=[p for p in greedy.selected if p in e],
+    )

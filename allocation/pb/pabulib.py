@@ -36,7 +36,9 @@ def read_pb(source: str | Path) -> Election:
     ballots = []
     for voter, vote, points, others in checked.votes:
         if checked.vote_type in POINTS_VOTE_TYPES:
-            ballot_vote: tuple[str, ...] | dict[str, Number] = dict(zip(vote, points or (), strict=True))
+            ballot_vote: tuple[str, ...] | dict[str, Number] = dict(
+                zip(vote, points or (), strict=True)
+            )
         else:
             ballot_vote = vote
             if points is not None:  # points given with an approval or ordinal vote: keep them
@@ -44,8 +46,9 @@ def read_pb(source: str | Path) -> Election:
         ballots.append(Ballot(vote=ballot_vote, voter_id=voter, fields=others))
     meta = dict(checked.meta)
     meta["vote_type"] = checked.vote_type
-    election = Election(budget=checked.budget, projects=projects, ballots=[],
-                        vote_type=checked.vote_type, meta=meta)  # type: ignore[arg-type]
+    election = Election(
+        budget=checked.budget, projects=projects, ballots=[], vote_type=checked.vote_type, meta=meta
+    )  # type: ignore[arg-type]
     # The checker has already proved each ballot sound: skip the per-ballot normalisation.
     election.ballots = ballots
     return election
@@ -62,11 +65,16 @@ def write_pb(election: Election) -> str:
         if "," in p.id or not p.id.strip():
             raise ValueError(f"project id {p.id!r} cannot be written: ids are non-empty, no comma")
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n",
-                        quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        out, delimiter=";", quotechar='"', lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+    )
     meta = dict(election.meta)
-    meta.update(num_projects=str(len(election.projects)), num_votes=str(len(election.ballots)),
-                budget=_number_text(election.budget), vote_type=election.vote_type)
+    meta.update(
+        num_projects=str(len(election.projects)),
+        num_votes=str(len(election.ballots)),
+        budget=_number_text(election.budget),
+        vote_type=election.vote_type,
+    )
     order = list(election.meta) + [k for k in _DERIVED_META if k not in election.meta]
     out.write("META\n")
     writer.writerow(["key", "value"])
@@ -79,8 +87,14 @@ def write_pb(election: Election) -> str:
     extra = [c for c in extra if c != "name"]
     writer.writerow(["project_id", "cost", *(["name"] if has_name else []), *extra])
     for p in election.projects:
-        writer.writerow([p.id, _number_text(p.cost), *([p.name] if has_name else []),
-                         *(p.fields.get(c, "") for c in extra)])
+        writer.writerow(
+            [
+                p.id,
+                _number_text(p.cost),
+                *([p.name] if has_name else []),
+                *(p.fields.get(c, "") for c in extra),
+            ]
+        )
 
     out.write("VOTES\n")
     points = election.vote_type in POINTS_VOTE_TYPES

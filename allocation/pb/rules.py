@@ -27,30 +27,57 @@ class Rule:
     description: str
 
 
-RULES: dict[str, Rule] = {r.id: r for r in (
-    Rule("greedy", "Utilitarian greedy",
-         "projects by score, highest first, skipping a project that no longer fits"),
-    Rule("greedy-no-skip", "Greedy without skipping",
-         "as greedy, but stop at the first project that does not fit"),
-    Rule("greedy-threshold", "Greedy with a score threshold",
-         "as greedy, counting only projects whose score reaches META "
-         "min_project_score_threshold"),
-    Rule("mes", "Method of Equal Shares",
-         "each voter holds an equal share of the budget; supporters split a project's cost "
-         "equally (cost utilities); no completion"),
-    Rule("mes-add1", "Method of Equal Shares, add1 completion",
-         "mes rerun with each voter's share raised by 1 at a time until the outcome is "
-         "exhaustive or the next one would cost more than the budget"),
-    Rule("mes-add1-greedy", "Method of Equal Shares, add1 then greedy",
-         "mes-add1, then utilitarian greedy for the money left"),
-    Rule("mes-add1-last-fit", "Method of Equal Shares, add1 until over budget",
-         "as mes-add1, but an exhaustive outcome does not stop the search: raise each voter's "
-         "share until the outcome would cost more than the budget and keep the last that fits "
-         "(reproduces the published Wieliczka 2023 result)"),
-    Rule("phragmen", "Sequential Phragmén",
-         "supporters earn money at the same rate and buy a project as soon as they can; stops "
-         "at the first project bought that does not fit"),
-)}
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "greedy",
+            "Utilitarian greedy",
+            "projects by score, highest first, skipping a project that no longer fits",
+        ),
+        Rule(
+            "greedy-no-skip",
+            "Greedy without skipping",
+            "as greedy, but stop at the first project that does not fit",
+        ),
+        Rule(
+            "greedy-threshold",
+            "Greedy with a score threshold",
+            "as greedy, counting only projects whose score reaches META "
+            "min_project_score_threshold",
+        ),
+        Rule(
+            "mes",
+            "Method of Equal Shares",
+            "each voter holds an equal share of the budget; supporters split a project's cost "
+            "equally (cost utilities); no completion",
+        ),
+        Rule(
+            "mes-add1",
+            "Method of Equal Shares, add1 completion",
+            "mes rerun with each voter's share raised by 1 at a time until the outcome is "
+            "exhaustive or the next one would cost more than the budget",
+        ),
+        Rule(
+            "mes-add1-greedy",
+            "Method of Equal Shares, add1 then greedy",
+            "mes-add1, then utilitarian greedy for the money left",
+        ),
+        Rule(
+            "mes-add1-last-fit",
+            "Method of Equal Shares, add1 until over budget",
+            "as mes-add1, but an exhaustive outcome does not stop the search: raise each voter's "
+            "share until the outcome would cost more than the budget and keep the last that fits "
+            "(reproduces the published Wieliczka 2023 result)",
+        ),
+        Rule(
+            "phragmen",
+            "Sequential Phragmén",
+            "supporters earn money at the same rate and buy a project as soon as they can; stops "
+            "at the first project bought that does not fit",
+        ),
+    )
+}
 
 OFFICIAL = "official"
 
@@ -84,8 +111,12 @@ class Outcome:
 
     def to_dict(self) -> dict[str, object]:
         """Return the outcome as the JSON object of ``tally --json``."""
-        return {"rule": self.rule, "budget": json_number(self.budget),
-                "selected": list(self.selected), "cost": json_number(self.cost)}
+        return {
+            "rule": self.rule,
+            "budget": json_number(self.budget),
+            "selected": list(self.selected),
+            "cost": json_number(self.cost),
+        }
 
 
 @dataclass
@@ -109,9 +140,11 @@ def resolve_rule(election: Election, rule: str) -> str:
     if rule == OFFICIAL:
         named = election.meta.get("rule", "").strip()
         if named not in META_RULES:
-            raise RuleError(f"META rule {named!r} is not a rule we can apply; "
-                            f"choose one of {', '.join(RULES)}" if named else
-                            "the file names no rule in META; choose one with --rule")
+            raise RuleError(
+                f"META rule {named!r} is not a rule we can apply; choose one of {', '.join(RULES)}"
+                if named
+                else "the file names no rule in META; choose one with --rule"
+            )
         return META_RULES[named]
     if rule not in RULES:
         raise RuleError(f"unknown rule {rule!r}; choose one of {', '.join([*RULES, OFFICIAL])}")
@@ -141,8 +174,9 @@ def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
         run = equal_shares(support, record=record)
         return Count(rule, support, list(run.selected), mes=run)
     if rule in ("mes-add1", "mes-add1-greedy", "mes-add1-last-fit"):
-        run = equal_shares_add1(support, record=record,
-                                stop_when_exhaustive=(rule != "mes-add1-last-fit"))
+        run = equal_shares_add1(
+            support, record=record, stop_when_exhaustive=(rule != "mes-add1-last-fit")
+        )
         if rule != "mes-add1-greedy":
             return Count(rule, support, list(run.selected), mes=run)
         chosen, steps = greedy(support, already=list(run.selected))
@@ -159,6 +193,9 @@ def count(election: Election, rule: str) -> Outcome:
     """
     done = run_rule(election, rule)
     s = done.support
-    return Outcome(rule=done.rule, budget=election.budget,
-                   selected=[s.ids[j] for j in done.selected],
-                   cost=sum((s.costs[j] for j in done.selected), start=0))
+    return Outcome(
+        rule=done.rule,
+        budget=election.budget,
+        selected=[s.ids[j] for j in done.selected],
+        cost=sum((s.costs[j] for j in done.selected), start=0),
+    )

@@ -93,9 +93,16 @@ def build_support(election: Election, *, as_approval: bool = False) -> Support:
             counts = np.bincount(codes[j], minlength=len(weight_values)).tolist()
             total = sum((weight_values[c] * k for c, k in enumerate(counts) if k), start=0)
             scores.append(_whole(total))
-    return Support(ids=ids, costs=[cost_of[i] for i in ids], budget=election.budget,
-                   n=len(election.ballots), voters=voters, codes=codes,
-                   weight_values=weight_values, scores=scores)
+    return Support(
+        ids=ids,
+        costs=[cost_of[i] for i in ids],
+        budget=election.budget,
+        n=len(election.ballots),
+        voters=voters,
+        codes=codes,
+        weight_values=weight_values,
+        scores=scores,
+    )
 
 
 def _whole(x: Number) -> Number:

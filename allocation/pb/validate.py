@@ -77,8 +77,9 @@ def read_text(source: str | Path) -> str:
 
     Raises OSError when a path cannot be read.
     """
-    if isinstance(source, Path) or ("\n" not in source and (
-            source.endswith(".pb") or Path(source).is_file())):
+    if isinstance(source, Path) or (
+        "\n" not in source and (source.endswith(".pb") or Path(source).is_file())
+    ):
         return Path(source).read_text(encoding="utf-8-sig")
     return source
 
@@ -134,22 +135,32 @@ def check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
     budget = _meta_number(meta, "budget", sections["meta"], faults, required=True)
     vote_type = meta.get("vote_type", "approval").strip().lower()
     if vote_type not in VOTE_TYPES:
-        faults.append(Fault(_meta_line(sections["meta"], "vote_type"),
-                            f"vote_type {vote_type!r} is not one of {', '.join(VOTE_TYPES)}"))
+        faults.append(
+            Fault(
+                _meta_line(sections["meta"], "vote_type"),
+                f"vote_type {vote_type!r} is not one of {', '.join(VOTE_TYPES)}",
+            )
+        )
     projects, project_header = _check_projects(sections["projects"], faults)
     # Ids of faulty project rows count as known: one bad cost must not fault every ballot.
     id_col = project_header.index("project_id") if "project_id" in project_header else 0
-    project_ids = {r.fields[id_col].strip() for r in sections["projects"].rows
-                   if len(r.fields) > id_col}
+    project_ids = {
+        r.fields[id_col].strip() for r in sections["projects"].rows if len(r.fields) > id_col
+    }
     votes, vote_header = _check_votes(sections["votes"], meta, vote_type, project_ids, faults)
     # Rows, not sound rows: one faulty ballot must not also read as a miscount.
-    for key, actual in (("num_projects", len(sections["projects"].rows)),
-                        ("num_votes", len(sections["votes"].rows))):
+    for key, actual in (
+        ("num_projects", len(sections["projects"].rows)),
+        ("num_votes", len(sections["votes"].rows)),
+    ):
         declared = _meta_number(meta, key, sections["meta"], faults, required=False)
         if declared is not None and declared != actual:
-            faults.append(Fault(_meta_line(sections["meta"], key),
-                                f"META {key} says {declared} but the {section_name(key)} "
-                                f"section has {actual}"))
+            faults.append(
+                Fault(
+                    _meta_line(sections["meta"], key),
+                    f"META {key} says {declared} but the {section_name(key)} section has {actual}",
+                )
+            )
     if faults or budget is None:
         return None, faults
     return CheckedFile(meta, project_header, projects, vote_header, votes, budget, vote_type), []
@@ -171,7 +182,9 @@ def _check_meta(section: RawSection, faults: list[Fault]) -> dict[str, str]:
     meta: dict[str, str] = {}
     for row in section.rows:
         if len(row.fields) != 2:
-            faults.append(Fault(row.line, f"META rows are key;value, found {len(row.fields)} fields"))
+            faults.append(
+                Fault(row.line, f"META rows are key;value, found {len(row.fields)} fields")
+            )
             continue
         key, value = row.fields[0].strip(), row.fields[1]
         if key in meta:
@@ -180,8 +193,9 @@ def _check_meta(section: RawSection, faults: list[Fault]) -> dict[str, str]:
     return meta
 
 
-def _meta_number(meta: dict[str, str], key: str, section: RawSection, faults: list[Fault],
-                 *, required: bool) -> Number | None:
+def _meta_number(
+    meta: dict[str, str], key: str, section: RawSection, faults: list[Fault], *, required: bool
+) -> Number | None:
     if key not in meta:
         if required:
             faults.append(Fault(section.line, f"META has no {key}"))
@@ -197,8 +211,9 @@ def _meta_number(meta: dict[str, str], key: str, section: RawSection, faults: li
     return value
 
 
-def _check_projects(section: RawSection, faults: list[Fault]
-                    ) -> tuple[list[tuple[str, Number, dict[str, str]]], list[str]]:
+def _check_projects(
+    section: RawSection, faults: list[Fault]
+) -> tuple[list[tuple[str, Number, dict[str, str]]], list[str]]:
     header = section.header
     missing = [c for c in ("project_id", "cost") if c not in header]
     for column in missing:
@@ -210,8 +225,12 @@ def _check_projects(section: RawSection, faults: list[Fault]
     projects = []
     for row in section.rows:
         if len(row.fields) != len(header):
-            faults.append(Fault(row.line, f"project row has {len(row.fields)} fields, "
-                                          f"the header names {len(header)}"))
+            faults.append(
+                Fault(
+                    row.line,
+                    f"project row has {len(row.fields)} fields, the header names {len(header)}",
+                )
+            )
             continue
         pid = row.fields[id_col].strip()
         if pid in seen:
@@ -221,20 +240,27 @@ def _check_projects(section: RawSection, faults: list[Fault]
         try:
             cost = as_number(row.fields[cost_col])
         except ValueError:
-            faults.append(Fault(row.line, f"project {pid}: cost {row.fields[cost_col]!r} "
-                                          "is not a number"))
+            faults.append(
+                Fault(row.line, f"project {pid}: cost {row.fields[cost_col]!r} is not a number")
+            )
             continue
         if cost < 0:
             faults.append(Fault(row.line, f"project {pid}: cost is negative"))
             continue
-        others = {h: v for h, v in zip(header, row.fields, strict=True)
-                  if h not in ("project_id", "cost")}
+        others = {
+            h: v for h, v in zip(header, row.fields, strict=True) if h not in ("project_id", "cost")
+        }
         projects.append((pid, cost, others))
     return projects, header
 
 
-def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
-                 project_ids: set[str], faults: list[Fault]):
+def _check_votes(
+    section: RawSection,
+    meta: dict[str, str],
+    vote_type: str,
+    project_ids: set[str],
+    faults: list[Fault],
+):
     header = section.header
     missing = [c for c in ("voter_id", "vote") if c not in header]
     points_needed = vote_type in POINTS_VOTE_TYPES
@@ -245,8 +271,14 @@ def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
     if missing:
         return [], header
     limits = {}
-    for key in ("min_length", "max_length", "min_sum_points", "max_sum_points",
-                "min_points", "max_points"):
+    for key in (
+        "min_length",
+        "max_length",
+        "min_sum_points",
+        "max_sum_points",
+        "min_points",
+        "max_points",
+    ):
         if key in meta:
             try:
                 limits[key] = as_number(meta[key])
@@ -260,8 +292,11 @@ def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
     points_col = header.index("points") if "points" in header else None
     extra_names = [h for h in header if h not in ("voter_id", "vote", "points")]
     extra_at = [i for i, h in enumerate(header) if h not in ("voter_id", "vote", "points")]
-    pick = (lambda f: ()) if not extra_at else (
-        itemgetter(*extra_at) if len(extra_at) > 1 else lambda f: (f[extra_at[0]],))
+    pick = (
+        (lambda f: ())
+        if not extra_at
+        else (itemgetter(*extra_at) if len(extra_at) > 1 else lambda f: (f[extra_at[0]],))
+    )
     width = len(header)
     seen: set[str] = set()
     votes = []
@@ -269,8 +304,9 @@ def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
     for row in section.rows:
         f = row.fields
         if len(f) != width:
-            faults.append(Fault(row.line, f"vote row has {len(f)} fields, the header names "
-                                          f"{width}"))
+            faults.append(
+                Fault(row.line, f"vote row has {len(f)} fields, the header names {width}")
+            )
             continue
         voter = f[voter_col].strip()
         if voter in seen:
@@ -278,12 +314,20 @@ def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
             continue
         seen.add(voter)
         text = f[vote_col]
-        vote = tuple(x.strip() for x in text.split(",")) if " " in text else tuple(
-            text.split(",")) if text else ()
+        vote = (
+            tuple(x.strip() for x in text.split(","))
+            if " " in text
+            else tuple(text.split(","))
+            if text
+            else ()
+        )
         # The common case (known projects, none twice, no length limits) costs two set
         # operations; anything else gets the full check and its message.
-        if (shortest <= len(vote) <= longest and project_ids.issuperset(vote)
-                and len(set(vote)) == len(vote)):
+        if (
+            shortest <= len(vote) <= longest
+            and project_ids.issuperset(vote)
+            and len(set(vote)) == len(vote)
+        ):
             fault = None
         else:
             fault = _ballot_fault(voter, vote, project_ids, limits)
@@ -297,24 +341,29 @@ def _check_votes(section: RawSection, meta: dict[str, str], vote_type: str,
     return votes, header
 
 
-def _ballot_fault(voter: str, vote: tuple[str, ...], project_ids: set[str],
-                  limits: dict[str, Number]) -> str | None:
+def _ballot_fault(
+    voter: str, vote: tuple[str, ...], project_ids: set[str], limits: dict[str, Number]
+) -> str | None:
     if not project_ids.issuperset(vote):
         unknown = next(p for p in vote if p not in project_ids)
         return f"voter {voter} votes for unknown project {unknown!r}"
     if len(set(vote)) != len(vote):
         return f"voter {voter} names a project twice"
     if "min_length" in limits and len(vote) < limits["min_length"]:
-        return (f"voter {voter} chose {len(vote)} projects, fewer than min_length "
-                f"{limits['min_length']}")
+        return (
+            f"voter {voter} chose {len(vote)} projects, fewer than min_length "
+            f"{limits['min_length']}"
+        )
     if "max_length" in limits and len(vote) > limits["max_length"]:
-        return (f"voter {voter} chose {len(vote)} projects, more than max_length "
-                f"{limits['max_length']}")
+        return (
+            f"voter {voter} chose {len(vote)} projects, more than max_length {limits['max_length']}"
+        )
     return None
 
 
-def _ballot_points(voter: str, vote: tuple[str, ...], text: str, limits: dict[str, Number]
-                   ) -> tuple[tuple[Number, ...] | None, str | None]:
+def _ballot_points(
+    voter: str, vote: tuple[str, ...], text: str, limits: dict[str, Number]
+) -> tuple[tuple[Number, ...] | None, str | None]:
     try:
         points = tuple(as_number(x) for x in text.split(",")) if text.strip() else ()
     except ValueError:
@@ -323,11 +372,15 @@ def _ballot_points(voter: str, vote: tuple[str, ...], text: str, limits: dict[st
         return None, f"voter {voter} names {len(vote)} projects but gives {len(points)} points"
     total = sum(points)
     if "max_sum_points" in limits and total > limits["max_sum_points"]:
-        return None, (f"voter {voter} gives {total} points in all, more than max_sum_points "
-                      f"{limits['max_sum_points']}")
+        return None, (
+            f"voter {voter} gives {total} points in all, more than max_sum_points "
+            f"{limits['max_sum_points']}"
+        )
     if "min_sum_points" in limits and total < limits["min_sum_points"]:
-        return None, (f"voter {voter} gives {total} points in all, fewer than min_sum_points "
-                      f"{limits['min_sum_points']}")
+        return None, (
+            f"voter {voter} gives {total} points in all, fewer than min_sum_points "
+            f"{limits['min_sum_points']}"
+        )
     if "max_points" in limits and any(p > limits["max_points"] for p in points):
         return None, f"voter {voter} gives a project more than max_points {limits['max_points']}"
     if "min_points" in limits and any(p < limits["min_points"] for p in points):

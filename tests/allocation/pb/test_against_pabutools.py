@@ -64,7 +64,10 @@ def ours(name: str, rule: str) -> list[str]:
 
 
 # Our add1 on the largest city-wide file takes tens of seconds: compared in the slow suite.
-OURS_SLOW = {("Poland_Warszawa_2026.pb", "mes-add1"), ("Poland_Warszawa_2026.pb", "mes-add1-greedy")}
+OURS_SLOW = {
+    ("Poland_Warszawa_2026.pb", "mes-add1"),
+    ("Poland_Warszawa_2026.pb", "mes-add1-greedy"),
+}
 
 
 def recorded_params():
