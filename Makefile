@@ -50,6 +50,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check pbapp allocation tests benchmarks migrations/env.py config.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
