@@ -33,7 +33,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # uploads (CSV, .pb) larger than this are refused
+    MAX_CONTENT_LENGTH = (
+        48 * 1024 * 1024
+    )  # uploads larger are refused (England's IoD File 7 is ~30 MB)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # Signing in: per address, and per account whatever the address.

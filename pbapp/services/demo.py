@@ -15,6 +15,7 @@ from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User, UserRole
 from pbapp.services.accountability_demo import load_accountability_demo
 from pbapp.services.core_funding_demo import load_core_funding_demo
+from pbapp.services.funding_demo import load_funding_demo
 from pbapp.services.pb_demo import load_pb_demo
 
 WARDS_CSV = Path(__file__).resolve().parent.parent / "demo" / "sheffield_wards.csv"
@@ -105,6 +106,8 @@ def load_demo() -> LoadReport:
     report.processes_added = load_pb_demo(officer, resident)
     db.session.flush()
     load_core_funding_demo()
+    db.session.flush()
+    load_funding_demo()
     db.session.flush()
     load_accountability_demo()  # last: it tracks delivery of what the demos above funded
     db.session.flush()
