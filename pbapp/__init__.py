@@ -29,13 +29,13 @@ def create_app(config: object | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from pbapp import accountability as accountability_bp
     from pbapp import admin as admin_bp
     from pbapp import api as api_bp
     from pbapp import auth, cli, errors, formatting, main, security
+    from pbapp import funders as funders_bp
     from pbapp import pb as pb_bp
     from pbapp import vcs as vcs_bp
-    from pbapp import funders as funders_bp
-    from pbapp import accountability as accountability_bp
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

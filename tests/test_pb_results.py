@@ -131,3 +131,17 @@ def test_pabutools_recounts_the_anonymised_ballots_to_the_published_result(
 
     instance, profile = parse_pabulib(str(path))
     assert [int(x) for x in reference(result.rule, instance, profile, {})] == result.selected
+
+
+def test_neighbourhood_page_lists_its_budgets_and_funded_projects(
+    client, forms, create_user, sign_in, counted, neighbourhoods
+):
+    budget, projects = counted
+    sign_in(create_user("officer"))
+    forms.post(f"/budgets/{budget.id}/publish", {})
+    result = db.session.scalar(select(Result))
+    page = text(client.get(f"/neighbourhoods/{neighbourhoods[0].code}"))
+    assert budget.process.title in page
+    assert "No projects have been funded" not in page
+    for project in projects:
+        assert (project.title in page) == (project.id in result.selected)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from flask import render_template, url_for
 from sqlalchemy import func, select
 
+from pbapp import clock
 from pbapp.access import public
 from pbapp.extensions import db
 from pbapp.main import bp
-from pbapp import clock
 from pbapp.models import PHASE_NAMES, Budget, Neighbourhood, Process, Result
 from pbapp.services import neighbourhoods
 
@@ -51,12 +51,35 @@ def neighbourhood(code: str):
         )
         for p in profiles
     ]
+    budgets = db.session.scalars(
+        select(Budget)
+        .join(Process)
+        .where(Budget.neighbourhood_id == area.id)
+        .order_by(Process.voting_start.desc())
+    ).all()
+    results = {
+        r.budget_id: r
+        for r in db.session.scalars(
+            select(Result).where(Result.budget_id.in_([b.id for b in budgets]))
+        )
+    }
+    funded = [
+        (budget, proposal)
+        for budget in budgets
+        if budget.id in results
+        for proposal in budget.proposals
+        if proposal.id in results[budget.id].selected
+    ]
     return render_template(
         "main/neighbourhood.html",
         area=area,
         profile=profile,
         profiles=profiles,
         chart_rows=chart_rows,
+        budgets=budgets,
+        funded=funded,
+        today=clock.today(),
+        phase_names=PHASE_NAMES,
     )
 
 
