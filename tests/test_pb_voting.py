@@ -247,7 +247,7 @@ def test_concurrent_submissions_from_one_voter_make_one_ballot(app, create_user,
         worker = create_app(TestConfig(url))
         with worker.app_context():
             try:
-                barrier.wait()
+                barrier.wait(timeout=30)
                 cast = ballots.cast_ballot(
                     db.session.get(User, voter_id),
                     db.session.get(Budget, budget_id),
@@ -263,11 +263,13 @@ def test_concurrent_submissions_from_one_voter_make_one_ballot(app, create_user,
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=submit, args=(c,)) for c in choice_sets]
+    # Daemon threads with a barrier timeout: a thread that fails early can never hang the run.
+    threads = [threading.Thread(target=submit, args=(c,), daemon=True) for c in choice_sets]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), outcomes
 
     db.session.expire_all()
     assert ballot_count() == 1

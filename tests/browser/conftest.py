@@ -88,6 +88,16 @@ def page(browser, request) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture()
+def audit_page(browser) -> Iterator[object]:
+    """A page that lets axe-core be injected (as an inline script, which our CSP forbids)."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

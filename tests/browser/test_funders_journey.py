@@ -2,68 +2,23 @@
 data, record a contribution, build a scenario, publish it as a process's neighbourhood budgets,
 and the public reads how the money was divided. axe-core checks every funders' page on the way
 for WCAG 2.2 A/AA violations.
-
-Skips, with the reason, where no browser is installed, unless ``REQUIRE_BROWSER=1``. The browser
-runs in its own thread with its own Playwright (as in test_vcs_browser.py), so this test can share
-a run with tests/browser/.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import Budget
 from pbapp.models.funding import Scenario
-from tests.browser.conftest import ARTIFACTS, _chromium, live_server  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD
 from tests.pb_factories import make_process
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "funders"
-AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "funders"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def in_browser(app, journey, name: str) -> None:
-    """Run ``journey(page)`` in a fresh Chromium on a thread of its own; re-raise its failure."""
-    executable = _chromium()
-    if executable is None:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no chromium is installed")
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            with app.app_context(), sync_api.sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-                )
-                # axe is injected as an inline script, which the CSP would refuse.
-                page = browser.new_context(bypass_csp=True).new_page()
-                page.set_default_timeout(30_000)
-                try:
-                    journey(page)
-                except BaseException:
-                    ARTIFACTS.mkdir(exist_ok=True)
-                    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-                    raise
-                finally:
-                    browser.close()
-        except BaseException as failure:  # noqa: BLE001  (re-raised on the test's thread)
-            failures.append(failure)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failures:
-        raise failures[0]
 
 
 def accessibility_problems(page) -> list[str]:
@@ -83,7 +38,8 @@ def accessibility_problems(page) -> list[str]:
 
 def test_funder_goes_from_need_data_to_published_budgets(
     app,
-    live_server,  # noqa: F811
+    live_server,
+    audit_page,
     neighbourhoods,
     create_user,
 ):
@@ -91,7 +47,7 @@ def test_funder_goes_from_need_data_to_published_budgets(
     process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
     base = live_server
     problems: list[str] = []
-    in_browser(app, lambda page: journey(page, base, funder, process.title, problems), "funders")
+    journey(audit_page, base, funder, process.title, problems)
 
     scenario = db.session.scalar(select(Scenario))
     assert scenario.is_published and scenario.published_to_process_id == process.id

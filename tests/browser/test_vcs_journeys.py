@@ -1,23 +1,14 @@
 """The core-funding journeys in a real browser (Debian's Chromium, driven by Playwright): a group
 sets up its profile, an officer checks it and builds, previews and publishes a round, the public
 reads and downloads the awards, and the group reads its statement and reports a mistake.
-
-Skips, with the reason, where no browser is installed, unless ``REQUIRE_BROWSER=1`` (as in
-tests/browser/). The browser runs in its own thread with its own Playwright, so that this test
-can share a run with tests/browser/, whose session-wide Playwright holds the main thread.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-
-import pytest
 from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
-from tests.browser.conftest import ARTIFACTS, _chromium, live_server  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD
 from tests.test_vcs_factories import add_need, make_group
 
@@ -34,45 +25,10 @@ def sign_out(tab) -> None:
     tab.get_by_role("button", name="Sign out").click()
 
 
-def in_browser(app, journey, name: str) -> None:
-    """Run ``journey(page)`` in a fresh Chromium on a thread of its own; re-raise its failure."""
-    executable = _chromium()
-    if executable is None:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no chromium is installed")
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            with app.app_context(), sync_api.sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-                )
-                page = browser.new_page()
-                page.set_default_timeout(30_000)
-                try:
-                    journey(page)
-                except BaseException:
-                    ARTIFACTS.mkdir(exist_ok=True)
-                    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-                    raise
-                finally:
-                    browser.close()
-        except BaseException as failure:  # noqa: BLE001  (re-raised on the test's thread)
-            failures.append(failure)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failures:
-        raise failures[0]
-
-
 def test_group_officer_and_public_each_do_their_part(
     app,
-    live_server,  # noqa: F811
+    live_server,
+    page,
     neighbourhoods,
     create_user,
 ):
@@ -82,7 +38,7 @@ def test_group_officer_and_public_each_do_their_part(
     keeper = create_user("vcs", name="Kim Keeper").email
     officer = create_user("officer", name="Omar Officer").email
     base = live_server
-    in_browser(app, lambda page: journey(page, base, keeper, officer), "vcs_journeys")
+    journey(page, base, keeper, officer)
 
 
 def journey(page, base: str, keeper: str, officer: str) -> None:
