@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from wtforms import IntegerField
-from wtforms.widgets import TextInput
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from pbapp.services.errors import FieldError
 
 
 def optional_int(value: object) -> int | None:
@@ -54,3 +57,24 @@ class WholeNumberField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError("Enter a whole number, like 3.") from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (each with its own label)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def show_field_error(form: FlaskForm, error: FieldError) -> None:
+    """Show a service's ``FieldError`` next to its field, or above the form when it names none."""
+    field = getattr(form, error.field, None)
+    if field is not None and isinstance(getattr(field, "errors", None), list):
+        field.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_status(*forms: FlaskForm) -> int:
+    """422 when any of ``forms`` was refused (so tests and tools see it), else 200."""
+    return 422 if any(f.errors or getattr(f, "form_errors", None) for f in forms) else 200

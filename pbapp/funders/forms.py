@@ -9,22 +9,16 @@ from wtforms import (
     Field,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import TextInput
 
-from pbapp.forms import PoundsField, WholeNumberField, optional_int
+from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField, optional_int
 from pbapp.models import THEMES
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class NumberField(Field):

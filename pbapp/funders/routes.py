@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
+from pbapp.forms import form_status, show_field_error
 from pbapp.funders import bp
 from pbapp.funders.forms import (
     THEME_FIELDS,
@@ -32,18 +33,6 @@ from pbapp.services.errors import FieldError
 
 FUNDER = "funder"
 NEED_DATA_ROLES = ("funder", "officer")
-
-
-def _form_error(form, error: FieldError) -> None:
-    field = getattr(form, error.field, None)
-    if field is not None and hasattr(field, "errors") and isinstance(field.errors, list):
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
-def _status(*forms) -> int:
-    return 422 if any(f.errors or getattr(f, "form_errors", None) for f in forms) else 200
 
 
 def _is_funder() -> bool:
@@ -146,7 +135,7 @@ def _need_page(deprivation_form, indicator_form):
         deprivation_form=deprivation_form,
         indicator_form=indicator_form,
         stored=funding_need.stored_indicators(),
-    ), _status(deprivation_form, indicator_form)
+    ), form_status(deprivation_form, indicator_form)
 
 
 def _flash_report(report: funding_need.ImportReport) -> None:
@@ -188,7 +177,7 @@ def need_import_deprivation():
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         except IntegrityError:  # someone imported the same figures at the same moment
             db.session.rollback()
             form.form_errors.append(_CONCURRENT_IMPORT)
@@ -213,7 +202,7 @@ def need_import_indicators():
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         except IntegrityError:  # someone imported the same figures at the same moment
             db.session.rollback()
             form.form_errors.append(_CONCURRENT_IMPORT)
@@ -260,14 +249,14 @@ def contribution_new():
             funding.create_contribution(current_user, _details(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Contribution saved.", "success")
             return redirect(url_for("funders.contributions"))
-    return render_template("funders/contribution_form.html", form=form, contribution=None), _status(
-        form
-    )
+    return render_template(
+        "funders/contribution_form.html", form=form, contribution=None
+    ), form_status(form)
 
 
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
@@ -283,14 +272,14 @@ def contribution_edit(contribution_id: int):
             funding.update_contribution(current_user, item, _details(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Contribution saved.", "success")
             return redirect(url_for("funders.contributions"))
-    return render_template("funders/contribution_form.html", form=form, contribution=item), _status(
-        form
-    )
+    return render_template(
+        "funders/contribution_form.html", form=form, contribution=item
+    ), form_status(form)
 
 
 # --- Scenarios -----------------------------------------------------------------------------------
@@ -362,12 +351,14 @@ def scenario_new():
             item = funding.create_scenario(current_user, _settings(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Scenario saved.", "success")
             return redirect(url_for("funders.scenario", scenario_id=item.id))
-    return render_template("funders/scenario_form.html", form=form, scenario=None), _status(form)
+    return render_template("funders/scenario_form.html", form=form, scenario=None), form_status(
+        form
+    )
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
@@ -387,12 +378,14 @@ def scenario_edit(scenario_id: int):
             funding.update_scenario(current_user, item, _settings(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Scenario saved.", "success")
             return redirect(url_for("funders.scenario", scenario_id=item.id))
-    return render_template("funders/scenario_form.html", form=form, scenario=item), _status(form)
+    return render_template("funders/scenario_form.html", form=form, scenario=item), form_status(
+        form
+    )
 
 
 def _publish_form(today: date) -> PublishForm:
@@ -426,7 +419,7 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
         comparison=comparison,
         publish_form=publish_form,
         checked=funding.check_published(item) if item.is_published else None,
-    ), _status(publish_form)
+    ), form_status(publish_form)
 
 
 @bp.route("/scenarios/<int:scenario_id>")
@@ -453,7 +446,7 @@ def scenario_publish(scenario_id: int):
             funding.publish_scenario(current_user, item, process, today)
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             message = "Scenario published."
@@ -525,7 +518,7 @@ def pool():
         view=view,
         contributions=funding.contributions(),
         query=request.query_string.decode(),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/pool/inputs.json")

@@ -5,23 +5,16 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from pbapp.forms import PoundsField, WholeNumberField
+from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField
 from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES
 from pbapp.services.proposals import DESCRIPTION_MAX, LOCATION_MAX, SUMMARY_MAX, TITLE_MAX
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _date(label: str, hint: str) -> DateField:

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
+from pbapp.forms import form_status, show_field_error
 from pbapp.models import (
     BALLOT_TYPES,
     COUNTING_RULES,
@@ -31,19 +32,6 @@ from pbapp.pb.forms import (
 )
 from pbapp.services import ballots, processes, proposals
 from pbapp.services.errors import FieldError
-
-
-def _form_error(form, error: FieldError) -> None:
-    field = getattr(form, error.field, None)
-    if field is not None and hasattr(field, "errors") and isinstance(field.errors, list):
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
-def _status(form) -> int:
-    return 422 if form.errors or getattr(form, "form_errors", None) else 200
-
 
 # --- Processes --------------------------------------------------------------------------------
 
@@ -101,12 +89,12 @@ def process_new():
         try:
             item = processes.create_process(current_user, _settings(form))
         except FieldError as error:
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Process created. Now set its budgets.", "success")
             return redirect(url_for("pb.process_budgets", process_id=item.id))
-    return render_template("pb/process_form.html", form=form, process=None), _status(form)
+    return render_template("pb/process_form.html", form=form, process=None), form_status(form)
 
 
 @bp.route("/processes/<int:process_id>/edit", methods=["GET", "POST"])
@@ -120,14 +108,14 @@ def process_edit(process_id: int):
             processes.update_process(current_user, item, _settings(form), today)
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Process saved.", "success")
             return redirect(url_for("pb.process", process_id=item.id))
     return render_template(
         "pb/process_form.html", form=form, process=item, locked=item.voting_has_opened(today)
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/processes/<int:process_id>/budgets", methods=["GET", "POST"])
@@ -150,7 +138,7 @@ def process_budgets(process_id: int):
             return redirect(url_for("pb.process", process_id=item.id))
     return render_template(
         "pb/budgets_form.html", form=form, process=item, locked=item.voting_has_opened(today)
-    ), _status(form)
+    ), form_status(form)
 
 
 # --- Budgets and proposals ----------------------------------------------------------------------
@@ -221,7 +209,7 @@ def propose(budget_id: int):
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -231,9 +219,9 @@ def propose(budget_id: int):
                 "success",
             )
             return redirect(url_for("pb.proposal", proposal_id=made.id))
-    return render_template("pb/proposal_form.html", form=form, budget=item, proposal=None), _status(
-        form
-    )
+    return render_template(
+        "pb/proposal_form.html", form=form, budget=item, proposal=None
+    ), form_status(form)
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -284,14 +272,14 @@ def proposal_edit(proposal_id: int):
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Your proposal is saved.", "success")
             return redirect(url_for("pb.proposal", proposal_id=item.id))
     return render_template(
         "pb/proposal_form.html", form=form, budget=item.budget, proposal=item
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/proposals/<int:proposal_id>/review", methods=["GET", "POST"])
@@ -319,12 +307,12 @@ def proposal_review(proposal_id: int):
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash(f"Review of “{item.title}” saved.", "success")
             return redirect(url_for("pb.budget", budget_id=item.budget_id))
-    return render_template("pb/review.html", form=form, proposal=item), _status(form)
+    return render_template("pb/review.html", form=form, proposal=item), form_status(form)
 
 
 @bp.route("/processes/<int:process_id>/proposals")

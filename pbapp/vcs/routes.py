@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
+from pbapp.forms import form_status, show_field_error
 from pbapp.models import Neighbourhood
 from pbapp.models.core_funding import (
     CORRECTION_STATUSES,
@@ -32,18 +33,6 @@ from pbapp.vcs.forms import (
     round_form_data,
     settings_from,
 )
-
-
-def _form_error(form, error: FieldError) -> None:
-    field = getattr(form, error.field, None)
-    if field is not None and hasattr(field, "errors") and isinstance(field.errors, list):
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
-def _status(form) -> int:
-    return 422 if form.errors or getattr(form, "form_errors", None) else 200
 
 
 def _is_officer() -> bool:
@@ -184,14 +173,14 @@ def group_new():
             org = cf.create_organisation(current_user, profile_from(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash(
                 "Your group's profile is saved. An officer will check its eligibility.", "success"
             )
             return redirect(url_for("vcs.group", org_id=org.id))
-    return render_template("vcs/group_form.html", form=form, org=None), _status(form)
+    return render_template("vcs/group_form.html", form=form, org=None), form_status(form)
 
 
 @bp.route("/groups")
@@ -233,7 +222,7 @@ def keepers(org_id: int):
             user = cf.add_keeper(current_user, org, form.email.data or "")
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash(f"{user.name} now keeps the profile of {org.name}.", "success")
@@ -252,12 +241,12 @@ def group_edit(org_id: int):
             cf.update_organisation(current_user, org, profile_from(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("vcs.group", org_id=org.id))
-    return render_template("vcs/group_form.html", form=form, org=org), _status(form)
+    return render_template("vcs/group_form.html", form=form, org=org), form_status(form)
 
 
 @bp.route("/groups/<int:org_id>/eligibility", methods=["GET", "POST"])
@@ -274,7 +263,7 @@ def eligibility(org_id: int):
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -284,7 +273,7 @@ def eligibility(org_id: int):
                 "success",
             )
             return redirect(url_for("vcs.group", org_id=org.id))
-    return render_template("vcs/eligibility.html", form=form, org=org), _status(form)
+    return render_template("vcs/eligibility.html", form=form, org=org), form_status(form)
 
 
 @bp.route("/groups/<int:org_id>/awards/<int:round_id>")
@@ -348,14 +337,14 @@ def correction_new(org_id: int):
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Thank you. An officer will look at it and tell you what they decide.", "success")
             return redirect(url_for("vcs.group", org_id=org.id))
     return render_template(
         "vcs/correction_form.html", form=form, org=org, about_round=about_round
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/corrections")
@@ -385,14 +374,14 @@ def correction(request_id: int):
             )
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash(f"Decision saved and shown to {item.organisation.name}.", "success")
             return redirect(url_for("vcs.corrections"))
     elif item.status != "open" and request.method == "POST":
         form.form_errors.append("This request has already been decided.")
-    return render_template("vcs/correction.html", item=item, form=form), _status(form)
+    return render_template("vcs/correction.html", item=item, form=form), form_status(form)
 
 
 # --- Rounds (officers) ------------------------------------------------------------------------
@@ -407,12 +396,12 @@ def round_new():
             item = cf.create_round(current_user, settings_from(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Draft round saved. Preview its awards below; it is not public yet.", "success")
             return redirect(url_for("vcs.round_preview", round_id=item.id))
-    return render_template("vcs/round_form.html", form=form, round=None), _status(form)
+    return render_template("vcs/round_form.html", form=form, round=None), form_status(form)
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -430,12 +419,12 @@ def round_edit(round_id: int):
             cf.update_round(current_user, item, settings_from(form))
         except FieldError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_field_error(form, error)
         else:
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("vcs.round_preview", round_id=item.id))
-    return render_template("vcs/round_form.html", form=form, round=item), _status(form)
+    return render_template("vcs/round_form.html", form=form, round=item), form_status(form)
 
 
 def _render_preview(item: CoreFundingRound, publish_form: PublishForm, status: int = 200):
@@ -448,7 +437,7 @@ def _render_preview(item: CoreFundingRound, publish_form: PublishForm, status: i
             try:
                 cf.check_settings(settings)
             except FieldError as error:
-                _form_error(form, error)
+                show_field_error(form, error)
                 valid = False
     else:
         settings = cf.settings_of(item)
