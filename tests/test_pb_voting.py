@@ -243,8 +243,11 @@ def test_concurrent_submissions_from_one_voter_make_one_ballot(app, create_user,
     barrier = threading.Barrier(len(choice_sets))
     outcomes: list[str] = []
 
-    def submit(choices):
-        worker = create_app(TestConfig(url))
+    # The apps are built here, one after another: building Flask apps on several threads at once
+    # trips a CPython 3.11 bug in ast.parse (werkzeug compiles URL rules with it).
+    workers = [create_app(TestConfig(url)) for _ in choice_sets]
+
+    def submit(worker, choices):
         with worker.app_context():
             try:
                 barrier.wait(timeout=30)
@@ -264,7 +267,10 @@ def test_concurrent_submissions_from_one_voter_make_one_ballot(app, create_user,
                 db.engine.dispose()
 
     # Daemon threads with a barrier timeout: a thread that fails early can never hang the run.
-    threads = [threading.Thread(target=submit, args=(c,), daemon=True) for c in choice_sets]
+    threads = [
+        threading.Thread(target=submit, args=(w, c), daemon=True)
+        for w, c in zip(workers, choice_sets, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
