@@ -26,6 +26,7 @@ try:  # exact rationals in C; pabutools depends on gmpy2, so the reference setup
 except ImportError:  # pragma: no cover - same results, slower
     Q = Fraction
 
+from allocation.pb import fastmes
 from allocation.pb.affine import Affine, key, value
 from allocation.pb.election import Number
 from allocation.pb.support import Support, overlap
@@ -356,6 +357,12 @@ def run_mes(
     if s.n == 0:
         return run
     shares = overlap(s) if shares is None else shares
+    if not record and not isinstance(per_voter, Affine) and fastmes.usable(s):
+        try:  # floats with every decision proven; a near-tie falls back to exact rationals
+            run.selected = fastmes.run_fast(s, per_voter, shares)
+            return run
+        except fastmes.Uncertain:
+            pass
     state = _State(s, per_voter)
     live = []
     for j in range(s.m):

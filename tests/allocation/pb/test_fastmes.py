@@ -1,0 +1,70 @@
+"""The float run of Equal Shares (fastmes.py) selects exactly what the exact run selects, or
+declines (Uncertain) and leaves the decision to exact arithmetic."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+
+from allocation.pb import Election, Project
+from allocation.pb.equal_shares import run_mes
+from allocation.pb.fastmes import Uncertain, run_fast, usable
+from allocation.pb.support import build_support, overlap
+
+from .conftest import FILES, load
+
+
+def random_election(rng: random.Random) -> Election:
+    vote_type = rng.choice(["approval", "cumulative", "ordinal"])
+    m = rng.randint(1, 9)
+    ids = [f"p{i}" for i in range(m)]
+    # small integer costs and budgets: exact ties are frequent, which is the hard case
+    costs = [rng.choice([0, 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30]) for _ in ids]
+    budget = rng.choice([rng.randint(0, 60), Fraction(rng.randint(0, 240), rng.randint(1, 7))])
+    ballots: list = []
+    for _ in range(rng.randint(0, 25)):
+        chosen = rng.sample(ids, rng.randint(0, m))
+        if vote_type == "cumulative":
+            ballots.append({p: rng.randint(0, 3) for p in chosen})
+        else:
+            ballots.append(chosen)
+    return Election(
+        budget=budget,
+        projects=[Project(i, c) for i, c in zip(ids, costs, strict=True)],
+        ballots=ballots,
+        vote_type=vote_type,
+    )
+
+
+def test_float_run_equals_exact_run_or_declines_on_random_elections():
+    rng = random.Random(20261126)
+    decided = declined = 0
+    for _ in range(3000):
+        s = build_support(random_election(rng))
+        if s.n == 0 or not usable(s):
+            continue
+        shares = overlap(s)
+        for extra in (0, 1, Fraction(1, 3), 7):
+            per_voter = Fraction(s.budget) / s.n + extra
+            exact = run_mes(s, per_voter, record=True, shares=shares).selected
+            try:
+                fast = run_fast(s, per_voter, shares)
+            except Uncertain:
+                declined += 1
+                continue
+            decided += 1
+            assert fast == exact, (s, per_voter)
+    assert decided > declined > 0  # both paths are exercised
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_float_run_equals_exact_run_on_shared_files(name):
+    s = build_support(load(name))
+    shares = overlap(s)
+    start = Fraction(s.budget) / s.n
+    for extra in (0, 50, 150):
+        exact = run_mes(s, start + extra, record=True, shares=shares).selected
+        # no near-tie on these files: the float run decides, and exactly as the exact run
+        assert run_fast(s, start + extra, shares) == exact
