@@ -14,8 +14,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from pbapp.extensions import db
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
@@ -107,7 +109,7 @@ def can_vote(user: User, budget: Budget, today: date, *, source: str = "online")
 
 @dataclass
 class CastResult:
-    ballot: Ballot
+    ballot_id: int
     receipt: str | None  # the code, only when this ballot is new (only its hash is kept)
     replaced: bool
 
@@ -143,45 +145,67 @@ def cast_ballot(
     if existing is not None and source == "paper":
         raise FieldError("choices", "This voter has already voted online in this budget.")
     if existing is None:
-        receipt = receipt.strip().upper() if receipt else new_receipt_code()
-        if find_receipt(receipt) is not None:
-            raise FieldError(
-                "receipt_code", "This receipt code has already been used for another ballot."
-            )
-        ballot = Ballot(
+        if receipt:  # typed from a paper ballot: say so if it is taken
+            receipt = receipt.strip().upper()
+            if find_receipt(receipt) is not None:
+                raise FieldError(
+                    "receipt_code", "This receipt code has already been used for another ballot."
+                )
+        else:  # 32**10 codes: a clash is left to the unique index (and reported as a retry)
+            receipt = new_receipt_code()
+        ballot_id = _insert_unless_twin(
             budget_id=budget.id,
             voter_id=voter.id,
             receipt_hash=receipt_hash(receipt),
             source=source,
             entered_by_id=entered_by.id if entered_by else None,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(ballot)
-                db.session.flush()
-        except IntegrityError:
+        if ballot_id is None:
             # A twin request created the ballot a moment ago: update that one instead.
             existing = _existing(budget, voter)
             if existing is None or existing.source == "paper":
-                raise FieldError(
-                    "choices", "Your ballot could not be saved. Please try again."
-                ) from None
-            ballot, receipt = existing, None
-    else:
-        ballot, receipt = existing, None
-    # Replace the choices with plain SQL rather than through the loaded collection: whichever
-    # of two racing submissions writes last wins whole, and the two never merge.
-    db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
-    db.session.add_all(
-        BallotItem(ballot_id=ballot.id, proposal_id=pid, points=pts)
-        for pid, pts in sorted(choices.items())
+                raise FieldError("choices", "Your ballot could not be saved. Please try again.")
+            receipt = None
+    if existing is not None:
+        ballot_id, receipt = existing.id, None
+        db.session.execute(
+            update(Ballot).where(Ballot.id == ballot_id).values(updated_at=func.now())
+        )
+        # Replace the choices with plain SQL statements (no loaded collection): whichever of
+        # two racing submissions writes last wins whole, and the two never merge.
+        db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot_id))
+        db.session.expire(existing)
+    db.session.execute(
+        insert(BallotItem),
+        [
+            {"ballot_id": ballot_id, "proposal_id": pid, "points": pts}
+            for pid, pts in sorted(choices.items())
+        ],
     )
-    ballot.updated_at = func.now()
-    db.session.flush()
-    db.session.expire(ballot, ["items", "updated_at"])
     if source == "paper":
-        audit.record(entered_by, "ballot.paper", "budget", budget.id, after={"ballot": ballot.id})
-    return CastResult(ballot=ballot, receipt=receipt, replaced=existing is not None)
+        audit.record(entered_by, "ballot.paper", "budget", budget.id, after={"ballot": ballot_id})
+    return CastResult(ballot_id=ballot_id, receipt=receipt, replaced=existing is not None)
+
+
+def _insert_unless_twin(**values) -> int | None:
+    """Insert a ballot; its id, or None when this voter's ballot in that budget exists already.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite): a twin submission that has
+    not committed yet makes this wait for it, then do nothing. Any other clash (a receipt
+    code drawn twice) is a FieldError asking to try again; the caller rolls back.
+    """
+    dialect = db.session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        dialect_insert(Ballot)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["budget_id", "voter_id"])
+        .returning(Ballot.id)
+    )
+    try:
+        return db.session.scalar(statement)
+    except IntegrityError:
+        raise FieldError("choices", "Your ballot could not be saved. Please try again.") from None
 
 
 def _existing(budget: Budget, voter: User) -> Ballot | None:
@@ -189,6 +213,7 @@ def _existing(budget: Budget, voter: User) -> Ballot | None:
         select(Ballot)
         .where(Ballot.budget_id == budget.id, Ballot.voter_id == voter.id)
         .with_for_update()
+        .options(lazyload(Ballot.items))  # the choices are replaced by SQL, never read here
     )
 
 
