@@ -437,6 +437,7 @@ def prove(url: str, subs: list[Submission]) -> dict:
         "unexpected": unexpected,
         "outcomes": outcomes,
         "latencies": sorted(t for s in subs for t in s.seconds),
+        "submissions": len(subs),
         "requests": sum(len(s.outcomes) for s in subs),
     }
 
@@ -485,7 +486,8 @@ def render(args, setup_seconds, open_seconds, storm, proof, total) -> str:
             "",
             "| measure | value |",
             "|---|---|",
-            f"| ballot submissions (POST) | {proof['requests']:,} in {storm['wall']:.1f} s |",
+            f"| ballot submissions (POST) | {proof['submissions']:,} in {storm['wall']:.1f} s "
+            f"({proof['requests']:,} requests with retries) |",
             f"| **ballot submissions per second** | **{rate:.0f}** |",
             f"| latency p50 / p90 / p99 / max | {percentile(ms, 0.5):.0f} / {percentile(ms, 0.9):.0f} / "
             f"**{percentile(ms, 0.99):.0f}** / {max(ms):.0f} ms |",
