@@ -28,3 +28,25 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_changes(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> AuditEvent | None:
+    """Record only the keys whose value changed; nothing at all when none did."""
+    changed = sorted(k for k in before if before[k] != after.get(k))
+    if not changed:
+        return None
+    return record(
+        actor,
+        action,
+        object_type,
+        object_id,
+        before={k: before[k] for k in changed},
+        after={k: after.get(k) for k in changed},
+    )

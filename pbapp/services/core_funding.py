@@ -196,16 +196,7 @@ def update_organisation(actor: User, org: Organisation, profile: Profile) -> Non
     _apply_profile(org, profile)
     db.session.flush()
     after = _profile_record(org)
-    changed = sorted(k for k in before if before[k] != after[k])
-    if changed:
-        audit.record(
-            actor,
-            "organisation.update",
-            "organisation",
-            org.id,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+    audit.record_changes(actor, "organisation.update", "organisation", org.id, before, after)
 
 
 def add_keeper(actor: User, org: Organisation, email: str) -> User:
@@ -443,16 +434,9 @@ def update_round(actor: User, funding_round: CoreFundingRound, settings: RoundSe
     funding_round.first_year = settings.first_year  # type: ignore[assignment]
     funding_round.parameters = parameters_of(settings)
     after = _round_record(funding_round)
-    changed = sorted(k for k in before if before[k] != after[k])
-    if changed:
-        audit.record(
-            actor,
-            "core_funding_round.update",
-            "core_funding_round",
-            funding_round.id,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+    audit.record_changes(
+        actor, "core_funding_round.update", "core_funding_round", funding_round.id, before, after
+    )
 
 
 def _round_record(funding_round: CoreFundingRound) -> dict[str, Any]:

@@ -111,16 +111,7 @@ def update_contribution(actor: User, item: Contribution, details: ContributionDe
     before = _contribution_record(item)
     _apply(item, details)
     after = _contribution_record(item)
-    changed = sorted(k for k in before if before[k] != after[k])
-    if changed:
-        audit.record(
-            actor,
-            "contribution.update",
-            "contribution",
-            item.id,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+    audit.record_changes(actor, "contribution.update", "contribution", item.id, before, after)
 
 
 def contributions() -> list[Contribution]:
@@ -281,16 +272,7 @@ def update_scenario(actor: User, scenario: Scenario, settings: ScenarioSettings)
     before = _scenario_record(scenario)
     _apply_settings(scenario, settings)
     after = _scenario_record(scenario)
-    changed = sorted(k for k in before if before[k] != after[k])
-    if changed:
-        audit.record(
-            actor,
-            "scenario.update",
-            "scenario",
-            scenario.id,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+    audit.record_changes(actor, "scenario.update", "scenario", scenario.id, before, after)
 
 
 # --------------------------------------------------------------------------- computing

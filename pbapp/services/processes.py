@@ -86,16 +86,7 @@ def update_process(actor: User, process: Process, settings: ProcessSettings, tod
     for key, value in vars(settings).items():
         setattr(process, key, value)
     after = {k: _plain(getattr(process, k)) for k in vars(settings)}
-    changed = {k for k in before if before[k] != after[k]}
-    if changed:
-        audit.record(
-            actor,
-            "process.update",
-            "process",
-            process.id,
-            before={k: before[k] for k in sorted(changed)},
-            after={k: after[k] for k in sorted(changed)},
-        )
+    audit.record_changes(actor, "process.update", "process", process.id, before, after)
 
 
 def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], today: date) -> None:
