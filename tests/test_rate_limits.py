@@ -47,20 +47,9 @@ def test_guessing_one_accounts_password_is_stopped(database_url, create_user):
 
 
 def test_one_address_trying_many_accounts_is_stopped(database_url, create_user):
-    app = limited_app(database_url)
-    with app.app_context():
-        client = app.test_client()
-        token = _token(client)
-        codes = [
-            client.post(
-                "/account/sign-in",
-                data={"csrf_token": token, "email": f"who{i}@example.org", "password": "x"},
-            ).status_code
-            for i in range(7)
-        ]
-        assert codes[:5] == [422] * 5
-        assert codes[5:] == [429, 429]
-        db.engine.dispose()
+    codes = _attempts_from_one_address(limited_app(database_url), 7)
+    assert codes[:5] == [422] * 5
+    assert codes[5:] == [429, 429]
 
 
 def test_with_redis_every_worker_counts_the_same_attempts(database_url):
@@ -78,23 +67,28 @@ def test_with_redis_every_worker_counts_the_same_attempts(database_url):
         database_url, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", RATELIMIT_KEY_PREFIX=prefix
     )
     try:
-        with app.app_context():
-            client = app.test_client()
-            token = _token(client)
-            codes = [
-                client.post(
-                    "/account/sign-in",
-                    data={"csrf_token": token, "email": f"w{i}@example.org", "password": "x"},
-                ).status_code
-                for i in range(7)
-            ]
-            db.engine.dispose()
-        assert codes == [422] * 5 + [429, 429]
+        assert _attempts_from_one_address(app, 7) == [422] * 5 + [429, 429]
         assert server.keys(f"*{prefix}*"), "the attempts were not counted in Redis"
     finally:
         for key in server.keys(f"*{prefix}*"):
             server.delete(key)
         server.close()
+
+
+def _attempts_from_one_address(app, count: int) -> list[int]:
+    """Sign-in attempts with a wrong password, each for another account: the status codes."""
+    with app.app_context():
+        client = app.test_client()
+        token = _token(client)
+        codes = [
+            client.post(
+                "/account/sign-in",
+                data={"csrf_token": token, "email": f"who{i}@example.org", "password": "x"},
+            ).status_code
+            for i in range(count)
+        ]
+        db.engine.dispose()
+    return codes
 
 
 def _token(client) -> str:
