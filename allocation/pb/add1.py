@@ -21,10 +21,12 @@ Both are used only to skip; any doubt falls back to an ordinary exact rerun.
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 
 import numpy as np
 
+from allocation.pb import fastmes
 from allocation.pb.affine import Affine, watch
 from allocation.pb.equal_shares import MesRun, Q, _order, _walk, is_exhaustive, run_mes, spent
 from allocation.pb.support import Support, overlap
@@ -183,6 +185,13 @@ def equal_shares_add1(
         return MesRun(Fraction(0), [])
     shares = overlap(s)
     wanted = sum(1 for j in range(s.m) if len(s.voters[j]))
+    if fastmes.usable(s):
+        chosen = _add1_float(s, shares, wanted, stop_when_exhaustive)
+        if record and chosen.selected:
+            runs = chosen.runs
+            chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
+            chosen.runs = runs
+        return chosen
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
@@ -244,3 +253,56 @@ def equal_shares_add1(
         chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
     chosen.runs = runs
     return chosen
+
+
+def _add1_float(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
+    """add1 with the float runs of fastmes.py (every decision proven, exact where not).
+
+    Steps are taken in chunks: one range run proves the outcome of as many whole steps of a
+    chunk as it can (``outcomes_for_budgets``), the others are run one by one. Whether ranges
+    pay is measured as it goes (CPU time of a range against the plain runs it saved); while
+    they do not, plain runs are used and ranges tried again later. Timing chooses only the
+    route, never the outcome: both are exact.
+    """
+    start = Fraction(s.budget) / s.n
+    previous = MesRun(start, [])
+    step = runs = 0
+    width = 15
+    plain_left = backoff = 0
+    plain_cost = None  # CPU seconds of one plain run, latest measure
+    while True:
+        if plain_left or plain_cost is None:
+            outs: list = [None]
+            plain_left = max(0, plain_left - 1)
+            range_cost = None
+        else:
+            clock = time.process_time()
+            outs = fastmes.outcomes_for_budgets(s, start + step, width, shares)
+            range_cost = time.process_time() - clock
+            runs += 1
+        plain_runs = 0
+        clock = time.process_time()
+        for selected in outs:
+            if selected is None:
+                selected = run_mes(s, start + step, shares=shares).selected
+                runs += 1
+                plain_runs += 1
+            if spent(s, selected) > s.budget:
+                previous.runs = runs
+                return previous
+            if (stop_when_exhaustive and is_exhaustive(s, selected)) or len(selected) == wanted:
+                return MesRun(start + step, selected, runs=runs)
+            previous = MesRun(start + step, selected)
+            step += 1
+        if plain_runs:
+            plain_cost = (time.process_time() - clock) / plain_runs
+        if range_cost is not None:
+            saved = (len(outs) - plain_runs) * (plain_cost or 0.0)
+            if saved >= 2 * range_cost and plain_runs <= len(outs) // 4:
+                width = min(2 * width + 1, 63)
+                backoff = 0
+            elif saved >= range_cost:
+                width = max(3, width // 2)
+            else:  # ranges do not pay here: plain runs for a while, then try again
+                backoff = min(2 * backoff + 8, 256)
+                plain_left, width = backoff, 7

@@ -260,3 +260,326 @@ def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
             if row[j]:
                 fresh[j] = False
     return selected
+
+
+# -- one run for a whole range of budgets ----------------------------------------------------
+#
+# For every per-voter budget x0 + t with t in [t0, t1] at once: each group's budget is known as
+# an affine function of t within an error, B(t) in b + s t +- e. A price is found at both ends
+# and carried as the chord between them, widened by a margin ``a`` until a monotone test like
+# the one above proves it for every t (the lower test uses that a sum of minima of affine
+# functions is concave in t, so its least value is at an end; the upper test takes the greatest
+# value of that concave, piecewise linear sum at its ends and breakpoints). Two such alphas
+# are compared at both ends, for their difference is affine too. When a decision holds for
+# part of the range only, the range is split (only whole steps t matter) and each part goes on
+# from the state reached so far: the purchases all budgets share are computed once.
+
+
+def _walk(bt, w, c, wc, cost: float, big_w: float) -> float | None:
+    """Float price per weight unit from point budgets ``bt`` (None if the walk fails)."""
+    order = np.argsort(bt / w, kind="stable")
+    bs, ws = bt[order], w[order]
+    bc = bs * c[order]
+    wco = wc[order]
+    rest = cost - (np.cumsum(bc) - bc)
+    rich = big_w - (np.cumsum(wco) - wco)
+    ok = rest * ws <= bs * rich
+    i = int(np.argmax(ok))
+    if not ok[i] or rich[i] <= 0:
+        return None
+    return float(rest[i] / rich[i])
+
+
+class _RangeRun(_Run):
+    """Budgets for every per-voter budget x0 + t, t in [t0, t1] (t counted from x0)."""
+
+    def __init__(self, support: Support, per_voter, width: int, shares: np.ndarray) -> None:
+        super().__init__(support, per_voter, shares)
+        self.gs = np.zeros(len(self.gb))
+        self.gs[1] = 1.0
+        self.t0, self.t1 = 0.0, float(width)
+
+    def narrowed(self, t0: int, t1: int) -> _RangeRun:
+        """A copy that answers for t in [t0, t1] only (everything known stays valid there)."""
+        other = object.__new__(_RangeRun)
+        other.__dict__.update(self.__dict__)
+        other.group = self.group.copy()
+        other.gb, other.gs, other.ge = self.gb.copy(), self.gs.copy(), self.ge.copy()
+        other.t0, other.t1 = float(t0), float(t1)
+        return other
+
+    def alpha(self, j: int):
+        """None if unaffordable for every t; else (lo, hi, exact W or 0, alpha0, slope, r,
+        q0, qs, a): alpha(t) within r of alpha0 + slope t, price within a of q0 + qs t.
+
+        Raises Uncertain when no proof holds for the whole range.
+        """
+        gid, code, cnt = self._groups(j)
+        cost, ec = self.costs[j]
+        t0, t1 = self.t0, self.t1
+        tm = t1
+        b, s, e = self.gb[gid], self.gs[gid], self.ge[gid]
+        c = cnt.astype(np.float64)
+        w = np.ones(len(gid)) if code is None else self.wf[code]
+        k = len(gid)
+        b0, b1 = b + s * t0, b + s * t1
+        sum0, sum1 = float(b0 @ c), float(b1 @ c)
+        err = float(e @ c) + (k + 8) * U * (float((np.abs(b) + np.abs(s) * tm) @ c))
+        err += _TINY
+        if min(sum0, sum1) - err >= (cost + ec) * (1 + 2 * U):
+            pass
+        elif max(sum0, sum1) + err < (cost - ec) * (1 - 2 * U):
+            return None
+        else:
+            raise Uncertain
+        wc = w * c
+        big_w = int(wc.sum())
+        p_all = (cost + ec) / big_w * (1 + 4 * U)
+        low_b = np.minimum(b0, b1) - e - 4 * U * (np.abs(b) + np.abs(s) * tm)
+        if k and bool(np.all(low_b * (1 - 4 * U) >= p_all * w * (1 + 4 * U))):
+            p = cost / big_w
+            a = (ec / big_w) * 2 + 4 * U * p + _TINY
+            alpha = 1.0 / big_w
+            lo, hi = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
+            return (lo, hi, big_w, alpha, 0.0, hi - alpha, p, 0.0, a)
+        p0 = _walk(b0, w, c, wc, cost, big_w)
+        p1 = _walk(b1, w, c, wc, cost, big_w)
+        pm = _walk(b + s * ((t0 + t1) / 2), w, c, wc, cost, big_w)
+        if p0 is None or p1 is None or pm is None:
+            raise Uncertain
+        qs = (p1 - p0) / (t1 - t0) if t1 > t0 else 0.0
+        q0 = p0 - qs * t0
+        dev = abs(pm - (p0 + p1) / 2)
+        # a first guess of the margin: the curve's bow, plus the budget errors of those who
+        # may pay all they have, spread over those who surely pay the price
+        pmax = max(p0, p1, pm)
+        surely_rich = low_b > pmax * w * (1 + 1e-9)
+        rich_w = float(wc[surely_rich].sum())
+        near_err = float(e[~surely_rich] @ c[~surely_rich])
+        base = dev + (ec + near_err) / max(1.0, rich_w) + 16 * U * pmax
+        for factor in (1.25, 2.0, 8.0, 64.0):
+            a = factor * base + _TINY
+            if self._holds_range(b, s, e, w, c, cost, ec, q0, qs, a):
+                break
+        else:
+            raise Uncertain
+        pmax = max(abs(p0), abs(p1)) + a
+        c_lo = cost - ec
+        r = (a + ec * pmax / c_lo) / c_lo * (1 + 8 * U)
+        r += 8 * U * (abs(q0) + abs(qs) * tm + pmax) / c_lo + _TINY
+        alpha0, slope = q0 / cost, qs / cost
+        at0, at1 = alpha0 + slope * t0, alpha0 + slope * t1
+        lo = (min(at0, at1) - r) * (1 - 4 * U)
+        hi = (max(at0, at1) + r) * (1 + 4 * U)
+        return (lo, hi, 0, alpha0, slope, r, q0, qs, a)
+
+    def _holds_range(self, b, s, e, w, c, cost, ec, q0, qs, a) -> bool:
+        """Proves f_t(q(t) - a) < cost <= f_t(q(t) + a) for every t in [t0, t1]."""
+        t0, t1 = self.t0, self.t1
+        tm = t1
+        n = len(b) + 8
+        # Rounding: a budget line evaluated anywhere in the range is within err_b of the
+        # exact line, a price line times weight within err_q. A term min(x, y) is
+        # 1-Lipschitz; when the budget is surely above the price line, only err_q counts.
+        err_b = 4 * U * (np.abs(b) + np.abs(s) * tm + e)
+        err_q = 4 * U * (np.abs(q0 * w) + np.abs(qs * w) * tm + a * w)
+        budget_low = np.minimum(b + s * t0, b + s * t1) - e - err_b
+        q_high = max(q0 + qs * t0, q0 + qs * t1) + a
+        rich = budget_low > q_high * w + err_q
+        term_err = np.where(rich, err_q, err_b + err_q)
+        need = (cost + ec) * (1 + 2 * U)
+        for t in (t0, t1):  # concave in t: the least value is at an end
+            m = np.minimum(b + s * t - e, (q0 + qs * t + a) * w)
+            val = float(m @ c)
+            slack = float(term_err @ c) + n * U * float(np.abs(m) @ c) + _TINY
+            if not val - slack >= need:
+                return False
+        # Upper bound of f_t(q(t) - a): G(t) = sum of c min(b + s t + e, (q0 - a + qs t) w) is
+        # concave and piecewise linear; its greatest value is at an end or where some term's
+        # two lines cross. Crossings are computed in floats: G is Lipschitz, so a crossing
+        # off by dt costs at most lip * dt.
+        if q0 - a + qs * t0 <= 0 and q0 - a + qs * t1 <= 0:
+            return True  # f(q) <= 0 < cost
+        top_b = b + e
+        ql = (q0 - a) * w
+        qw = qs * w
+        den = qw - s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tc = (top_b - ql) / den
+        inside = (den != 0) & (tc > t0) & (tc < t1)
+        ts = np.concatenate([[t0, t1], tc[inside]])
+        values = np.minimum(
+            top_b[:, None] + s[:, None] * ts[None, :], ql[:, None] + qw[:, None] * ts[None, :]
+        )
+        top = float((c @ values).max())
+        lip = float((np.abs(s) + np.abs(qw)) @ c)
+        dt = 8 * U * tm
+        if inside.any():
+            off = (np.abs(tc) + (np.abs(top_b) + np.abs(ql)) / np.abs(den))[inside]
+            dt += 8 * U * float(off.max())
+        slack = float((err_b + err_q) @ c) + n * U * float(np.abs(values).max(axis=1) @ c)
+        slack += lip * dt + _TINY
+        return top + slack < (cost - ec) * (1 - 2 * U)
+
+    def buy_range(self, j: int, q0: float, qs: float, a: float) -> None:
+        """Every supporter keeps max(0, B(t) - P(t) w), P(t) within a of q0 + qs t."""
+        voters = self.s.voters[j]
+        g = self.group[voters]
+        codes = self.s.codes[j]
+        keys = g if codes is None else g * self.k + codes
+        gid, code, _cnt = self._groups(j)
+        t0, t1 = self.t0, self.t1
+        tm = t1
+        b, s, e = self.gb[gid], self.gs[gid], self.ge[gid]
+        w = np.ones(len(gid)) if code is None else self.wf[code]
+        li = b - q0 * w
+        ls = s - qs * w
+        l0, l1 = li + ls * t0, li + ls * t1
+        err = e + w * a
+        err += 8 * U * (np.abs(b) + np.abs(q0 * w) + (np.abs(s) + np.abs(qs * w)) * tm) + _TINY
+        zero = np.maximum(l0, l1) + err <= 0  # nothing left for any t: exactly 0
+        pos = np.minimum(l0, l1) - err > 0
+        cross = ~(zero | pos)
+        nb, ns, ne = li, ls, err
+        if cross.any():
+            # max(0, line) is convex: the chord between the ends lies above it by at most
+            # the chord's height at the kink; centre it and widen the error by half that.
+            nb, ns, ne = li.copy(), ls.copy(), err.copy()
+            ll0, ll1 = l0[cross], l1[cross]
+            c0, c1 = np.maximum(ll0, 0.0), np.maximum(ll1, 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tk = np.where(ll1 != ll0, ll0 / (ll0 - ll1), 0.0)
+            tk = np.clip(tk, 0.0, 1.0)
+            height = c0 + (c1 - c0) * tk
+            height = height * (1 + 8 * U) + 8 * U * (c0 + c1)
+            slope = (c1 - c0) / (t1 - t0) if t1 > t0 else np.zeros(len(c0))
+            nb[cross] = c0 - slope * t0 - height / 2
+            ns[cross] = slope
+            ne[cross] = err[cross] + height / 2
+            ne[cross] += 8 * U * (c0 + c1 + height + np.abs(slope) * tm) + _TINY
+        keep = ~zero
+        fresh = int(keep.sum())
+        start = self.size
+        if start + fresh > len(self.gb):
+            grow = max(len(self.gb), fresh + 1)
+            self.gb = np.concatenate([self.gb, np.zeros(grow)])
+            self.ge = np.concatenate([self.ge, np.zeros(grow)])
+            self.gs = np.concatenate([self.gs, np.zeros(grow)])
+        new_ids = np.zeros(len(gid), dtype=np.int64)
+        new_ids[keep] = np.arange(start, start + fresh)
+        self.gb[start : start + fresh] = nb[keep]
+        self.gs[start : start + fresh] = ns[keep]
+        self.ge[start : start + fresh] = ne[keep]
+        self.size = start + fresh
+        remap = np.zeros(self.size * (1 if codes is None else self.k), dtype=np.int64)
+        remap[gid if codes is None else gid * self.k + code] = new_ids
+        self.group[voters] = remap[keys]
+
+
+class _Branch:
+    """One part of the range and the run so far, valid for every t in it."""
+
+    def __init__(self, state, selected, live, lo, info, fresh) -> None:
+        self.state, self.selected, self.live = state, selected, live
+        self.lo, self.info, self.fresh = lo, info, fresh
+
+    def split(self, t0: int, t1: int) -> _Branch:
+        state = self.state.narrowed(t0, t1)
+        info = dict(self.info)
+        lo = dict(self.lo)
+        for j, f in info.items():  # tighter bounds on the narrower range
+            if f[2] == 0:
+                at0, at1 = f[3] + f[4] * t0, f[3] + f[4] * t1
+                lo_j, hi_j = (
+                    (min(at0, at1) - f[5]) * (1 - 4 * U),
+                    (max(at0, at1) + f[5]) * (1 + 4 * U),
+                )
+                info[j] = (max(lo_j, f[0]), min(hi_j, f[1]), *f[2:])
+                if self.fresh.get(j):
+                    lo[j] = info[j][0]
+        return _Branch(state, list(self.selected), list(self.live), lo, info, dict(self.fresh))
+
+    def better(self, j: int, i: int) -> bool:
+        """alpha_j < alpha_i (ties to the lower index) for every t; Uncertain if unproven."""
+        fj, fi = self.info[j], self.info[i]
+        if fj[2] and fi[2]:
+            return fj[2] > fi[2] or (fj[2] == fi[2] and j < i)
+        t0, t1 = self.state.t0, self.state.t1
+        d0 = fi[3] - fj[3]
+        ds = fi[4] - fj[4]
+        diff0, diff1 = d0 + ds * t0, d0 + ds * t1
+        r = (fi[5] + fj[5]) * (1 + 8 * U) + 8 * U * (abs(fi[3]) + abs(fj[3])) * (1 + t1)
+        r += 8 * U * (abs(fi[4]) + abs(fj[4])) * t1 * 2
+        if min(diff0, diff1) > r:
+            return True
+        if max(diff0, diff1) < -r:
+            return False
+        raise Uncertain
+
+    def finish(self, shares: np.ndarray) -> None:
+        """Go on to the end of the run (Uncertain: some decision differs within the range)."""
+        state, live, lo, info, fresh = self.state, self.live, self.lo, self.info, self.fresh
+        while live:
+            best = -1
+            gone = []
+            for j in sorted(live, key=lo.__getitem__):
+                if best >= 0 and lo[j] > info[best][1]:
+                    break
+                if not fresh[j]:
+                    found = state.alpha(j)
+                    if found is None:
+                        gone.append(j)
+                        continue
+                    info[j] = found
+                    lo[j] = found[0]
+                    fresh[j] = True
+                if best < 0 or self.better(j, best):
+                    best = j
+            for j in gone:
+                live.remove(j)
+            if best < 0:
+                break
+            live.remove(best)
+            f = info[best]
+            state.buy_range(best, f[6], f[7], f[8])
+            self.selected.append(best)
+            row = shares[best]
+            for j in live:
+                if row[j]:
+                    fresh[j] = False
+
+
+def outcomes_for_budgets(
+    support: Support, low, width: int, shares: np.ndarray
+) -> list[list[int] | None]:
+    """What Equal Shares selects, in order, with per-voter budget ``low + t`` for each whole
+    t in 0..width; None where no proof went through (that step must be run exactly)."""
+    s = support
+    out: list[list[int] | None] = [None] * (width + 1)
+    selected: list[int] = []
+    live: list[int] = []
+    for j in range(s.m):
+        if len(s.voters[j]):
+            if s.costs[j] == 0:
+                selected.append(j)
+            else:
+                live.append(j)
+    lo = {j: (1.0 / float(s.scores[j])) * (1 - 4 * U) for j in live}
+    root = _Branch(
+        _RangeRun(s, low, width, shares), selected, live, lo, {}, dict.fromkeys(live, False)
+    )
+    todo = [root]
+    while todo:
+        branch = todo.pop()
+        t0, t1 = int(branch.state.t0), int(branch.state.t1)
+        try:
+            branch.finish(shares)
+        except Uncertain:
+            if t0 < t1:  # each half goes on from here; the state so far holds for both
+                mid = (t0 + t1) // 2
+                todo.append(branch.split(mid + 1, t1))
+                todo.append(branch.split(t0, mid))
+            continue
+        for t in range(t0, t1 + 1):
+            out[t] = list(branch.selected)
+    return out
