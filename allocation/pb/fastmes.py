@@ -52,13 +52,22 @@ def _float_and_error(x) -> tuple[float, float]:
     return f, (float(err) * 2.0 if err else 0.0)
 
 
+def _costs(s: Support) -> list[tuple[float, float]]:
+    """Each cost as a float and its error bound, kept on the support (add1 reruns a lot)."""
+    found = getattr(s, "_float_costs", None)
+    if found is None or found[0] != s.costs:
+        found = (list(s.costs), [_float_and_error(c) for c in s.costs])
+        s._float_costs = found  # type: ignore[attr-defined]
+    return found[1]
+
+
 class _Run:
     def __init__(self, support: Support, per_voter, shares: np.ndarray) -> None:
         s = self.s = support
         self.shares = shares
         self.k = len(s.weight_values)
         self.wf = np.array([float(w) for w in s.weight_values])
-        self.costs = [_float_and_error(c) for c in s.costs]
+        self.costs = _costs(s)
         self.group = np.ones(s.n, dtype=np.int64)  # group 0: exactly nothing left
         x, ex = _float_and_error(per_voter)
         self.gb = np.zeros(256)
@@ -203,13 +212,126 @@ class _Run:
         self.group[voters] = remap[keys]
 
 
+class _VoterRun:
+    """Budgets voter by voter (float ``b`` and error bound ``e``; exactly 0 when both are 0).
+
+    For a plain run this beats groups of equal budget: floats rarely coincide, so groups
+    would be nearly as many as voters, and arrays over a project's supporters need no
+    counting of groups. The price is found by the fixed point of "those who cannot pay the
+    price pay all they have" (the price only rises, so a few rounds settle it), then proven
+    by the same test as :meth:`_Run.alpha`.
+    """
+
+    def __init__(self, support: Support, per_voter) -> None:
+        s = self.s = support
+        self.costs = _costs(s)
+        x, ex = _float_and_error(per_voter)
+        self.b = np.full(s.n, x)
+        self.e = np.full(s.n, ex)
+        wf = np.array([float(w) for w in s.weight_values])
+        self.w = [None if codes is None else wf[codes] for codes in s.codes]
+
+    def alpha(self, j: int):
+        """As :meth:`_Run.alpha`."""
+        voters = self.s.voters[j]
+        w = self.w[j]
+        cost, ec = self.costs[j]
+        b = self.b[voters]
+        e = self.e[voters]
+        n = len(b)
+        total = float(b.sum())
+        err = float(e.sum()) + (n + 4) * U * total + _TINY
+        if total - err >= (cost + ec) * (1 + 2 * U):
+            pass
+        elif total + err < (cost - ec) * (1 - 2 * U):
+            return None
+        else:
+            raise Uncertain
+        live = (b > 0) | (e > 0)  # the others hold exactly nothing
+        if w is None:
+            big_w = int(np.count_nonzero(live))
+            low = float(np.min(b - e, where=live, initial=np.inf))
+            p_all = (cost + ec) / big_w * (1 + 4 * U)
+            rich_all = low * (1 - 4 * U) >= p_all * (1 + 4 * U)
+        else:
+            big_w = int(w[live].sum())  # exact: integers far below 2**53
+            p_all = (cost + ec) / big_w * (1 + 4 * U)
+            rich_all = bool(np.all(~live | ((b - e) * (1 - 4 * U) >= p_all * w * (1 + 4 * U))))
+        if rich_all:
+            p = cost / big_w
+            a = (ec / big_w) * 2 + 4 * U * p + _TINY
+            alpha = 1.0 / big_w
+            return (alpha * (1 - 4 * U), alpha * (1 + 4 * U), big_w, p, a)
+        # fixed point: p' = (cost - what the poor hold) / weight of the rich; it only rises
+        p = cost / big_w
+        poor = None
+        for _ in range(64):
+            now = b < p if w is None else b < p * w
+            if poor is not None and np.array_equal(now, poor):
+                break
+            poor = now
+            if w is None:
+                rich_w = n - int(np.count_nonzero(poor))
+            else:
+                rich_w = float(w.sum() - w[poor].sum())
+            if rich_w <= 0:
+                raise Uncertain
+            p = (cost - float(b[poor].sum())) / rich_w
+        else:
+            raise Uncertain
+        poor_err = float(e[poor].sum())
+        est = (ec + poor_err + (n + 8) * U * 2 * cost) / rich_w + 8 * U * p
+        for factor in (4.0, 256.0):
+            a = factor * est + _TINY
+            if self._holds(b, e, w, cost, ec, p - a, p + a):
+                return (
+                    (p - a) / (cost + ec) * (1 - 4 * U),
+                    (p + a) / (cost - ec) * (1 + 4 * U),
+                    0,
+                    p,
+                    a,
+                )
+        raise Uncertain
+
+    @staticmethod
+    def _f(b, e, w, p: float) -> tuple[float, float]:
+        """As :meth:`_Run._f`, voter by voter (``w`` None: every weight 1)."""
+        pw = p if w is None else p * w
+        val = float(np.minimum(b, pw).sum())
+        near = (b - e) * (1 - 4 * U) < pw * (1 + 4 * U)
+        err = float(e[near].sum()) + (len(b) + 4) * U * val + _TINY
+        return val, err
+
+    def _holds(self, b, e, w, cost, ec, p_lo, p_hi) -> bool:
+        """As :meth:`_Run._holds`."""
+        hi, err_hi = self._f(b, e, w, p_hi)
+        if not hi - err_hi >= (cost + ec) * (1 + 2 * U):
+            return False
+        if p_lo <= 0:
+            return True
+        lo, err_lo = self._f(b, e, w, p_lo)
+        return lo + err_lo < (cost - ec) * (1 - 2 * U)
+
+    def buy(self, j: int, p: float, a: float) -> None:
+        """Every supporter keeps max(0, budget - P * weight), P within a of p."""
+        voters = self.s.voters[j]
+        w = self.w[j]
+        b, e = self.b[voters], self.e[voters]
+        pw = p if w is None else p * w
+        raw = b - pw
+        err = e + (a if w is None else w * a) + 2 * U * (pw + np.abs(raw)) + _TINY
+        zero = raw + err <= 0  # surely nothing left: exactly 0
+        self.b[voters] = np.where(zero, 0.0, np.maximum(raw, 0.0))
+        self.e[voters] = np.where(zero, 0.0, err)
+
+
 def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
     """Projects Equal Shares buys with ``per_voter`` each, in order (exact; see module doc).
 
     Raises :class:`Uncertain` when some decision is too close for floats.
     """
     s = support
-    state = _Run(s, per_voter, shares)
+    state = _VoterRun(s, per_voter)
     selected: list[int] = []
     live: list[int] = []
     for j in range(s.m):
