@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from pbapp.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT_TEMPLATES = "../templates"
 ROOT_STATIC = "../static"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in the routes names a row: a number no id can be is not found (404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        from pbapp.forms import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -17,6 +28,7 @@ def create_app(config: object | None = None) -> Flask:
     (``PBAPP_ENV``, default production, which refuses to start without ``SECRET_KEY``).
     """
     app = Flask(__name__, template_folder=ROOT_TEMPLATES, static_folder=ROOT_STATIC)
+    app.url_map.converters["int"] = IdConverter
     if config is None:
         from config import config_from_environment
 

@@ -8,6 +8,21 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from pbapp.services.errors import FieldError
 
+# Rows are named by INTEGER ids: 32-bit in PostgreSQL. A larger number names no row, and SQLite
+# cannot even bind one beyond 64 bits (OverflowError), so it must never reach a query.
+MAX_ID = 2**31 - 1
+
+
+def row_id(value: object) -> int:
+    """A submitted id as an int; ``ValueError`` when it cannot name a row.
+
+    For ``request.args.get(name, type=row_id)``, which then gives the default (None).
+    """
+    number = int(value)  # type: ignore[arg-type]
+    if not 0 < number <= MAX_ID:
+        raise ValueError(f"{number} is not an id")
+    return number
+
 
 def optional_int(value: object) -> int | None:
     """Coerce a submitted choice to int, or None when it is empty or not a number.

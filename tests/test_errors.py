@@ -60,3 +60,19 @@ def test_session_cookie_is_httponly_and_samesite(forms, create_user, sign_in, cl
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, create_user, sign_in):
+    """SQLite cannot bind a number beyond 64 bits, and no id passes 2**31 - 1 (found by fuzzing)."""
+    sign_in(create_user("admin"))
+    for url in ("/processes/99999999999999999999", "/admin/users/2147483648"):
+        assert client.get(url).status_code == 404, url
+    response = client.get("/api/v1/budgets/9223372036854775808/result")
+    assert response.status_code == 404
+    assert response.json["error"]["status"] == 404
+
+
+def test_query_numbers_too_large_for_the_database_are_ignored(client, create_user, sign_in):
+    sign_in(create_user("admin"))
+    assert client.get("/admin/users?page=9223372036854775808").status_code == 200
+    assert client.get("/dashboard?process=99999999999999999999").status_code == 200

@@ -175,6 +175,21 @@ def test_publishing_is_refused_once_voting_has_opened(funder, forms, neighbourho
     assert {b.amount for b in db.session.scalars(select(Budget))} == {10_000}
 
 
+def test_publishing_to_a_process_id_too_large_for_the_database_is_refused(funder, forms):
+    """Found by fuzzing: SQLite could not look the number up (a 500)."""
+    scenario = make_scenario(funder)
+    url = f"/funding/scenarios/{scenario.id}"
+    response = forms.post(f"{url}/publish", {"process_id": "99999999999999999999"}, page=url)
+    assert response.status_code == 422
+    assert "Choose a process from the list." in text(response)
+    db.session.refresh(scenario)
+    assert scenario.status == "draft"
+
+
+def test_a_new_scenario_from_an_id_too_large_for_the_database_starts_afresh(funder, client):
+    assert client.get("/funding/scenarios/new?from=99999999999999999999").status_code == 200
+
+
 def test_a_published_scenario_is_never_edited(funder, forms, client):
     scenario = make_scenario(funder, publish=True)
     response = client.get(f"/funding/scenarios/{scenario.id}/edit")

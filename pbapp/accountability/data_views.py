@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from pbapp.access import public
 from pbapp.accountability import bp
 from pbapp.extensions import db
+from pbapp.forms import row_id
 from pbapp.models import Budget, Result
 from pbapp.services import accountability, dashboard, open_data
 from pbapp.services.accountability_changes import public_changes
@@ -17,7 +18,7 @@ from pbapp.services.accountability_changes import public_changes
 @bp.route("/dashboard")
 @public
 def dashboard_page():
-    process_id = request.args.get("process", type=int)
+    process_id = request.args.get("process", type=row_id)
     board = dashboard.build(process_id)
     return render_template(
         "accountability/dashboard.html",

@@ -8,6 +8,7 @@ from pbapp.access import roles_required
 from pbapp.admin import bp
 from pbapp.admin.forms import RolesForm, UserSearchForm
 from pbapp.extensions import db
+from pbapp.forms import MAX_ID
 from pbapp.models import AuditEvent, User
 from pbapp.services import accounts
 from pbapp.services.errors import FieldError
@@ -21,7 +22,8 @@ def users():
     if form.validate() and form.q.data:
         needle = f"%{form.q.data.strip().lower()}%"
         query = query.where(or_(User.email.like(needle), User.name.ilike(needle)))
-    page = db.paginate(query, per_page=50, error_out=False)
+    number = min(request.args.get("page", 1, type=int), MAX_ID)  # SQLite binds 64 bits at most
+    page = db.paginate(query, page=number, per_page=50, error_out=False)
     return render_template("admin/users.html", form=form, page=page)
 
 

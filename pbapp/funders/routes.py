@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
-from pbapp.forms import form_status, show_field_error
+from pbapp.forms import MAX_ID, form_status, row_id, show_field_error
 from pbapp.funders import bp
 from pbapp.funders.forms import (
     THEME_FIELDS,
@@ -299,8 +299,8 @@ def _scenario_form(item: Scenario | None):
     data = None
     if request.method == "GET":
         source = item
-        if item is None and request.args.get("from", type=int):
-            source = db.session.get(Scenario, request.args.get("from", type=int))
+        if item is None and request.args.get("from", type=row_id):
+            source = db.session.get(Scenario, request.args.get("from", type=row_id))
         if source is None:
             data = {"universal": Decimal("0.5"), "alpha": Decimal(1), "floor": Decimal("0.8")}
             default = next((s for s in stored if s.indicator == "imd_score"), None)
@@ -438,7 +438,11 @@ def scenario_publish(scenario_id: int):
     if form.validate_on_submit():
         process = None
         if form.process_id.data is not None:
-            process = db.session.get(Process, form.process_id.data)
+            process = (
+                db.session.get(Process, form.process_id.data)
+                if 0 < form.process_id.data <= MAX_ID
+                else None
+            )
             if process is None:
                 form.process_id.errors.append("Choose a process from the list.")
                 return _scenario_page(item, form)

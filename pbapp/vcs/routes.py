@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
-from pbapp.forms import form_status, show_field_error
+from pbapp.forms import form_status, row_id, show_field_error
 from pbapp.models import Neighbourhood
 from pbapp.models.core_funding import (
     CORRECTION_STATUSES,
@@ -323,7 +323,7 @@ def correction_new(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     if not org.kept_by(current_user):
         abort(403)
-    round_id = request.args.get("round", type=int)
+    round_id = request.args.get("round", type=row_id)
     about_round = None
     if round_id is not None:
         about_round = db.session.get(CoreFundingRound, round_id)
