@@ -123,6 +123,18 @@ def test_ballot_settings_cannot_change_once_voting_has_opened(
     assert process.title == "A clearer title"
 
 
+def test_a_budget_too_large_to_store_is_refused(forms, create_user, sign_in, neighbourhoods):
+    """Found by fuzzing: a huge amount reached the database (a 500) instead of a message."""
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
+    sign_in(create_user("officer"))
+    url = f"/processes/{process.id}/budgets"
+    response = forms.post(url, {f"amount_{neighbourhoods[1].id}": "99999999999999999999"})
+    assert response.status_code == 422
+    assert "A budget can be at most £1,000,000,000." in unescape(response.get_data(as_text=True))
+    db.session.refresh(process)
+    assert [b.amount for b in process.budgets] == [10_000]
+
+
 def test_process_pages_are_for_officers_only(client, create_user, sign_in, neighbourhoods):
     process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
     sign_in(create_user("resident"))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES, Budget, Neighbourhood, Process, User
+from pbapp.models.funding import MAX_POUNDS
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
@@ -102,6 +103,8 @@ def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], t
             raise FieldError("budgets", "One of the neighbourhoods is not known.")
         if amount < 0:
             raise FieldError("budgets", "A budget cannot be negative.")
+        if amount > MAX_POUNDS:
+            raise FieldError("budgets", f"A budget can be at most £{MAX_POUNDS:,}.")
     current = {b.neighbourhood_id: b for b in process.budgets}
     before = {str(k): b.amount for k, b in current.items()}
     for key, amount in amounts.items():
