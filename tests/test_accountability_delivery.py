@@ -168,6 +168,7 @@ def test_the_template_download_imports_unchanged(client, forms, funded, officer)
 
 BAD_FILES = [
     ("", "Row 1: The file is empty."),
+    ("\ufeff", "Row 1: The file is empty."),  # only a byte-order mark (was a 500)
     ("kind,id,state,spend\n", "Missing columns: status."),
     ("kind,id,status,spend,colour\n", "Unknown columns: colour."),
     ("kind,id,status,spend\n", "The file has a header but no rows."),

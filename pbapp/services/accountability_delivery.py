@@ -308,6 +308,8 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
         raise ImportRefused(
             [ImportProblem(reader.line_num, "", f"Not a readable CSV file ({error}).")]
         ) from None
+    if not rows:  # only a byte-order mark
+        raise ImportRefused([ImportProblem(1, "", "The file is empty.")])
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in CSV_REQUIRED if c not in header]
     unknown = [h for h in header if h not in CSV_REQUIRED + CSV_OPTIONAL + CSV_IGNORED]
