@@ -267,7 +267,7 @@ def _add1_float(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
-    width = 15
+    width = 7
     plain_left = backoff = 0
     plain_cost = None  # CPU seconds of one plain run, latest measure
     while True:
@@ -296,13 +296,14 @@ def _add1_float(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
             step += 1
         if plain_runs:
             plain_cost = (time.process_time() - clock) / plain_runs
-        if range_cost is not None:
-            saved = (len(outs) - plain_runs) * (plain_cost or 0.0)
-            if saved >= 2 * range_cost and plain_runs <= len(outs) // 4:
-                width = min(2 * width + 1, 63)
+        if range_cost is not None and plain_cost:
+            proven = len(outs) - plain_runs
+            if range_cost < plain_cost * proven:  # the range paid for itself
+                if not plain_runs:  # and proved every step: try a wider one next
+                    width = min(2 * width + 1, 63)
                 backoff = 0
-            elif saved >= range_cost:
-                width = max(3, width // 2)
+            elif width > 3:
+                width //= 2
             else:  # ranges do not pay here: plain runs for a while, then try again
-                backoff = min(2 * backoff + 8, 256)
-                plain_left, width = backoff, 7
+                backoff = min(2 * backoff + 4, 64)
+                plain_left = backoff
