@@ -16,6 +16,11 @@ Two exact proofs let us skip reruns whose outcome is already known:
   budget proves how far the budget may rise before any decision could change.
 
 Both are used only to skip; any doubt falls back to an ordinary exact rerun.
+
+When every weight is a whole number (approval, Borda, integer points: every shared file), the
+search runs on ``fastmes.py`` instead (:func:`_add1_float`): float runs whose every decision is
+proven by rigorous error bounds (a near-tie reruns exactly), and float *range* runs that prove
+the outcome of many whole steps at once, splitting the range where a decision differs.
 """
 
 from __future__ import annotations
