@@ -75,4 +75,5 @@ def test_an_id_too_large_for_the_database_is_not_found(client, create_user, sign
 def test_query_numbers_too_large_for_the_database_are_ignored(client, create_user, sign_in):
     sign_in(create_user("admin"))
     assert client.get("/admin/users?page=9223372036854775808").status_code == 200
+    assert client.get("/admin/audit?page=9223372036854775807").status_code == 200
     assert client.get("/dashboard?process=99999999999999999999").status_code == 200

@@ -14,6 +14,11 @@ from pbapp.services import accounts
 from pbapp.services.errors import FieldError
 
 
+def _page_number() -> int:
+    """The page asked for, capped: SQLite cannot bind an offset beyond 64 bits (a 500)."""
+    return min(request.args.get("page", 1, type=int), MAX_ID)
+
+
 @bp.route("/users")
 @roles_required("admin")
 def users():
@@ -22,8 +27,7 @@ def users():
     if form.validate() and form.q.data:
         needle = f"%{form.q.data.strip().lower()}%"
         query = query.where(or_(User.email.like(needle), User.name.ilike(needle)))
-    number = min(request.args.get("page", 1, type=int), MAX_ID)  # SQLite binds 64 bits at most
-    page = db.paginate(query, page=number, per_page=50, error_out=False)
+    page = db.paginate(query, page=_page_number(), per_page=50, error_out=False)
     return render_template("admin/users.html", form=form, page=page)
 
 
@@ -56,7 +60,10 @@ def user(user_id: int):
 @roles_required("admin")
 def audit_log():
     page = db.paginate(
-        select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=100, error_out=False
+        select(AuditEvent).order_by(AuditEvent.id.desc()),
+        page=_page_number(),
+        per_page=100,
+        error_out=False,
     )
     actors = {
         u.id: u
