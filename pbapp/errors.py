@@ -43,6 +43,21 @@ def _render(code: int, detail: str | None = None):
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No text can hold a NUL character (PostgreSQL refuses one): refuse it, naming the
+        field, before any view reads it, on every database alike."""
+        path = {k: v for k, v in (request.view_args or {}).items() if isinstance(v, str)}
+        for values in (request.args, request.form):
+            for name, value in [*values.items(multi=True), *path.items()]:
+                if "\x00" in name or "\x00" in value:
+                    return _render(
+                        400,
+                        f"“{name.replace(chr(0), '')}” contains a NUL character, which cannot be "
+                        "saved, so nothing was. Please remove it and try again.",
+                    )
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _render(

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from config import TestConfig
 from pbapp import create_app
 from pbapp.extensions import db
-from pbapp.models import Neighbourhood
+from pbapp.models import Neighbourhood, User
 
 
 def test_unknown_page_is_a_friendly_404(client):
@@ -77,3 +77,25 @@ def test_query_numbers_too_large_for_the_database_are_ignored(client, create_use
     assert client.get("/admin/users?page=9223372036854775808").status_code == 200
     assert client.get("/admin/audit?page=9223372036854775807").status_code == 200
     assert client.get("/dashboard?process=99999999999999999999").status_code == 200
+
+
+def test_a_nul_character_is_refused_naming_the_field_and_nothing_is_saved(forms, neighbourhoods):
+    """PostgreSQL cannot store a NUL character: it was a 500 there (found by fuzzing)."""
+    response = forms.post(
+        "/account/register",
+        {
+            "name": "Ann\x00",
+            "email": "ann@example.org",
+            "password": "a long enough password",
+            "confirm": "a long enough password",
+            "neighbourhood": str(neighbourhoods[0].id),
+        },
+    )
+    assert response.status_code == 400
+    assert "“name” contains a NUL character" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_nul_character_in_a_query_or_path_is_refused(client):
+    assert client.get("/commitments/?status=%00").status_code == 400
+    assert client.get("/neighbourhoods/E05%00").status_code == 400
