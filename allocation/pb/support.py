@@ -116,8 +116,17 @@ def overlap(support: Support) -> np.ndarray:
     m, n = support.m, support.n
     if m == 0 or n == 0:
         return np.zeros((m, m), dtype=bool)
-    incidence = np.zeros((m, n), dtype=np.float32)
+    # Each voter's projects as bits (64 a word); a project's row is the OR of its supporters'
+    # bits. Linear in the number of approvals (a dense m x n product cost more than the count).
+    words = (m + 63) // 64
+    bits = np.zeros((n, words), dtype=np.uint64)
     for j, v in enumerate(support.voters):
-        incidence[j, v] = 1.0
-    # Counts are integers below 2**24, exact in float32; only "> 0" is read.
-    return (incidence @ incidence.T) > 0
+        bits[v, j // 64] |= np.uint64(1 << (j % 64))
+    out = np.zeros((m, m), dtype=bool)
+    shifts = np.arange(64, dtype=np.uint64)
+    for j, v in enumerate(support.voters):
+        if len(v):
+            row = np.bitwise_or.reduce(bits[v], axis=0)
+            flags = ((row[:, None] >> shifts[None, :]) & np.uint64(1)).astype(bool).ravel()
+            out[j] = flags[:m]
+    return out
