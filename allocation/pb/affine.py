@@ -13,6 +13,7 @@ reruns can be skipped without changing the outcome. Nothing here is approximate.
 
 from __future__ import annotations
 
+import numbers
 import threading
 from contextlib import contextmanager
 from fractions import Fraction
@@ -120,7 +121,9 @@ class Affine:
         return self._diff(other) >= 0
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Affine | int | Fraction):
+        # numbers.Rational, not just Fraction: gmpy2's mpq is one, and a tie between an Affine
+        # and an mpq must compare equal (not fall back to identity).
+        if not isinstance(other, Affine | numbers.Rational):
             return NotImplemented
         return self._diff(other) == 0
 

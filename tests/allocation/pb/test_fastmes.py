@@ -98,3 +98,33 @@ def test_range_runs_equal_exact_runs_on_shared_files(name):
     for t in (0, 3, 7):
         if outs[t] is not None:
             assert outs[t] == run_mes(s, low + t, record=True, shares=shares).selected
+
+
+@pytest.mark.parametrize("stop_when_exhaustive", [True, False])
+def test_add1_on_floats_equals_add1_on_exact_rationals(monkeypatch, stop_when_exhaustive):
+    """The float search (add1._add1_float) and the exact one (interval and slope proofs, exact
+    reruns) give the same outcome and the same share on random elections."""
+    from allocation.pb import add1, fastmes
+
+    rng = random.Random(99)
+    for _ in range(300):
+        s = build_support(random_election(rng))
+        if s.n == 0 or not usable(s):
+            continue
+        fast = add1.equal_shares_add1(s, stop_when_exhaustive=stop_when_exhaustive)
+        with monkeypatch.context() as patch:
+            patch.setattr(fastmes, "usable", lambda support: False)
+            exact = add1.equal_shares_add1(s, stop_when_exhaustive=stop_when_exhaustive)
+        assert fast.selected == exact.selected
+        assert fast.budget_per_voter == exact.budget_per_voter
+
+
+def test_an_affine_amount_equals_an_equal_mpq_either_way():
+    """Regression: Affine == mpq fell back to identity (False), so the slope run broke an exact
+    tie of alphas the wrong way (found by comparing the float and exact add1 searches)."""
+    from allocation.pb.affine import Affine
+    from allocation.pb.equal_shares import Q
+
+    assert Affine(Q(1, 15), Q(2)) == Q(1, 15)
+    assert Q(1, 15) == Affine(Q(1, 15), Q(2))
+    assert Affine(Q(1, 15), 0) != Q(1, 16)
