@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,8 +112,79 @@ NASTY_DATES = [
 NASTY_CHOICES = ["", "not-a-choice", "-1", "0", "999999999", "99999999999999999999", "__all__"]
 
 
+# Column names the app's CSV imports know (delivery updates, indicators, deprivation, lookups).
+CSV_COLUMNS = [
+    "kind",
+    "id",
+    "status",
+    "spend",
+    "milestone",
+    "outcome_measure",
+    "outcome_figure",
+    "note",
+    "code",
+    "indicator",
+    "value",
+    "lsoa21_code",
+    "LSOA21CD",
+    "LSOA code (2021)",
+    "WD24CD",
+    "WD24NM",
+    "ward_code",
+    "Index of Multiple Deprivation (IMD) Score",
+    "imd_score",
+    "Income Score (rate)",
+    "Total population: mid 2022",
+    "population",
+]
+CSV_CELLS = [
+    "E05010857",
+    "E05010858",
+    "E01000001",
+    "project",
+    "award",
+    "in_progress",
+    "delivered",
+    "1",
+    "2",
+    "30000",
+    "imd_score",
+    "",
+    " ",
+    "-5",
+    "1e309",
+    "nan",
+    "inf",
+    "0.5",
+    "99999999999999999999",
+    SCRIPT,
+    "=cmd|' /C calc'!A0",  # spreadsheet formula injection
+    "x" * 3_000,
+]
+
+
+@st.composite
+def _table_csv(draw) -> bytes:
+    """A CSV that looks like an import: known column names, cells good and bad."""
+    header = draw(st.lists(st.sampled_from(CSV_COLUMNS), min_size=1, max_size=6))
+    cell = st.one_of(st.sampled_from(CSV_CELLS), st.sampled_from(NASTY_NUMBERS))
+    rows = draw(
+        st.lists(
+            st.lists(cell, min_size=max(len(header) - 1, 0), max_size=len(header) + 1),
+            max_size=6,
+        )
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=draw(st.sampled_from([",", ",", ",", ";", "\t"])))
+    writer.writerow(header)
+    writer.writerows(rows)
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    return (bom + buffer.getvalue()).encode("utf-8")
+
+
 def _nasty_files() -> st.SearchStrategy[tuple[bytes, str]]:
     contents = st.one_of(
+        _table_csv(),
         st.sampled_from(
             [
                 b"",
@@ -195,6 +267,7 @@ class PageForms(HTMLParser):
         self._form: Form | None = None
         self._select: Field | None = None
         self._option: str | None = None
+        self._in_option = False
         self._option_selected = False
         self._option_text = ""
         self._textarea: Field | None = None
@@ -249,6 +322,8 @@ class PageForms(HTMLParser):
         elif tag == "select" and name:
             self._select = self._field(name, "select")
         elif tag == "option" and self._select is not None:
+            self._end_option()  # an option's end tag may be left out
+            self._in_option = True
             self._option = a.get("value")
             self._option_selected = "selected" in a
             self._option_text = ""
@@ -259,16 +334,17 @@ class PageForms(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
             self._textarea.default = [self._textarea.default[0] + data]
-        if self._option is not None or self._select is not None:
+        if self._in_option:
             self._option_text += data
 
     def _end_option(self) -> None:
-        if self._select is not None and (self._option is not None or self._option_text):
+        if self._select is not None and self._in_option:
             value = self._option if self._option is not None else self._option_text.strip()
             self._select.values.append(value)
             if self._option_selected:
                 self._select.default.append(value)
         self._option = None
+        self._in_option = False
         self._option_text = ""
         self._option_selected = False
 

@@ -33,6 +33,7 @@ from pbapp.models.funding import Contribution, Scenario
 from pbapp.services.demo import DEMO_PASSWORD
 from tests.fuzz_support import (
     DEMO_EMAILS,
+    SCRIPT,
     PageForms,
     changed_tables,
     check_response,
@@ -338,3 +339,40 @@ def test_fuzz_form(demo, endpoint):
         assert not changed, f"{what} was refused ({response.status_code}) but changed {changed}"
 
     fuzz()
+
+
+# --- The fuzzer's own checks --------------------------------------------------------------------
+
+
+def test_the_checks_see_a_server_error_and_live_markup():
+    from flask import Response
+
+    with pytest.raises(AssertionError, match="status 500"):
+        check_response(Response("oops", status=500), "boom")
+    with pytest.raises(AssertionError, match="unescaped"):
+        check_response(Response(f"<p>{SCRIPT}</p>", mimetype="text/html"), "echo")
+    escaped = SCRIPT.replace("<", "&lt;").replace(">", "&gt;")
+    check_response(Response(f"<p>{escaped}</p>", mimetype="text/html"), "escaped")
+
+
+def test_page_forms_reads_fields_choices_and_buttons():
+    html = """
+    <form method="post" action="/x" enctype="multipart/form-data">
+      <input type="hidden" name="csrf_token" value="T">
+      <input name="title" value="Hello"><input type="number" name="n">
+      <select name="area"><option value="">Choose</option><option value="7" selected>Park</option>
+      </select>
+      <input type="checkbox" name="themes" value="a" checked><input type="checkbox" name="themes"
+      value="b"><textarea name="note">Hi</textarea><input type="file" name="f">
+      <button type="submit" name="save" value="1">Save</button>
+    </form>
+    <form method="get" action="/search"><input name="q"></form>
+    """
+    (form,) = PageForms(html, "/page").posting_to("/x")
+    assert form.csrf_token == "T" and form.multipart
+    fields = form.fields
+    assert (fields["title"].default, fields["n"].numeric) == (["Hello"], True)
+    assert (fields["area"].values, fields["area"].default) == (["", "7"], ["7"])
+    assert (fields["themes"].values, fields["themes"].default) == (["a", "b"], ["a"])
+    assert (fields["note"].default, fields["f"].kind) == (["Hi"], "file")
+    assert form.submits == [("save", "1")]
