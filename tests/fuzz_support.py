@@ -359,6 +359,11 @@ class PageForms(HTMLParser):
                 self._select.default = [self._select.values[0]]
             self._select = None
         elif tag == "textarea":
+            if self._textarea is not None:  # a browser drops the newline after <textarea>
+                text = self._textarea.default[0]
+                self._textarea.default = [text[2:] if text.startswith("\r\n") else text]
+                if self._textarea.default[0].startswith("\n"):
+                    self._textarea.default = [self._textarea.default[0][1:]]
             self._textarea = None
 
     def posting_to(self, path: str) -> list[Form]:
@@ -371,7 +376,12 @@ PLAUSIBLE_TEXT = ["Fuzzed words", "A community garden for everyone", SCRIPT, IMG
 
 
 def _plausible(f: Field) -> st.SearchStrategy[list]:
-    """A value the form could accept, so the fuzzing also gets past the first validator."""
+    """A value the form could accept, so the fuzzing also gets past the first validator: what
+    the page filled in (an edit form's current values) or a value of the field's kind."""
+    return st.one_of(st.just(list(f.default)), _made_up(f))
+
+
+def _made_up(f: Field) -> st.SearchStrategy[list]:
     today = date.today()
     if f.kind in ("select", "radio"):
         return st.sampled_from(f.values).map(lambda v: [v]) if f.values else st.just([])
@@ -382,11 +392,10 @@ def _plausible(f: Field) -> st.SearchStrategy[list]:
     if f.kind == "email":
         return st.sampled_from([["fuzz@example.org"], ["resident@demo.test"], f.default])
     if f.kind == "password":
-        return st.just(["a long enough password 2026"])
+        return st.sampled_from([["a long enough password 2026"], [DEMO_PASSWORD]])
     if f.numeric:
         return st.sampled_from(["1", "3", "100", "2500", "50000"]).map(lambda v: [v])
-    options = [f.default] if f.default and f.default != [""] else []
-    return st.sampled_from(options + [[t] for t in PLAUSIBLE_TEXT])
+    return st.sampled_from([[t] for t in PLAUSIBLE_TEXT])
 
 
 def _hostile(f: Field) -> st.SearchStrategy[list]:
@@ -406,7 +415,8 @@ def _hostile(f: Field) -> st.SearchStrategy[list]:
 @st.composite
 def submission(draw, form: Form, *, keep_csrf: bool = True) -> tuple[list, str]:
     """Draw the (key, value) pairs of one submission of ``form`` and a one-word description."""
-    mode = draw(st.sampled_from(["one-field", "few-fields", "all-fields", "empty"]))
+    # "plausible": every field as the page filled it or made up for its kind (reaches services).
+    mode = draw(st.sampled_from(["one-field", "few-fields", "all-fields", "plausible", "empty"]))
     names = [n for n in form.fields if n != "csrf_token"]
     hostile: set[str] = set()
     if mode == "one-field" and names:

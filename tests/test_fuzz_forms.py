@@ -15,6 +15,7 @@ table's rows as they were.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -327,6 +328,7 @@ def test_fuzz_form(demo, endpoint):
         response = client.post(url, **encode(pairs, form.multipart))
         what = f"POST {url} ({mode})"
         body = check_response(response, what)
+        outcomes[response.status_code] += 1
         if 300 <= response.status_code < 400:
             location = response.headers["Location"]
             check_response(client.get(location), f"GET {location} after {what}")
@@ -338,7 +340,10 @@ def test_fuzz_form(demo, endpoint):
         changed = changed_tables(before, demo.snapshot(), recipe.changes_on_refusal)
         assert not changed, f"{what} was refused ({response.status_code}) but changed {changed}"
 
+    outcomes: Counter[int] = Counter()
     fuzz()
+    if os.environ.get("FUZZ_STATS"):
+        print(f"\n{endpoint}: {dict(sorted(outcomes.items()))}")
 
 
 # --- The fuzzer's own checks --------------------------------------------------------------------
