@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from allocation.pb.election import POINTS_VOTE_TYPES, Ballot, Election, Number, Project
-from allocation.pb.validate import PbFormatError, check_text, read_text
+from allocation.pb.validate import PbFormatError, check_text, collection_paused, read_text
 
 # META keys the writer recomputes from the election itself rather than copying.
 _DERIVED_META = ("num_projects", "num_votes", "budget", "vote_type")
@@ -26,7 +26,13 @@ def read_pb(source: str | Path) -> Election:
     Raises PbFormatError (a ValueError) listing every fault when the file is malformed:
     nothing of a faulty file is returned. Raises OSError when a path cannot be read.
     """
-    checked, faults = check_text(read_text(source))
+    text = read_text(source)
+    with collection_paused():
+        return _election(text)
+
+
+def _election(text: str) -> Election:
+    checked, faults = check_text(text)
     if checked is None:
         raise PbFormatError(faults)
     projects = [
