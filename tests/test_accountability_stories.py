@@ -141,3 +141,17 @@ def test_a_story_for_an_unknown_account_is_refused_and_nothing_is_saved(
     assert response.status_code == 422
     assert "No account has that email address" in unescape(response.get_data(as_text=True))
     assert len(db.session.scalars(select(Story)).all()) == 1
+
+
+def test_a_story_on_its_own_is_refused_and_nothing_is_saved(forms, create_user, sign_in, told):
+    """Found by fuzzing: an update of only a story broke the table's rule (a 500)."""
+    item, teller, story = told
+    sign_in(create_user("officer"))
+    response = forms.post(
+        f"/commitments/{item.id}/update",
+        {"story": "Another", "consent": "y", "consent_how": "Phone", "teller_name": "Jo"},
+    )
+    assert response.status_code == 422
+    page = unescape(response.get_data(as_text=True))
+    assert "Add a few words about the update: a story cannot be posted on its own." in page
+    assert len(db.session.scalars(select(Story)).all()) == 1

@@ -214,6 +214,10 @@ def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> Commi
         raise FieldError("form", "An update needs a figure, a few words, a story or a new status.")
 
     story = _story(actor, data.story) if has_story else None  # checked before any change
+    if data.figure is None and not summary and status is None:  # the table needs one of them
+        raise FieldError(
+            "summary", "Add a few words about the update: a story cannot be posted on its own."
+        )
     update = CommitmentUpdate(
         commitment=commitment,
         author_id=actor.id,
