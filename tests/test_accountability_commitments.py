@@ -80,7 +80,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_to_update(client, commitment):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({}, "An update needs a figure, a few words, a story or a new status."),
+        ({}, "An update needs a figure, a few words or a new status."),
         ({"status": "dropped"}, "Say why the commitment is dropped."),
         ({"figure": "-3"}, "Enter a whole number of 0 or more."),
         ({"figure": "lots"}, "Enter a whole number, like 3."),

@@ -187,7 +187,10 @@ def shifts() -> list[str]:
 
 
 def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> CommitmentUpdate:
-    """Add an owner's update. It must say something: a figure, words, a story or a new status.
+    """Add an owner's update. It must say something of its own: a figure, words or a new status.
+
+    A story comes with one of those, never alone: a story can be withdrawn (its text erased),
+    and the update must still say something then (the table's check refuses an empty one).
 
     Raises ``FieldError`` naming the field at fault. A status change is kept on the commitment
     and in the update, and audited with the status before and after.
@@ -211,7 +214,7 @@ def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> Commi
         raise FieldError("status_reason", "Say why the commitment is dropped.")
     has_story = data.story is not None and _clean(data.story.text)
     if data.figure is None and not summary and status is None and not has_story:
-        raise FieldError("form", "An update needs a figure, a few words, a story or a new status.")
+        raise FieldError("form", "An update needs a figure, a few words or a new status.")
 
     story = _story(actor, data.story) if has_story else None  # checked before any change
     if data.figure is None and not summary and status is None:  # the table needs one of them
