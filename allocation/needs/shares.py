@@ -344,22 +344,29 @@ def _bounded(
     # Floors and ceilings together left nobody to take the rest of the budget (possible only
     # when both are set): fall back to one common scale of the first-round formula amounts.
     target = _formula(budget, population, log_weight, u)
-    scaled = _scale_within(target, low, high, budget)
+    scaled = _scale_within(target, low, high, budget, population)
     basis = np.where(scaled <= low + tolerance, 1, np.where(scaled >= high - tolerance, 2, 0))
     return scaled, basis.astype(np.int8), rounds, "scaled"
 
 
 def _scale_within(
-    target: np.ndarray, low: np.ndarray, high: np.ndarray, budget: float
+    target: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    budget: float,
+    population: np.ndarray | None = None,
 ) -> np.ndarray:
     """``clip(s·target, low, high)`` with the one ``s ≥ 0`` making it add up to ``budget``.
 
     The caller guarantees ``Σlow ≤ budget ≤ Σhigh``.
     """
     # A zero (or vanishing) target could never take more than its low bound, however large s
-    # grows; a tiny positive one lets it absorb money only when nobody else can.
-    largest = float(target.max()) if target.size else 0.0
-    target = np.maximum(target, 1e-12 * (largest if largest > 0 else 1.0))
+    # grows; a tiny positive one lets it absorb money only when nobody else can. With
+    # ``population`` the tiny target is per resident, so that two areas of (almost) no need
+    # get the same per resident, and more need never means less per resident.
+    size = np.ones_like(target) if population is None else population
+    largest = float((target / size).max()) if target.size else 0.0
+    target = np.maximum(target, 1e-12 * (largest if largest > 0 else 1.0) * size)
 
     def total(s: float) -> float:
         return float(np.clip(s * target, low, high).sum())

@@ -6,7 +6,7 @@ import csv
 import math
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from allocation.needs import (
@@ -245,6 +245,19 @@ def test_all_universal_gives_per_capita_amounts(hoods, budget, alpha, floor, cei
     st.floats(min_value=0.01, max_value=4),
     floors,
     ceilings,
+)
+@example(  # found by hypothesis: the scaled fallback gave two no-need areas equal amounts
+    [
+        Neighbourhood(f"n{i:02d}", p, n)
+        for i, (p, n) in enumerate(
+            [(1, 0.00390625), (1, 3.8e-181), (5, 1.0), (390, 0.0), (399, 2.225073858507e-311)]
+        )
+    ],
+    1,
+    0.0,
+    1.0,
+    0.5,
+    1.25,
 )
 @settings(deadline=None)  # a shared CI machine can be slow; no timing here
 def test_more_need_never_means_less_money_per_resident(hoods, budget, u, alpha, floor, ceiling):
