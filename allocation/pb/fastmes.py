@@ -339,13 +339,9 @@ class _VoterRun:
         self.e[voters] = np.where(zero, 0.0, err)
 
 
-def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
-    """Projects Equal Shares buys with ``per_voter`` each, in order (exact; see module doc).
-
-    Raises :class:`Uncertain` when some decision is too close for floats.
-    """
-    s = support
-    state = _VoterRun(s, per_voter)
+def _start(s: Support) -> tuple[list[int], list[int], dict[int, float]]:
+    """Before the first purchase: the free projects someone supports (bought at once), the
+    projects still to buy, and a lower bound of each one's alpha (1 / its score)."""
     selected: list[int] = []
     live: list[int] = []
     for j in range(s.m):
@@ -355,6 +351,17 @@ def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
             else:
                 live.append(j)
     lo = {j: (1.0 / float(s.scores[j])) * (1 - 4 * U) for j in live}
+    return selected, live, lo
+
+
+def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
+    """Projects Equal Shares buys with ``per_voter`` each, in order (exact; see module doc).
+
+    Raises :class:`Uncertain` when some decision is too close for floats.
+    """
+    s = support
+    state = _VoterRun(s, per_voter)
+    selected, live, lo = _start(s)
     hi: dict[int, float] = {}
     exact_w: dict[int, int] = {}
     price: dict[int, tuple[float, float]] = {}
@@ -692,15 +699,7 @@ def outcomes_for_budgets(
     t in 0..width; None where no proof went through (that step must be run exactly)."""
     s = support
     out: list[list[int] | None] = [None] * (width + 1)
-    selected: list[int] = []
-    live: list[int] = []
-    for j in range(s.m):
-        if len(s.voters[j]):
-            if s.costs[j] == 0:
-                selected.append(j)
-            else:
-                live.append(j)
-    lo = {j: (1.0 / float(s.scores[j])) * (1 - 4 * U) for j in live}
+    selected, live, lo = _start(s)
     root = _Branch(
         _RangeRun(s, low, width, shares), selected, live, lo, {}, dict.fromkeys(live, False)
     )
