@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -23,6 +24,13 @@ from pbapp import create_app
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, User, UserRole
 from tests.pb_factories import add_voters, make_process, make_proposal
+
+# In CI (CI set, as .ci/run is run) hypothesis draws the same examples on every run, so a red
+# main is a change's fault, never an unlucky draw. Elsewhere it explores anew on each run, and a
+# failure it finds is kept in .hypothesis/ and replayed first until it is fixed.
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PASSWORD = "correct horse battery staple"
