@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import sqlalchemy as sa
 from flask import Flask
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from config import TestConfig
@@ -413,7 +414,7 @@ def _hostile(f: Field) -> st.SearchStrategy[list]:
 
 
 @st.composite
-def submission(draw, form: Form, *, keep_csrf: bool = True) -> tuple[list, str]:
+def submission(draw, form: Form) -> tuple[list, str]:
     """Draw the (key, value) pairs of one submission of ``form`` and a one-word description."""
     # "plausible": every field as the page filled it or made up for its kind (reaches services).
     mode = draw(st.sampled_from(["one-field", "few-fields", "all-fields", "plausible", "empty"]))
@@ -427,7 +428,7 @@ def submission(draw, form: Form, *, keep_csrf: bool = True) -> tuple[list, str]:
         hostile = set(names)
     pairs: list[tuple[str, object]] = []
     token = form.csrf_token
-    if token is not None and (keep_csrf or draw(st.booleans())):
+    if token is not None:  # CSRF stays on: a missing token is the URL fuzzer's (a 400)
         pairs.append(("csrf_token", token))
     if mode == "empty":
         return pairs, mode
@@ -583,3 +584,14 @@ def demo_fixture(database_url: str) -> Iterator[Demo]:
 def sign_in(client, email: str) -> None:
     response = Forms(client).post("/account/sign-in", {"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302, f"cannot sign in as {email}"
+
+
+def fuzz_settings(max_examples: int) -> settings:
+    """The fuzzers' hypothesis settings: no deadline (a shared CI machine is slow), no example
+    database (each test builds its own state), and requests may be slow or large."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

@@ -22,7 +22,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -40,6 +40,7 @@ from tests.fuzz_support import (
     check_response,
     demo_fixture,
     encode,
+    fuzz_settings,
     sign_in,
     submission,
 )
@@ -314,12 +315,7 @@ def test_fuzz_form(demo, endpoint):
     candidates = PageForms(body, page).posting_to(path)
     assert candidates, f"no form posting to {path} on {page}"
 
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(data=st.data())
     def fuzz(data):
         form = data.draw(st.sampled_from(candidates), label="form")

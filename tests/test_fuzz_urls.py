@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -45,6 +45,7 @@ from tests.fuzz_support import (
     changed_tables,
     check_response,
     demo_fixture,
+    fuzz_settings,
     nasty_value,
     role_for,
     sign_in,
@@ -169,12 +170,7 @@ def test_fuzz_url(demo, endpoint):
                 keys |= set(form.fields)
     keys = sorted(keys)
 
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     @given(data=st.data())
     def fuzz(data):
         url = _build(data, rule, real)
