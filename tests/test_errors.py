@@ -55,6 +55,19 @@ def test_security_headers_on_every_page(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_hsts_is_sent_only_where_cookies_are_secure(database_url):
+    """Production (secure cookies, behind TLS) asks browsers to use HTTPS only; the plain-http
+    development and test servers must not, or a browser would refuse them for a year."""
+    plain = create_app(TestConfig(database_url))
+    config = TestConfig(database_url)
+    config.SESSION_COOKIE_SECURE = True
+    secure = create_app(config)
+    for app, expected in ((plain, None), (secure, "max-age=31536000")):
+        with app.app_context():
+            assert app.test_client().get("/").headers.get("Strict-Transport-Security") == expected
+            db.engine.dispose()
+
+
 def test_session_cookie_is_httponly_and_samesite(forms, create_user, sign_in, client):
     response = sign_in(create_user())
     cookie = response.headers["Set-Cookie"]
