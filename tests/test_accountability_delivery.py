@@ -115,6 +115,15 @@ def test_officer_updates_one_project_and_it_is_audited(client, forms, funded, of
             {"status": "in_progress", "spend": "5", "outcome_figure": "3"},
             "Say what the outcome figure counts.",
         ),
+        (  # beyond a database integer: was a 500 on PostgreSQL (found by fuzzing)
+            {
+                "status": "in_progress",
+                "spend": "5",
+                "outcome_measure": "People reached",
+                "outcome_figure": "2147483648",
+            },
+            "The outcome figure can be at most 1,000,000,000.",
+        ),
     ],
 )
 def test_a_bad_single_update_is_refused_and_changes_nothing(forms, funded, officer, data, message):

@@ -25,7 +25,7 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.services import audit
-from pbapp.services.accountability import StoryInput, _audit_story_added, _story
+from pbapp.services.accountability import FIGURE_MAX, StoryInput, _audit_story_added, _story
 from pbapp.services.errors import FieldError
 
 CSV_MAX_BYTES = 1_000_000
@@ -191,6 +191,8 @@ def _check(data: DeliveryInput, amount: int) -> list[tuple[str, str]]:
         problems.append(("outcome_figure", "Enter the outcome figure for this measure."))
     if data.outcome_figure is not None and data.outcome_figure < 0:
         problems.append(("outcome_figure", "The outcome figure cannot be negative."))
+    if data.outcome_figure is not None and data.outcome_figure > FIGURE_MAX:
+        problems.append(("outcome_figure", f"The outcome figure can be at most {FIGURE_MAX:,}."))
     return problems
 
 
