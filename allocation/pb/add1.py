@@ -18,20 +18,19 @@ Two exact proofs let us skip reruns whose outcome is already known:
 Both are used only to skip; any doubt falls back to an ordinary exact rerun.
 
 When every weight is a whole number (approval, Borda, integer points: every shared file), the
-search runs on ``fastmes.py`` instead (:func:`_add1_float`): float runs whose every decision is
-proven by rigorous error bounds (a near-tie reruns exactly), and float *range* runs that prove
-the outcome of many whole steps at once, splitting the range where a decision differs.
+search runs on ``batchmes.py`` instead (:func:`_add1_batch`): float runs for many shares at
+once, whose every decision is proven by rigorous error bounds; a share whose run meets a
+near-tie is run alone (floats, then exact rationals).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from fractions import Fraction
 
 import numpy as np
 
-from allocation.pb import fastmes
+from allocation.pb import batchmes, fastmes
 from allocation.pb.affine import Affine, watch
 from allocation.pb.equal_shares import MesRun, Q, _order, _walk, is_exhaustive, run_mes, spent
 from allocation.pb.support import Support, overlap
@@ -190,8 +189,8 @@ def equal_shares_add1(
         return MesRun(Fraction(0), [])
     shares = overlap(s)
     wanted = sum(1 for j in range(s.m) if len(s.voters[j]))
-    if fastmes.usable(s):
-        chosen = _add1_float(s, shares, wanted, stop_when_exhaustive)
+    if fastmes.usable(s) and batchmes.batch_usable(s):
+        chosen = _add1_batch(s, shares, wanted, stop_when_exhaustive)
         if record and chosen.selected:
             runs = chosen.runs
             chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
@@ -260,38 +259,24 @@ def equal_shares_add1(
     return chosen
 
 
-def _add1_float(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
-    """add1 with the float runs of fastmes.py (every decision proven, exact where not).
-
-    Steps are taken in chunks: one range run proves the outcome of as many whole steps of a
-    chunk as it can (``outcomes_for_budgets``), the others are run one by one. Whether ranges
-    pay is measured as it goes (CPU time of a range against the plain runs it saved); while
-    they do not, plain runs are used and ranges tried again later. Timing chooses only the
-    route, never the outcome: both are exact.
-    """
+def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
+    """add1 with many float runs in step (batchmes.py); a run not proven goes alone."""
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
-    width = 7
-    plain_left = backoff = 0
-    plain_cost = None  # CPU seconds of one plain run, latest measure
+    columns = max(1, batchmes.classes(s).n)
+    # The first batch: as many runs as cost about as much as the batch's fixed cost (small
+    # electorates: one batch usually covers the whole search); then twice as many each time.
+    size = min(512, max(16, 250_000 // columns))
+    most = max(8, batchmes.CELLS // columns)
     while True:
-        if plain_left or plain_cost is None:
-            outs: list = [None]
-            plain_left = max(0, plain_left - 1)
-            range_cost = None
-        else:
-            clock = time.process_time()
-            outs = fastmes.outcomes_for_budgets(s, start + step, width, shares)
-            range_cost = time.process_time() - clock
-            runs += 1
-        plain_runs = 0
-        clock = time.process_time()
+        count = min(size, most)
+        outs = batchmes.outcomes(s, [start + step + t for t in range(count)], shares)
+        runs += count
         for selected in outs:
             if selected is None:
                 selected = run_mes(s, start + step, shares=shares).selected
                 runs += 1
-                plain_runs += 1
             if spent(s, selected) > s.budget:
                 previous.runs = runs
                 return previous
@@ -299,16 +284,4 @@ def _add1_float(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
                 return MesRun(start + step, selected, runs=runs)
             previous = MesRun(start + step, selected)
             step += 1
-        if plain_runs:
-            plain_cost = (time.process_time() - clock) / plain_runs
-        if range_cost is not None and plain_cost:
-            proven = len(outs) - plain_runs
-            if range_cost < plain_cost * proven:  # the range paid for itself
-                if not plain_runs:  # and proved every step: try a wider one next
-                    width = min(2 * width + 1, 63)
-                backoff = 0
-            elif width > 3:
-                width //= 2
-            else:  # ranges do not pay here: plain runs for a while, then try again
-                backoff = min(2 * backoff + 4, 64)
-                plain_left = backoff
+        size *= 2

@@ -10,7 +10,7 @@ import pytest
 
 from allocation.pb import Election, Project
 from allocation.pb.equal_shares import run_mes
-from allocation.pb.fastmes import Uncertain, outcomes_for_budgets, run_fast, usable
+from allocation.pb.fastmes import Uncertain, run_fast, usable
 from allocation.pb.support import build_support, overlap
 
 from .conftest import FILES, load
@@ -70,40 +70,11 @@ def test_float_run_equals_exact_run_on_shared_files(name):
         assert run_fast(s, start + extra, shares) == exact
 
 
-def test_range_runs_equal_exact_runs_at_every_step_they_prove_on_random_elections():
-    rng = random.Random(7)
-    proven = unproven = 0
-    for _ in range(1500):
-        s = build_support(random_election(rng))
-        if s.n == 0 or not usable(s):
-            continue
-        shares = overlap(s)
-        low = Fraction(s.budget) / s.n + rng.choice([0, 1, 5, Fraction(1, 2)])
-        width = rng.randint(0, 12)
-        for t, found in enumerate(outcomes_for_budgets(s, low, width, shares)):
-            if found is None:
-                unproven += 1
-                continue
-            proven += 1
-            assert found == run_mes(s, low + t, record=True, shares=shares).selected, (s, low, t)
-    assert proven > unproven > 0
-
-
-@pytest.mark.parametrize("name", FILES)
-def test_range_runs_equal_exact_runs_on_shared_files(name):
-    s = build_support(load(name))
-    shares = overlap(s)
-    low = Fraction(s.budget) / s.n + 40
-    outs = outcomes_for_budgets(s, low, 7, shares)
-    for t in (0, 3, 7):
-        if outs[t] is not None:
-            assert outs[t] == run_mes(s, low + t, record=True, shares=shares).selected
-
-
 @pytest.mark.parametrize("stop_when_exhaustive", [True, False])
 def test_add1_on_floats_equals_add1_on_exact_rationals(monkeypatch, stop_when_exhaustive):
-    """The float search (add1._add1_float) and the exact one (interval and slope proofs, exact
-    reruns) give the same outcome and the same share on random elections."""
+    """The float search (add1._add1_batch: many float runs in step) and the exact one (interval
+    and slope proofs, exact reruns) give the same outcome and the same share on random
+    elections."""
     from allocation.pb import add1, fastmes
 
     rng = random.Random(99)

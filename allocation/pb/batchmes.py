@@ -1,0 +1,368 @@
+"""Many runs of Equal Shares at once, one per per-voter budget, every decision proven exact.
+
+add1 (``add1.py``) needs what Equal Shares selects with each voter's budget ``B/n``, ``B/n + 1``,
+``B/n + 2``... often 150 runs or more. A single float run (``fastmes.run_fast``) spends most of
+its time in NumPy's cost per call: about a hundred price computations, each a dozen or so
+array operations on a few hundred to a few thousand supporters. Here the runs for ``R``
+budgets go in step: budgets are an ``R x n`` matrix, and when several runs need the price of
+the same project at the same moment it is computed for all of them with one set of array
+operations. Runs for neighbouring budgets mostly buy the same projects in the same order, so
+most moments need only one or two projects' prices across all the runs.
+
+Voters who cast the same ballot hold the same budget in every run, so each such class of
+voters is one column, counted with its number of voters (Wieliczka 2023: 6,586 voters, 1,190
+different ballots). Classes are found by hashing and then checked exactly, so a hash
+collision can only cost speed (the voters are then kept one by one), never a wrong result.
+
+The proofs are those of ``fastmes._VoterRun``, row by row: each budget carries a rigorous
+bound on its distance to the exact rational, a project is known affordable (or not) only when
+the bounds prove it, a price is proven to lie in a small interval by evaluating the monotone
+"what the supporters pay at price p" at both ends, and the next purchase is taken only when
+its alpha (price per unit of utility) is proven below every other project's. A run where a
+proof does not go through is dropped (``None``), and the caller runs that budget alone (floats,
+then exact rationals). A run that finishes therefore selects exactly what the exact run does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocation.pb.fastmes import _TINY, U, _costs, _float_and_error, _start
+from allocation.pb.support import Support
+
+# Budgets and their error bounds: at most this many floats each (R runs x classes of voters).
+# Larger batches fall out of the processor's cache: on Warsaw 2026, 64 runs at once took 42 ms
+# a run, 16 at once 22 ms.
+CELLS = 1_000_000
+
+
+@dataclass
+class Classes:
+    """Voters grouped by identical ballots.
+
+    For project j: ``voters[j]`` the classes that support it (ascending), ``counts[j]`` how
+    many voters each holds (float), ``wc[j]`` weight times count as exact integers (int64)
+    and ``weights[j]`` each class's weight as a float (None: every weight is 1).
+    """
+
+    n: int
+    voters: list[np.ndarray]
+    counts: list[np.ndarray]
+    wc: list[np.ndarray]
+    weights: list[np.ndarray | None]
+
+
+def classes(s: Support) -> Classes:
+    """The ballot classes of ``s`` (kept on the support: add1 asks for them again)."""
+    found = getattr(s, "_ballot_classes", None)
+    if found is not None and found[0] is s.voters:
+        return found[1]
+    result = _grouped(s) or _one_by_one(s)
+    s._ballot_classes = (s.voters, result)  # type: ignore[attr-defined]
+    return result
+
+
+def _one_by_one(s: Support) -> Classes:
+    wf = [float(w) for w in s.weight_values]
+    wi = np.array([int(w) for w in s.weight_values], dtype=np.int64)
+    weights = [None if c is None else np.array(wf)[c] for c in s.codes]
+    wc = [
+        np.ones(len(v), dtype=np.int64) if c is None else wi[c]
+        for v, c in zip(s.voters, s.codes, strict=True)
+    ]
+    counts = [np.ones(len(v)) for v in s.voters]
+    return Classes(s.n, [v.astype(np.int64) for v in s.voters], counts, wc, weights)
+
+
+def _grouped(s: Support) -> Classes | None:
+    """Classes of identical ballots, or None if a hash collision merged different ones."""
+    if s.n == 0:
+        return None
+    kinds = max(1, len(s.weight_values))
+    keys = _mix(np.arange(1, s.m * kinds + 1, dtype=np.uint64)).reshape(s.m, kinds)
+    h = np.zeros(s.n, dtype=np.uint64)
+    for j in range(s.m):
+        codes = s.codes[j]
+        h[s.voters[j]] += keys[j, 0] if codes is None else keys[j, codes]  # wraps: fine
+    _, cls, size = np.unique(h, return_inverse=True, return_counts=True)
+    cls = cls.ravel()
+    nc = len(size)
+    wf = np.array([float(w) for w in s.weight_values])
+    wi = np.array([int(w) for w in s.weight_values], dtype=np.int64)
+    voters, counts, wcs, weights = [], [], [], []
+    for j in range(s.m):
+        c = cls[s.voters[j]]
+        per = np.bincount(c, minlength=nc)
+        ids = np.flatnonzero(per)
+        # Every voter of a class must back j, with the same weight, or none of them.
+        if not np.array_equal(per[ids], size[ids]):
+            return None
+        codes = s.codes[j]
+        if codes is None:
+            weights.append(None)
+            wcs.append(size[ids].astype(np.int64))
+        else:
+            code_of = np.full(nc, -1, dtype=np.int64)
+            code_of[c] = codes
+            if not np.array_equal(code_of[c], codes):
+                return None
+            weights.append(wf[code_of[ids]])
+            wcs.append(wi[code_of[ids]] * size[ids])
+        voters.append(ids)
+        counts.append(size[ids].astype(np.float64))
+    return Classes(nc, voters, counts, wcs, weights)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64: a well-spread 64-bit key for each whole number (wrapping arithmetic)."""
+    x = x * np.uint64(0x9E3779B97F4A7C15)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def batch_usable(s: Support) -> bool:
+    """Weights and counts small enough that every total weight is an exact float."""
+    return all(int(x.sum()) < (1 << 52) for x in classes(s).wc)
+
+
+class _Runs:
+    """Budgets (``b``) and error bounds (``e``) of R runs: one row a class of voters, one
+    column a run (so a project's supporters are whole rows, read in one go)."""
+
+    def __init__(self, s: Support, budgets: list) -> None:
+        self.s = s
+        self.cl = classes(s)
+        self.costs = _costs(s)
+        self.runs = len(budgets)
+        first = [_float_and_error(x) for x in budgets]
+        self.b = np.repeat(np.array([x for x, _ in first])[None, :], self.cl.n, axis=0)
+        self.e = np.repeat(np.array([ex for _, ex in first])[None, :], self.cl.n, axis=0)
+
+    def _wide(self, rows: np.ndarray) -> bool:
+        """Whether to work on every run's column (reading whole rows is much faster than
+        picking columns) rather than on ``rows`` only."""
+        return 4 * len(rows) >= 3 * self.runs
+
+    def alpha(self, j: int, rows: np.ndarray):
+        """Project j's alpha in each run of ``rows``, as arrays over those runs:
+        (status, lo, hi, W, p, a). status: 0 proven, 1 surely unaffordable, 2 not proven.
+        As in ``fastmes``: alpha in [lo, hi], exactly 1/W when W > 0; price in [p-a, p+a]."""
+        cols = self.cl.voters[j]
+        if self._wide(rows):
+            found = self._alpha(j, np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0))
+            return tuple(x[rows] for x in found)
+        ix = np.ix_(cols, rows)
+        return self._alpha(j, self.b[ix], self.e[ix])
+
+    def _alpha(self, j: int, b: np.ndarray, e: np.ndarray):
+        cl = self.cl
+        c, w, wc = cl.counts[j], cl.weights[j], cl.wc[j]
+        wcol = None if w is None else w[:, None]
+        cost, ec = self.costs[j]
+        k, r = b.shape
+        status = np.full(r, 2, dtype=np.int8)
+        lo, hi, p_out, a_out = np.zeros(r), np.zeros(r), np.zeros(r), np.zeros(r)
+        big = np.zeros(r, dtype=np.int64)
+        total = c @ b
+        err = c @ e + (k + 4) * U * total + _TINY
+        sure = total - err >= (cost + ec) * (1 + 2 * U)
+        status[total + err < (cost - ec) * (1 - 2 * U)] = 1
+        at = np.flatnonzero(sure)
+        if not len(at):
+            return status, lo, hi, big, p_out, a_out
+        if len(at) < r:
+            b, e = b[:, at], e[:, at]
+        held = b + e > 0  # the others hold exactly nothing (both are never negative)
+        big_w = wc @ held  # exact integers
+        bw = big_w.astype(np.float64)
+        p_all = (cost + ec) / bw * (1 + 4 * U)
+        need = p_all[None, :] if w is None else p_all[None, :] * wcol
+        low = (b - e) * (1 - 4 * U)  # below the exact budget
+        rich = np.all(~held | (low >= need * (1 + 4 * U)), axis=0)
+        if rich.any():  # everyone pays the equal split: alpha is exactly 1 / W
+            rr = at[rich]
+            p = cost / bw[rich]
+            alpha = 1.0 / bw[rich]
+            status[rr] = 0
+            lo[rr], hi[rr] = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
+            big[rr] = big_w[rich]
+            p_out[rr] = p
+            a_out[rr] = (ec / bw[rich]) * 2 + 4 * U * p + _TINY
+            if rich.all():
+                return status, lo, hi, big, p_out, a_out
+            left = ~rich
+            at, b, e, low, bw = at[left], b[:, left], e[:, left], low[:, left], bw[left]
+        # Fixed point: p' = (cost - what the poor hold) / weight of the rich; it only rises.
+        wcf = wc.astype(np.float64)
+        w_all = float(wcf.sum())
+        p = cost / bw
+        poor = None
+        for _ in range(64):
+            now = b < (p[None, :] if w is None else p[None, :] * wcol)
+            if poor is not None and np.array_equal(now, poor):
+                break
+            poor = now
+            rich_w = w_all - wcf @ now
+            bad = rich_w <= 0
+            if bad.any():  # nobody left to pay the rest: not proven here
+                rich_w = np.where(bad, 1.0, rich_w)
+            p = (cost - c @ (b * now)) / rich_w
+        else:
+            return status, lo, hi, big, p_out, a_out  # not settled: the rest stay unproven
+        poor_err = c @ (e * poor)
+        est = (ec + poor_err + (k + 8) * U * 2 * cost) / rich_w + 8 * U * p
+        todo = ~bad
+        for factor in (4.0, 256.0):
+            if not todo.any():
+                break
+            a = factor * est + _TINY
+            ok = todo & self._holds(b, e, low, wcol, c, cost, ec, p - a, p + a)
+            rr = at[ok]
+            status[rr] = 0
+            lo[rr] = (p[ok] - a[ok]) / (cost + ec) * (1 - 4 * U)
+            hi[rr] = (p[ok] + a[ok]) / (cost - ec) * (1 + 4 * U)
+            p_out[rr], a_out[rr] = p[ok], a[ok]
+            todo &= ~ok
+        return status, lo, hi, big, p_out, a_out
+
+    @staticmethod
+    def _f(b, e, low, wcol, c, p):
+        """Float f(p) = sum of c * min(b, p w) per run, and a bound on its error."""
+        pw = p[None, :] if wcol is None else p[None, :] * wcol
+        val = c @ np.minimum(b, pw)
+        near = low < pw * (1 + 4 * U)
+        err = c @ (e * near) + (b.shape[0] + 4) * U * val + _TINY
+        return val, err
+
+    def _holds(self, b, e, low, wcol, c, cost, ec, p_lo, p_hi) -> np.ndarray:
+        """Runs where f(p_lo) < cost <= f(p_hi) is proven for the exact budgets and cost."""
+        hi, err_hi = self._f(b, e, low, wcol, c, p_hi)
+        ok = hi - err_hi >= (cost + ec) * (1 + 2 * U)
+        lo, err_lo = self._f(b, e, low, wcol, c, np.maximum(p_lo, 0.0))
+        return ok & ((p_lo <= 0) | (lo + err_lo < (cost - ec) * (1 - 2 * U)))
+
+    def buy(self, j: int, rows: np.ndarray, price: np.ndarray, margin: np.ndarray) -> None:
+        """In each run of ``rows`` every supporter of j keeps max(0, budget - P * weight),
+        with that run's price P within a of p."""
+        cl = self.cl
+        w = cl.weights[j]
+        cols = cl.voters[j]
+        wide = self._wide(rows)
+        if wide:
+            b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
+            paying = np.zeros(self.runs, dtype=bool)
+            paying[rows] = True
+            p = np.zeros(self.runs)
+            p[rows] = price
+            a = np.zeros(self.runs)
+            a[rows] = margin
+        else:
+            ix = np.ix_(cols, rows)
+            b, e = self.b[ix], self.e[ix]
+            p, a = price, margin
+        pw = p[None, :] if w is None else p[None, :] * w[:, None]
+        raw = b - pw
+        err = e + (a[None, :] if w is None else a[None, :] * w[:, None])
+        err += 2 * U * (pw + np.abs(raw)) + _TINY
+        zero = raw + err <= 0  # surely nothing left: exactly 0
+        nb = np.where(zero, 0.0, np.maximum(raw, 0.0))
+        ne = np.where(zero, 0.0, err)
+        if wide:  # the runs that do not buy j keep what they had
+            self.b[cols] = np.where(paying[None, :], nb, b)
+            self.e[cols] = np.where(paying[None, :], ne, e)
+        else:
+            self.b[ix], self.e[ix] = nb, ne
+
+
+def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
+    """What Equal Shares selects, in order, for each per-voter budget in ``budgets``; None for
+    a budget where some decision was too close to prove in floats (run it alone).
+
+    ``shares`` is ``overlap(s)``. Every weight must be a whole number (``fastmes.usable``).
+    """
+    runs = len(budgets)
+    m = s.m
+    first, live0, lo0 = _start(s)
+    if not runs:
+        return []
+    if not live0:
+        return [list(first) for _ in range(runs)]
+    state = _Runs(s, budgets)
+    live = np.zeros((runs, m), dtype=bool)
+    live[:, live0] = True
+    lo = np.full((runs, m), np.inf)
+    lo[:, live0] = [lo0[j] for j in live0]
+    hi = np.full((runs, m), np.inf)
+    big = np.zeros((runs, m), dtype=np.int64)
+    price = np.zeros((runs, m))
+    margin = np.zeros((runs, m))
+    fresh = np.zeros((runs, m), dtype=bool)
+    active = np.ones(runs, dtype=bool)
+    failed = np.zeros(runs, dtype=bool)
+    bought: list[np.ndarray] = []  # per moment: the project each run bought (-1: none)
+    index = np.arange(m)
+    while True:
+        # Price the projects that could be next: in each run, the one with the lowest lower
+        # bound among those not known since its supporters last paid, while that bound is not
+        # above the best upper bound known (alpha only grows, so old bounds stay valid).
+        while True:
+            known = np.where(live & fresh, hi, np.inf).min(axis=1)
+            need = live & ~fresh & (lo <= known[:, None]) & active[:, None]
+            rows = np.flatnonzero(need.any(axis=1))
+            if not len(rows):
+                break
+            pick = np.where(need[rows], lo[rows], np.inf).argmin(axis=1)
+            for j in np.flatnonzero(np.bincount(pick, minlength=m)).tolist():
+                rs = np.flatnonzero(need[:, j])
+                status, a_lo, a_hi, a_w, a_p, a_a = state.alpha(j, rs)
+                gone = rs[status == 1]
+                live[gone, j] = False
+                lost = rs[status == 2]
+                failed[lost] = True
+                active[lost] = False
+                ok = status == 0
+                rs = rs[ok]
+                lo[rs, j], hi[rs, j], big[rs, j] = a_lo[ok], a_hi[ok], a_w[ok]
+                price[rs, j], margin[rs, j] = a_p[ok], a_a[ok]
+                fresh[rs, j] = True
+        act = np.flatnonzero(active & live.any(axis=1))
+        active[:] = False
+        if not len(act):
+            break
+        active[act] = True
+        # The winner: lowest upper bound (ties: lower index); it must be proven below all.
+        lv = live[act]
+        fr = lv & fresh[act]
+        h = np.where(fr, hi[act], np.inf)
+        win = h.argmin(axis=1)
+        at = np.arange(len(act))
+        h_win = h[at, win]
+        w_all = np.where(fr, big[act], 0)
+        w_win = w_all[at, win][:, None]
+        both_exact = (w_win > 0) & (w_all > 0)
+        beaten = (w_all < w_win) | ((w_all == w_win) & (index[None, :] > win[:, None]))
+        proven = ~lv | (lo[act] > h_win[:, None]) | (both_exact & beaten)
+        proven[at, win] = True
+        good = proven.all(axis=1)
+        failed[act[~good]] = True
+        active[act[~good]] = False
+        act, win = act[good], win[good]
+        step = np.full(runs, -1, dtype=np.int64)
+        step[act] = win
+        bought.append(step)
+        for j in np.flatnonzero(np.bincount(win, minlength=m)).tolist():
+            rs = act[win == j]
+            state.buy(j, rs, price[rs, j], margin[rs, j])
+            live[rs, j] = False
+            stale = np.flatnonzero(shares[j])
+            fresh[np.ix_(rs, stale)] = False
+    order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
+    return [
+        None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
+        for r in range(runs)
+    ]

@@ -1,0 +1,128 @@
+"""Many float runs of Equal Shares in step (batchmes.py) select exactly what the exact run
+selects for each budget, or leave that budget to be run alone (None)."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from allocation.pb import Election, Project, batchmes
+from allocation.pb.equal_shares import run_mes
+from allocation.pb.fastmes import usable
+from allocation.pb.support import build_support, overlap
+
+from .conftest import FILES, load
+from .test_fastmes import random_election
+
+
+def _fresh(election: Election):
+    """A support with nothing cached on it."""
+    return build_support(election)
+
+
+def test_batch_runs_equal_exact_runs_or_decline_on_random_elections():
+    rng = random.Random(20261127)
+    decided = declined = 0
+    for _ in range(1500):
+        s = _fresh(random_election(rng))
+        if s.n == 0 or not usable(s):
+            continue
+        shares = overlap(s)
+        start = Fraction(s.budget) / s.n
+        budgets = [start + x for x in (0, 1, 2, Fraction(1, 3), 7, 40)]
+        for per_voter, found in zip(budgets, batchmes.outcomes(s, budgets, shares), strict=True):
+            if found is None:
+                declined += 1
+                continue
+            decided += 1
+            assert found == run_mes(s, per_voter, record=True, shares=shares).selected, (
+                s,
+                per_voter,
+            )
+    assert decided > declined > 0  # both paths are exercised
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_batch_runs_equal_exact_runs_on_shared_files(name):
+    s = build_support(load(name))
+    shares = overlap(s)
+    start = Fraction(s.budget) / s.n
+    budgets = [start, start + 1, start + 50, start + 150]
+    found = batchmes.outcomes(s, budgets, shares)
+    for per_voter, selected in zip(budgets, found, strict=True):
+        # no near-tie on these files: every run decides, and exactly as the exact run
+        assert selected == run_mes(s, per_voter, record=True, shares=shares).selected
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_ballot_classes_count_every_supporter_once(name):
+    s = build_support(load(name))
+    cl = batchmes.classes(s)
+    assert cl.n <= s.n
+    for j in range(s.m):
+        assert int(cl.counts[j].sum()) == len(s.voters[j])
+        assert int(cl.wc[j].sum()) == s.scores[j]  # total weight: approvals or points
+        assert np.all(np.diff(cl.voters[j]) > 0)
+
+
+def test_identical_ballots_share_a_class_and_different_ones_do_not():
+    election = Election(
+        budget=10,
+        projects=[Project("a", 4), Project("b", 4), Project("c", 4)],
+        ballots=[{"a": 2, "b": 1}, {"a": 2, "b": 1}, {"a": 1, "b": 2}, {"c": 3}, {"a": 2, "b": 1}],
+        vote_type="cumulative",
+    )
+    cl = batchmes.classes(build_support(election))
+    assert cl.n == 3  # {a:2, b:1} three times; {a:1, b:2}; {c:3}
+    assert sorted(cl.counts[0].tolist()) == [1.0, 3.0]  # a: one class of 3, one of 1
+    assert sorted(cl.wc[0].tolist()) == [1, 6]  # weight x count: 1 x 1 and 2 x 3
+
+
+def test_a_hash_collision_only_costs_speed(monkeypatch):
+    """Classes are checked exactly: if different ballots got the same hash, voters are kept one
+    by one and every outcome is still exact."""
+    rng = random.Random(5)
+    checked = 0
+    with monkeypatch.context() as patch:
+        patch.setattr(batchmes, "_mix", lambda x: np.zeros_like(x))  # every ballot collides
+        for _ in range(200):
+            s = _fresh(random_election(rng))
+            if s.n == 0 or not usable(s):
+                continue
+            shares = overlap(s)
+            cl = batchmes.classes(s)
+            supported = sum(len(v) for v in s.voters)
+            if supported and cl.n != s.n:
+                # only possible when every voter cast the same ballot
+                assert all(len(v) in (0, s.n) for v in s.voters)
+            start = Fraction(s.budget) / s.n
+            for per_voter, found in zip(
+                [start, start + 3], batchmes.outcomes(s, [start, start + 3], shares), strict=True
+            ):
+                if found is not None:
+                    checked += 1
+                    assert found == run_mes(s, per_voter, record=True, shares=shares).selected
+    assert checked > 50
+
+
+def test_an_exact_tie_of_equal_splits_goes_to_the_lower_id_and_a_near_one_is_left_alone():
+    # Two projects, same cost, same supporters: alphas are exactly equal (everyone rich), so
+    # the batch decides, by the lower id, as pabutools does.
+    tie = build_support(
+        Election(budget=12, projects=[Project("b", 4), Project("a", 4)], ballots=[{"a", "b"}] * 4)
+    )
+    assert batchmes.outcomes(tie, [Fraction(3), Fraction(4)], overlap(tie)) == [[0, 1], [0, 1]]
+    # Supporters who hold exactly the cost: floats cannot prove the project affordable, so
+    # that run is left to exact arithmetic (None) and the other one decides.
+    near = build_support(
+        Election(
+            budget=5,
+            projects=[Project("a", 3), Project("b", 3)],
+            ballots=[{"a", "b"}, {"a", "b"}, {"a", "b"}, set(), set()],
+        )
+    )
+    assert batchmes.outcomes(near, [Fraction(1), Fraction(3)], overlap(near)) == [None, [0, 1]]
+    assert run_mes(near, Fraction(1), record=True).selected == [0]
