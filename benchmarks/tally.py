@@ -169,8 +169,9 @@ def main() -> None:
             "interpreter and NumPy included). Ratio = pabutools CPU seconds / ours. "
             '"recorded": pabutools was stopped after '
             f"{args.pabutools_timeout:.0f} s here; the time shown is its full run recorded by "
-            "`tests/allocation/pb/make_reference.py` on this machine, whose selection the tests "
-            "compare with ours.",
+            "`tests/allocation/pb/make_reference.py` on an earlier 2-core machine of the same "
+            "kind, not necessarily this one (docs/counting.md compares the two), whose "
+            "selection the tests compare with ours.",
             "",
             f"Slowest count of ours: {worst:.2f} CPU s; highest peak memory of ours: "
             f"{worst_mb:.0f} MB.",

@@ -265,8 +265,9 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     previous = MesRun(start, [])
     step = runs = 0
     columns = max(1, batchmes.classes(s).n)
-    # The first batch: as many runs as cost about as much as the batch's fixed cost (small
-    # electorates: one batch usually covers the whole search); then twice as many each time.
+    # The first batch holds about 250,000 budgets (16 to 512 runs): a small electorate is
+    # usually done in one batch, a large one starts small so that little is computed past the
+    # share where the search stops. Then twice as many runs each time, within CELLS.
     size = min(512, max(16, 250_000 // columns))
     most = max(8, batchmes.CELLS // columns)
     while True:
