@@ -107,6 +107,7 @@ def test_neighbourhood_page_shows_population_need_and_rank(client, demo):
         assert f"{float(row['imd2025_score']):.1f}" in page
         assert "most deprived of the city's 28 neighbourhoods" in page
         assert f"It is the {rank}" in page
+        assert page.count("<h2>Funded projects</h2>") == 1
 
 
 def test_unknown_neighbourhood_is_404(client, demo):

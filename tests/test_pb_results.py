@@ -144,4 +144,8 @@ def test_neighbourhood_page_lists_its_budgets_and_funded_projects(
     assert budget.process.title in page
     assert "No projects have been funded" not in page
     for project in projects:
-        assert (project.title in page) == (project.id in result.selected)
+        assert page.count(project.title) == (1 if project.id in result.selected else 0)
+    # Regression: a botched edit had repeated both sections 2,132 times (a 1.4 MB page that
+    # took 16 s to serve and 5 minutes for axe-core to read).
+    assert page.count("Participatory budgeting here") == 1
+    assert page.count("Funded projects") == 1
