@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from pbapp import create_app
 from pbapp.extensions import db
+from tests.browser.axe import AXE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -104,3 +105,13 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call":
         item.rep_call = report
+
+
+@pytest.fixture()
+def axe_source() -> str:
+    """axe-core's script; skips without it, except where REQUIRE_BROWSER=1 (CI), where it fails."""
+    if not AXE.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but axe-core is not installed (npm install)")
+        pytest.skip("axe-core is not installed: run `npm install` (make test does)")
+    return AXE.read_text()

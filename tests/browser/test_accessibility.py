@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -12,19 +9,8 @@ from pbapp.extensions import db
 from pbapp.models import Neighbourhood, Process, Proposal, Result, User
 from pbapp.services import core_funding
 from pbapp.services.demo import DEMO_PASSWORD, load_demo
+from tests.browser.axe import page_violations
 from tests.pb_factories import make_process
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture()
-def axe_source() -> str:
-    if not AXE.exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but axe-core is not installed (npm install)")
-        pytest.skip("axe-core is not installed: run `npm install` (make test does)")
-    return AXE.read_text()
 
 
 @pytest.fixture()
@@ -42,15 +28,7 @@ def violations(page, base: str, url: str, axe_source: str) -> list[str]:
     response = page.goto(base + url)
     if response.status >= 400 and url not in ERROR_PAGES:
         return [f"{url}: HTTP {response.status}"]
-    page.add_script_tag(content=axe_source)
-    found = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
-        TAGS,
-    )
-    return [
-        f"{url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in found
-    ]
+    return page_violations(page, axe_source)
 
 
 def public_urls() -> list[str]:

@@ -13,27 +13,11 @@ from sqlalchemy import select
 from pbapp.extensions import db
 from pbapp.models import Budget
 from pbapp.models.funding import Scenario
+from tests.browser.axe import page_violations
 from tests.conftest import PASSWORD
 from tests.pb_factories import make_process
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "funders"
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def accessibility_problems(page) -> list[str]:
-    if not AXE.exists():
-        return []  # axe-core not installed (npm install); the journey itself still runs
-    page.add_script_tag(content=AXE.read_text())
-    found = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
-        ".violations",
-        TAGS,
-    )
-    return [
-        f"{page.url}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in found
-    ]
 
 
 def test_funder_goes_from_need_data_to_published_budgets(
@@ -42,12 +26,13 @@ def test_funder_goes_from_need_data_to_published_budgets(
     audit_page,
     neighbourhoods,
     create_user,
+    axe_source,
 ):
     funder = create_user("funder", name="Fatima Funder").email
     process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
     base = live_server
     problems: list[str] = []
-    journey(audit_page, base, funder, process.title, problems)
+    journey(audit_page, base, funder, process.title, problems, axe_source)
 
     scenario = db.session.scalar(select(Scenario))
     assert scenario.is_published and scenario.published_to_process_id == process.id
@@ -56,9 +41,11 @@ def test_funder_goes_from_need_data_to_published_budgets(
     assert problems == []
 
 
-def journey(page, base: str, funder: str, process_title: str, problems: list[str]) -> None:
+def journey(
+    page, base: str, funder: str, process_title: str, problems: list[str], axe_source: str
+) -> None:
     def check() -> None:
-        problems.extend(accessibility_problems(page))
+        problems.extend(page_violations(page, axe_source))
 
     page.goto(base + "/account/sign-in")
     page.get_by_label("Email address").fill(funder)
