@@ -138,7 +138,6 @@ class _Runs:
     column a run (so a project's supporters are whole rows, read in one go)."""
 
     def __init__(self, s: Support, budgets: list) -> None:
-        self.s = s
         self.cl = classes(s)
         self.costs = _costs(s)
         self.runs = len(budgets)

@@ -4,6 +4,7 @@ declines (Uncertain) and leaves the decision to exact arithmetic."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from fractions import Fraction
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from allocation.pb import Election, Project
 from allocation.pb.equal_shares import run_mes
 from allocation.pb.fastmes import Uncertain, run_fast, usable
-from allocation.pb.support import build_support, overlap
+from allocation.pb.support import Support, build_support, overlap
 
 from .conftest import FILES, load
 
@@ -38,13 +39,19 @@ def random_election(rng: random.Random) -> Election:
     )
 
 
-def test_float_run_equals_exact_run_or_declines_on_random_elections():
-    rng = random.Random(20261126)
-    decided = declined = 0
-    for _ in range(3000):
+def random_supports(seed: int, count: int) -> Iterator[Support]:
+    """The supports of ``count`` seeded random elections, less those the float runs do not
+    take (no voters, or weights that are not whole numbers)."""
+    rng = random.Random(seed)
+    for _ in range(count):
         s = build_support(random_election(rng))
-        if s.n == 0 or not usable(s):
-            continue
+        if s.n and usable(s):
+            yield s
+
+
+def test_float_run_equals_exact_run_or_declines_on_random_elections():
+    decided = declined = 0
+    for s in random_supports(20261126, 3000):
         shares = overlap(s)
         for extra in (0, 1, Fraction(1, 3), 7):
             per_voter = Fraction(s.budget) / s.n + extra
@@ -77,11 +84,7 @@ def test_add1_on_floats_equals_add1_on_exact_rationals(monkeypatch, stop_when_ex
     elections."""
     from allocation.pb import add1, fastmes
 
-    rng = random.Random(99)
-    for _ in range(300):
-        s = build_support(random_election(rng))
-        if s.n == 0 or not usable(s):
-            continue
+    for s in random_supports(99, 300):
         fast = add1.equal_shares_add1(s, stop_when_exhaustive=stop_when_exhaustive)
         with monkeypatch.context() as patch:
             patch.setattr(fastmes, "usable", lambda support: False)
