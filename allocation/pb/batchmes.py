@@ -38,6 +38,8 @@ from allocation.pb.support import Support
 # Larger batches fall out of the processor's cache: on Warsaw 2026, 64 runs at once took 42 ms
 # a run, 16 at once 22 ms.
 CELLS = 1_000_000
+# A budget that may be exactly 0 or a little more (below its run's error bound).
+_LEAST = float(np.finfo(np.float64).tiny)
 
 
 @dataclass
@@ -92,6 +94,17 @@ def _grouped(s: Support) -> Classes | None:
     _, cls, size = np.unique(h, return_inverse=True, return_counts=True)
     cls = cls.ravel()
     nc = len(size)
+    # Number the classes so that each large project's supporters sit close together (they
+    # are read as whole rows: gathering scattered rows costs more than the arithmetic).
+    # Sort key: one bit per project, the most supported project the most significant.
+    key = np.zeros(nc, dtype=np.uint64)
+    by_support = sorted(range(s.m), key=lambda j: -len(s.voters[j]))[:64]
+    for rank, j in enumerate(by_support):
+        key[cls[s.voters[j]]] |= np.uint64(1 << (63 - rank))
+    order = np.argsort(~key, kind="stable")
+    renumber = np.empty(nc, dtype=np.int64)
+    renumber[order] = np.arange(nc)
+    cls, size = renumber[cls], size[order]
     wf = np.array([float(w) for w in s.weight_values])
     wi = np.array([int(w) for w in s.weight_values], dtype=np.int64)
     voters, counts, wcs, weights = [], [], [], []
@@ -135,37 +148,50 @@ def batch_usable(s: Support) -> bool:
 
 class _Runs:
     """Budgets (``b``) and error bounds (``e``) of R runs: one row a class of voters, one
-    column a run (so a project's supporters are whole rows, read in one go)."""
+    column a run (so a project's supporters are whole rows, read in one go). ``b == 0`` is
+    exactly 0 (then ``e == 0``); a budget that may be 0 or a little more is held as the
+    smallest positive float, so ``b > 0`` says who may still hold money."""
 
     def __init__(self, s: Support, budgets: list) -> None:
-        self.cl = classes(s)
+        self.cl = cl = classes(s)
         self.costs = _costs(s)
         self.runs = len(budgets)
         first = [_float_and_error(x) for x in budgets]
-        self.b = np.repeat(np.array([x for x, _ in first])[None, :], self.cl.n, axis=0)
-        self.e = np.repeat(np.array([ex for _, ex in first])[None, :], self.cl.n, axis=0)
+        start = np.array([x for x, _ in first])
+        self.b = np.repeat(start[None, :], cl.n, axis=0)
+        self.e = np.repeat(np.array([ex for _, ex in first])[None, :], cl.n, axis=0)
+        # No float budget ever exceeds its run's first one: fl(x - y) <= x for y >= 0.
+        self.top = start
+        self.wcf = [x.astype(np.float64) for x in cl.wc]
+        self.w_all = [float(x.sum()) for x in cl.wc]  # exact: below 2**52 (batch_usable)
+        self.wmax = [1.0 if w is None else float(w.max(initial=1.0)) for w in cl.weights]
 
     def _wide(self, rows: np.ndarray) -> bool:
         """Whether to work on every run's column (reading whole rows is much faster than
         picking columns) rather than on ``rows`` only."""
         return 4 * len(rows) >= 3 * self.runs
 
-    def alpha(self, j: int, rows: np.ndarray):
+    def alpha(self, j: int, rows: np.ndarray, floor: np.ndarray):
         """Project j's alpha in each run of ``rows``, as arrays over those runs:
         (status, lo, hi, W, p, a). status: 0 proven, 1 surely unaffordable, 2 not proven.
-        As in ``fastmes``: alpha in [lo, hi], exactly 1/W when W > 0; price in [p-a, p+a]."""
+        As in ``fastmes``: alpha in [lo, hi], exactly 1/W when W > 0; price in [p-a, p+a].
+        ``floor``: a price each run's exact price is known not to be below (0: none)."""
         cols = self.cl.voters[j]
         if self._wide(rows):
-            found = self._alpha(j, np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0))
+            start = np.zeros(self.runs)
+            start[rows] = floor
+            b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
+            found = self._alpha(j, b, e, self.top, start)
             return tuple(x[rows] for x in found)
-        ix = np.ix_(cols, rows)
-        return self._alpha(j, self.b[ix], self.e[ix])
+        b, e = np.take(self.b, cols, axis=0)[:, rows], np.take(self.e, cols, axis=0)[:, rows]
+        return self._alpha(j, b, e, self.top[rows], floor)
 
-    def _alpha(self, j: int, b: np.ndarray, e: np.ndarray):
+    def _alpha(self, j: int, b: np.ndarray, e: np.ndarray, top: np.ndarray, floor: np.ndarray):
         cl = self.cl
-        c, w, wc = cl.counts[j], cl.weights[j], cl.wc[j]
+        c, w = cl.counts[j], cl.weights[j]
         wcol = None if w is None else w[:, None]
         cost, ec = self.costs[j]
+        wcf, w_all = self.wcf[j], self.w_all[j]
         k, r = b.shape
         status = np.full(r, 2, dtype=np.int8)
         lo, hi, p_out, a_out = np.zeros(r), np.zeros(r), np.zeros(r), np.zeros(r)
@@ -178,61 +204,77 @@ class _Runs:
         if not len(at):
             return status, lo, hi, big, p_out, a_out
         if len(at) < r:
-            b, e = b[:, at], e[:, at]
-        held = b + e > 0  # the others hold exactly nothing (both are never negative)
-        big_w = wc @ held  # exact integers
-        bw = big_w.astype(np.float64)
-        p_all = (cost + ec) / bw * (1 + 4 * U)
-        need = p_all[None, :] if w is None else p_all[None, :] * wcol
-        low = (b - e) * (1 - 4 * U)  # below the exact budget
-        rich = np.all(~held | (low >= need * (1 + 4 * U)), axis=0)
-        if rich.any():  # everyone pays the equal split: alpha is exactly 1 / W
-            rr = at[rich]
-            p = cost / bw[rich]
-            alpha = 1.0 / bw[rich]
-            status[rr] = 0
-            lo[rr], hi[rr] = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
-            big[rr] = big_w[rich]
-            p_out[rr] = p
-            a_out[rr] = (ec / bw[rich]) * 2 + 4 * U * p + _TINY
-            if rich.all():
-                return status, lo, hi, big, p_out, a_out
-            left = ~rich
-            at, b, e, low, bw = at[left], b[:, left], e[:, left], low[:, left], bw[left]
-        # Fixed point: p' = (cost - what the poor hold) / weight of the rich; it only rises.
-        wcf = wc.astype(np.float64)
-        w_all = float(wcf.sum())
-        p = cost / bw
+            b, e, top, floor = b[:, at], e[:, at], top[at], floor[at]
+        # Fixed point: p' = (cost - what the poor hold) / weight of the rich. Started below
+        # the exact price (at ``floor``, or the equal split of the cost), it only rises.
+        p = np.maximum(floor, cost / w_all)
         poor = None
         for _ in range(64):
-            now = b < (p[None, :] if w is None else p[None, :] * wcol)
+            d = b - (p[None, :] if w is None else p[None, :] * wcol)
+            now = d < 0
             if poor is not None and np.array_equal(now, poor):
                 break
             poor = now
-            rich_w = w_all - wcf @ now
+            rich_w = w_all - wcf @ now  # exact integers
+            held = c @ (b * now)
             bad = rich_w <= 0  # nobody left to pay the rest (floats at a near-tie): unproven
             if bad.any():  # frozen with everyone poor, so that the others can settle
                 rich_w = np.where(bad, 1.0, rich_w)
-                p = np.where(bad, np.inf, (cost - c @ (b * now)) / rich_w)
+                p = np.where(bad, np.inf, (cost - held) / rich_w)
             else:
-                p = (cost - c @ (b * now)) / rich_w
+                p = (cost - held) / rich_w
         else:
             return status, lo, hi, big, p_out, a_out  # not settled: the rest stay unproven
+        # While every supporter stays on the same side of P * weight, the exact price P solves
+        # (what the poor hold) + (weight of the rich) * P = cost: it lies within ``est`` of p.
         p = np.where(bad, 0.0, p)
         poor_err = c @ (e * poor)
         est = (ec + poor_err + (k + 8) * U * 2 * cost) / rich_w + 8 * U * p
-        todo = ~bad
-        for factor in (4.0, 256.0):
-            if not todo.any():
-                break
-            a = factor * est + _TINY
-            ok = todo & self._holds(b, e, low, wcol, c, cost, ec, p - a, p + a)
+        a = 2.0 * est + _TINY
+        # They do when every supporter is more than a * weight + e from p * weight (with
+        # rounding of d = b - p * weight, which is at most top + p * weight in size).
+        slack = a + 2 * U * p
+        if w is None:
+            gap = (slack + 2 * U * (top + p) + _TINY)[None, :]
+        else:
+            gap = slack[None, :] * wcol + (2 * U * (top + p * self.wmax[j]) + _TINY)
+        np.abs(d, out=d)
+        d -= e
+        clear = ~bad & np.all(d >= gap, axis=0)
+        if clear.any():
+            ok = np.flatnonzero(clear)
             rr = at[ok]
             status[rr] = 0
             lo[rr] = (p[ok] - a[ok]) / (cost + ec) * (1 - 4 * U)
             hi[rr] = (p[ok] + a[ok]) / (cost - ec) * (1 + 4 * U)
             p_out[rr], a_out[rr] = p[ok], a[ok]
-            todo &= ~ok
+            # The poor all hold exactly nothing: every supporter with money pays the equal
+            # split, and alpha is exactly 1 / (weight of the rich).
+            nothing = ok[held[ok] == 0]
+            if len(nothing):
+                nothing = nothing[~np.any(poor[:, nothing] & (b[:, nothing] > 0), axis=0)]
+                rr = at[nothing]
+                alpha = 1.0 / rich_w[nothing]
+                lo[rr], hi[rr] = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
+                big[rr] = rich_w[nothing].astype(np.int64)
+        # Someone near p * weight: prove the price by evaluating what the supporters pay.
+        todo = np.flatnonzero(~bad & ~clear)
+        if len(todo):
+            b, e, p, est = b[:, todo], e[:, todo], p[todo], est[todo]
+            low = (b - e) * (1 - 4 * U)  # below the exact budget
+            for factor in (4.0, 256.0):
+                a = factor * est + _TINY
+                ok = self._holds(b, e, low, wcol, c, cost, ec, p - a, p + a)
+                rr = at[todo[ok]]
+                status[rr] = 0
+                lo[rr] = (p[ok] - a[ok]) / (cost + ec) * (1 - 4 * U)
+                hi[rr] = (p[ok] + a[ok]) / (cost - ec) * (1 + 4 * U)
+                p_out[rr], a_out[rr] = p[ok], a[ok]
+                if ok.all():
+                    break
+                keep = ~ok
+                todo, p, est = todo[keep], p[keep], est[keep]
+                b, e, low = b[:, keep], e[:, keep], low[:, keep]
         return status, lo, hi, big, p_out, a_out
 
     @staticmethod
@@ -253,35 +295,28 @@ class _Runs:
 
     def buy(self, j: int, rows: np.ndarray, price: np.ndarray, margin: np.ndarray) -> None:
         """In each run of ``rows`` every supporter of j keeps max(0, budget - P * weight),
-        with that run's price P within a of p."""
+        with that run's price P within ``margin`` of ``price``."""
         cl = self.cl
         w = cl.weights[j]
         cols = cl.voters[j]
-        wide = self._wide(rows)
-        if wide:
-            b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
-            paying = np.zeros(self.runs, dtype=bool)
-            paying[rows] = True
-            p = np.zeros(self.runs)
-            p[rows] = price
-            a = np.zeros(self.runs)
-            a[rows] = margin
+        # Rounding of p * w and of b - p * w, at most 2U (p w + |b - p w|), |b - p w| being
+        # at most top + p * w; the same for every supporter in the run.
+        rounding = 2 * U * (2 * price * self.wmax[j] + self.top[rows]) + _TINY
+        # Every run's column is worked on (reading whole rows is much faster than picking
+        # columns): the other runs pay 0 with no margin, and the formula leaves them as they were.
+        b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
+        p, a, r = np.zeros(self.runs), np.zeros(self.runs), np.zeros(self.runs)
+        p[rows], a[rows], r[rows] = price, margin, rounding
+        if w is None:
+            raw = b - p[None, :]
+            e += (a + r)[None, :]
         else:
-            ix = np.ix_(cols, rows)
-            b, e = self.b[ix], self.e[ix]
-            p, a = price, margin
-        pw = p[None, :] if w is None else p[None, :] * w[:, None]
-        raw = b - pw
-        err = e + (a[None, :] if w is None else a[None, :] * w[:, None])
-        err += 2 * U * (pw + np.abs(raw)) + _TINY
-        zero = raw + err <= 0  # surely nothing left: exactly 0
-        nb = np.where(zero, 0.0, np.maximum(raw, 0.0))
-        ne = np.where(zero, 0.0, err)
-        if wide:  # the runs that do not buy j keep what they had
-            self.b[cols] = np.where(paying[None, :], nb, b)
-            self.e[cols] = np.where(paying[None, :], ne, e)
-        else:
-            self.b[ix], self.e[ix] = nb, ne
+            raw = b - p[None, :] * w[:, None]
+            e += a[None, :] * w[:, None] + r[None, :]
+        zero = raw <= -e  # surely nothing left: exactly 0
+        e[zero] = 0.0
+        self.b[cols] = np.where(zero, 0.0, np.maximum(raw, _LEAST))
+        self.e[cols] = e
 
 
 def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
@@ -324,7 +359,8 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
             pick = np.where(need[rows], lo[rows], np.inf).argmin(axis=1)
             for j in np.flatnonzero(np.bincount(pick, minlength=m)).tolist():
                 rs = np.flatnonzero(need[:, j])
-                status, a_lo, a_hi, a_w, a_p, a_a = state.alpha(j, rs)
+                floor = np.maximum(price[rs, j] - margin[rs, j], 0.0)
+                status, a_lo, a_hi, a_w, a_p, a_a = state.alpha(j, rs, floor)
                 gone = rs[status == 1]
                 live[gone, j] = False
                 lost = rs[status == 2]
