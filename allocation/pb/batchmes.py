@@ -177,14 +177,13 @@ class _Runs:
         As in ``fastmes``: alpha in [lo, hi], exactly 1/W when W > 0; price in [p-a, p+a].
         ``floor``: a price each run's exact price is known not to be below (0: none)."""
         cols = self.cl.voters[j]
+        b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
         if self._wide(rows):
             start = np.zeros(self.runs)
             start[rows] = floor
-            b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
             found = self._alpha(j, b, e, self.top, start)
             return tuple(x[rows] for x in found)
-        b, e = np.take(self.b, cols, axis=0)[:, rows], np.take(self.e, cols, axis=0)[:, rows]
-        return self._alpha(j, b, e, self.top[rows], floor)
+        return self._alpha(j, b[:, rows], e[:, rows], self.top[rows], floor)
 
     def _alpha(self, j: int, b: np.ndarray, e: np.ndarray, top: np.ndarray, floor: np.ndarray):
         cl = self.cl
@@ -234,13 +233,14 @@ class _Runs:
         # They do when every supporter is more than a * weight + e from p * weight (with
         # rounding of d = b - p * weight, which is at most top + p * weight in size).
         slack = a + 2 * U * p
-        if w is None:
-            gap = (slack + 2 * U * (top + p) + _TINY)[None, :]
-        else:
-            gap = slack[None, :] * wcol + (2 * U * (top + p * self.wmax[j]) + _TINY)
         np.abs(d, out=d)
         d -= e
-        clear = ~bad & np.all(d >= gap, axis=0)
+        if w is None:
+            clear = d.min(axis=0) >= slack + 2 * U * (top + p) + _TINY
+        else:
+            d -= slack[None, :] * wcol
+            clear = d.min(axis=0) >= 2 * U * (top + p * self.wmax[j]) + _TINY
+        clear &= ~bad
         if clear.any():
             ok = np.flatnonzero(clear)
             rr = at[ok]
@@ -314,8 +314,10 @@ class _Runs:
             raw = b - p[None, :] * w[:, None]
             e += a[None, :] * w[:, None] + r[None, :]
         zero = raw <= -e  # surely nothing left: exactly 0
+        np.maximum(raw, _LEAST, out=raw)
+        raw[zero] = 0.0
         e[zero] = 0.0
-        self.b[cols] = np.where(zero, 0.0, np.maximum(raw, _LEAST))
+        self.b[cols] = raw
         self.e[cols] = e
 
 
