@@ -152,8 +152,8 @@ class _Runs:
     exactly 0 (then ``e == 0``); a budget that may be 0 or a little more is held as the
     smallest positive float, so ``b > 0`` says who may still hold money."""
 
-    def __init__(self, s: Support, budgets: list) -> None:
-        self.cl = cl = classes(s)
+    def __init__(self, s: Support, budgets: list, cl: Classes) -> None:
+        self.cl = cl
         self.costs = _costs(s)
         self.runs = len(budgets)
         first = [_float_and_error(x) for x in budgets]
@@ -321,20 +321,98 @@ class _Runs:
         self.e[cols] = e
 
 
-def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
+def outcomes(
+    s: Support, budgets: list, shares: np.ndarray, expected: set[int] | None = None
+) -> list[list[int] | None]:
     """What Equal Shares selects, in order, for each per-voter budget in ``budgets``; None for
     a budget where some decision was too close to prove in floats (run it alone).
 
     ``shares`` is ``overlap(s)``. Every weight must be a whole number (``fastmes.usable``).
+
+    ``expected``: projects the runs are likely to buy (say, what neighbouring budgets bought).
+    Voters whose ballots agree on those projects pay the same in every run that buys only
+    among them, so they are one row (on Krakow 2024: 31,410 classes of identical ballots, 6,083
+    of ballots that agree on the 44 projects add1 runs buy). A run about to buy any other
+    project is done again on the classes of identical ballots: the outcomes do not depend on
+    ``expected``, only the time does.
     """
+    fine = classes(s)
+    if expected and len(budgets) > 2:
+        # The largest budget first, alone: what it buys, the others mostly buy too.
+        last, _ = _outcomes(s, budgets[-1:], shares, fine, None)
+        expected = set(expected) | set(last[0] or ())
+        inside = np.zeros(s.m, dtype=bool)
+        inside[sorted(expected)] = True
+        merged = _merged(fine, inside)
+        if merged is not None and merged.n < fine.n:
+            found, outside = _outcomes(s, budgets[:-1], shares, merged, inside)
+            redo = np.flatnonzero(outside).tolist()
+            if redo:
+                again, _ = _outcomes(s, [budgets[i] for i in redo], shares, fine, None)
+                for i, selected in zip(redo, again, strict=True):
+                    found[i] = selected
+            return found + last
+    return _outcomes(s, budgets, shares, fine, None)[0]
+
+
+def _merged(fine: Classes, inside: np.ndarray) -> Classes | None:
+    """Classes of ballots that agree (same projects, same weights) on the projects ``inside``;
+    None if a hash collision put different ones together (the caller then keeps ``fine``)."""
+    m = len(fine.voters)
+    if not fine.n:
+        return None
+    whole = [wc // c.astype(np.int64) for wc, c in zip(fine.wc, fine.counts, strict=True)]
+    h = np.zeros(fine.n, dtype=np.uint64)
+    for j in np.flatnonzero(inside).tolist():
+        h[fine.voters[j]] += _mix((np.uint64(j + 1) << np.uint64(32)) | whole[j].astype(np.uint64))
+    _, first, group, size = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
+    ng = len(size)
+    # Numbered in the order of their first class, so that the rows keep the classes' order.
+    renumber = np.empty(ng, dtype=np.int64)
+    renumber[np.argsort(first)] = np.arange(ng)
+    group, size = renumber[group.ravel()], size[np.argsort(first)]
+    voters, counts, wcs, weights = [], [], [], []
+    for j in range(m):
+        g = group[fine.voters[j]]
+        if inside[j]:
+            # Every class of a group backs j, with the same weight, or none of them does.
+            per = np.bincount(g, minlength=ng)
+            ids = np.flatnonzero(per)
+            if not np.array_equal(per[ids], size[ids]):
+                return None
+            w_of = np.zeros(ng, dtype=np.int64)
+            w_of[g] = whole[j]
+            if not np.array_equal(w_of[g], whole[j]):
+                return None
+            row = np.searchsorted(ids, g)
+            wts = w_of[ids]
+        else:  # a row for each group and weight among j's supporters
+            top = int(whole[j].max(initial=0)) + 1
+            keys, row = np.unique(g * top + whole[j], return_inverse=True)
+            ids, wts = keys // top, keys % top
+            row = row.ravel()
+        voters.append(ids.astype(np.int64))
+        counts.append(np.bincount(row, weights=fine.counts[j], minlength=len(ids)))
+        total = np.bincount(row, weights=fine.wc[j].astype(np.float64), minlength=len(ids))
+        wcs.append(total.astype(np.int64))  # exact: below 2**52 (batch_usable)
+        weights.append(None if fine.weights[j] is None else wts.astype(np.float64))
+    return Classes(ng, voters, counts, wcs, weights)
+
+
+def _outcomes(
+    s: Support, budgets: list, shares: np.ndarray, cl: Classes, allowed: np.ndarray | None
+) -> tuple[list[list[int] | None], np.ndarray]:
+    """``outcomes`` on the classes ``cl``; with ``allowed``, a run about to buy a project not
+    allowed stops, and is marked in the second list (its outcome there is None)."""
     runs = len(budgets)
     m = s.m
     first, live0, lo0 = _start(s)
+    outside = np.zeros(runs, dtype=bool)
     if not runs:
-        return []
+        return [], outside
     if not live0:
-        return [list(first) for _ in range(runs)]
-    state = _Runs(s, budgets)
+        return [list(first) for _ in range(runs)], outside
+    state = _Runs(s, budgets, cl)
     live = np.zeros((runs, m), dtype=bool)
     live[:, live0] = True
     lo = np.full((runs, m), np.inf)
@@ -395,6 +473,11 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         failed[act[~good]] = True
         active[act[~good]] = False
         act, win = act[good], win[good]
+        if allowed is not None and not allowed[win].all():
+            out = ~allowed[win]
+            outside[act[out]] = True
+            active[act[out]] = False
+            act, win = act[~out], win[~out]
         step = np.full(runs, -1, dtype=np.int64)
         step[act] = win
         bought.append(step)
@@ -406,6 +489,6 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
             fresh[np.ix_(rs, stale)] = False
     order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
     return [
-        None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
+        None if failed[r] or outside[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
         for r in range(runs)
-    ]
+    ], outside
