@@ -274,27 +274,36 @@ def _search(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: b
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
-    columns = max(1, batchmes.classes(s).n)
+    rows = max(1, batchmes.classes(s).n)
     # The first batch holds about 250,000 budgets (16 to 512 runs): a small electorate is
     # usually done in one batch, a large one starts small so that little is computed past the
-    # share where the search stops. Then twice as many runs each time, within CELLS.
-    size = min(512, max(16, 250_000 // columns))
-    most = max(8, batchmes.CELLS // columns)
+    # share where the search stops. Then twice as many runs each time, within CELLS budgets
+    # (counted on the rows of the last batch: merged rows allow more), and no more than the
+    # spending's trend says are left before it passes the budget.
+    size = min(512, max(16, 250_000 // rows))
     expected: set[int] = set()  # what the last batch bought: the next one mostly buys it too
     while True:
-        count = min(size, most)
-        outs = batchmes.outcomes(s, [start + step + t for t in range(count)], shares, expected)
+        count = min(size, max(8, batchmes.CELLS // rows))
+        budgets = [start + step + t for t in range(count)]
+        outs, rows = batchmes.batch(s, budgets, shares, expected)
         runs += count
         expected = {j for selected in outs if selected for j in selected}
+        spends = []
         for selected in outs:
             if selected is None:
                 selected = run_mes(s, start + step, shares=shares).selected
                 runs += 1
-            if spent(s, selected) > s.budget:
+            cost = spent(s, selected)
+            if cost > s.budget:
                 previous.runs = runs
                 return previous
             if (stop_when_exhaustive and is_exhaustive(s, selected)) or len(selected) == wanted:
                 return MesRun(start + step, selected, runs=runs)
             previous = MesRun(start + step, selected)
+            spends.append(cost)
             step += 1
         size *= 2
+        rise = (spends[-1] - spends[0]) / max(1, len(spends) - 1)
+        if rise > 0:
+            left = float((s.budget - spends[-1]) / rise)
+            size = min(size, max(8, math.ceil(1.25 * left) + 4))

@@ -336,6 +336,13 @@ def outcomes(
     project is done again on the classes of identical ballots: the outcomes do not depend on
     ``expected``, only the time does.
     """
+    return batch(s, budgets, shares, expected)[0]
+
+
+def batch(
+    s: Support, budgets: list, shares: np.ndarray, expected: set[int] | None = None
+) -> tuple[list[list[int] | None], int]:
+    """``outcomes``, and the number of rows (classes of voters) most runs were counted on."""
     fine = classes(s)
     if expected and len(budgets) > 2:
         # The largest budget first, alone: what it buys, the others mostly buy too.
@@ -351,8 +358,8 @@ def outcomes(
                 again, _ = _outcomes(s, [budgets[i] for i in redo], shares, fine, None)
                 for i, selected in zip(redo, again, strict=True):
                     found[i] = selected
-            return found + last
-    return _outcomes(s, budgets, shares, fine, None)[0]
+            return found + last, merged.n
+    return _outcomes(s, budgets, shares, fine, None)[0], fine.n
 
 
 def _merged(fine: Classes, inside: np.ndarray) -> Classes | None:
@@ -376,27 +383,36 @@ def _merged(fine: Classes, inside: np.ndarray) -> Classes | None:
         g = group[fine.voters[j]]
         if inside[j]:
             # Every class of a group backs j, with the same weight, or none of them does.
-            per = np.bincount(g, minlength=ng)
-            ids = np.flatnonzero(per)
-            if not np.array_equal(per[ids], size[ids]):
+            ids, row, per = _distinct(g, ng)
+            if not np.array_equal(per, size[ids]):
                 return None
             w_of = np.zeros(ng, dtype=np.int64)
             w_of[g] = whole[j]
             if not np.array_equal(w_of[g], whole[j]):
                 return None
-            row = np.searchsorted(ids, g)
             wts = w_of[ids]
         else:  # a row for each group and weight among j's supporters
             top = int(whole[j].max(initial=0)) + 1
-            keys, row = np.unique(g * top + whole[j], return_inverse=True)
+            keys, row, _ = _distinct(g * top + whole[j], ng * top)
             ids, wts = keys // top, keys % top
-            row = row.ravel()
-        voters.append(ids.astype(np.int64))
+        voters.append(ids)
         counts.append(np.bincount(row, weights=fine.counts[j], minlength=len(ids)))
         total = np.bincount(row, weights=fine.wc[j].astype(np.float64), minlength=len(ids))
         wcs.append(total.astype(np.int64))  # exact: below 2**52 (batch_usable)
         weights.append(None if fine.weights[j] is None else wts.astype(np.float64))
     return Classes(ng, voters, counts, wcs, weights)
+
+
+def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of ``keys`` (whole numbers below ``below``), ascending; for each key
+    the index of its value among them; and how many keys hold each value."""
+    if below > 4 * len(keys) + 1_000_000:
+        ids, row, per = np.unique(keys, return_inverse=True, return_counts=True)
+        return ids, row.ravel(), per
+    per = np.bincount(keys, minlength=below)
+    held = per > 0
+    ids = np.flatnonzero(held)
+    return ids, (np.cumsum(held) - 1)[keys], per[ids]
 
 
 def _outcomes(
