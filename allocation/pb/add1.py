@@ -40,6 +40,8 @@ _MAX_SPAN = 1 << 12
 # Beyond this many voters budgets part ways at almost every step, so the slope proof (three
 # plain runs' worth of work) almost never reaches the next step: use plain runs.
 _SLOPES_UP_TO = 1000
+# Budgets (runs x rows) in the first batch of the batched search (see _search).
+FIRST_BATCH = 250_000
 
 
 def _price(entries: list[tuple[object, object, int, float]], cost) -> object:
@@ -280,7 +282,7 @@ def _search(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: b
     # share where the search stops. Then twice as many runs each time, within CELLS budgets
     # (counted on the rows of the last batch: merged rows allow more), and no more than the
     # spending's trend says are left before it passes the budget.
-    size = min(512, max(16, 250_000 // rows))
+    size = min(512, max(16, FIRST_BATCH // rows))
     expected: set[int] = set()  # what the last batch bought: the next one mostly buys it too
     while True:
         count = min(size, max(8, batchmes.CELLS // rows))

@@ -347,7 +347,7 @@ def batch(
     if expected and len(budgets) > 2:
         # The largest budget first, alone: what it buys, the others mostly buy too.
         last, _ = _outcomes(s, budgets[-1:], shares, fine, None)
-        expected = set(expected) | set(last[0] or ())
+        expected = expected | set(last[0] or ())
         inside = np.zeros(s.m, dtype=bool)
         inside[sorted(expected)] = True
         merged = _merged(fine, inside)
