@@ -40,7 +40,7 @@ _MAX_SPAN = 1 << 12
 # Beyond this many voters budgets part ways at almost every step, so the slope proof (three
 # plain runs' worth of work) almost never reaches the next step: use plain runs.
 _SLOPES_UP_TO = 1000
-# Budgets (runs x rows) in the first batch of the batched search (see _search).
+# Budgets (runs x classes of ballots) in the first batch of the batched search (see _search).
 FIRST_BATCH = 250_000
 
 
@@ -276,20 +276,17 @@ def _search(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: b
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
-    rows = max(1, batchmes.classes(s).n)
+    kinds = max(1, batchmes.classes(s).n)  # classes of identical ballots
     # The first batch holds about 250,000 budgets (16 to 512 runs): a small electorate is
     # usually done in one batch, a large one starts small so that little is computed past the
-    # share where the search stops. Then twice as many runs each time, within CELLS budgets
-    # (counted on the rows of the last batch: merged rows allow more), and no more than the
-    # spending's trend says are left before it passes the budget.
-    size = min(512, max(16, FIRST_BATCH // rows))
-    expected: set[int] = set()  # what the last batch bought: the next one mostly buys it too
+    # share where the search stops. Then twice as many runs each time, within CELLS budgets,
+    # and no more than the spending's trend says are left before it passes the budget.
+    size = min(512, max(16, FIRST_BATCH // kinds))
     while True:
-        count = min(size, max(8, batchmes.CELLS // rows))
+        count = min(size, max(8, batchmes.CELLS // kinds))
         budgets = [start + step + t for t in range(count)]
-        outs, rows = batchmes.batch(s, budgets, shares, expected)
+        outs = batchmes.outcomes(s, budgets, shares)
         runs += count
-        expected = {j for selected in outs if selected for j in selected}
         spends = []
         for selected in outs:
             if selected is None:

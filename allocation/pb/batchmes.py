@@ -11,16 +11,24 @@ purchases. Runs for neighbouring budgets mostly buy the same projects in the sam
 Wieliczka 2023, 151 runs in step compute about 10 prices a moment where one run alone
 computes about 3.
 
-Voters who cast the same ballot hold the same budget in every run, so each such class of
-voters is one row, counted with its number of voters (Wieliczka 2023: 6,586 voters, 1,190
-different ballots). Classes are found by hashing and then checked exactly, so a hash
-collision can only cost speed (the voters are then kept one by one), never a wrong result.
+Voters who cast the same ballot hold the same budget in every run (Wieliczka 2023: 6,586
+voters, 1,190 different ballots; classes are found by hashing and then checked exactly, so a
+hash collision can only cost speed). More: voters hold the same budget as long as they backed
+the same projects among those bought so far, so a row of the matrix is a *group* of voters
+who hold the same in every run. Everyone starts in one group, and each purchase splits off
+its supporters. Over a run a project's supporters fill on average a quarter of the rows they
+would as classes of ballots on Warsaw 2026, a twentieth on Krakow 2024; a group left with
+exactly nothing in every run drops out of every sum.
 
 The proofs are those of ``fastmes._VoterRun``, run by run: each budget carries a rigorous
-bound on its distance to the exact rational, a project is known affordable (or not) only when
-the bounds prove it, a price is proven to lie in a small interval by evaluating the monotone
-"what the supporters pay at price p" at both ends, and the next purchase is taken only when
-its alpha (price per unit of utility) is proven below every other project's. A run where a
+bound on its distance to the exact rational, and a project is known affordable (or not) only
+when the bounds prove it. A price comes from the fixed point "those who cannot pay it pay all
+they have", started from the last price proven for that project (prices only rise); it is
+proven by checking that every supporter's budget is farther from price x weight than the
+error bounds, so that the exact price solves the same linear equation, or, when someone is
+that close, by evaluating the monotone "what the supporters pay at price p" either side of
+it. The next purchase is taken only when its alpha (price per unit of utility) is proven
+below every other project's. A run where a
 proof does not go through is dropped (``None``), and the caller runs that budget alone (floats,
 then exact rationals). A run that finishes therefore selects exactly what the exact run does.
 """
@@ -34,10 +42,10 @@ import numpy as np
 from allocation.pb.fastmes import _TINY, U, _costs, _float_and_error, _start
 from allocation.pb.support import Support
 
-# Budgets and their error bounds: at most this many floats each (R runs x classes of voters).
-# Larger batches fall out of the processor's cache: on Warsaw 2026, 64 runs at once took 42 ms
-# a run, 16 at once 22 ms.
-CELLS = 1_000_000
+# At most this many budgets in a batch, counted as runs x classes of ballots (the groups that
+# are the rows are fewer). Measured on Warsaw 2026 (add1, CPU s): 1M 0.76, 2M 0.65, 4M 0.57,
+# 8M 0.62; Krakow 2024 about 0.40 from 2M up.
+CELLS = 4_000_000
 # A budget that may be exactly 0 or a little more (below its run's error bound).
 _LEAST = float(np.finfo(np.float64).tiny)
 
@@ -147,10 +155,16 @@ def batch_usable(s: Support) -> bool:
 
 
 class _Runs:
-    """Budgets (``b``) and error bounds (``e``) of R runs: one row a class of voters, one
-    column a run (so a project's supporters are whole rows, read in one go). ``b == 0`` is
-    exactly 0 (then ``e == 0``); a budget that may be 0 or a little more is held as the
-    smallest positive float, so ``b > 0`` says who may still hold money."""
+    """Budgets of R runs, held by groups of voters who hold the same budget in every run.
+
+    At first everyone holds the same share, so there is one group; each purchase splits the
+    groups its supporters share with others (they now hold less). ``b`` and ``e`` hold each
+    group's budgets and error bounds, one row a group, one column a run (a project's
+    supporters are whole rows, read in one go); ``group`` maps each class of identical
+    ballots to its group. ``b == 0`` is exactly 0 (then ``e == 0``); a budget that may be 0
+    or a little more is held as the smallest positive float, so ``b > 0`` says who may still
+    hold money. A group that holds exactly nothing in every run is left out of every sum.
+    """
 
     def __init__(self, s: Support, budgets: list, cl: Classes) -> None:
         self.cl = cl
@@ -158,39 +172,71 @@ class _Runs:
         self.runs = len(budgets)
         first = [_float_and_error(x) for x in budgets]
         start = np.array([x for x, _ in first])
-        self.b = np.repeat(start[None, :], cl.n, axis=0)
-        self.e = np.repeat(np.array([ex for _, ex in first])[None, :], cl.n, axis=0)
+        room = 256  # rows: grown as groups split
+        self.b, self.e = np.empty((room, self.runs)), np.empty((room, self.runs))
+        self.b[0], self.e[0] = start, [ex for _, ex in first]
+        self.groups = 1
+        self.group = np.zeros(cl.n, dtype=np.int64)
+        self.size = np.zeros(room, dtype=np.int64)  # classes in each group
+        self.size[0] = cl.n
+        self.dead = np.zeros(room, dtype=bool)  # exactly nothing left in every run
         # No float budget ever exceeds its run's first one: fl(x - y) <= x for y >= 0.
         self.top = start
-        self.wcf = [x.astype(np.float64) for x in cl.wc]
-        self.w_all = [float(x.sum()) for x in cl.wc]  # exact: below 2**52 (batch_usable)
-        self.wmax = [1.0 if w is None else float(w.max(initial=1.0)) for w in cl.weights]
+        self.whole = [wc // c.astype(np.int64) for wc, c in zip(cl.wc, cl.counts, strict=True)]
+        self.span = [int(w.max(initial=0)) + 1 for w in self.whole]
+        self.wmax = [float(s - 1) if s > 1 else 1.0 for s in self.span]
+        self.cache: dict[
+            int, tuple
+        ] = {}  # each project's rows, until its supporters' groups change
 
     def _wide(self, rows: np.ndarray) -> bool:
         """Whether to work on every run's column (reading whole rows is much faster than
         picking columns) rather than on ``rows`` only."""
         return 4 * len(rows) >= 3 * self.runs
 
+    def _pairs(self, j: int):
+        """Project j's supporters as (group, weight) pairs: the distinct pairs, and for each
+        class of its supporters the index of its pair."""
+        span = self.span[j]
+        keys, row, _ = _distinct(
+            self.group[self.cl.voters[j]] * span + self.whole[j], self.groups * span
+        )
+        return keys // span, keys % span, row
+
+    def rows_of(self, j: int):
+        """(groups, voters in each, exact weight x voters, float weights or None, total
+        weight) of project j's supporters who may still hold money, one row a group and
+        weight."""
+        found = self.cache.get(j)
+        if found is None:
+            ids, wts, row = self._pairs(j)
+            cl = self.cl
+            counts = np.bincount(row, weights=cl.counts[j], minlength=len(ids))
+            wc = np.bincount(row, weights=cl.wc[j].astype(np.float64), minlength=len(ids))
+            live = ~self.dead[ids]
+            if not live.all():
+                ids, wts, counts, wc = ids[live], wts[live], counts[live], wc[live]
+            w = None if cl.weights[j] is None else wts.astype(np.float64)
+            found = self.cache[j] = (ids, counts, wc, w, float(wc.sum()))  # exact: < 2**52
+        return found
+
     def alpha(self, j: int, rows: np.ndarray, floor: np.ndarray):
         """Project j's alpha in each run of ``rows``, as arrays over those runs:
         (status, lo, hi, W, p, a). status: 0 proven, 1 surely unaffordable, 2 not proven.
         As in ``fastmes``: alpha in [lo, hi], exactly 1/W when W > 0; price in [p-a, p+a].
         ``floor``: a price each run's exact price is known not to be below (0: none)."""
-        cols = self.cl.voters[j]
-        b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
+        ids, c, wcf, w, w_all = self.rows_of(j)
+        b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
         if self._wide(rows):
             start = np.zeros(self.runs)
             start[rows] = floor
-            found = self._alpha(j, b, e, self.top, start)
+            found = self._alpha(j, b, e, c, wcf, w, w_all, self.top, start)
             return tuple(x[rows] for x in found)
-        return self._alpha(j, b[:, rows], e[:, rows], self.top[rows], floor)
+        return self._alpha(j, b[:, rows], e[:, rows], c, wcf, w, w_all, self.top[rows], floor)
 
-    def _alpha(self, j: int, b: np.ndarray, e: np.ndarray, top: np.ndarray, floor: np.ndarray):
-        cl = self.cl
-        c, w = cl.counts[j], cl.weights[j]
+    def _alpha(self, j: int, b, e, c, wcf, w, w_all: float, top, floor):
         wcol = None if w is None else w[:, None]
         cost, ec = self.costs[j]
-        wcf, w_all = self.wcf[j], self.w_all[j]
         k, r = b.shape
         status = np.full(r, 2, dtype=np.int8)
         lo, hi, p_out, a_out = np.zeros(r), np.zeros(r), np.zeros(r), np.zeros(r)
@@ -293,114 +339,67 @@ class _Runs:
         lo, err_lo = self._f(b, e, low, wcol, c, np.maximum(p_lo, 0.0))
         return ok & ((p_lo <= 0) | (lo + err_lo < (cost - ec) * (1 - 2 * U)))
 
+    def _grow(self, need: int) -> None:
+        room = max(need, 2 * len(self.size))
+        for name in ("b", "e", "size", "dead"):
+            old = getattr(self, name)
+            grown = np.zeros((room, *old.shape[1:]), dtype=old.dtype)
+            grown[: self.groups] = old[: self.groups]
+            setattr(self, name, grown)
+
     def buy(self, j: int, rows: np.ndarray, price: np.ndarray, margin: np.ndarray) -> None:
         """In each run of ``rows`` every supporter of j keeps max(0, budget - P * weight),
-        with that run's price P within ``margin`` of ``price``."""
+        with that run's price P within ``margin`` of ``price``. First the groups that j's
+        supporters share with others are split: the supporters (by weight) get new groups."""
         cl = self.cl
-        w = cl.weights[j]
-        cols = cl.voters[j]
+        ids, wts, row = self._pairs(j)
+        per = np.bincount(row, minlength=len(ids))
+        split = (per != self.size[ids]) & ~self.dead[ids]
+        target = ids.copy()
+        if split.any():
+            old = ids[split]
+            if self.groups + len(old) > len(self.size):
+                self._grow(self.groups + len(old))
+            new = np.arange(self.groups, self.groups + len(old))
+            self.groups += len(old)
+            self.b[new], self.e[new] = self.b[old], self.e[old]
+            np.subtract.at(self.size, old, per[split])
+            self.size[new] = per[split]
+            target[split] = new
+            self.group[cl.voters[j]] = target[row]
+        live = ~self.dead[target]
+        target, wts = target[live], wts[live]
         # Rounding of p * w and of b - p * w, at most 2U (p w + |b - p w|), |b - p w| being
         # at most top + p * w; the same for every supporter in the run.
         rounding = 2 * U * (2 * price * self.wmax[j] + self.top[rows]) + _TINY
         # Every run's column is worked on (reading whole rows is much faster than picking
         # columns): the other runs pay 0 with no margin, and the formula leaves them as they were.
-        b, e = np.take(self.b, cols, axis=0), np.take(self.e, cols, axis=0)
+        b, e = np.take(self.b, target, axis=0), np.take(self.e, target, axis=0)
         p, a, r = np.zeros(self.runs), np.zeros(self.runs), np.zeros(self.runs)
         p[rows], a[rows], r[rows] = price, margin, rounding
-        if w is None:
+        if cl.weights[j] is None:
             raw = b - p[None, :]
             e += (a + r)[None, :]
         else:
-            raw = b - p[None, :] * w[:, None]
-            e += a[None, :] * w[:, None] + r[None, :]
+            w = wts.astype(np.float64)[:, None]
+            raw = b - p[None, :] * w
+            e += a[None, :] * w + r[None, :]
         zero = raw <= -e  # surely nothing left: exactly 0
         np.maximum(raw, _LEAST, out=raw)
         raw[zero] = 0.0
         e[zero] = 0.0
-        self.b[cols] = raw
-        self.e[cols] = e
+        self.b[target] = raw
+        self.e[target] = e
+        self.dead[target[zero.all(axis=1)]] = True
 
 
-def outcomes(
-    s: Support, budgets: list, shares: np.ndarray, expected: set[int] | None = None
-) -> list[list[int] | None]:
+def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
     """What Equal Shares selects, in order, for each per-voter budget in ``budgets``; None for
     a budget where some decision was too close to prove in floats (run it alone).
 
     ``shares`` is ``overlap(s)``. Every weight must be a whole number (``fastmes.usable``).
-
-    ``expected``: projects the runs are likely to buy (say, what neighbouring budgets bought).
-    Voters whose ballots agree on those projects pay the same in every run that buys only
-    among them, so they are one row (on Krakow 2024: 31,410 classes of identical ballots, 6,083
-    of ballots that agree on the 44 projects add1 runs buy). A run about to buy any other
-    project is done again on the classes of identical ballots: the outcomes do not depend on
-    ``expected``, only the time does.
     """
-    return batch(s, budgets, shares, expected)[0]
-
-
-def batch(
-    s: Support, budgets: list, shares: np.ndarray, expected: set[int] | None = None
-) -> tuple[list[list[int] | None], int]:
-    """``outcomes``, and the number of rows (classes of voters) most runs were counted on."""
-    fine = classes(s)
-    if expected and len(budgets) > 2:
-        # The largest budget first, alone: what it buys, the others mostly buy too.
-        last, _ = _outcomes(s, budgets[-1:], shares, fine, None)
-        expected = expected | set(last[0] or ())
-        inside = np.zeros(s.m, dtype=bool)
-        inside[sorted(expected)] = True
-        merged = _merged(fine, inside)
-        if merged is not None and merged.n < fine.n:
-            found, outside = _outcomes(s, budgets[:-1], shares, merged, inside)
-            redo = np.flatnonzero(outside).tolist()
-            if redo:
-                again, _ = _outcomes(s, [budgets[i] for i in redo], shares, fine, None)
-                for i, selected in zip(redo, again, strict=True):
-                    found[i] = selected
-            return found + last, merged.n
-    return _outcomes(s, budgets, shares, fine, None)[0], fine.n
-
-
-def _merged(fine: Classes, inside: np.ndarray) -> Classes | None:
-    """Classes of ballots that agree (same projects, same weights) on the projects ``inside``;
-    None if a hash collision put different ones together (the caller then keeps ``fine``)."""
-    m = len(fine.voters)
-    if not fine.n:
-        return None
-    whole = [wc // c.astype(np.int64) for wc, c in zip(fine.wc, fine.counts, strict=True)]
-    h = np.zeros(fine.n, dtype=np.uint64)
-    for j in np.flatnonzero(inside).tolist():
-        h[fine.voters[j]] += _mix((np.uint64(j + 1) << np.uint64(32)) | whole[j].astype(np.uint64))
-    _, first, group, size = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
-    ng = len(size)
-    # Numbered in the order of their first class, so that the rows keep the classes' order.
-    renumber = np.empty(ng, dtype=np.int64)
-    renumber[np.argsort(first)] = np.arange(ng)
-    group, size = renumber[group.ravel()], size[np.argsort(first)]
-    voters, counts, wcs, weights = [], [], [], []
-    for j in range(m):
-        g = group[fine.voters[j]]
-        if inside[j]:
-            # Every class of a group backs j, with the same weight, or none of them does.
-            ids, row, per = _distinct(g, ng)
-            if not np.array_equal(per, size[ids]):
-                return None
-            w_of = np.zeros(ng, dtype=np.int64)
-            w_of[g] = whole[j]
-            if not np.array_equal(w_of[g], whole[j]):
-                return None
-            wts = w_of[ids]
-        else:  # a row for each group and weight among j's supporters
-            top = int(whole[j].max(initial=0)) + 1
-            keys, row, _ = _distinct(g * top + whole[j], ng * top)
-            ids, wts = keys // top, keys % top
-        voters.append(ids)
-        counts.append(np.bincount(row, weights=fine.counts[j], minlength=len(ids)))
-        total = np.bincount(row, weights=fine.wc[j].astype(np.float64), minlength=len(ids))
-        wcs.append(total.astype(np.int64))  # exact: below 2**52 (batch_usable)
-        weights.append(None if fine.weights[j] is None else wts.astype(np.float64))
-    return Classes(ng, voters, counts, wcs, weights)
+    return _outcomes(s, budgets, shares, classes(s))
 
 
 def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -415,19 +414,14 @@ def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray, np.
     return ids, (np.cumsum(held) - 1)[keys], per[ids]
 
 
-def _outcomes(
-    s: Support, budgets: list, shares: np.ndarray, cl: Classes, allowed: np.ndarray | None
-) -> tuple[list[list[int] | None], np.ndarray]:
-    """``outcomes`` on the classes ``cl``; with ``allowed``, a run about to buy a project not
-    allowed stops, and is marked in the second list (its outcome there is None)."""
+def _outcomes(s: Support, budgets: list, shares: np.ndarray, cl: Classes) -> list[list[int] | None]:
     runs = len(budgets)
     m = s.m
     first, live0, lo0 = _start(s)
-    outside = np.zeros(runs, dtype=bool)
     if not runs:
-        return [], outside
+        return []
     if not live0:
-        return [list(first) for _ in range(runs)], outside
+        return [list(first) for _ in range(runs)]
     state = _Runs(s, budgets, cl)
     live = np.zeros((runs, m), dtype=bool)
     live[:, live0] = True
@@ -489,11 +483,6 @@ def _outcomes(
         failed[act[~good]] = True
         active[act[~good]] = False
         act, win = act[good], win[good]
-        if allowed is not None and not allowed[win].all():
-            out = ~allowed[win]
-            outside[act[out]] = True
-            active[act[out]] = False
-            act, win = act[~out], win[~out]
         step = np.full(runs, -1, dtype=np.int64)
         step[act] = win
         bought.append(step)
@@ -503,8 +492,10 @@ def _outcomes(
             live[rs, j] = False
             stale = np.flatnonzero(shares[j])
             fresh[np.ix_(rs, stale)] = False
+            for k in stale.tolist():  # their supporters' groups may have split
+                state.cache.pop(k, None)
     order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
     return [
-        None if failed[r] or outside[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
+        None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
         for r in range(runs)
-    ], outside
+    ]

@@ -89,12 +89,6 @@ def test_a_hash_collision_only_costs_speed(monkeypatch):
                 if found is not None:
                     checked += 1
                     assert found == run_mes(s, per_voter, record=True, shares=shares).selected
-            # merging the ballots that agree on project 0 meets the same collisions: every
-            # voter hashes alike, so classes that disagree on it must not be merged
-            budgets = [start, start + 1, start + 3]
-            assert batchmes.outcomes(s, budgets, shares, {0}) == batchmes.outcomes(
-                s, budgets, shares
-            )
     assert checked > 50
 
 
@@ -118,50 +112,37 @@ def test_an_exact_tie_of_equal_splits_goes_to_the_lower_id_and_a_near_one_is_lef
     assert run_mes(near, Fraction(1), record=True).selected == [0]
 
 
-def test_merging_ballots_that_agree_on_the_expected_projects_changes_no_outcome():
-    """With ``expected``, ballots that agree on those projects are one row; runs that buy
-    anything else are done again on the classes of identical ballots. Either way the
-    outcomes are those of the exact run, whatever is expected (nothing bought, some of it,
-    all of it)."""
-    rng = np.random.default_rng(7)
-    merged = redone = 0
-    for s in random_supports(20261128, 400):
-        shares = overlap(s)
-        start = Fraction(s.budget) / s.n
-        budgets = [start + x for x in (0, 1, 2, 5, 9)]
-        plain = batchmes.outcomes(s, budgets, shares)
-        bought = sorted({j for found in plain if found for j in found})
-        some = {j for j in bought if rng.random() < 0.5}
-        for expected in (set(bought), some, {s.m - 1}):
-            inside = np.zeros(s.m, dtype=bool)
-            inside[sorted(expected)] = True
-            rows = batchmes._merged(batchmes.classes(s), inside)
-            merged += rows is not None and rows.n < batchmes.classes(s).n
-            found = batchmes.outcomes(s, budgets, shares, expected)
-            for per_voter, selected in zip(budgets, found, strict=True):
-                if selected is None:
-                    continue  # a near-tie: add1 runs that budget alone
-                redone += not set(selected) <= expected
-                exact = run_mes(s, per_voter, record=True, shares=shares).selected
-                assert selected == exact, (s, per_voter, expected)
-    assert merged > 100 and redone > 100  # both paths are exercised
-
-
-@pytest.mark.parametrize("name", FILES)
-def test_merged_rows_count_every_supporter_once_and_give_the_same_outcomes(name):
-    s = build_support(load(name))
-    shares = overlap(s)
-    start = Fraction(s.budget) / s.n
-    budgets = [start, start + 1, start + 50, start + 150]
-    plain = batchmes.outcomes(s, budgets, shares)
-    expected = set(plain[1] or ())  # what one budget buys: the others buy more, or other things
-    inside = np.zeros(s.m, dtype=bool)
-    inside[sorted(expected)] = True
-    rows = batchmes._merged(batchmes.classes(s), inside)
-    if rows is not None:
-        for j in range(s.m):
-            assert int(rows.counts[j].sum()) == len(s.voters[j])
-            assert int(rows.wc[j].sum()) == s.scores[j]
-            if inside[j]:  # a bought project's supporters: each row once
-                assert len(np.unique(rows.voters[j])) == len(rows.voters[j])
-    assert batchmes.outcomes(s, budgets, shares, expected) == plain
+def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
+    """Voters are grouped by what they hold in every run: one group at first, and each
+    purchase splits off its supporters. Bought by hand at set prices, each class's budget
+    (read through its group) must be what it paid, and the groups must partition the classes."""
+    rng = np.random.default_rng(11)
+    checked = 0
+    for s in random_supports(20261129, 300):
+        cl = batchmes.classes(s)
+        if not cl.n:
+            continue
+        runs = 3
+        state = batchmes._Runs(s, [Fraction(10), Fraction(12), Fraction(15)], cl)
+        held = np.tile([10.0, 12.0, 15.0], (cl.n, 1))
+        for j in rng.permutation(s.m)[: rng.integers(1, s.m + 1)].tolist():
+            if not len(cl.voters[j]):
+                continue
+            rows = np.flatnonzero(rng.random(runs) < 0.7)
+            if not len(rows):
+                continue
+            price = rng.uniform(0.5, 6.0, size=len(rows))
+            state.buy(j, rows, price, np.zeros(len(rows)))
+            w = np.ones(len(cl.voters[j])) if cl.weights[j] is None else cl.weights[j]
+            pay = w[:, None] * price[None, :]
+            sub = held[np.ix_(cl.voters[j], rows)]
+            held[np.ix_(cl.voters[j], rows)] = np.maximum(sub - pay, 0.0)
+            groups = state.group
+            assert np.array_equal(
+                np.bincount(groups, minlength=state.groups), state.size[: state.groups]
+            )
+            alive = ~state.dead[groups]
+            np.testing.assert_allclose(state.b[groups][alive], held[alive], atol=1e-9)
+            assert np.all(held[~alive] < 1e-9)  # a dead group's voters hold nothing
+            checked += 1
+    assert checked > 300
