@@ -172,7 +172,7 @@ class _Runs:
         self.runs = len(budgets)
         first = [_float_and_error(x) for x in budgets]
         start = np.array([x for x, _ in first])
-        room = 256  # rows: grown as groups split
+        room = 1024  # rows: grown as groups split
         self.b, self.e = np.empty((room, self.runs)), np.empty((room, self.runs))
         self.b[0], self.e[0] = start, [ex for _, ex in first]
         self.groups = 1
@@ -185,9 +185,9 @@ class _Runs:
         self.whole = [wc // c.astype(np.int64) for wc, c in zip(cl.wc, cl.counts, strict=True)]
         self.span = [int(w.max(initial=0)) + 1 for w in self.whole]
         self.wmax = [float(s - 1) if s > 1 else 1.0 for s in self.span]
-        self.cache: dict[
-            int, tuple
-        ] = {}  # each project's rows, until its supporters' groups change
+        # Each project's rows, kept until its supporters' groups change.
+        self.cache: dict[int, tuple] = {}
+        self.slot = np.empty(0, dtype=np.int64)  # scratch for _pairs
 
     def _wide(self, rows: np.ndarray) -> bool:
         """Whether to work on every run's column (reading whole rows is much faster than
@@ -198,10 +198,18 @@ class _Runs:
         """Project j's supporters as (group, weight) pairs: the distinct pairs, and for each
         class of its supporters the index of its pair."""
         span = self.span[j]
-        keys, row, _ = _distinct(
-            self.group[self.cl.voters[j]] * span + self.whole[j], self.groups * span
-        )
-        return keys // span, keys % span, row
+        keys = self.group[self.cl.voters[j]] * span + self.whole[j]
+        # Distinct keys in time linear in their number: each key's slot in a scratch array
+        # (never cleared: only slots written just now are read) holds its last position.
+        if len(self.slot) < self.groups * span:
+            self.slot = np.empty(2 * self.groups * span, dtype=np.int64)
+        at = np.arange(len(keys))
+        self.slot[keys] = at
+        last = self.slot[keys]
+        first = last == at  # one position for each distinct key
+        pair = keys[first]
+        row = (np.cumsum(first) - 1)[last]
+        return pair // span, pair % span, row
 
     def rows_of(self, j: int):
         """(groups, voters in each, exact weight x voters, float weights or None, total
@@ -340,7 +348,7 @@ class _Runs:
         return ok & ((p_lo <= 0) | (lo + err_lo < (cost - ec) * (1 - 2 * U)))
 
     def _grow(self, need: int) -> None:
-        room = max(need, 2 * len(self.size))
+        room = max(need, 4 * len(self.size))
         for name in ("b", "e", "size", "dead"):
             old = getattr(self, name)
             grown = np.zeros((room, *old.shape[1:]), dtype=old.dtype)
@@ -355,26 +363,25 @@ class _Runs:
         ids, wts, row = self._pairs(j)
         per = np.bincount(row, minlength=len(ids))
         split = (per != self.size[ids]) & ~self.dead[ids]
-        target = ids.copy()
+        target = ids.copy()  # where each pair's new budgets go (its own group, or a new one)
         if split.any():
             old = ids[split]
             if self.groups + len(old) > len(self.size):
                 self._grow(self.groups + len(old))
             new = np.arange(self.groups, self.groups + len(old))
             self.groups += len(old)
-            self.b[new], self.e[new] = self.b[old], self.e[old]
             np.subtract.at(self.size, old, per[split])
             self.size[new] = per[split]
             target[split] = new
             self.group[cl.voters[j]] = target[row]
-        live = ~self.dead[target]
-        target, wts = target[live], wts[live]
+        live = ~self.dead[ids]
+        ids, target, wts = ids[live], target[live], wts[live]
         # Rounding of p * w and of b - p * w, at most 2U (p w + |b - p w|), |b - p w| being
         # at most top + p * w; the same for every supporter in the run.
         rounding = 2 * U * (2 * price * self.wmax[j] + self.top[rows]) + _TINY
         # Every run's column is worked on (reading whole rows is much faster than picking
         # columns): the other runs pay 0 with no margin, and the formula leaves them as they were.
-        b, e = np.take(self.b, target, axis=0), np.take(self.e, target, axis=0)
+        b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
         p, a, r = np.zeros(self.runs), np.zeros(self.runs), np.zeros(self.runs)
         p[rows], a[rows], r[rows] = price, margin, rounding
         if cl.weights[j] is None:
