@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
 
 import numpy as np
 
@@ -52,39 +53,44 @@ def build_support(election: Election, *, as_approval: bool = False) -> Support:
     index = {pid: j for j, pid in enumerate(ids)}
     cost_of = {p.id: p.cost for p in election.projects}
     m = len(ids)
-    voter_lists: list[list[int]] = [[] for _ in range(m)]
-    code_lists: list[list[int]] = [[] for _ in range(m)]
-    code_of: dict[Number, int] = {}
     weighted = not as_approval and election.vote_type not in ("approval", "choose-1")
-    for v, ballot in enumerate(election.ballots):
-        vote = ballot.vote
-        if not weighted:
-            items = vote.items() if isinstance(vote, dict) else ((p, 1) for p in vote)
-            for p, w in items:
-                if w > 0:
-                    voter_lists[index[p]].append(v)
-        else:
+    # Every (voter, project, weight) as flat lists, voter by voter, leaving out weights <= 0.
+    votes = [ballot.vote for ballot in election.ballots]
+    weights: list[Number] | None = None
+    if not any(isinstance(vote, dict) for vote in votes):  # approvals, or rankings
+        flat: list[str] = list(chain.from_iterable(votes))
+        lengths = list(map(len, votes))
+        if weighted:  # a ranking's Borda points: its length minus the position
+            weights = [k - i for k in lengths for i in range(k)]
+    else:  # points (a ranking among them gets Borda points, as above)
+        flat, lengths, weights = [], [], []
+        for vote in votes:
             if isinstance(vote, dict):
-                items = vote.items()
-            else:  # ordinal: Borda score, ballot length minus position
-                k = len(vote)
-                items = ((p, k - i) for i, p in enumerate(vote))
-            for p, w in items:
-                if w > 0:
-                    j = index[p]
-                    voter_lists[j].append(v)
-                    c = code_of.get(w)
-                    if c is None:
-                        c = code_of[w] = len(code_of)
-                    code_lists[j].append(c)
+                items = [(p, w) for p, w in vote.items() if w > 0]
+            else:
+                items = [(p, len(vote) - i) for i, p in enumerate(vote)]
+            flat.extend(p for p, _w in items)
+            weights.extend(w for _p, w in items)
+            lengths.append(len(items))
+        if not weighted:
+            weights = None
+    project = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
+    voter = np.repeat(np.arange(len(votes), dtype=np.int32), lengths)
+    # Grouped by project, voters ascending within each (a stable sort keeps their order).
+    order = np.argsort(project, kind="stable")
+    bounds = np.searchsorted(project[order], np.arange(m + 1))
+    voters = [voter[order[bounds[j] : bounds[j + 1]]] for j in range(m)]
     weight_values: list[Number] = [1]
     codes: list[np.ndarray | None] = [None] * m
-    if weighted:
-        weight_values = [0] * len(code_of)
-        for w, c in code_of.items():
-            weight_values[c] = w
-        codes = [np.asarray(c, dtype=np.int32) for c in code_lists]
-    voters = [np.asarray(v, dtype=np.int32) for v in voter_lists]
+    if weights is not None:
+        code_of: dict[Number, int] = {}
+        code = np.fromiter(
+            (code_of.setdefault(w, len(code_of)) for w in weights),
+            dtype=np.int32,
+            count=len(weights),
+        )
+        weight_values = list(code_of)
+        codes = [code[order[bounds[j] : bounds[j + 1]]] for j in range(m)]
     scores: list[Number] = []
     for j in range(m):
         if codes[j] is None:
