@@ -29,7 +29,6 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from allocation.pb import batchmes, fastmes
 from allocation.pb.affine import Affine, watch
@@ -40,7 +39,7 @@ _MAX_SPAN = 1 << 12
 # Beyond this many voters budgets part ways at almost every step, so the slope proof (three
 # plain runs' worth of work) almost never reaches the next step: use plain runs.
 _SLOPES_UP_TO = 1000
-# Budgets (runs x classes of ballots) in the first batch of the batched search (see _search).
+# Budgets (runs x classes of ballots) in the first batch of the batched search (see _add1_batch).
 FIRST_BATCH = 250_000
 
 
@@ -263,16 +262,7 @@ def equal_shares_add1(
 
 
 def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
-    """add1 with many float runs in step (batchmes.py); a run not proven goes alone.
-
-    With one BLAS thread: the sums are matrix-vector products, and a second thread on them
-    doubled the CPU time (Warsaw 2026: 2.3 s CPU for 1.3 s wall, against 1.4 s for both).
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _search(s, shares, wanted, stop_when_exhaustive)
-
-
-def _search(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
+    """add1 with many float runs in step (batchmes.py); a run not proven goes alone."""
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0

@@ -46,6 +46,8 @@ from allocation.pb.support import Support
 # are the rows are fewer). Measured on Warsaw 2026 (add1, CPU s): 1M 0.76, 2M 0.65, 4M 0.57,
 # 8M 0.62; Krakow 2024 about 0.40 from 2M up.
 CELLS = 4_000_000
+# Largest scratch array for finding distinct (group, weight) pairs (8 bytes each).
+_SLOTS = 1 << 22
 # A budget that may be exactly 0 or a little more (below its run's error bound).
 _LEAST = float(np.finfo(np.float64).tiny)
 
@@ -184,7 +186,7 @@ class _Runs:
         self.top = start
         self.whole = [wc // c.astype(np.int64) for wc, c in zip(cl.wc, cl.counts, strict=True)]
         self.span = [int(w.max(initial=0)) + 1 for w in self.whole]
-        self.wmax = [float(s - 1) if s > 1 else 1.0 for s in self.span]
+        self.wmax = [float(max(1, x - 1)) for x in self.span]
         # Each project's rows, kept until its supporters' groups change.
         self.cache: dict[int, tuple] = {}
         self.slot = np.empty(0, dtype=np.int64)  # scratch for _pairs
@@ -199,10 +201,13 @@ class _Runs:
         class of its supporters the index of its pair."""
         span = self.span[j]
         keys = self.group[self.cl.voters[j]] * span + self.whole[j]
+        if self.groups * span > _SLOTS:  # points up to thousands: sort instead
+            pair, row = np.unique(keys, return_inverse=True)
+            return pair // span, pair % span, row.ravel()
         # Distinct keys in time linear in their number: each key's slot in a scratch array
         # (never cleared: only slots written just now are read) holds its last position.
         if len(self.slot) < self.groups * span:
-            self.slot = np.empty(2 * self.groups * span, dtype=np.int64)
+            self.slot = np.empty(min(_SLOTS, 2 * self.groups * span), dtype=np.int64)
         at = np.arange(len(keys))
         self.slot[keys] = at
         last = self.slot[keys]
@@ -407,18 +412,6 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
     ``shares`` is ``overlap(s)``. Every weight must be a whole number (``fastmes.usable``).
     """
     return _outcomes(s, budgets, shares, classes(s))
-
-
-def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct values of ``keys`` (whole numbers below ``below``), ascending; for each key
-    the index of its value among them; and how many keys hold each value."""
-    if below > 4 * len(keys) + 1_000_000:
-        ids, row, per = np.unique(keys, return_inverse=True, return_counts=True)
-        return ids, row.ravel(), per
-    per = np.bincount(keys, minlength=below)
-    held = per > 0
-    ids = np.flatnonzero(held)
-    return ids, (np.cumsum(held) - 1)[keys], per[ids]
 
 
 def _outcomes(s: Support, budgets: list, shares: np.ndarray, cl: Classes) -> list[list[int] | None]:

@@ -146,3 +146,19 @@ def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
             assert np.all(held[~alive] < 1e-9)  # a dead group's voters hold nothing
             checked += 1
     assert checked > 300
+
+
+def test_groups_found_by_sorting_give_the_same_outcomes(monkeypatch):
+    """(group, weight) pairs are found with a scratch array, or by sorting when that array
+    would be too large (points up to thousands): both ways give the exact outcomes."""
+    monkeypatch.setattr(batchmes, "_SLOTS", 0)  # always sort
+    decided = 0
+    for s in random_supports(20261130, 300):
+        shares = overlap(s)
+        start = Fraction(s.budget) / s.n
+        budgets = [start, start + 2, start + 5]
+        for per_voter, found in zip(budgets, batchmes.outcomes(s, budgets, shares), strict=True):
+            if found is not None:
+                decided += 1
+                assert found == run_mes(s, per_voter, record=True, shares=shares).selected
+    assert decided > 500
