@@ -39,17 +39,19 @@ def _election(text: str) -> Election:
         Project(id=pid, cost=cost, name=others.pop("name", ""), fields=others)
         for pid, cost, others in checked.projects
     ]
-    ballots = []
-    for voter, vote, points, others in checked.votes:
-        if checked.vote_type in POINTS_VOTE_TYPES:
-            ballot_vote: tuple[str, ...] | dict[str, Number] = dict(
-                zip(vote, points or (), strict=True)
-            )
-        else:
-            ballot_vote = vote
-            if points is not None:  # points given with an approval or ordinal vote: keep them
-                others = {"points": ",".join(_number_text(x) for x in points), **others}
-        ballots.append(Ballot(vote=ballot_vote, voter_id=voter, fields=others))
+    if checked.vote_type in POINTS_VOTE_TYPES:
+        ballots = [
+            Ballot(dict(zip(vote, points or (), strict=True)), voter, others)
+            for voter, vote, points, others in checked.votes
+        ]
+    else:
+        # Points given with an approval or ordinal vote are kept as a field.
+        ballots = [
+            Ballot(vote, voter, others)
+            if points is None
+            else Ballot(vote, voter, {"points": ",".join(map(_number_text, points)), **others})
+            for voter, vote, points, others in checked.votes
+        ]
     meta = dict(checked.meta)
     meta["vote_type"] = checked.vote_type
     election = Election(

@@ -84,6 +84,19 @@ def test_fraction_without_decimal_form_is_refused_by_the_writer():
         write_pb(election)
 
 
+def test_points_given_with_approval_votes_are_kept_as_a_field_and_written_back():
+    text = (
+        "META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\na;4\nb;5\n"
+        "VOTES\nvoter_id;vote;points;age\n1;a,b;2,1;30\n2;b;;40\n"
+    )
+    election = read_pb(text)
+    assert [(b.vote, b.voter_id, b.fields) for b in election.ballots] == [
+        (("a", "b"), "1", {"points": "2,1", "age": "30"}),
+        (("b",), "2", {"age": "40"}),
+    ]
+    assert "1;a,b;2,1;30\n2;b;;40\n" in write_pb(election)
+
+
 def test_ordinal_ballots_keep_their_order():
     election = Election(
         budget=10,
