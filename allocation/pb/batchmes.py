@@ -43,8 +43,8 @@ from allocation.pb.fastmes import _TINY, U, _costs, _float_and_error, _start
 from allocation.pb.support import Support
 
 # At most this many budgets in a batch, counted as runs x classes of ballots (the groups that
-# are the rows are fewer). Measured on Warsaw 2026 (add1, CPU s): 1M 0.76, 2M 0.65, 4M 0.57,
-# 8M 0.62; Krakow 2024 about 0.40 from 2M up.
+# are the rows are fewer). Measured on Warsaw 2026 (add1, CPU s, one run each on a shared
+# machine): 1M 0.76, 2M 0.65, 4M 0.57, 8M 0.62; Krakow 2024 about 0.40 from 2M up.
 CELLS = 4_000_000
 # Largest scratch array for finding distinct (group, weight) pairs (8 bytes each).
 _SLOTS = 1 << 22
@@ -168,8 +168,9 @@ class _Runs:
     hold money. A group that holds exactly nothing in every run is left out of every sum.
     """
 
-    def __init__(self, s: Support, budgets: list, cl: Classes) -> None:
+    def __init__(self, s: Support, budgets: list, cl: Classes, shares: np.ndarray) -> None:
         self.cl = cl
+        self.shares = shares  # overlap(s): which projects share supporters
         self.costs = _costs(s)
         self.runs = len(budgets)
         first = [_float_and_error(x) for x in budgets]
@@ -187,7 +188,7 @@ class _Runs:
         self.whole = [wc // c.astype(np.int64) for wc, c in zip(cl.wc, cl.counts, strict=True)]
         self.span = [int(w.max(initial=0)) + 1 for w in self.whole]
         self.wmax = [float(max(1, x - 1)) for x in self.span]
-        # Each project's rows, kept until its supporters' groups change.
+        # Each project's rows, kept until its supporters' groups split (buy).
         self.cache: dict[int, tuple] = {}
         self.slot = np.empty(0, dtype=np.int64)  # scratch for _pairs
 
@@ -379,6 +380,9 @@ class _Runs:
             self.size[new] = per[split]
             target[split] = new
             self.group[cl.voters[j]] = target[row]
+            # Only projects sharing supporters with j can have rows in the groups just split.
+            for k in np.flatnonzero(self.shares[j]).tolist():
+                self.cache.pop(k, None)
         live = ~self.dead[ids]
         ids, target, wts = ids[live], target[live], wts[live]
         # Rounding of p * w and of b - p * w, at most 2U (p w + |b - p w|), |b - p w| being
@@ -411,10 +415,6 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
 
     ``shares`` is ``overlap(s)``. Every weight must be a whole number (``fastmes.usable``).
     """
-    return _outcomes(s, budgets, shares, classes(s))
-
-
-def _outcomes(s: Support, budgets: list, shares: np.ndarray, cl: Classes) -> list[list[int] | None]:
     runs = len(budgets)
     m = s.m
     first, live0, lo0 = _start(s)
@@ -422,7 +422,7 @@ def _outcomes(s: Support, budgets: list, shares: np.ndarray, cl: Classes) -> lis
         return []
     if not live0:
         return [list(first) for _ in range(runs)]
-    state = _Runs(s, budgets, cl)
+    state = _Runs(s, budgets, classes(s), shares)
     live = np.zeros((runs, m), dtype=bool)
     live[:, live0] = True
     lo = np.full((runs, m), np.inf)
@@ -492,8 +492,6 @@ def _outcomes(s: Support, budgets: list, shares: np.ndarray, cl: Classes) -> lis
             live[rs, j] = False
             stale = np.flatnonzero(shares[j])
             fresh[np.ix_(rs, stale)] = False
-            for k in stale.tolist():  # their supporters' groups may have split
-                state.cache.pop(k, None)
     order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
     return [
         None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]

@@ -123,7 +123,7 @@ def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
         if not cl.n:
             continue
         runs = 3
-        state = batchmes._Runs(s, [Fraction(10), Fraction(12), Fraction(15)], cl)
+        state = batchmes._Runs(s, [Fraction(10), Fraction(12), Fraction(15)], cl, overlap(s))
         held = np.tile([10.0, 12.0, 15.0], (cl.n, 1))
         for j in rng.permutation(s.m)[: rng.integers(1, s.m + 1)].tolist():
             if not len(cl.voters[j]):
@@ -132,6 +132,8 @@ def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
             if not len(rows):
                 continue
             price = rng.uniform(0.5, 6.0, size=len(rows))
+            for k in range(s.m):  # rows of every project, cached before the purchase
+                state.rows_of(k)
             state.buy(j, rows, price, np.zeros(len(rows)))
             w = np.ones(len(cl.voters[j])) if cl.weights[j] is None else cl.weights[j]
             pay = w[:, None] * price[None, :]
@@ -144,6 +146,14 @@ def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
             alive = ~state.dead[groups]
             np.testing.assert_allclose(state.b[groups][alive], held[alive], atol=1e-9)
             assert np.all(held[~alive] < 1e-9)  # a dead group's voters hold nothing
+            live = ~state.dead[: state.groups]
+            for k in range(s.m):  # cached rows still count each live group's voters of k
+                ids, counts, _wc, _w, _total = state.rows_of(k)
+                cached = np.bincount(ids, weights=counts, minlength=state.groups)
+                actual = np.bincount(
+                    groups[cl.voters[k]], weights=cl.counts[k], minlength=state.groups
+                )
+                assert np.array_equal(cached[live], actual[live])
             checked += 1
     assert checked > 300
 
