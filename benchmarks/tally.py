@@ -165,13 +165,13 @@ def main() -> None:
             "## Counting votes (`benchmarks/tally.py`)",
             "",
             f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M')}, "
-            f"{time.time() - began:.0f} s in all, the machine shared with other work (times are "
-            "wall-clock, so read them as upper bounds).",
+            f"{time.time() - began:.0f} s in all, the machine shared with other work.",
             "",
             "Each cell is a fresh process, timed after its imports: ours = `read_pb` + `count` "
             f"(parsing included), the fastest of {max(1, args.repeat)} processes by CPU time; "
-            "pabutools = `parse_pabulib` + the documented call (docs/counting.md), once. Times are wall-clock / CPU seconds; on a shared machine the CPU "
-            "time is the fairer figure. Peak = maximum resident memory of that process (the "
+            "pabutools = `parse_pabulib` + the documented call (docs/counting.md), once. "
+            "Times are wall-clock / CPU seconds; on a shared machine the CPU time is the fairer "
+            "figure. Peak = maximum resident memory of that process (the "
             "interpreter and NumPy included). Ratio = pabutools CPU seconds / ours. "
             '"recorded": pabutools was stopped after '
             f"{args.pabutools_timeout:.0f} s here; the time shown is its full run recorded by "
