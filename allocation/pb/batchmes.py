@@ -50,6 +50,10 @@ CELLS = 4_000_000
 _SLOTS = 1 << 22
 # A budget that may be exactly 0 or a little more (below its run's error bound).
 _LEAST = float(np.finfo(np.float64).tiny)
+# Empty results (read-only: shared).
+_NONE = np.zeros(0, dtype=np.int64)
+_EMPTY = np.zeros(0)
+_NONE.flags.writeable = _EMPTY.flags.writeable = False
 
 
 @dataclass
@@ -235,33 +239,36 @@ class _Runs:
         return found
 
     def alpha(self, j: int, rows: np.ndarray, floor: np.ndarray):
-        """Project j's alpha in each run of ``rows``, as arrays over those runs:
-        (status, lo, hi, W, p, a). status: 0 proven, 1 surely unaffordable, 2 not proven.
-        As in ``fastmes``: alpha in [lo, hi], exactly 1/W when W > 0; price in [p-a, p+a].
-        ``floor``: a price each run's exact price is known not to be below (0: none)."""
+        """Project j's alpha in the runs ``rows``: (ok, lo, hi, W, p, a, gone).
+
+        ``ok`` and ``gone`` are positions in ``rows``: the runs where the price is proven, and
+        those where j is surely unaffordable; the others are not proven. For the runs of
+        ``ok``, as in ``fastmes``: alpha lies in [lo, hi], and is exactly 1/W when W > 0; the
+        price per weight unit lies in [p - a, p + a]. ``floor``: a price each run's exact
+        price is known not to be below (0: none)."""
         ids, c, wcf, w, w_all = self.rows_of(j)
         b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
-        if self._wide(rows):
-            start = np.zeros(self.runs)
-            start[rows] = floor
-            found = self._alpha(j, b, e, c, wcf, w, w_all, self.top, start)
-            return tuple(x[rows] for x in found)
-        return self._alpha(j, b[:, rows], e[:, rows], c, wcf, w, w_all, self.top[rows], floor)
+        if not self._wide(rows):
+            return self._alpha(j, b[:, rows], e[:, rows], c, wcf, w, w_all, self.top[rows], floor)
+        start = np.zeros(self.runs)
+        start[rows] = floor
+        ok, *found, gone = self._alpha(j, b, e, c, wcf, w, w_all, self.top, start)
+        at = np.full(self.runs, -1)
+        at[rows] = np.arange(len(rows))
+        ok_at, gone_at = at[ok], at[gone]
+        keep = ok_at >= 0
+        return ok_at[keep], *(x[keep] for x in found), gone_at[gone_at >= 0]
 
     def _alpha(self, j: int, b, e, c, wcf, w, w_all: float, top, floor):
         wcol = None if w is None else w[:, None]
         cost, ec = self.costs[j]
         k, r = b.shape
-        status = np.full(r, 2, dtype=np.int8)
-        lo, hi, p_out, a_out = np.zeros(r), np.zeros(r), np.zeros(r), np.zeros(r)
-        big = np.zeros(r, dtype=np.int64)
         total = c @ b
         err = c @ e + (k + 4) * U * total + _TINY
-        sure = total - err >= (cost + ec) * (1 + 2 * U)
-        status[total + err < (cost - ec) * (1 - 2 * U)] = 1
-        at = np.flatnonzero(sure)
+        gone = np.flatnonzero(total + err < (cost - ec) * (1 - 2 * U))
+        at = np.flatnonzero(total - err >= (cost + ec) * (1 + 2 * U))
         if not len(at):
-            return status, lo, hi, big, p_out, a_out
+            return (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY, gone)
         if len(at) < r:
             b, e, top, floor = b[:, at], e[:, at], top[at], floor[at]
         # Fixed point: p' = (cost - what the poor hold) / weight of the rich. Started below
@@ -271,7 +278,7 @@ class _Runs:
         for _ in range(64):
             d = b - (p[None, :] if w is None else p[None, :] * wcol)
             now = d < 0
-            if poor is not None and np.array_equal(now, poor):
+            if poor is not None and not (now ^ poor).any():
                 break
             poor = now
             rich_w = w_all - wcf @ now  # exact integers
@@ -281,12 +288,14 @@ class _Runs:
                 rich_w = np.where(bad, 1.0, rich_w)
                 p = np.where(bad, np.inf, (cost - held) / rich_w)
             else:
+                bad = None
                 p = (cost - held) / rich_w
         else:
-            return status, lo, hi, big, p_out, a_out  # not settled: the rest stay unproven
+            return (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY, gone)  # not settled: unproven
         # While every supporter stays on the same side of P * weight, the exact price P solves
         # (what the poor hold) + (weight of the rich) * P = cost: it lies within ``est`` of p.
-        p = np.where(bad, 0.0, p)
+        if bad is not None:
+            p = np.where(bad, 0.0, p)
         poor_err = c @ (e * poor)
         est = (ec + poor_err + (k + 8) * U * 2 * cost) / rich_w + 8 * U * p
         a = 2.0 * est + _TINY
@@ -300,42 +309,52 @@ class _Runs:
         else:
             d -= slack[None, :] * wcol
             clear = d.min(axis=0) >= 2 * U * (top + p * self.wmax[j]) + _TINY
-        clear &= ~bad
-        if clear.any():
-            ok = np.flatnonzero(clear)
-            rr = at[ok]
-            status[rr] = 0
-            lo[rr] = (p[ok] - a[ok]) / (cost + ec) * (1 - 4 * U)
-            hi[rr] = (p[ok] + a[ok]) / (cost - ec) * (1 + 4 * U)
-            p_out[rr], a_out[rr] = p[ok], a[ok]
-            # The poor all hold exactly nothing: every supporter with money pays the equal
-            # split, and alpha is exactly 1 / (weight of the rich).
-            nothing = ok[held[ok] == 0]
-            if len(nothing):
-                nothing = nothing[~np.any(poor[:, nothing] & (b[:, nothing] > 0), axis=0)]
-                rr = at[nothing]
-                alpha = 1.0 / rich_w[nothing]
-                lo[rr], hi[rr] = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
-                big[rr] = rich_w[nothing].astype(np.int64)
+        if bad is not None:
+            clear &= ~bad
+        ok = np.flatnonzero(clear)
+        p_ok, a_ok = p[ok], a[ok]
+        lo = (p_ok - a_ok) / (cost + ec) * (1 - 4 * U)
+        hi = (p_ok + a_ok) / (cost - ec) * (1 + 4 * U)
+        big = np.zeros(len(ok), dtype=np.int64)
+        # The poor all hold exactly nothing: every supporter with money pays the equal
+        # split, and alpha is exactly 1 / (weight of the rich).
+        nothing = np.flatnonzero(held[ok] == 0)
+        if len(nothing):
+            cols = ok[nothing]
+            nothing = nothing[~np.any(poor[:, cols] & (b[:, cols] > 0), axis=0)]
+            rich = rich_w[ok[nothing]]
+            alpha = 1.0 / rich
+            lo[nothing], hi[nothing] = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
+            big[nothing] = rich.astype(np.int64)
+        if len(ok) == len(at):
+            return at, lo, hi, big, p_ok, a_ok, gone
         # Someone near p * weight: prove the price by evaluating what the supporters pay.
-        todo = np.flatnonzero(~bad & ~clear)
+        todo = np.flatnonzero(~clear if bad is None else ~bad & ~clear)
+        found = [(ok, lo, hi, big, p_ok, a_ok)]
         if len(todo):
             b, e, p, est = b[:, todo], e[:, todo], p[todo], est[todo]
             low = (b - e) * (1 - 4 * U)  # below the exact budget
             for factor in (4.0, 256.0):
                 a = factor * est + _TINY
-                ok = self._holds(b, e, low, wcol, c, cost, ec, p - a, p + a)
-                rr = at[todo[ok]]
-                status[rr] = 0
-                lo[rr] = (p[ok] - a[ok]) / (cost + ec) * (1 - 4 * U)
-                hi[rr] = (p[ok] + a[ok]) / (cost - ec) * (1 + 4 * U)
-                p_out[rr], a_out[rr] = p[ok], a[ok]
-                if ok.all():
+                good = self._holds(b, e, low, wcol, c, cost, ec, p - a, p + a)
+                pg, ag = p[good], a[good]
+                found.append(
+                    (
+                        todo[good],
+                        (pg - ag) / (cost + ec) * (1 - 4 * U),
+                        (pg + ag) / (cost - ec) * (1 + 4 * U),
+                        np.zeros(len(pg), dtype=np.int64),
+                        pg,
+                        ag,
+                    )
+                )
+                if good.all():
                     break
-                keep = ~ok
+                keep = ~good
                 todo, p, est = todo[keep], p[keep], est[keep]
                 b, e, low = b[:, keep], e[:, keep], low[:, keep]
-        return status, lo, hi, big, p_out, a_out
+        ok, lo, hi, big, p_ok, a_ok = (np.concatenate(x) for x in zip(*found, strict=True))
+        return at[ok], lo, hi, big, p_ok, a_ok, gone
 
     @staticmethod
     def _f(b, e, low, wcol, c, p):
@@ -361,39 +380,60 @@ class _Runs:
             grown[: self.groups] = old[: self.groups]
             setattr(self, name, grown)
 
-    def buy(self, j: int, rows: np.ndarray, price: np.ndarray, margin: np.ndarray) -> None:
-        """In each run of ``rows`` every supporter of j keeps max(0, budget - P * weight),
-        with that run's price P within ``margin`` of ``price``. First the groups that j's
-        supporters share with others are split: the supporters (by weight) get new groups."""
+    def _split(self, j: int):
+        """Give j's supporters groups of their own: each group they share with voters who do
+        not back j (or back it with another weight) is split in two. Returns j's groups
+        before and after (the new groups' budgets are still to be written) and weights."""
         cl = self.cl
         ids, wts, row = self._pairs(j)
         per = np.bincount(row, minlength=len(ids))
         split = (per != self.size[ids]) & ~self.dead[ids]
-        target = ids.copy()  # where each pair's new budgets go (its own group, or a new one)
-        if split.any():
-            old = ids[split]
-            if self.groups + len(old) > len(self.size):
-                self._grow(self.groups + len(old))
-            new = np.arange(self.groups, self.groups + len(old))
-            self.groups += len(old)
-            np.subtract.at(self.size, old, per[split])
-            self.size[new] = per[split]
-            target[split] = new
-            self.group[cl.voters[j]] = target[row]
-            # Only projects sharing supporters with j can have rows in the groups just split.
-            for k in np.flatnonzero(self.shares[j]).tolist():
-                self.cache.pop(k, None)
+        if not split.any():
+            return ids, ids, wts
+        old = ids[split]
+        if self.groups + len(old) > len(self.size):
+            self._grow(self.groups + len(old))
+        new = np.arange(self.groups, self.groups + len(old))
+        self.groups += len(old)
+        np.subtract.at(self.size, old, per[split])  # a group may split by several weights
+        self.size[new] = per[split]
+        self.dead[new] = False
+        target = ids.copy()
+        target[split] = new
+        self.group[cl.voters[j]] = target[row]
+        # Only projects sharing supporters with j can have rows in the groups just split.
+        shares = self.shares[j]
+        for k in [k for k in self.cache if shares[k]]:
+            del self.cache[k]
+        return ids, target, wts
+
+    def buy(self, j: int, rows: np.ndarray, price: np.ndarray, margin: np.ndarray) -> None:
+        """In each run of ``rows`` every supporter of j keeps max(0, budget - P * weight),
+        with that run's price P within ``margin`` of ``price``. First the groups that j's
+        supporters share with others are split: the supporters (by weight) get new groups."""
+        ids, target, wts = self._split(j)
         live = ~self.dead[ids]
-        ids, target, wts = ids[live], target[live], wts[live]
+        if not live.all():
+            ids, target, wts = ids[live], target[live], wts[live]
         # Rounding of p * w and of b - p * w, at most 2U (p w + |b - p w|), |b - p w| being
         # at most top + p * w; the same for every supporter in the run.
         rounding = 2 * U * (2 * price * self.wmax[j] + self.top[rows]) + _TINY
-        # Every run's column is worked on (reading whole rows is much faster than picking
-        # columns): the other runs pay 0 with no margin, and the formula leaves them as they were.
-        b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
-        p, a, r = np.zeros(self.runs), np.zeros(self.runs), np.zeros(self.runs)
-        p[rows], a[rows], r[rows] = price, margin, rounding
-        if cl.weights[j] is None:
+        if 4 * len(rows) >= self.runs:
+            # Every run's column (whole rows are read much faster than picked columns): the
+            # other runs pay 0 with no margin, and the formula leaves them as they were.
+            b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
+            cells = target
+            p, a, r = np.zeros(self.runs), np.zeros(self.runs), np.zeros(self.runs)
+            p[rows], a[rows], r[rows] = price, margin, rounding
+        else:  # only the runs that pay; new groups first take their old group's budgets
+            moved = target != ids
+            if moved.any():
+                self.b[target[moved]] = self.b[ids[moved]]
+                self.e[target[moved]] = self.e[ids[moved]]
+            cells = np.ix_(target, rows)
+            b, e = self.b[cells], self.e[cells]
+            p, a, r = price, margin, rounding
+        if self.cl.weights[j] is None:
             raw = b - p[None, :]
             e += (a + r)[None, :]
         else:
@@ -404,9 +444,12 @@ class _Runs:
         np.maximum(raw, _LEAST, out=raw)
         raw[zero] = 0.0
         e[zero] = 0.0
-        self.b[target] = raw
-        self.e[target] = e
-        self.dead[target[zero.all(axis=1)]] = True
+        self.b[cells] = raw
+        self.e[cells] = e
+        emptied = zero.all(axis=1)
+        if emptied.any():  # nothing left in the runs that paid: in every run?
+            maybe = target[emptied]
+            self.dead[maybe[~self.b[maybe].any(axis=1)]] = True
 
 
 def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
@@ -423,75 +466,91 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
     if not live0:
         return [list(first) for _ in range(runs)]
     state = _Runs(s, budgets, classes(s), shares)
-    live = np.zeros((runs, m), dtype=bool)
-    live[:, live0] = True
-    lo = np.full((runs, m), np.inf)
+    inf = np.inf
+    # Per run and project: ``lo`` a lower bound of its alpha (inf once bought or surely
+    # unaffordable); ``hi`` an upper bound, known since its supporters last paid ("fresh"),
+    # else inf; ``stale`` equals ``lo`` where the alpha is to be computed again in a run still
+    # going, else inf; ``big`` the exact W of alpha = 1/W where fresh and known, else 0.
+    lo = np.full((runs, m), inf)
     lo[:, live0] = [lo0[j] for j in live0]
-    hi = np.full((runs, m), np.inf)
+    stale = lo.copy()
+    hi = np.full((runs, m), inf)
     big = np.zeros((runs, m), dtype=np.int64)
     price = np.zeros((runs, m))
     margin = np.zeros((runs, m))
-    fresh = np.zeros((runs, m), dtype=bool)
+    left = np.full(runs, len(live0))  # projects not yet bought nor gone
     active = np.ones(runs, dtype=bool)
     failed = np.zeros(runs, dtype=bool)
     bought: list[np.ndarray] = []  # per moment: the project each run bought (-1: none)
     index = np.arange(m)
+    most = np.finfo(np.float64).max
     while True:
         # Price the projects that could be next: in each run, the one with the lowest lower
-        # bound among those not known since its supporters last paid, while that bound is not
-        # above the best upper bound known (alpha only grows, so old bounds stay valid).
+        # bound among the stale ones, while that bound is not above the best upper bound
+        # known (alpha only grows, so old lower bounds stay valid).
         while True:
-            known = np.where(live & fresh, hi, np.inf).min(axis=1)
-            need = live & ~fresh & (lo <= known[:, None]) & active[:, None]
+            need = stale <= np.minimum(hi.min(axis=1), most)[:, None]
             rows = np.flatnonzero(need.any(axis=1))
             if not len(rows):
                 break
-            pick = np.where(need[rows], lo[rows], np.inf).argmin(axis=1)
+            pick = stale[rows].argmin(axis=1)
             for j in np.flatnonzero(np.bincount(pick, minlength=m)).tolist():
                 rs = np.flatnonzero(need[:, j])
                 floor = np.maximum(price[rs, j] - margin[rs, j], 0.0)
-                status, a_lo, a_hi, a_w, a_p, a_a = state.alpha(j, rs, floor)
-                gone = rs[status == 1]
-                live[gone, j] = False
-                lost = rs[status == 2]
-                failed[lost] = True
-                active[lost] = False
-                ok = status == 0
+                ok, a_lo, a_hi, a_w, a_p, a_a, gone = state.alpha(j, rs, floor)
+                stale[rs, j] = inf
+                if len(ok) < len(rs):
+                    undecided = np.ones(len(rs), dtype=bool)
+                    undecided[ok] = False
+                    if len(gone):
+                        undecided[gone] = False
+                        gone = rs[gone]
+                        lo[gone, j] = inf
+                        left[gone] -= 1
+                    lost = rs[undecided]
+                    failed[lost] = True
+                    active[lost] = False
+                    stale[lost] = inf
                 rs = rs[ok]
-                lo[rs, j], hi[rs, j], big[rs, j] = a_lo[ok], a_hi[ok], a_w[ok]
-                price[rs, j], margin[rs, j] = a_p[ok], a_a[ok]
-                fresh[rs, j] = True
-        act = np.flatnonzero(active & live.any(axis=1))
+                lo[rs, j], hi[rs, j], big[rs, j] = a_lo, a_hi, a_w
+                price[rs, j], margin[rs, j] = a_p, a_a
+        act = np.flatnonzero(active & (left > 0))
         active[:] = False
         if not len(act):
             break
         active[act] = True
         # The winner: lowest upper bound (ties: lower index); it must be proven below all.
-        lv = live[act]
-        fr = lv & fresh[act]
-        h = np.where(fr, hi[act], np.inf)
+        h = hi[act]
         win = h.argmin(axis=1)
         at = np.arange(len(act))
         h_win = h[at, win]
-        w_all = np.where(fr, big[act], 0)
+        w_all = big[act]
         w_win = w_all[at, win][:, None]
         both_exact = (w_win > 0) & (w_all > 0)
         beaten = (w_all < w_win) | ((w_all == w_win) & (index[None, :] > win[:, None]))
-        proven = ~lv | (lo[act] > h_win[:, None]) | (both_exact & beaten)
+        proven = (lo[act] > h_win[:, None]) | (both_exact & beaten)
         proven[at, win] = True
         good = proven.all(axis=1)
-        failed[act[~good]] = True
-        active[act[~good]] = False
-        act, win = act[good], win[good]
+        if not good.all():
+            lost = act[~good]
+            failed[lost] = True
+            active[lost] = False
+            stale[lost] = inf
+            act, win = act[good], win[good]
         step = np.full(runs, -1, dtype=np.int64)
         step[act] = win
         bought.append(step)
         for j in np.flatnonzero(np.bincount(win, minlength=m)).tolist():
             rs = act[win == j]
             state.buy(j, rs, price[rs, j], margin[rs, j])
-            live[rs, j] = False
-            stale = np.flatnonzero(shares[j])
-            fresh[np.ix_(rs, stale)] = False
+        lo[act, win] = hi[act, win] = inf
+        big[act, win] = 0
+        left[act] -= 1
+        # Projects sharing supporters with the one bought: their alpha is to be found again.
+        again = shares[win]
+        stale[act] = np.where(again, lo[act], stale[act])
+        hi[act] = np.where(again, inf, hi[act])
+        big[act] = np.where(again, 0, big[act])
     order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
     return [
         None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
