@@ -24,8 +24,6 @@ therefore selects exactly what the exact run selects.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from allocation.pb.support import Support
@@ -46,10 +44,12 @@ def usable(support: Support) -> bool:
 
 
 def _float_and_error(x) -> tuple[float, float]:
-    """``float(x)`` and a bound on its distance to the exact ``x``."""
+    """``float(x)`` and a bound on its distance to the exact ``x`` (an int or a Fraction)."""
     f = float(x)
-    err = abs(Fraction(x) - Fraction(f))
-    return f, (float(err) * 2.0 if err else 0.0)
+    num, den = x.as_integer_ratio()
+    fnum, fden = f.as_integer_ratio()
+    diff = abs(num * fden - fnum * den)  # |x - f| = diff / (den * fden), in whole numbers
+    return f, (diff / (den * fden) * 2.0 if diff else 0.0)
 
 
 def _costs(s: Support) -> list[tuple[float, float]]:
