@@ -45,12 +45,9 @@ class PbFormatError(ValueError):
         super().__init__(f"{faults[0]}{more}")
 
 
-@dataclass(slots=True)
-class Row:
-    """A data row of a section: its line number and its fields."""
-
-    line: int
-    fields: list[str]
+# A data row of a section: its line number and its fields (a plain pair: a city-wide file
+# has 65,000 of them).
+Row = tuple[int, list[str]]
 
 
 @dataclass
@@ -95,13 +92,14 @@ def split_sections(text: str) -> tuple[dict[str, RawSection], list[Fault]]:
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
     # csv handles the archive's quoting ("" inside "..."); one line is one row in the archive.
     for number, row in enumerate(csv.reader(lines, delimiter=";"), 1):
-        # Cheap test first: this loop sees every line of a 65,000-voter file.
-        if len(row) <= 2:
+        # Cheap test first: this loop sees every line of a 65,000-voter file. Blank lines and
+        # section names have at most two fields, the second one blank.
+        if len(row) <= 2 and (len(row) < 2 or not row[1].strip()):
             first = row[0].strip() if row else ""
-            if not first and (len(row) < 2 or not row[1].strip()):
+            if not first:
                 continue  # blank line
             name = first.lower()
-            if name in SECTIONS and (len(row) == 1 or not row[1].strip()):
+            if name in SECTIONS:
                 if name in sections:
                     faults.append(Fault(number, f"section {name.upper()} appears twice"))
                 current = sections[name] = RawSection(line=number)
@@ -112,7 +110,7 @@ def split_sections(text: str) -> tuple[dict[str, RawSection], list[Fault]]:
         if not current.header:
             current.header = [h.strip() for h in row]
             continue
-        current.rows.append(Row(number, row))
+        current.rows.append((number, row))
     for name in SECTIONS:
         if name not in sections:
             faults.append(Fault(0, f"the {name.upper()} section is missing"))
@@ -170,7 +168,7 @@ def _check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
     # Ids of faulty project rows count as known: one bad cost must not fault every ballot.
     id_col = project_header.index("project_id") if "project_id" in project_header else 0
     project_ids = {
-        r.fields[id_col].strip() for r in sections["projects"].rows if len(r.fields) > id_col
+        fields[id_col].strip() for _, fields in sections["projects"].rows if len(fields) > id_col
     }
     votes, vote_header = _check_votes(sections["votes"], meta, vote_type, project_ids, faults)
     # Rows, not sound rows: one faulty ballot must not also read as a miscount.
@@ -197,23 +195,21 @@ def section_name(key: str) -> str:
 
 
 def _meta_line(section: RawSection, key: str) -> int:
-    for row in section.rows:
-        if row.fields and row.fields[0].strip() == key:
-            return row.line
+    for line, fields in section.rows:
+        if fields and fields[0].strip() == key:
+            return line
     return section.line
 
 
 def _check_meta(section: RawSection, faults: list[Fault]) -> dict[str, str]:
     meta: dict[str, str] = {}
-    for row in section.rows:
-        if len(row.fields) != 2:
-            faults.append(
-                Fault(row.line, f"META rows are key;value, found {len(row.fields)} fields")
-            )
+    for line, fields in section.rows:
+        if len(fields) != 2:
+            faults.append(Fault(line, f"META rows are key;value, found {len(fields)} fields"))
             continue
-        key, value = row.fields[0].strip(), row.fields[1]
+        key, value = fields[0].strip(), fields[1]
         if key in meta:
-            faults.append(Fault(row.line, f"META key {key!r} appears twice"))
+            faults.append(Fault(line, f"META key {key!r} appears twice"))
         meta[key] = value
     return meta
 
@@ -248,32 +244,30 @@ def _check_projects(
     id_col, cost_col = header.index("project_id"), header.index("cost")
     seen: set[str] = set()
     projects = []
-    for row in section.rows:
-        if len(row.fields) != len(header):
+    for line, fields in section.rows:
+        if len(fields) != len(header):
             faults.append(
                 Fault(
-                    row.line,
-                    f"project row has {len(row.fields)} fields, the header names {len(header)}",
+                    line,
+                    f"project row has {len(fields)} fields, the header names {len(header)}",
                 )
             )
             continue
-        pid = row.fields[id_col].strip()
+        pid = fields[id_col].strip()
         if pid in seen:
-            faults.append(Fault(row.line, f"project {pid} appears twice"))
+            faults.append(Fault(line, f"project {pid} appears twice"))
             continue
         seen.add(pid)
         try:
-            cost = as_number(row.fields[cost_col])
+            cost = as_number(fields[cost_col])
         except ValueError:
-            faults.append(
-                Fault(row.line, f"project {pid}: cost {row.fields[cost_col]!r} is not a number")
-            )
+            faults.append(Fault(line, f"project {pid}: cost {fields[cost_col]!r} is not a number"))
             continue
         if cost < 0:
-            faults.append(Fault(row.line, f"project {pid}: cost is negative"))
+            faults.append(Fault(line, f"project {pid}: cost is negative"))
             continue
         others = {
-            h: v for h, v in zip(header, row.fields, strict=True) if h not in ("project_id", "cost")
+            h: v for h, v in zip(header, fields, strict=True) if h not in ("project_id", "cost")
         }
         projects.append((pid, cost, others))
     return projects, header
@@ -317,25 +311,18 @@ def _check_votes(
     points_col = header.index("points") if "points" in header else None
     extra_names = [h for h in header if h not in ("voter_id", "vote", "points")]
     extra_at = [i for i, h in enumerate(header) if h not in ("voter_id", "vote", "points")]
-    pick = (
-        (lambda f: ())
-        if not extra_at
-        else (itemgetter(*extra_at) if len(extra_at) > 1 else lambda f: (f[extra_at[0]],))
-    )
+    pick = itemgetter(*extra_at) if len(extra_at) > 1 else lambda f: (f[extra_at[0]],)
     width = len(header)
     seen: set[str] = set()
     votes = []
     # This loop runs once per voter (65,000 on a city-wide file): keep it plain.
-    for row in section.rows:
-        f = row.fields
+    for line, f in section.rows:
         if len(f) != width:
-            faults.append(
-                Fault(row.line, f"vote row has {len(f)} fields, the header names {width}")
-            )
+            faults.append(Fault(line, f"vote row has {len(f)} fields, the header names {width}"))
             continue
         voter = f[voter_col].strip()
         if voter in seen:
-            faults.append(Fault(row.line, f"voter {voter} appears twice"))
+            faults.append(Fault(line, f"voter {voter} appears twice"))
             continue
         seen.add(voter)
         text = f[vote_col]
@@ -360,9 +347,10 @@ def _check_votes(
         if fault is None and points_col is not None and (points_needed or f[points_col].strip()):
             points, fault = _ballot_points(voter, vote, f[points_col], limits)
         if fault:
-            faults.append(Fault(row.line, fault))
+            faults.append(Fault(line, fault))
             continue
-        votes.append((voter, vote, points, dict(zip(extra_names, pick(f), strict=True))))
+        others = dict(zip(extra_names, pick(f), strict=True)) if extra_at else {}
+        votes.append((voter, vote, points, others))
     return votes, header
 
 
