@@ -125,7 +125,7 @@ def _grouped(s: Support) -> Classes | None:
     for j in range(s.m):
         c = cls[s.voters[j]]
         per = np.bincount(c, minlength=nc)
-        ids = np.flatnonzero(per)
+        ids = per.nonzero()[0]
         # Every voter of a class must back j, with the same weight, or none of them.
         if not np.array_equal(per[ids], size[ids]):
             return None
@@ -210,16 +210,16 @@ class _Runs:
             pair, row = np.unique(keys, return_inverse=True)
             return pair // span, pair % span, row.ravel()
         # Distinct keys in time linear in their number: each key's slot in a scratch array
-        # (never cleared: only slots written just now are read) holds its last position.
+        # (never cleared: only slots written just now are read) holds its last position,
+        # then the number of its pair.
         if len(self.slot) < self.groups * span:
             self.slot = np.empty(min(_SLOTS, 2 * self.groups * span), dtype=np.int64)
         at = np.arange(len(keys))
         self.slot[keys] = at
         last = self.slot[keys]
-        first = last == at  # one position for each distinct key
-        pair = keys[first]
-        row = (np.cumsum(first) - 1)[last]
-        return pair // span, pair % span, row
+        pair = keys[last == at]  # each distinct key once
+        self.slot[pair] = np.arange(len(pair))
+        return pair // span, pair % span, self.slot[keys]
 
     def rows_of(self, j: int):
         """(groups, voters in each, exact weight x voters, float weights or None, total
@@ -247,7 +247,7 @@ class _Runs:
         price per weight unit lies in [p - a, p + a]. ``floor``: a price each run's exact
         price is known not to be below (0: none)."""
         ids, c, wcf, w, w_all = self.rows_of(j)
-        b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
+        b, e = self.b.take(ids, axis=0), self.e.take(ids, axis=0)
         if not self._wide(rows):
             return self._alpha(j, b[:, rows], e[:, rows], c, wcf, w, w_all, self.top[rows], floor)
         start = np.zeros(self.runs)
@@ -263,10 +263,10 @@ class _Runs:
         wcol = None if w is None else w[:, None]
         cost, ec = self.costs[j]
         k, r = b.shape
-        total = c @ b
-        err = c @ e + (k + 4) * U * total + _TINY
-        gone = np.flatnonzero(total + err < (cost - ec) * (1 - 2 * U))
-        at = np.flatnonzero(total - err >= (cost + ec) * (1 + 2 * U))
+        total = c.dot(b)
+        err = c.dot(e) + (k + 4) * U * total + _TINY
+        gone = (total + err < (cost - ec) * (1 - 2 * U)).nonzero()[0]
+        at = (total - err >= (cost + ec) * (1 + 2 * U)).nonzero()[0]
         if not len(at):
             return (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY, gone)
         if len(at) < r:
@@ -281,8 +281,8 @@ class _Runs:
             if poor is not None and not (now ^ poor).any():
                 break
             poor = now
-            rich_w = w_all - wcf @ now  # exact integers
-            held = c @ (b * now)
+            rich_w = w_all - wcf.dot(now)  # exact integers
+            held = c.dot(b * now)
             bad = rich_w <= 0  # nobody left to pay the rest (floats at a near-tie): unproven
             if bad.any():  # frozen with everyone poor, so that the others can settle
                 rich_w = np.where(bad, 1.0, rich_w)
@@ -296,7 +296,7 @@ class _Runs:
         # (what the poor hold) + (weight of the rich) * P = cost: it lies within ``est`` of p.
         if bad is not None:
             p = np.where(bad, 0.0, p)
-        poor_err = c @ (e * poor)
+        poor_err = c.dot(e * poor)
         est = (ec + poor_err + (k + 8) * U * 2 * cost) / rich_w + 8 * U * p
         a = 2.0 * est + _TINY
         # They do when every supporter is more than a * weight + e from p * weight (with
@@ -311,14 +311,14 @@ class _Runs:
             clear = d.min(axis=0) >= 2 * U * (top + p * self.wmax[j]) + _TINY
         if bad is not None:
             clear &= ~bad
-        ok = np.flatnonzero(clear)
+        ok = clear.nonzero()[0]
         p_ok, a_ok = p[ok], a[ok]
         lo = (p_ok - a_ok) / (cost + ec) * (1 - 4 * U)
         hi = (p_ok + a_ok) / (cost - ec) * (1 + 4 * U)
         big = np.zeros(len(ok), dtype=np.int64)
         # The poor all hold exactly nothing: every supporter with money pays the equal
         # split, and alpha is exactly 1 / (weight of the rich).
-        nothing = np.flatnonzero(held[ok] == 0)
+        nothing = (held[ok] == 0).nonzero()[0]
         if len(nothing):
             cols = ok[nothing]
             nothing = nothing[~np.any(poor[:, cols] & (b[:, cols] > 0), axis=0)]
@@ -329,7 +329,7 @@ class _Runs:
         if len(ok) == len(at):
             return at, lo, hi, big, p_ok, a_ok, gone
         # Someone near p * weight: prove the price by evaluating what the supporters pay.
-        todo = np.flatnonzero(~clear if bad is None else ~bad & ~clear)
+        todo = (~clear if bad is None else ~bad & ~clear).nonzero()[0]
         found = [(ok, lo, hi, big, p_ok, a_ok)]
         if len(todo):
             b, e, p, est = b[:, todo], e[:, todo], p[todo], est[todo]
@@ -360,9 +360,9 @@ class _Runs:
     def _f(b, e, low, wcol, c, p):
         """Float f(p) = sum of c * min(b, p w) per run, and a bound on its error."""
         pw = p[None, :] if wcol is None else p[None, :] * wcol
-        val = c @ np.minimum(b, pw)
+        val = c.dot(np.minimum(b, pw))
         near = low < pw * (1 + 4 * U)
-        err = c @ (e * near) + (b.shape[0] + 4) * U * val + _TINY
+        err = c.dot(e * near) + (b.shape[0] + 4) * U * val + _TINY
         return val, err
 
     def _holds(self, b, e, low, wcol, c, cost, ec, p_lo, p_hi) -> np.ndarray:
@@ -421,7 +421,7 @@ class _Runs:
         if 4 * len(rows) >= self.runs:
             # Every run's column (whole rows are read much faster than picked columns): the
             # other runs pay 0 with no margin, and the formula leaves them as they were.
-            b, e = np.take(self.b, ids, axis=0), np.take(self.e, ids, axis=0)
+            b, e = self.b.take(ids, axis=0), self.e.take(ids, axis=0)
             cells = target
             p, a, r = np.zeros(self.runs), np.zeros(self.runs), np.zeros(self.runs)
             p[rows], a[rows], r[rows] = price, margin, rounding
@@ -490,12 +490,12 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         # known (alpha only grows, so old lower bounds stay valid).
         while True:
             need = stale <= np.minimum(hi.min(axis=1), most)[:, None]
-            rows = np.flatnonzero(need.any(axis=1))
+            rows = need.any(axis=1).nonzero()[0]
             if not len(rows):
                 break
             pick = stale[rows].argmin(axis=1)
-            for j in np.flatnonzero(np.bincount(pick, minlength=m)).tolist():
-                rs = np.flatnonzero(need[:, j])
+            for j in np.bincount(pick, minlength=m).nonzero()[0].tolist():
+                rs = need[:, j].nonzero()[0]
                 floor = np.maximum(price[rs, j] - margin[rs, j], 0.0)
                 ok, a_lo, a_hi, a_w, a_p, a_a, gone = state.alpha(j, rs, floor)
                 stale[rs, j] = inf
@@ -514,7 +514,7 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
                 rs = rs[ok]
                 lo[rs, j], hi[rs, j], big[rs, j] = a_lo, a_hi, a_w
                 price[rs, j], margin[rs, j] = a_p, a_a
-        act = np.flatnonzero(active & (left > 0))
+        act = (active & (left > 0)).nonzero()[0]
         active[:] = False
         if not len(act):
             break
@@ -540,7 +540,7 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         step = np.full(runs, -1, dtype=np.int64)
         step[act] = win
         bought.append(step)
-        for j in np.flatnonzero(np.bincount(win, minlength=m)).tolist():
+        for j in np.bincount(win, minlength=m).nonzero()[0].tolist():
             rs = act[win == j]
             state.buy(j, rs, price[rs, j], margin[rs, j])
         lo[act, win] = hi[act, win] = inf
