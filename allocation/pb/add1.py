@@ -272,6 +272,7 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     # share where the search stops. Then twice as many runs each time, within CELLS budgets,
     # and no more than the spending's trend says are left before it passes the budget.
     size = min(512, max(16, FIRST_BATCH // kinds))
+    judged: dict[tuple[int, ...], tuple] = {}  # selection: (its cost, over budget, stop here)
     while True:
         count = min(size, max(8, batchmes.CELLS // kinds))
         budgets = [start + step + t for t in range(count)]
@@ -282,11 +283,21 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
             if selected is None:
                 selected = run_mes(s, start + step, shares=shares).selected
                 runs += 1
-            cost = spent(s, selected)
-            if cost > s.budget:
+            # Neighbouring shares mostly select the same projects: judge each selection once.
+            key = tuple(selected)
+            if key not in judged:
+                cost = spent(s, selected)
+                judged[key] = (
+                    cost,
+                    cost > s.budget,
+                    (stop_when_exhaustive and is_exhaustive(s, selected))
+                    or len(selected) == wanted,
+                )
+            cost, over, done = judged[key]
+            if over:
                 previous.runs = runs
                 return previous
-            if (stop_when_exhaustive and is_exhaustive(s, selected)) or len(selected) == wanted:
+            if done:
                 return MesRun(start + step, selected, runs=runs)
             previous = MesRun(start + step, selected)
             spends.append(cost)

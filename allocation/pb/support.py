@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -55,9 +56,9 @@ def build_support(election: Election, *, as_approval: bool = False) -> Support:
     m = len(ids)
     weighted = not as_approval and election.vote_type not in ("approval", "choose-1")
     # Every (voter, project, weight) as flat lists, voter by voter, leaving out weights <= 0.
-    votes = [ballot.vote for ballot in election.ballots]
+    votes = list(map(attrgetter("vote"), election.ballots))
     weights: list[Number] | None = None
-    if not any(isinstance(vote, dict) for vote in votes):  # approvals, or rankings
+    if not any(issubclass(kind, dict) for kind in set(map(type, votes))):  # approvals, rankings
         flat: list[str] = list(chain.from_iterable(votes))
         lengths = list(map(len, votes))
         if weighted:  # a ranking's Borda points: its length minus the position
