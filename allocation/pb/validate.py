@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 
 from allocation.pb.election import POINTS_VOTE_TYPES, VOTE_TYPES, Number, as_number
@@ -309,9 +308,8 @@ def _check_votes(
     longest = limits.get("max_length", math.inf)
     voter_col, vote_col = header.index("voter_id"), header.index("vote")
     points_col = header.index("points") if "points" in header else None
-    extra_names = [h for h in header if h not in ("voter_id", "vote", "points")]
-    extra_at = [i for i, h in enumerate(header) if h not in ("voter_id", "vote", "points")]
-    pick = itemgetter(*extra_at) if len(extra_at) > 1 else lambda f: (f[extra_at[0]],)
+    # The other columns (age, sex, neighbourhood...) as (name, position).
+    extra = [(h, i) for i, h in enumerate(header) if h not in ("voter_id", "vote", "points")]
     width = len(header)
     seen: set[str] = set()
     votes = []
@@ -321,10 +319,11 @@ def _check_votes(
             faults.append(Fault(line, f"vote row has {len(f)} fields, the header names {width}"))
             continue
         voter = f[voter_col].strip()
-        if voter in seen:
+        known = len(seen)
+        seen.add(voter)
+        if len(seen) == known:
             faults.append(Fault(line, f"voter {voter} appears twice"))
             continue
-        seen.add(voter)
         text = f[vote_col]
         vote = (
             tuple(x.strip() for x in text.split(","))
@@ -349,7 +348,7 @@ def _check_votes(
         if fault:
             faults.append(Fault(line, fault))
             continue
-        others = dict(zip(extra_names, pick(f), strict=True)) if extra_at else {}
+        others = {h: f[i] for h, i in extra} if extra else {}
         votes.append((voter, vote, points, others))
     return votes, header
 
