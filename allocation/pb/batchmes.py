@@ -179,7 +179,10 @@ class _Runs:
         self.runs = len(budgets)
         first = [_float_and_error(x) for x in budgets]
         start = np.array([x for x, _ in first])
-        room = 1024  # rows: grown as groups split
+        # Rows for as many groups as there are classes (groups seldom outnumber them: only a
+        # class split by weight leaves an empty group): memory is only touched as rows are
+        # used, and growing (_grow) copies everything.
+        room = cl.n + 1
         self.b, self.e = np.empty((room, self.runs)), np.empty((room, self.runs))
         self.b[0], self.e[0] = start, [ex for _, ex in first]
         self.groups = 1
