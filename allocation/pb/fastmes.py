@@ -44,9 +44,10 @@ def usable(support: Support) -> bool:
 
 
 def _float_and_error(x) -> tuple[float, float]:
-    """``float(x)`` and a bound on its distance to the exact ``x`` (an int or a Fraction)."""
+    """``float(x)`` and a bound on its distance to the exact ``x`` (an int, a Fraction or a
+    gmpy2 ``mpq``), both Python floats."""
     f = float(x)
-    num, den = x.as_integer_ratio()
+    num, den = map(int, x.as_integer_ratio())  # Python ints (gmpy2 gives mpz)
     fnum, fden = f.as_integer_ratio()
     diff = abs(num * fden - fnum * den)  # |x - f| = diff / (den * fden), in whole numbers
     return f, (diff / (den * fden) * 2.0 if diff else 0.0)
