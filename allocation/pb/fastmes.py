@@ -50,7 +50,8 @@ def _float_and_error(x) -> tuple[float, float]:
     num, den = map(int, x.as_integer_ratio())  # Python ints (gmpy2 gives mpz)
     fnum, fden = f.as_integer_ratio()
     diff = abs(num * fden - fnum * den)  # |x - f| = diff / (den * fden), in whole numbers
-    return f, (diff / (den * fden) * 2.0 if diff else 0.0)
+    # A distance below the smallest float would round to 0 and read as exact: floor it.
+    return f, ((diff / (den * fden) * 2.0 or _TINY) if diff else 0.0)
 
 
 def _costs(s: Support) -> list[tuple[float, float]]:

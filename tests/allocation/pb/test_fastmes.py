@@ -124,3 +124,6 @@ def test_a_budget_becomes_a_python_float_with_a_bound_on_its_error(kind):
     s = build_support(Election(budget=10, projects=[Project("a", 4)], ballots=[{"a"}, {"a"}]))
     state = _VoterRun(s, kind(5) if kind is int else kind(16, 3))
     assert state.b.dtype == np.float64 and state.e.dtype == np.float64
+    if kind is not int:  # a distance too small for a float is still not called exact
+        f, err = _float_and_error(kind(1, 3 * 2**1100))
+        assert f == 0.0 and err > 0
