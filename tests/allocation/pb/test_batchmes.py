@@ -115,22 +115,27 @@ def test_an_exact_tie_of_equal_splits_goes_to_the_lower_id_and_a_near_one_is_lef
 def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
     """Voters are grouped by what they hold in every run: one group at first, and each
     purchase splits off its supporters. Bought by hand at set prices, each class's budget
-    (read through its group) must be what it paid, and the groups must partition the classes."""
+    (read through its group) must be what it paid, and the groups must partition the classes.
+    Purchases paid in most runs work on whole rows, those paid in under a quarter of the runs
+    on those runs' columns only: both are made."""
     rng = np.random.default_rng(11)
     checked = 0
+    narrow = 0
+    starts = [10, 12, 15, 11, 14, 9]
+    runs = len(starts)
     for s in random_supports(20261129, 300):
         cl = batchmes.classes(s)
         if not cl.n:
             continue
-        runs = 3
-        state = batchmes._Runs(s, [Fraction(10), Fraction(12), Fraction(15)], cl, overlap(s))
-        held = np.tile([10.0, 12.0, 15.0], (cl.n, 1))
+        state = batchmes._Runs(s, [Fraction(x) for x in starts], cl, overlap(s))
+        held = np.tile(np.array(starts, dtype=float), (cl.n, 1))
         for j in rng.permutation(s.m)[: rng.integers(1, s.m + 1)].tolist():
             if not len(cl.voters[j]):
                 continue
-            rows = np.flatnonzero(rng.random(runs) < 0.7)
+            rows = np.flatnonzero(rng.random(runs) < rng.choice([0.15, 0.8]))
             if not len(rows):
                 continue
+            narrow += 4 * len(rows) < runs
             price = rng.uniform(0.5, 6.0, size=len(rows))
             for k in range(s.m):  # rows of every project, cached before the purchase
                 state.rows_of(k)
@@ -156,6 +161,7 @@ def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
                 assert np.array_equal(cached[live], actual[live])
             checked += 1
     assert checked > 300
+    assert checked - narrow > 100 and narrow > 100
 
 
 def test_groups_found_by_sorting_give_the_same_outcomes(monkeypatch):
