@@ -50,10 +50,11 @@ CELLS = 4_000_000
 _SLOTS = 1 << 22
 # A budget that may be exactly 0 or a little more (below its run's error bound).
 _LEAST = float(np.finfo(np.float64).tiny)
-# Empty results (read-only: shared).
+# A price computation that proved no run: (ok, lo, hi, W, p, a), read-only (shared).
 _NONE = np.zeros(0, dtype=np.int64)
 _EMPTY = np.zeros(0)
 _NONE.flags.writeable = _EMPTY.flags.writeable = False
+_UNPROVEN = (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY)
 
 
 @dataclass
@@ -271,7 +272,7 @@ class _Runs:
         gone = (total + err < (cost - ec) * (1 - 2 * U)).nonzero()[0]
         at = (total - err >= (cost + ec) * (1 + 2 * U)).nonzero()[0]
         if not len(at):
-            return (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY, gone)
+            return (*_UNPROVEN, gone)
         if len(at) < r:
             b, e, top, floor = b[:, at], e[:, at], top[at], floor[at]
         # Fixed point: p' = (cost - what the poor hold) / weight of the rich. Started below
@@ -294,7 +295,7 @@ class _Runs:
                 bad = None
                 p = (cost - held) / rich_w
         else:
-            return (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY, gone)  # not settled: unproven
+            return (*_UNPROVEN, gone)  # not settled
         # While every supporter stays on the same side of P * weight, the exact price P solves
         # (what the poor hold) + (weight of the rich) * P = cost: it lies within ``est`` of p.
         if bad is not None:
