@@ -134,9 +134,9 @@ def prepare(url: str, voters: int):
     from werkzeug.security import generate_password_hash
 
     from pbapp import create_app
+    from pbapp.demo import load_demo
     from pbapp.extensions import db
     from pbapp.models import Budget, Neighbourhood, Process, Proposal, User, UserRole
-    from pbapp.services.demo import load_demo
 
     started = time.perf_counter()
     app = create_app()

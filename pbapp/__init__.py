@@ -45,7 +45,7 @@ def create_app(config: object | None = None) -> Flask:
     from pbapp import admin as admin_bp
     from pbapp import api as api_bp
     from pbapp import auth, cli, errors, formatting, main, security
-    from pbapp import funders as funders_bp
+    from pbapp import funding as funding_bp
     from pbapp import pb as pb_bp
     from pbapp import vcs as vcs_bp
 
@@ -60,7 +60,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(api_bp.bp)
     app.register_blueprint(pb_bp.bp)
     app.register_blueprint(vcs_bp.bp)
-    app.register_blueprint(funders_bp.bp)
+    app.register_blueprint(funding_bp.bp)
     app.register_blueprint(accountability_bp.bp)
     errors.register(app)
     security.register(app)

@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
     @demo.command("load")
     def demo_load() -> None:
         """Load the Sheffield demo (idempotent) and print the demo accounts."""
-        from pbapp.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+        from pbapp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
         if not current_app.config.get("DEMO_ALLOWED"):
             raise click.ClickException(

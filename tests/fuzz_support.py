@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from config import TestConfig
 from pbapp import create_app
+from pbapp.demo import DEMO_PASSWORD, load_demo
 from pbapp.extensions import db
-from pbapp.services.demo import DEMO_PASSWORD, load_demo
 from tests.conftest import Forms, _empty_all_tables
 
 # --- Hostile values ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from pbapp.extensions import db
 from pbapp.models import Budget, Process, Proposal, User, UserRole
-from pbapp.services import ballots
+from pbapp.services.participation import ballots
 
 PHASE_OFFSETS = {  # days from today to each phase start, so that today falls in the named phase
     "upcoming": (5, 10, 15, 20, 25),

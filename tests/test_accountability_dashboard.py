@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from scipy.linalg import null_space
 
 from pbapp.extensions import db
-from pbapp.services.dashboard import HIDDEN_TEXT, suppress
-from pbapp.services.results import publish_result
+from pbapp.services.accountability.dashboard import HIDDEN_TEXT, suppress
+from pbapp.services.participation.results import publish_result
 from tests.pb_factories import add_voters, make_process, make_proposal
 
 

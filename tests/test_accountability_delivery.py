@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent, User
 from pbapp.models.accountability import DeliveryRecord, DeliveryUpdate
-from pbapp.services.results import publish_result
+from pbapp.services.participation.results import publish_result
 
 
 def text(response) -> str:

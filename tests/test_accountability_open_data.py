@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from pbapp.extensions import db
 from pbapp.models.accountability import Commitment, CommitmentUpdate, DeliveryRecord
-from pbapp.services.open_data import DATASETS
-from pbapp.services.results import publish_result
+from pbapp.services.accountability.open_data import DATASETS
+from pbapp.services.participation.results import publish_result
 
 
 @pytest.fixture()
@@ -95,8 +95,8 @@ def test_an_unknown_dataset_is_not_found(client):
 
 
 def test_demo_loads_commitments_updates_and_delivery_once(app):
-    from pbapp.services.accountability_demo import load_accountability_demo
-    from pbapp.services.demo import load_demo
+    from pbapp.demo import load_demo
+    from pbapp.demo.accountability import load_accountability_demo
 
     first = load_accountability_demo()  # before the rest of the demo: commitments only
     db.session.commit()

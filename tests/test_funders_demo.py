@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from pbapp.demo import load_demo
+from pbapp.demo.funding import load_funding_demo
 from pbapp.extensions import db
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services import funding
-from pbapp.services.demo import load_demo
-from pbapp.services.funding_demo import load_funding_demo
+from pbapp.services.funding import scenarios as funding
 
 
 def counts() -> tuple[int, int]:

@@ -168,7 +168,7 @@ def test_a_bad_file_is_refused_next_to_its_field_and_nothing_is_stored(
 
 
 def test_a_file_that_is_too_large_is_refused(funder, forms, neighbourhoods, monkeypatch):
-    from pbapp.services import funding_need
+    from pbapp.services.funding import need as funding_need
 
     monkeypatch.setattr(funding_need, "LOOKUP_MAX_BYTES", 100)
     response = import_iod(forms)
@@ -287,7 +287,7 @@ def test_real_sheffield_files_reproduce_the_published_ward_scores(funder, forms)
 def test_two_imports_at_the_same_moment_are_refused_plainly(funder, forms, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from pbapp.services import funding_need
+    from pbapp.services.funding import need as funding_need
 
     def clash(*args, **kwargs):
         raise IntegrityError("INSERT INTO need_indicator", {}, Exception("unique"))

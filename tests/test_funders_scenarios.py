@@ -15,8 +15,8 @@ from sqlalchemy import select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent, Budget
 from pbapp.models.funding import Scenario
-from pbapp.services import funding
 from pbapp.services.errors import FieldError
+from pbapp.services.funding import scenarios as funding
 from tests.fixtures.funders.factories import add_need, make_scenario, settings
 from tests.pb_factories import make_process
 

@@ -26,12 +26,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from pbapp.demo import DEMO_PASSWORD
 from pbapp.extensions import db
 from pbapp.models import Budget, Neighbourhood, User, UserRole
 from pbapp.models.accountability import Commitment, CommitmentComment, Story
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services.demo import DEMO_PASSWORD
 from tests.fuzz_support import (
     DEMO_EMAILS,
     SCRIPT,
@@ -154,7 +154,7 @@ def _draft_scenario() -> int:
     """A draft copy of the demo's published scenario (a published one can no longer change)."""
     from dataclasses import replace
 
-    from pbapp.services import funding
+    from pbapp.services.funding import scenarios as funding
 
     funder = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["funder"]))
     published = db.session.get(Scenario, _first_id(Scenario))
@@ -224,21 +224,21 @@ RECIPES: dict[str, Recipe] = {
         ),
     ),
     # Funders
-    "funders.need_import_deprivation": Recipe(
+    "funding.need_import_deprivation": Recipe(
         "funder", lambda: ("/funding/need-data/deprivation", "/funding/need-data")
     ),
-    "funders.need_import_indicators": Recipe(
+    "funding.need_import_indicators": Recipe(
         "funder", lambda: ("/funding/need-data/indicators", "/funding/need-data")
     ),
-    "funders.contribution_new": Recipe("funder", lambda: "/funding/contributions/new"),
-    "funders.contribution_edit": Recipe(
+    "funding.contribution_new": Recipe("funder", lambda: "/funding/contributions/new"),
+    "funding.contribution_edit": Recipe(
         "funder", lambda: f"/funding/contributions/{_first_id(Contribution)}/edit"
     ),
-    "funders.scenario_new": Recipe("funder", lambda: "/funding/scenarios/new"),
-    "funders.scenario_edit": Recipe(
+    "funding.scenario_new": Recipe("funder", lambda: "/funding/scenarios/new"),
+    "funding.scenario_edit": Recipe(
         "funder", lambda: f"/funding/scenarios/{_draft_scenario()}/edit"
     ),
-    "funders.scenario_publish": Recipe(
+    "funding.scenario_publish": Recipe(
         "funder",
         lambda: (
             f"/funding/scenarios/{(s := _draft_scenario())}/publish",

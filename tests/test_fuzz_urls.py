@@ -37,7 +37,7 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services import open_data
+from pbapp.services.accountability import open_data
 from tests.fuzz_support import (
     DEMO_EMAILS,
     NASTY_NUMBERS,

@@ -9,9 +9,9 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from pbapp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, WARDS_CSV, load_demo
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User
-from pbapp.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, WARDS_CSV, load_demo
 
 
 def ward_rows() -> list[dict]:
@@ -59,8 +59,8 @@ def test_loading_the_demo_twice_adds_nothing(demo):
 
 
 def test_demo_has_a_finished_process_with_published_results_and_one_open_for_voting(demo, client):
+    from pbapp.demo.participation import FINISHED, OPEN
     from pbapp.models import Ballot, Process, Result
-    from pbapp.services.pb_demo import FINISHED, OPEN
 
     finished = db.session.scalar(select(Process).where(Process.title == FINISHED))
     open_one = db.session.scalar(select(Process).where(Process.title == OPEN))

@@ -13,8 +13,8 @@ from config import TestConfig
 from pbapp import create_app
 from pbapp.extensions import db
 from pbapp.models import Ballot, BallotItem, Budget, User
-from pbapp.services import ballots
 from pbapp.services.errors import FieldError
+from pbapp.services.participation import ballots
 from tests.pb_factories import make_process, make_proposal
 
 

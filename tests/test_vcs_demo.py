@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from pbapp.demo import load_demo
+from pbapp.demo.core_funding import load_core_funding_demo
 from pbapp.extensions import db
 from pbapp.models import User
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
-from pbapp.services import core_funding as cf
-from pbapp.services.core_funding_demo import load_core_funding_demo
-from pbapp.services.demo import load_demo
+from pbapp.services.core_funding import rounds as cf
 
 
 def counts() -> tuple[int, int, int]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator
 from pbapp.models.core_funding import Organisation, OrganisationKeeper, OrganisationReach
-from pbapp.services import core_funding as cf
+from pbapp.services.core_funding import rounds as cf
 
 NEED = (30.0, 10.0, 20.0)  # Hillside, Riverside, Parkwood: mean 20
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
 from pbapp.models.core_funding import Award, CoreFundingRound
-from pbapp.services import core_funding as cf
+from pbapp.services.core_funding import rounds as cf
 from pbapp.services.errors import FieldError
 from tests.test_vcs_factories import add_need, example_round, round_query, worked_example
 

@@ -23,8 +23,8 @@ from pbapp.models.accountability import (
     CommitmentComment,
     Story,
 )
-from pbapp.services import accountability
-from pbapp.services.accountability import CommitmentInput, UpdateInput
+from pbapp.services.accountability import commitments as accountability
+from pbapp.services.accountability.commitments import CommitmentInput, UpdateInput
 from pbapp.services.errors import FieldError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 
 from pbapp.accountability import bp
-from pbapp.services.accountability import StoryInput
+from pbapp.services.accountability.commitments import StoryInput
 from pbapp.services.errors import FieldError
 
 

@@ -11,8 +11,9 @@ from pbapp.accountability import bp
 from pbapp.extensions import db
 from pbapp.forms import row_id
 from pbapp.models import Budget, Result
-from pbapp.services import accountability, dashboard, open_data
-from pbapp.services.accountability_changes import public_changes
+from pbapp.services.accountability import commitments as accountability
+from pbapp.services.accountability import dashboard, open_data
+from pbapp.services.accountability.changes import public_changes
 
 
 @bp.route("/dashboard")

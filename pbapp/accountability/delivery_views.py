@@ -11,9 +11,9 @@ from pbapp.accountability.common import form_error, status_code, story_input
 from pbapp.accountability.forms import DeliveryForm, ImportForm
 from pbapp.extensions import db
 from pbapp.models.accountability import DELIVERY_KINDS, DELIVERY_STATUSES
-from pbapp.services import accountability_delivery as delivery
+from pbapp.services.accountability import delivery
+from pbapp.services.accountability.open_data import _csv_cell
 from pbapp.services.errors import FieldError
-from pbapp.services.open_data import _csv_cell
 
 
 @bp.route("/delivery/")

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from pbapp.forms import PoundsField, WholeNumberField
 from pbapp.models.accountability import COMMENT_KINDS, COMMITMENT_STATUSES, DELIVERY_STATUSES
-from pbapp.services.accountability import STORY_MAX, TEXT_MAX
+from pbapp.services.accountability.commitments import STORY_MAX, TEXT_MAX
 
 
 class StoryFields:

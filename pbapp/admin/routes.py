@@ -10,7 +10,7 @@ from pbapp.admin.forms import RolesForm, UserSearchForm
 from pbapp.extensions import db
 from pbapp.forms import MAX_ID
 from pbapp.models import AuditEvent, User
-from pbapp.services import accounts
+from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
 
 

@@ -14,7 +14,7 @@ from pbapp.access import public
 from pbapp.api import bp
 from pbapp.extensions import db
 from pbapp.models import Budget, Process, Result
-from pbapp.services.results import anonymised_pb
+from pbapp.services.participation.results import anonymised_pb
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 

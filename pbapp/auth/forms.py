@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from pbapp.forms import optional_int
 from pbapp.models import Neighbourhood
-from pbapp.services.accounts import MIN_PASSWORD_LENGTH, email_taken, password_problem
+from pbapp.services.accounts.users import MIN_PASSWORD_LENGTH, email_taken, password_problem
 
 
 class RegisterForm(FlaskForm):

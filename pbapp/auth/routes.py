@@ -12,7 +12,8 @@ from pbapp.auth import bp
 from pbapp.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, SignOutForm
 from pbapp.extensions import db, limiter
 from pbapp.models import ROLES, User
-from pbapp.services import accounts, audit
+from pbapp.services import audit
+from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
 
 

@@ -14,7 +14,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField
 from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES
-from pbapp.services.proposals import DESCRIPTION_MAX, LOCATION_MAX, SUMMARY_MAX, TITLE_MAX
+from pbapp.services.participation.proposals import (
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+)
 
 
 def _date(label: str, hint: str) -> DateField:

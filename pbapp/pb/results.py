@@ -12,9 +12,9 @@ from pbapp.extensions import db
 from pbapp.models import COUNTING_RULES, Ballot, Budget, Result
 from pbapp.pb import bp
 from pbapp.pb.forms import PublishForm
-from pbapp.services import explanations
 from pbapp.services.errors import FieldError
-from pbapp.services.results import anonymised_pb, publish_result
+from pbapp.services.participation import explanations
+from pbapp.services.participation.results import anonymised_pb, publish_result
 
 
 @bp.route("/budgets/<int:budget_id>/publish", methods=["GET", "POST"])

@@ -30,8 +30,8 @@ from pbapp.pb.forms import (
     ReviewForm,
     budgets_form,
 )
-from pbapp.services import ballots, processes, proposals
 from pbapp.services.errors import FieldError
+from pbapp.services.participation import ballots, processes, proposals
 
 # --- Processes --------------------------------------------------------------------------------
 

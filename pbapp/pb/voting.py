@@ -13,8 +13,8 @@ from pbapp.extensions import db, limiter
 from pbapp.models import Ballot, Budget
 from pbapp.pb import bp
 from pbapp.pb.forms import BallotForm, PaperBallotForm
-from pbapp.services import ballots
 from pbapp.services.errors import FieldError
+from pbapp.services.participation import ballots
 
 
 def _choices_from(form_data, budget: Budget) -> tuple[dict[int, int], str | None]:

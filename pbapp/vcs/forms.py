@@ -13,7 +13,7 @@ from wtforms.widgets import TextInput
 from pbapp.forms import PoundsField as _PoundsField
 from pbapp.forms import WholeNumberField as _WholeNumberField
 from pbapp.models.core_funding import CORRECTION_SUBJECTS, ELIGIBILITY_CHECKS
-from pbapp.services.core_funding import (
+from pbapp.services.core_funding.rounds import (
     DETAILS_MAX,
     MAX_BANDS,
     NAME_MAX,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from pbapp.demo import DEMO_PASSWORD, load_demo
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, Process, Proposal, Result, User
-from pbapp.services import core_funding
-from pbapp.services.demo import DEMO_PASSWORD, load_demo
+from pbapp.services.core_funding import rounds as core_funding
 from tests.browser.axe import page_violations
 from tests.pb_factories import make_process
 

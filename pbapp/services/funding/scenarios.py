@@ -25,9 +25,10 @@ from allocation.needs import Neighbourhood as NeedArea
 from pbapp.extensions import db
 from pbapp.models import THEMES, Neighbourhood, Process, User
 from pbapp.models.funding import MAX_POUNDS, Contribution, Scenario
-from pbapp.services import audit, processes
+from pbapp.services import audit
 from pbapp.services.errors import FieldError
-from pbapp.services.funding_need import indicator_label
+from pbapp.services.funding.need import indicator_label
+from pbapp.services.participation import processes
 
 # --------------------------------------------------------------------------- contributions
 

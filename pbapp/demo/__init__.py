@@ -11,14 +11,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from pbapp.demo.accountability import load_accountability_demo
+from pbapp.demo.core_funding import load_core_funding_demo
+from pbapp.demo.funding import load_funding_demo
+from pbapp.demo.participation import load_pb_demo
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User, UserRole
-from pbapp.services.accountability_demo import load_accountability_demo
-from pbapp.services.core_funding_demo import load_core_funding_demo
-from pbapp.services.funding_demo import load_funding_demo
-from pbapp.services.pb_demo import load_pb_demo
 
-WARDS_CSV = Path(__file__).resolve().parent.parent / "demo" / "sheffield_wards.csv"
+WARDS_CSV = Path(__file__).resolve().parent / "sheffield_wards.csv"
 IMD_SOURCE = (
     "MHCLG English Indices of Deprivation {year}, population-weighted ward average (OGL v3)"
 )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, User
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services import funding
+from pbapp.services.funding import scenarios as funding
 
 DEMO_FUNDER = "funder@demo.test"
 PERIOD = (date(2026, 4, 1), date(2027, 3, 31))

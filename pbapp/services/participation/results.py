@@ -16,8 +16,8 @@ from allocation.pb.rules import META_RULES
 from pbapp.extensions import db
 from pbapp.models import Ballot, Budget, Result, User
 from pbapp.services import audit
-from pbapp.services.ballots import ballot_proposals
 from pbapp.services.errors import FieldError
+from pbapp.services.participation.ballots import ballot_proposals
 
 # Our ballot types as pabulib vote types: a knapsack ballot is an approval ballot whose
 # approved costs fit the budget; a points ballot is cumulative.

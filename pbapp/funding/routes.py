@@ -15,8 +15,8 @@ from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
 from pbapp.forms import MAX_ID, form_status, row_id, show_field_error
-from pbapp.funders import bp
-from pbapp.funders.forms import (
+from pbapp.funding import bp
+from pbapp.funding.forms import (
     THEME_FIELDS,
     ContributionForm,
     DeprivationImportForm,
@@ -28,8 +28,11 @@ from pbapp.funders.forms import (
 )
 from pbapp.models import THEMES, Neighbourhood, Process
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services import funding, funding_exports, funding_need, funding_pool
 from pbapp.services.errors import FieldError
+from pbapp.services.funding import exports as funding_exports
+from pbapp.services.funding import need as funding_need
+from pbapp.services.funding import pool as funding_pool
+from pbapp.services.funding import scenarios as funding
 
 FUNDER = "funder"
 NEED_DATA_ROLES = ("funder", "officer")
@@ -184,7 +187,7 @@ def need_import_deprivation():
         else:
             db.session.commit()
             _flash_report(report)
-            return redirect(url_for("funders.need_data"))
+            return redirect(url_for("funding.need_data"))
     return _need_page(form, IndicatorImportForm(formdata=None))
 
 
@@ -209,7 +212,7 @@ def need_import_indicators():
         else:
             db.session.commit()
             _flash_report(report)
-            return redirect(url_for("funders.need_data"))
+            return redirect(url_for("funding.need_data"))
     return _need_page(DeprivationImportForm(formdata=None), form)
 
 
@@ -253,7 +256,7 @@ def contribution_new():
         else:
             db.session.commit()
             flash("Contribution saved.", "success")
-            return redirect(url_for("funders.contributions"))
+            return redirect(url_for("funding.contributions"))
     return render_template(
         "funders/contribution_form.html", form=form, contribution=None
     ), form_status(form)
@@ -276,7 +279,7 @@ def contribution_edit(contribution_id: int):
         else:
             db.session.commit()
             flash("Contribution saved.", "success")
-            return redirect(url_for("funders.contributions"))
+            return redirect(url_for("funding.contributions"))
     return render_template(
         "funders/contribution_form.html", form=form, contribution=item
     ), form_status(form)
@@ -355,7 +358,7 @@ def scenario_new():
         else:
             db.session.commit()
             flash("Scenario saved.", "success")
-            return redirect(url_for("funders.scenario", scenario_id=item.id))
+            return redirect(url_for("funding.scenario", scenario_id=item.id))
     return render_template("funders/scenario_form.html", form=form, scenario=None), form_status(
         form
     )
@@ -371,7 +374,7 @@ def scenario_edit(scenario_id: int):
             "from it instead.",
             "info",
         )
-        return redirect(url_for("funders.scenario", scenario_id=item.id))
+        return redirect(url_for("funding.scenario", scenario_id=item.id))
     form = _scenario_form(item)
     if form.validate_on_submit():
         try:
@@ -382,7 +385,7 @@ def scenario_edit(scenario_id: int):
         else:
             db.session.commit()
             flash("Scenario saved.", "success")
-            return redirect(url_for("funders.scenario", scenario_id=item.id))
+            return redirect(url_for("funding.scenario", scenario_id=item.id))
     return render_template("funders/scenario_form.html", form=form, scenario=item), form_status(
         form
     )
@@ -457,7 +460,7 @@ def scenario_publish(scenario_id: int):
             if process is not None:
                 message += f" The neighbourhood budgets of {process.title} are set."
             flash(message, "success")
-            return redirect(url_for("funders.scenario", scenario_id=item.id))
+            return redirect(url_for("funding.scenario", scenario_id=item.id))
     return _scenario_page(item, form)
 
 
@@ -468,7 +471,7 @@ def scenario_download(scenario_id: int, kind: str):
     computation = funding.computation_of(item)
     if computation.problem:
         flash(computation.problem, "error")
-        return redirect(url_for("funders.scenario", scenario_id=item.id))
+        return redirect(url_for("funding.scenario", scenario_id=item.id))
     return _download(item, computation, kind)
 
 

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from pbapp.extensions import db
 from pbapp.models import User
 from pbapp.models.accountability import Commitment
-from pbapp.services import accountability, accountability_delivery
-from pbapp.services.accountability import StoryInput, UpdateInput
-from pbapp.services.accountability_delivery import DeliveryInput
+from pbapp.services.accountability import commitments as accountability
+from pbapp.services.accountability import delivery as accountability_delivery
+from pbapp.services.accountability.commitments import StoryInput, UpdateInput
+from pbapp.services.accountability.delivery import DeliveryInput
 
-COMMITMENTS_CSV = Path(__file__).resolve().parent.parent / "demo" / "commitments.csv"
+COMMITMENTS_CSV = Path(__file__).resolve().parent / "commitments.csv"
 
 # (shift, position) -> updates (figure, summary, status, reason, story text, teller name)
 DEMO_UPDATES: dict[tuple[str, int], list[tuple]] = {

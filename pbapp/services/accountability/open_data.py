@@ -25,8 +25,8 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.models.funding import Scenario
-from pbapp.services import dashboard
-from pbapp.services.dashboard import HIDDEN_TEXT, SUPPRESS_BELOW
+from pbapp.services.accountability import dashboard
+from pbapp.services.accountability.dashboard import HIDDEN_TEXT, SUPPRESS_BELOW
 
 Record = dict[str, object]
 

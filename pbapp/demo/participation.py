@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import Budget, Neighbourhood, Process, Proposal, User, UserRole
-from pbapp.services import ballots
-from pbapp.services.results import publish_result
+from pbapp.services.participation import ballots
+from pbapp.services.participation.results import publish_result
 
 FINISHED = "Healthier Neighbourhoods 2026"
 OPEN = "Active Summer 2027"

@@ -22,7 +22,7 @@ from allocation.pooled import Contribution as PoolContribution
 from pbapp.models import THEMES, Neighbourhood
 from pbapp.models.funding import Contribution
 from pbapp.services.errors import FieldError
-from pbapp.services.funding import Row
+from pbapp.services.funding.scenarios import Row
 
 RESTRICTION_WORDS = {
     "theme": "it may not pay for this theme",

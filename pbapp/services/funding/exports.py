@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from pbapp.models.funding import Scenario
-from pbapp.services.funding import Computation
-from pbapp.services.funding_need import indicator_label
+from pbapp.services.funding.need import indicator_label
+from pbapp.services.funding.scenarios import Computation
 
 HEADER = [
     "need rank",

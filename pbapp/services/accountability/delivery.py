@@ -25,7 +25,12 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.services import audit
-from pbapp.services.accountability import FIGURE_MAX, StoryInput, _audit_story_added, _story
+from pbapp.services.accountability.commitments import (
+    FIGURE_MAX,
+    StoryInput,
+    _audit_story_added,
+    _story,
+)
 from pbapp.services.errors import FieldError
 
 CSV_MAX_BYTES = 1_000_000

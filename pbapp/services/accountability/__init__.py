@@ -1,0 +1,1 @@
+"""Accountability: the use-cases of this feature (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Accounts: the use-cases of this feature (see docs/architecture.md)."""

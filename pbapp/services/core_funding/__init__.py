@@ -1,0 +1,1 @@
+"""Core funding: the use-cases of this feature (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Funding: the use-cases of this feature (see docs/architecture.md)."""

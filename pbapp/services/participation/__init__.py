@@ -1,0 +1,1 @@
+"""Participation: the use-cases of this feature (see docs/architecture.md)."""
