@@ -19,6 +19,7 @@ from pbapp.extensions import db
 from pbapp.models.core_funding import Award
 from pbapp.models.process import Proposal
 from pbapp.models.user import User
+from pbapp.models.vocabulary import UPDATE_SOURCES, one_of
 
 COMMITMENT_STATUSES: dict[str, str] = {
     "not_started": "Not started",
@@ -43,10 +44,6 @@ DELIVERY_STATUSES: dict[str, str] = {
 DELIVERY_KINDS: dict[str, str] = {"project": "Funded project", "award": "Core-funding award"}
 
 
-def _in(column: str, values: dict[str, str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Commitment(db.Model):
     """A commitment the Board has published, with its owner, due date and current status."""
 
@@ -69,7 +66,7 @@ class Commitment(db.Model):
     )
 
     __table_args__ = (
-        CheckConstraint(_in("status", COMMITMENT_STATUSES), name="status_known"),
+        one_of("status", COMMITMENT_STATUSES, name="status_known"),
         CheckConstraint(
             "status != 'dropped' OR status_reason IS NOT NULL", name="reason_when_dropped"
         ),
@@ -108,9 +105,7 @@ class CommitmentUpdate(db.Model):
     stories: Mapped[list[Story]] = relationship(back_populates="commitment_update")
 
     __table_args__ = (
-        CheckConstraint(
-            "status IS NULL OR " + _in("status", COMMITMENT_STATUSES), name="status_known"
-        ),
+        one_of("status", COMMITMENT_STATUSES, nullable=True, name="status_known"),
         CheckConstraint(
             "figure IS NOT NULL OR summary IS NOT NULL OR status IS NOT NULL",
             name="says_something",
@@ -140,7 +135,7 @@ class CommitmentComment(db.Model):
         back_populates="challenge", order_by="ChallengeAnswer.id"
     )
 
-    __table_args__ = (CheckConstraint(_in("kind", COMMENT_KINDS), name="kind_known"),)
+    __table_args__ = (one_of("kind", COMMENT_KINDS, name="kind_known"),)
 
     @property
     def is_challenge(self) -> bool:
@@ -192,8 +187,8 @@ class DeliveryRecord(db.Model):
     )
 
     __table_args__ = (
-        CheckConstraint(_in("kind", DELIVERY_KINDS), name="kind_known"),
-        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status_known"),
+        one_of("kind", DELIVERY_KINDS, name="kind_known"),
+        one_of("status", DELIVERY_STATUSES, name="status_known"),
         CheckConstraint(
             "(kind = 'project' AND proposal_id IS NOT NULL AND award_id IS NULL) OR "
             "(kind = 'award' AND award_id IS NOT NULL AND proposal_id IS NULL)",
@@ -241,9 +236,9 @@ class DeliveryUpdate(db.Model):
     author: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status_known"),
+        one_of("status", DELIVERY_STATUSES, name="status_known"),
         CheckConstraint("spend >= 0", name="spend_not_negative"),
-        CheckConstraint("source IN ('form', 'csv')", name="source_known"),
+        one_of("source", UPDATE_SOURCES, name="source_known"),
         CheckConstraint(
             "(outcome_figure IS NULL) = (outcome_measure IS NULL)", name="outcome_with_measure"
         ),

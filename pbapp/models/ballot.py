@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.process import Budget, Proposal
 from pbapp.models.user import User
+from pbapp.models.vocabulary import BALLOT_SOURCES, one_of
 
 
 class Ballot(db.Model):
@@ -33,7 +34,7 @@ class Ballot(db.Model):
 
     __table_args__ = (
         UniqueConstraint("budget_id", "voter_id"),
-        CheckConstraint("source IN ('online', 'paper')", name="source_known"),
+        one_of("source", BALLOT_SOURCES, name="source_known"),
     )
 
 

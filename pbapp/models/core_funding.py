@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.neighbourhood import Neighbourhood
 from pbapp.models.user import User
+from pbapp.models.vocabulary import one_of
 
 # The eligibility checklist, in the words an officer and a trustee use. Not a score: a group
 # that meets every item is funded.
@@ -182,7 +183,7 @@ class CoreFundingRound(db.Model):
     __table_args__ = (
         CheckConstraint("pot > 0", name="pot_positive"),
         CheckConstraint("years >= 1 AND years <= 10", name="years_in_range"),
-        CheckConstraint("status IN ('draft', 'published')", name="status_known"),
+        one_of("status", ROUND_STATUSES, name="status_known"),
         CheckConstraint(
             "status = 'draft' OR (published_at IS NOT NULL AND inputs IS NOT NULL "
             "AND fingerprint IS NOT NULL AND total IS NOT NULL AND unallocated IS NOT NULL)",
@@ -261,11 +262,8 @@ class CorrectionRequest(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'accepted', 'declined')", name="status_known"),
-        CheckConstraint(
-            "subject IN ('income', 'reach', 'details', 'eligibility', 'other')",
-            name="subject_known",
-        ),
+        one_of("status", CORRECTION_STATUSES, name="status_known"),
+        one_of("subject", CORRECTION_SUBJECTS, name="subject_known"),
         CheckConstraint(
             "status = 'open' OR (reason IS NOT NULL AND decided_at IS NOT NULL)",
             name="reason_when_decided",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.process import THEMES, Process
 from pbapp.models.user import User
+from pbapp.models.vocabulary import PUBLISH_STATUSES, one_of
 
 # The most a contribution or a scenario's budget may be, in whole pounds: well inside a 32-bit
 # integer column, and far above any neighbourhood budget a city sets.
@@ -102,7 +103,7 @@ class Scenario(db.Model):
 
     __table_args__ = (
         CheckConstraint(f"budget > 0 AND budget <= {MAX_POUNDS}", name="budget_in_range"),
-        CheckConstraint("status IN ('draft', 'published')", name="status_known"),
+        one_of("status", PUBLISH_STATUSES, name="status_known"),
         CheckConstraint(
             "status = 'draft' OR (published_at IS NOT NULL AND inputs IS NOT NULL "
             "AND fingerprint IS NOT NULL AND lines IS NOT NULL AND total = budget)",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.neighbourhood import Neighbourhood
 from pbapp.models.user import User
+from pbapp.models.vocabulary import one_of
 
 # The prevention themes of the strategy, in residents' words.
 THEMES: dict[str, str] = {
@@ -78,9 +79,7 @@ class Process(db.Model):
             "AND voting_start < results_start AND results_start <= delivery_start",
             name="phases_in_order",
         ),
-        CheckConstraint(
-            "ballot_type IN ('approval', 'knapsack', 'points')", name="ballot_type_known"
-        ),
+        one_of("ballot_type", BALLOT_TYPES, name="ballot_type_known"),
         CheckConstraint("max_projects IS NULL OR max_projects > 0", name="max_projects_positive"),
         CheckConstraint(
             "(ballot_type = 'points') = (points_total IS NOT NULL AND points_total > 0)",
@@ -181,9 +180,7 @@ class Proposal(db.Model):
         CheckConstraint(
             "reviewed_cost IS NULL OR reviewed_cost > 0", name="reviewed_cost_positive"
         ),
-        CheckConstraint(
-            "status IN ('draft', 'submitted', 'feasible', 'not_feasible')", name="status_known"
-        ),
+        one_of("status", PROPOSAL_STATUSES, name="status_known"),
         CheckConstraint(
             "status != 'not_feasible' OR review_note IS NOT NULL", name="reason_when_not_feasible"
         ),
