@@ -12,7 +12,7 @@ from pbapp.accountability.forms import DeliveryForm, ImportForm
 from pbapp.extensions import db
 from pbapp.models.accountability import DELIVERY_KINDS, DELIVERY_STATUSES
 from pbapp.services.accountability import delivery
-from pbapp.services.accountability.open_data import _csv_cell
+from pbapp.services.csv_safety import safe_cell
 from pbapp.services.errors import FieldError
 
 
@@ -134,7 +134,7 @@ def delivery_template():
                 "",
                 "",
                 "",
-                _csv_cell(s.title),
+                safe_cell(s.title),
                 s.amount,
             ]
         )

@@ -91,7 +91,7 @@ def _check_length(field: str, text: str, limit: int) -> None:
         raise FieldError(field, f"Use at most {limit:,} characters (you used {len(text):,}).")
 
 
-def _story(actor: User, story: StoryInput) -> Story:
+def build_story(actor: User, story: StoryInput) -> Story:
     """Build a story (not yet added, no subject yet) after checking consent; raises
     ``FieldError`` naming the field at fault."""
     text = _clean(story.text)
@@ -216,7 +216,7 @@ def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> Commi
     if data.figure is None and not summary and status is None and not has_story:
         raise FieldError("form", "An update needs a figure, a few words or a new status.")
 
-    story = _story(actor, data.story) if has_story else None  # checked before any change
+    story = build_story(actor, data.story) if has_story else None  # checked before any change
     if data.figure is None and not summary and status is None:  # the table needs one of them
         raise FieldError(
             "summary", "Add a few words about the update: a story cannot be posted on its own."
@@ -251,11 +251,11 @@ def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> Commi
         story.commitment_update = update
         db.session.add(story)
         db.session.flush()
-        _audit_story_added(actor, story)
+        audit_story_added(actor, story)
     return update
 
 
-def _audit_story_added(actor: User, story: Story) -> None:
+def audit_story_added(actor: User, story: Story) -> None:
     # The story's words and teller's name are personal: never copied into the audit trail,
     # which would keep them after a withdrawal.
     audit.record(

@@ -28,8 +28,8 @@ from pbapp.services import audit
 from pbapp.services.accountability.commitments import (
     FIGURE_MAX,
     StoryInput,
-    _audit_story_added,
-    _story,
+    audit_story_added,
+    build_story,
 )
 from pbapp.services.errors import FieldError
 
@@ -258,13 +258,13 @@ def update_delivery(
         raise FieldError(*problems[0])
     built = None
     if story is not None and story.text.strip():
-        built = _story(actor, story)  # checked before anything is added
+        built = build_story(actor, story)  # checked before anything is added
     record = _apply(actor, target, data, "form")
     if built is not None:
         built.delivery_record = record
         db.session.add(built)
         db.session.flush()
-        _audit_story_added(actor, built)
+        audit_story_added(actor, built)
     return record
 
 

@@ -25,6 +25,7 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.models.funding import Scenario
+from pbapp.services import csv_safety
 from pbapp.services.accountability import dashboard
 from pbapp.services.accountability.dashboard import HIDDEN_TEXT, SUPPRESS_BELOW
 
@@ -450,19 +451,6 @@ DATASETS: dict[str, Dataset] = {
     )
 }
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: object) -> object:
-    """A cell that a spreadsheet will not run as a formula (text starting = + - @ is quoted)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def as_csv(dataset: Dataset, records: list[Record] | None = None) -> str:
     """The dataset as CSV text with a header of its column names."""
@@ -471,7 +459,7 @@ def as_csv(dataset: Dataset, records: list[Record] | None = None) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.name for c in dataset.columns])
     for record in rows:
-        writer.writerow([_csv_cell(record.get(c.name)) for c in dataset.columns])
+        writer.writerow([csv_safety.safe_cell(record.get(c.name)) for c in dataset.columns])
     return out.getvalue()
 
 
