@@ -35,11 +35,15 @@ def _wants_json() -> bool:
     )
 
 
-def _render(code: int, detail: str | None = None):
+def _render(code: int, detail: str | None = None, headers: dict[str, str] | None = None):
+    """The error as a page, or for API clients as application/problem+json (RFC 9457)."""
     title, text = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
     if _wants_json():
-        return jsonify(error={"status": code, "title": title, "detail": detail or text}), code
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+        response = jsonify(type="about:blank", title=title, status=code, detail=detail or text)
+        response.mimetype = "application/problem+json"
+    else:
+        response = render_template("errors/error.html", code=code, title=title, text=detail or text)
+    return response, code, headers or {}
 
 
 def register(app: Flask) -> None:
@@ -71,7 +75,9 @@ def register(app: Flask) -> None:
             return server_error(error)
         if error.code is None or error.code < 400:
             return error
-        return _render(error.code)
+        # Keep what HTTP requires of the answer: a 405 says which methods are allowed.
+        headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+        return _render(error.code, headers=headers)
 
     @app.errorhandler(500)
     def server_error(error):

@@ -21,6 +21,5 @@ ACCOUNTABILITY_ACCESS: dict[str, object] = {
     "accountability.open_data_index": "public",
     "accountability.open_data_csv": "public",
     "accountability.open_data_json": "public",
-    "accountability.api_commitments": "public",
     "accountability.changes": "public",
 }

@@ -21,7 +21,7 @@ def test_unknown_page_is_a_friendly_404(client):
 def test_api_clients_get_json_errors(client):
     response = client.get("/no/such/page", headers={"Accept": "application/json"})
     assert response.status_code == 404
-    assert response.json["error"]["status"] == 404
+    assert response.json["status"] == 404 and response.mimetype == "application/problem+json"
 
 
 def test_server_error_rolls_back_and_shows_a_friendly_page(database_url):
@@ -82,7 +82,7 @@ def test_an_id_too_large_for_the_database_is_not_found(client, create_user, sign
         assert client.get(url).status_code == 404, url
     response = client.get("/api/v1/budgets/9223372036854775808/result")
     assert response.status_code == 404
-    assert response.json["error"]["status"] == 404
+    assert response.json["status"] == 404 and response.mimetype == "application/problem+json"
 
 
 def test_query_numbers_too_large_for_the_database_are_ignored(client, create_user, sign_in):

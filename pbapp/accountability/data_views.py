@@ -11,7 +11,6 @@ from pbapp.accountability import bp
 from pbapp.extensions import db
 from pbapp.forms import row_id
 from pbapp.models import Budget, Result
-from pbapp.services.accountability import commitments as accountability
 from pbapp.services.accountability import dashboard, open_data
 from pbapp.services.accountability.changes import public_changes
 
@@ -69,45 +68,6 @@ def open_data_csv(name: str):
 @public
 def open_data_json(name: str):
     return jsonify(open_data.as_json(_dataset(name)))
-
-
-def _update_json(update) -> dict | None:
-    if update is None:
-        return None
-    return {
-        "id": update.id,
-        "posted_at": update.posted_at.isoformat(timespec="seconds"),
-        "figure": update.figure,
-        "summary": update.summary,
-        "status": update.status,
-        "status_reason": update.status_reason,
-        "stories": [
-            {"teller": s.teller_name, "text": s.text}
-            for s in accountability.visible_stories(update)
-        ],
-    }
-
-
-@bp.route("/api/v1/commitments")
-@public
-def api_commitments():
-    items = accountability.commitments()
-    return jsonify(
-        commitments=[
-            {
-                "id": c.id,
-                "shift": c.shift,
-                "text": c.text,
-                "owner": c.owner,
-                "measure": c.measure,
-                "due_date": c.due_date.isoformat(),
-                "status": c.status,
-                "status_reason": c.status_reason,
-                "latest_update": _update_json(c.latest_update),
-            }
-            for c in items
-        ]
-    )
 
 
 @bp.route("/changes")

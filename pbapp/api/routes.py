@@ -1,96 +1,50 @@
-"""The read-only public JSON API (documented by ``openapi.json`` beside this file)."""
+"""The API's index, its OpenAPI document and the readable page made from it."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from flask import render_template
 
-from flask import Response, abort, jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from pbapp import clock
 from pbapp.access import public
-from pbapp.api import bp
-from pbapp.extensions import db
-from pbapp.models import Budget, Process, Result
-from pbapp.services.participation.results import anonymised_pb
+from pbapp.api import bp, spec
+from pbapp.api.conventions import CURRENCY, href
 
-OPENAPI = Path(__file__).with_name("openapi.json")
+COLLECTIONS = (
+    "processes",
+    "proposals",
+    "neighbourhoods",
+    "allocations",
+    "core_funding_rounds",
+    "commitments",
+    "delivery_list",
+    "datasets",
+    "changes",
+)
 
 
-def _budget_json(budget: Budget, today) -> dict:
-    area = budget.neighbourhood
+@bp.route("/")
+@public
+def index():
     return {
-        "id": budget.id,
-        "neighbourhood": {"code": area.code, "name": area.name} if area else None,
-        "amount": budget.amount,
-        "phase": budget.process.phase_on(today),
+        "name": "Sheffield Healthier Together: public API",
+        "currency": CURRENCY,
+        "documentation": href("docs"),
+        "links": {
+            **{name.removesuffix("_list"): href(name) for name in COLLECTIONS},
+            "openapi": href("openapi"),
+        },
     }
-
-
-@bp.route("/processes")
-@public
-def processes():
-    today = clock.today()
-    items = db.session.scalars(
-        select(Process)
-        .options(selectinload(Process.budgets).selectinload(Budget.neighbourhood))
-        .order_by(Process.id)
-    ).all()
-    return jsonify(
-        processes=[
-            {
-                "id": p.id,
-                "title": p.title,
-                "phase": p.phase_on(today),
-                "ballot_type": p.ballot_type,
-                "rule": p.rule,
-                "dates": {
-                    phase: getattr(p, f"{phase}_start").isoformat()
-                    for phase in ("proposals", "review", "voting", "results", "delivery")
-                },
-                "budgets": [_budget_json(b, today) for b in p.budgets],
-            }
-            for p in items
-        ]
-    )
-
-
-def _published(budget_id: int) -> tuple[Budget, Result]:
-    budget = db.session.get(Budget, budget_id)
-    result = (
-        db.session.scalar(select(Result).where(Result.budget_id == budget_id)) if budget else None
-    )
-    if result is None:
-        abort(404)
-    return budget, result
-
-
-@bp.route("/budgets/<int:budget_id>/result")
-@public
-def budget_result(budget_id: int):
-    budget, result = _published(budget_id)
-    return jsonify(
-        budget=budget.id,
-        rule=result.rule,
-        selected=result.selected,
-        spend=result.spend,
-        budget_amount=budget.amount,
-        voters=result.voters,
-        fingerprint=result.fingerprint,
-        published_at=result.published_at.isoformat(),
-    )
-
-
-@bp.route("/budgets/<int:budget_id>/ballots.pb")
-@public
-def budget_ballots(budget_id: int):
-    budget, _ = _published(budget_id)
-    return Response(anonymised_pb(budget), mimetype="text/plain")
 
 
 @bp.route("/openapi.json")
 @public
 def openapi():
-    return jsonify(json.loads(OPENAPI.read_text()))
+    return spec.document()
+
+
+@bp.route("/docs")
+@public
+def docs():
+    document = spec.document()
+    return render_template(
+        "api/docs.html", document=document, schemas=document["components"]["schemas"]
+    )

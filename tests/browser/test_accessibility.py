@@ -52,6 +52,7 @@ def public_urls() -> list[str]:
         f"/budgets/{result.budget_id}/results",
         f"/proposals/{proposal.id}",
         "/receipts",
+        "/api/v1/docs",
         "/receipts?code=ABCDE-23456",
         "/no/such/page",
     ]

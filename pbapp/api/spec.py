@@ -1,0 +1,690 @@
+"""The API's contract: an OpenAPI 3.1 document, built here from shared parts so that every
+operation describes its parameters, answers and problems the same way. Served at
+/api/v1/openapi.json and as a readable page at /api/v1/docs; schemathesis holds the app to it."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from pbapp.api.conventions import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
+from pbapp.api.participation import AREA_PATTERN
+from pbapp.models.accountability import COMMITMENT_STATUSES, DELIVERY_STATUSES
+from pbapp.models.process import BALLOT_TYPES, PHASES, THEMES
+
+REF = "#/components/schemas/"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": REF + name}
+
+
+def nullable(schema: dict) -> dict:
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+STRING = {"type": "string"}
+TEXT = nullable(STRING)
+POUNDS = {"type": "integer", "description": "Whole pounds (GBP)."}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+HREF = {"type": "string", "format": "uri-reference"}
+TIME = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
+PHASE = {"type": "string", "enum": ["upcoming", *PHASES]}
+
+
+def obj(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [k for k in properties if k not in optional],
+        "additionalProperties": False,
+    }
+
+
+SCHEMAS: dict[str, dict] = {
+    "Problem": {
+        "description": "An error, as RFC 9457 describes (application/problem+json).",
+        **obj(
+            {
+                "type": STRING,
+                "title": STRING,
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": STRING,
+            }
+        ),
+    },
+    "Ref": obj({"id": ID, "href": HREF}),
+    "Area": nullable(obj({"code": STRING, "name": STRING, "href": HREF})),
+    "Budget": obj(
+        {
+            "id": ID,
+            "href": HREF,
+            "process": ref("Ref"),
+            "name": STRING,
+            "neighbourhood": ref("Area"),
+            "amount": POUNDS,
+            "phase": PHASE,
+            "result": nullable(HREF),
+            "proposals": HREF,
+        }
+    ),
+    "Process": obj(
+        {
+            "id": ID,
+            "href": HREF,
+            "title": STRING,
+            "description": STRING,
+            "phase": PHASE,
+            "ballot_type": {"type": "string", "enum": list(BALLOT_TYPES)},
+            "rule": STRING,
+            "themes": {
+                "type": "array",
+                "items": obj({"id": {"type": "string", "enum": list(THEMES)}, "name": STRING}),
+            },
+            "dates": obj({phase: DATE for phase in PHASES}),
+            "budgets": {"type": "array", "items": ref("Budget")},
+            "proposals": HREF,
+        }
+    ),
+    "Proposal": obj(
+        {
+            "id": ID,
+            "href": HREF,
+            "title": STRING,
+            "summary": STRING,
+            "cost": POUNDS,
+            "theme": obj({"id": STRING, "name": STRING}),
+            "location": TEXT,
+            "budget": obj({"id": ID, "name": STRING, "href": HREF}),
+            "neighbourhood": ref("Area"),
+            "status": {
+                "type": "string",
+                "enum": ["submitted", "feasible", "not_feasible", "funded", "not_funded"],
+                "description": "Its review (submitted, feasible = on the ballot, not_feasible), "
+                "or once its budget's result is published, funded or not_funded.",
+            },
+            "review_note": TEXT,
+            "outcome": nullable(
+                obj({"funded": {"type": "boolean"}, "code": STRING, "explanation": STRING})
+            ),
+        }
+    ),
+    "Result": obj(
+        {
+            "budget": ID,
+            "href": HREF,
+            "rule": STRING,
+            "selected": {"type": "array", "items": ID},
+            "spend": POUNDS,
+            "budget_amount": POUNDS,
+            "voters": {"type": "integer", "minimum": 0},
+            "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "published_at": TIME,
+            "ballots": HREF,
+            "proposals": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": nullable(ID),
+                        "href": nullable(HREF),
+                        "title": STRING,
+                        "cost": POUNDS,
+                        "funded": {"type": "boolean"},
+                        "supporters": {"type": "integer", "minimum": 0},
+                        "score": {"type": "number"},
+                        "explanation": STRING,
+                    }
+                ),
+            },
+        }
+    ),
+    "Neighbourhood": obj(
+        {
+            "code": STRING,
+            "href": HREF,
+            "name": STRING,
+            "population": {"type": "integer", "minimum": 0},
+            "need": obj(
+                {
+                    "measure": STRING,
+                    "score": nullable({"type": "number"}),
+                    "year": nullable({"type": "integer"}),
+                    "rank_in_city": nullable({"type": "integer", "minimum": 1}),
+                    "share_in_englands_most_deprived_tenth": nullable({"type": "number"}),
+                    "previous_score": nullable({"type": "number"}),
+                    "previous_year": nullable({"type": "integer"}),
+                }
+            ),
+            "proposals": HREF,
+        }
+    ),
+    "Allocation": obj(
+        {
+            "id": ID,
+            "href": HREF,
+            "name": STRING,
+            "description": TEXT,
+            "budget": POUNDS,
+            "published_at": TIME,
+            "fingerprint": STRING,
+            "inputs": HREF,
+            "neighbourhoods": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "code": STRING,
+                        "name": STRING,
+                        "href": HREF,
+                        "population": {"type": "integer"},
+                        "need": {"type": "number"},
+                        "need_rank": {"type": "integer"},
+                        "amount": POUNDS,
+                        "previous_amount": nullable(POUNDS),
+                        "explanation": STRING,
+                    }
+                ),
+            },
+        },
+        optional=("neighbourhoods",),
+    ),
+    "CoreFundingRound": obj(
+        {
+            "id": ID,
+            "href": HREF,
+            "title": STRING,
+            "pot": POUNDS,
+            "years": {"type": "integer"},
+            "first_year": {"type": "integer"},
+            "total": nullable(POUNDS),
+            "unallocated": nullable(POUNDS),
+            "published_at": TIME,
+            "fingerprint": STRING,
+            "inputs": HREF,
+            "awards": {
+                "type": "array",
+                "items": obj(
+                    {"id": ID, "organisation": STRING, "amount_per_year": POUNDS, "statement": HREF}
+                ),
+            },
+        },
+        optional=("awards",),
+    ),
+    "DatasetSummary": obj({"name": STRING, "href": HREF, "title": STRING, "csv": HREF}),
+    "Dataset": obj(
+        {
+            "name": STRING,
+            "href": HREF,
+            "title": STRING,
+            "csv": HREF,
+            "description": STRING,
+            "suppression": STRING,
+            "columns": {
+                "type": "array",
+                "items": obj({"name": STRING, "meaning": STRING, "unit": STRING}),
+            },
+            "records": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                },
+            },
+        }
+    ),
+    "Change": obj(
+        {
+            "at": TIME,
+            "description": STRING,
+            "record": STRING,
+            "details": {"type": "array", "items": obj({"field": STRING, "value": STRING})},
+            "before": {"type": "array", "items": obj({"field": STRING, "value": STRING})},
+        }
+    ),
+    "Story": obj({"teller": TEXT, "text": TEXT, "told_at": TIME}),
+    "CommitmentUpdate": obj(
+        {
+            "id": ID,
+            "posted_at": TIME,
+            "figure": nullable({"type": "integer"}),
+            "summary": TEXT,
+            "status": nullable({"type": "string", "enum": list(COMMITMENT_STATUSES)}),
+            "status_reason": TEXT,
+            "stories": {"type": "array", "items": ref("Story")},
+        }
+    ),
+    "Commitment": obj(
+        {
+            "id": ID,
+            "href": HREF,
+            "shift": STRING,
+            "text": STRING,
+            "owner": STRING,
+            "measure": TEXT,
+            "due_date": DATE,
+            "status": {"type": "string", "enum": list(COMMITMENT_STATUSES)},
+            "status_reason": TEXT,
+            "latest_update": nullable(ref("CommitmentUpdate")),
+            "updates": {"type": "array", "items": ref("CommitmentUpdate")},
+        },
+        optional=("updates",),
+    ),
+    "Delivery": obj(
+        {
+            "kind": {"type": "string", "enum": ["project", "award"]},
+            "id": ID,
+            "href": HREF,
+            "title": STRING,
+            "neighbourhood": TEXT,
+            "amount": POUNDS,
+            "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+            "spend": POUNDS,
+            "subject": nullable(HREF),
+            "updates": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "posted_at": TIME,
+                        "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+                        "spend": POUNDS,
+                        "milestone": TEXT,
+                        "outcome_measure": TEXT,
+                        "outcome_figure": nullable({"type": "integer"}),
+                        "note": TEXT,
+                    }
+                ),
+            },
+            "stories": {"type": "array", "items": ref("Story")},
+        },
+        optional=("updates", "stories"),
+    ),
+}
+
+PAGE_PARAMETERS = [
+    {
+        "name": "limit",
+        "in": "query",
+        "description": f"How many items a page holds (default {DEFAULT_LIMIT}).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "description": "The id of the last item of the previous page (from `next`).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    },
+]
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": ref("Problem")}},
+    }
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def page_of(name: str) -> dict:
+    return obj(
+        {
+            "items": {"type": "array", "items": ref(name)},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "next": nullable(HREF),
+        }
+    )
+
+
+def list_of(name: str) -> dict:
+    return obj({"items": {"type": "array", "items": ref(name)}})
+
+
+def _operation(
+    op_id: str,
+    summary: str,
+    schema: dict,
+    *,
+    parameters: list[dict] = (),
+    found: bool = False,
+    bad: bool = False,
+    links: dict | None = None,
+    content_type: str = "application/json",
+) -> dict:
+    ok = _json(schema, "Found.")
+    if content_type != "application/json":
+        ok = {"description": "Found.", "content": {content_type: {"schema": schema}}}
+    if links:
+        ok["links"] = links
+    responses: dict[str, Any] = {
+        "200": ok,
+        "304": {"description": "Not modified since the ETag or date the client sent."},
+    }
+    if bad:
+        responses["400"] = _problem("A query parameter is not one the operation takes.")
+    if found:
+        responses["404"] = _problem("No such public resource.")
+    responses["405"] = {
+        "description": "The method is not allowed (read-only API); the Allow header lists "
+        "those that are."
+    }
+    return {
+        "operationId": op_id,
+        "summary": summary,
+        "parameters": list(parameters),
+        "responses": responses,
+    }
+
+
+def _path_id(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": ID,
+        "example": 1,
+    }
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+def _link(op_id: str, **parameters: str) -> dict:
+    return {"operationId": op_id, "parameters": parameters}
+
+
+def document() -> dict:
+    phase = _query("phase", "Only processes in this phase today.", PHASE)
+    paths = {
+        "/": {
+            "get": _operation(
+                "index",
+                "What the API offers: links to every collection and to this document.",
+                obj(
+                    {
+                        "name": STRING,
+                        "currency": STRING,
+                        "documentation": HREF,
+                        "links": {"type": "object", "additionalProperties": HREF},
+                    }
+                ),
+            )
+        },
+        "/processes": {
+            "get": _operation(
+                "listProcesses",
+                "Participatory-budgeting processes with their budgets.",
+                page_of("Process"),
+                parameters=[phase, *PAGE_PARAMETERS],
+                bad=True,
+                links={
+                    "GetProcess": _link("getProcess", process_id="$response.body#/items/0/id"),
+                },
+            )
+        },
+        "/processes/{process_id}": {
+            "get": _operation(
+                "getProcess",
+                "One process with its budgets.",
+                ref("Process"),
+                parameters=[_path_id("process_id", "The process's id.")],
+                found=True,
+                links={
+                    "GetBudget": _link("getBudget", budget_id="$response.body#/budgets/0/id"),
+                },
+            )
+        },
+        "/budgets/{budget_id}": {
+            "get": _operation(
+                "getBudget",
+                "One budget: a neighbourhood's (or the city's) amount in a process.",
+                ref("Budget"),
+                parameters=[_path_id("budget_id", "The budget's id.")],
+                found=True,
+                links={
+                    "GetResult": _link("getResult", budget_id="$response.body#/id"),
+                },
+            )
+        },
+        "/budgets/{budget_id}/result": {
+            "get": _operation(
+                "getResult",
+                "A budget's published result: which proposals were funded and why.",
+                ref("Result"),
+                parameters=[_path_id("budget_id", "The budget's id.")],
+                found=True,
+            )
+        },
+        "/budgets/{budget_id}/ballots.pb": {
+            "get": _operation(
+                "getBallots",
+                "A published budget's anonymised ballots as a pabulib file, to recount.",
+                STRING,
+                parameters=[_path_id("budget_id", "The budget's id.")],
+                found=True,
+                content_type="text/plain",
+            )
+        },
+        "/proposals": {
+            "get": _operation(
+                "listProposals",
+                "Proposals residents made (drafts are never public).",
+                page_of("Proposal"),
+                parameters=[
+                    _query("process", "Only this process's proposals.", ID),
+                    _query("budget", "Only this budget's proposals.", ID),
+                    _query(
+                        "neighbourhood",
+                        "A neighbourhood's ONS code, or `citywide`.",
+                        {"type": "string", "pattern": f"^({AREA_PATTERN})$"},
+                    ),
+                    _query("theme", "Only this theme.", {"type": "string", "enum": list(THEMES)}),
+                    _query(
+                        "status",
+                        "Only proposals with this status.",
+                        {
+                            "type": "string",
+                            "enum": [
+                                "submitted",
+                                "feasible",
+                                "not_feasible",
+                                "funded",
+                                "not_funded",
+                            ],
+                        },
+                    ),
+                    *PAGE_PARAMETERS,
+                ],
+                bad=True,
+                links={
+                    "GetProposal": _link("getProposal", proposal_id="$response.body#/items/0/id"),
+                },
+            )
+        },
+        "/proposals/{proposal_id}": {
+            "get": _operation(
+                "getProposal",
+                "One proposal, with its outcome once counted.",
+                ref("Proposal"),
+                parameters=[_path_id("proposal_id", "The proposal's id.")],
+                found=True,
+            )
+        },
+        "/neighbourhoods": {
+            "get": _operation(
+                "listNeighbourhoods",
+                "The city's neighbourhoods (wards) with their population and need figures.",
+                list_of("Neighbourhood"),
+                links={
+                    "GetNeighbourhood": _link(
+                        "getNeighbourhood", code="$response.body#/items/0/code"
+                    ),
+                },
+            )
+        },
+        "/neighbourhoods/{code}": {
+            "get": _operation(
+                "getNeighbourhood",
+                "One neighbourhood by its ONS code.",
+                ref("Neighbourhood"),
+                parameters=[{"name": "code", "in": "path", "required": True, "schema": STRING}],
+                found=True,
+            )
+        },
+        "/allocations": {
+            "get": _operation(
+                "listAllocations",
+                "Published needs-weighted allocations between neighbourhoods.",
+                page_of("Allocation"),
+                parameters=PAGE_PARAMETERS,
+                bad=True,
+            )
+        },
+        "/allocations/{allocation_id}": {
+            "get": _operation(
+                "getAllocation",
+                "One published allocation with each neighbourhood's amount and why.",
+                ref("Allocation"),
+                parameters=[_path_id("allocation_id", "The allocation's id.")],
+                found=True,
+            )
+        },
+        "/core-funding/rounds": {
+            "get": _operation(
+                "listCoreFundingRounds",
+                "Published core-funding rounds for community groups.",
+                page_of("CoreFundingRound"),
+                parameters=PAGE_PARAMETERS,
+                bad=True,
+            )
+        },
+        "/core-funding/rounds/{round_id}": {
+            "get": _operation(
+                "getCoreFundingRound",
+                "One published round with its awards.",
+                ref("CoreFundingRound"),
+                parameters=[_path_id("round_id", "The round's id.")],
+                found=True,
+            )
+        },
+        "/commitments": {
+            "get": _operation(
+                "listCommitments",
+                "The Board's commitments with their latest update and consented stories.",
+                page_of("Commitment"),
+                parameters=[
+                    _query(
+                        "status",
+                        "Only commitments with this status.",
+                        {"type": "string", "enum": list(COMMITMENT_STATUSES)},
+                    ),
+                    *PAGE_PARAMETERS,
+                ],
+                bad=True,
+                links={
+                    "GetCommitment": _link(
+                        "getCommitment", commitment_id="$response.body#/items/0/id"
+                    ),
+                },
+            )
+        },
+        "/commitments/{commitment_id}": {
+            "get": _operation(
+                "getCommitment",
+                "One commitment with every update.",
+                ref("Commitment"),
+                parameters=[_path_id("commitment_id", "The commitment's id.")],
+                found=True,
+            )
+        },
+        "/delivery": {
+            "get": _operation(
+                "listDelivery",
+                "Every funded project and published award, with its delivery progress.",
+                list_of("Delivery"),
+                parameters=[
+                    _query(
+                        "kind",
+                        "Only projects or awards.",
+                        {"type": "string", "enum": ["project", "award"]},
+                    )
+                ],
+                bad=True,
+            )
+        },
+        "/delivery/{kind}/{subject_id}": {
+            "get": _operation(
+                "getDelivery",
+                "One funded project's or award's delivery, with updates and stories.",
+                ref("Delivery"),
+                parameters=[
+                    {
+                        "name": "kind",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["project", "award"]},
+                        "example": "project",
+                    },
+                    _path_id("subject_id", "The project's (proposal's) or award's id."),
+                ],
+                found=True,
+            )
+        },
+        "/datasets": {
+            "get": _operation(
+                "listDatasets",
+                "The open datasets (the fairness dashboard's tables among them).",
+                list_of("DatasetSummary"),
+                links={"GetDataset": _link("getDataset", name="$response.body#/items/0/name")},
+            )
+        },
+        "/datasets/{name}": {
+            "get": _operation(
+                "getDataset",
+                "One open dataset: its columns and records, small numbers hidden.",
+                ref("Dataset"),
+                parameters=[
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "schema": STRING,
+                        "example": "fairness",
+                    }
+                ],
+                found=True,
+            )
+        },
+        "/changes": {
+            "get": _operation(
+                "listChanges",
+                "The public change log: the newest 200 changes to public records.",
+                list_of("Change"),
+            )
+        },
+        "/openapi.json": {"get": _operation("getOpenApi", "This document.", {"type": "object"})},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sheffield Healthier Together: public API",
+            "version": "2.0.0",
+            "description": (
+                "Read-only open data: everything the public pages show, as JSON. No "
+                "authentication; CORS open to every origin. Money is in whole pounds (GBP). "
+                "Times are RFC 3339 with an offset. Lists are pages (`limit`, `cursor`, `next`). "
+                "Answers carry an ETag (and Last-Modified where the data has a publication "
+                "time); send it back to get 304. Errors are application/problem+json (RFC 9457)."
+            ),
+            "license": {
+                "name": "Open Government Licence v3.0",
+                "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            },
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {"schemas": deepcopy(SCHEMAS)},
+    }
