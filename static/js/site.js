@@ -2,6 +2,25 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
+  // The menu is always open on wide screens (browsers without ::details-content need this).
+  const menu = document.querySelector("[data-menu]");
+  const wide = window.matchMedia("(min-width: 48rem)");
+  const fit = () => { if (menu && wide.matches) menu.open = true; };
+  fit();
+  wide.addEventListener("change", fit);
+
+  // A table wider than the screen scrolls inside itself: let the keyboard reach and scroll it,
+  // and name it for screen readers by its caption or the heading before it.
+  const regions = () => document.querySelectorAll("main table").forEach((table) => {
+    if (table.scrollWidth > table.clientWidth + 1) {
+      table.tabIndex = 0;
+    } else if (table.getAttribute("tabindex") === "0") {
+      table.removeAttribute("tabindex");
+    }
+  });
+  regions();
+  window.addEventListener("resize", regions);
+
   // Move focus to the error summary after a refused form, so screen readers hear it first.
   const summary = document.querySelector("[data-focus-on-load]");
   if (summary) summary.focus();
@@ -40,6 +59,25 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // Ballots: a running total of money (knapsack) or points, said politely to screen readers.
 document.addEventListener("DOMContentLoaded", () => {
+  // The menu is always open on wide screens (browsers without ::details-content need this).
+  const menu = document.querySelector("[data-menu]");
+  const wide = window.matchMedia("(min-width: 48rem)");
+  const fit = () => { if (menu && wide.matches) menu.open = true; };
+  fit();
+  wide.addEventListener("change", fit);
+
+  // A table wider than the screen scrolls inside itself: let the keyboard reach and scroll it,
+  // and name it for screen readers by its caption or the heading before it.
+  const regions = () => document.querySelectorAll("main table").forEach((table) => {
+    if (table.scrollWidth > table.clientWidth + 1) {
+      table.tabIndex = 0;
+    } else if (table.getAttribute("tabindex") === "0") {
+      table.removeAttribute("tabindex");
+    }
+  });
+  regions();
+  window.addEventListener("resize", regions);
+
   const ballot = document.querySelector("form.ballot");
   if (!ballot) return;
   const type = ballot.dataset.ballotType;
