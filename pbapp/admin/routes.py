@@ -8,7 +8,7 @@ from pbapp.access import roles_required
 from pbapp.admin import bp
 from pbapp.admin.forms import RolesForm, UserSearchForm
 from pbapp.extensions import db
-from pbapp.forms import MAX_ID
+from pbapp.forms import query_int
 from pbapp.models import AuditEvent, User
 from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
@@ -16,7 +16,7 @@ from pbapp.services.errors import FieldError
 
 def _page_number() -> int:
     """The page asked for, capped: SQLite cannot bind an offset beyond 64 bits (a 500)."""
-    return min(request.args.get("page", 1, type=int), MAX_ID)
+    return query_int("page", minimum=1) or 1
 
 
 @bp.route("/users")

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
-from pbapp.forms import form_status, show_field_error
+from pbapp.forms import form_status, query_int, show_field_error
 from pbapp.models import (
     BALLOT_TYPES,
     COUNTING_RULES,
@@ -321,6 +321,7 @@ def process_proposals(process_id: int):
     item = db.get_or_404(Process, process_id)
     theme = request.args.get("theme", "")
     area = request.args.get("neighbourhood", "")
+    area_id = query_int("neighbourhood", column=Budget.neighbourhood_id, minimum=1)
     query = (
         select(Proposal)
         .join(Budget)
@@ -331,8 +332,8 @@ def process_proposals(process_id: int):
         query = query.where(Proposal.theme == theme)
     if area == "citywide":
         query = query.where(Budget.neighbourhood_id.is_(None))
-    elif area.isdigit():
-        query = query.where(Budget.neighbourhood_id == int(area))
+    elif area_id is not None:
+        query = query.where(Budget.neighbourhood_id == area_id)
     found = db.session.scalars(query).all()
     return render_template(
         "pb/process_proposals.html",
