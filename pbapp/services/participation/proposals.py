@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from pbapp.extensions import db
-from pbapp.models import THEMES, Budget, Proposal, User
+from pbapp.models import PROPOSAL_STATUSES, THEMES, Budget, Proposal, Result, User
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
@@ -145,3 +147,44 @@ def review_proposal(
             "note": proposal.review_note,
         },
     )
+
+
+# --- What a proposal's status is now --------------------------------------------------------
+
+# The labels every page shows for a proposal accepted for the ballot, by where its process is.
+BALLOT_LABELS = {
+    "before": "Accepted for the ballot",
+    "voting": "On the ballot",
+    "counting": "Voting closed: waiting for the result",
+    "funded": "Funded",
+    "not_funded": "Not funded",
+}
+
+
+def status_label(proposal: Proposal, today: date, result: Result | None) -> str:
+    """The one label every page shows for ``proposal``'s status on ``today``: "On the ballot"
+    only while voting is open; after a published result, "Funded" or "Not funded"."""
+    if proposal.status != "feasible":
+        return PROPOSAL_STATUSES[proposal.status]
+    if result is not None:
+        return BALLOT_LABELS["funded" if proposal.id in result.selected else "not_funded"]
+    phase = proposal.budget.process.phase_on(today)
+    if phase == "voting":
+        return BALLOT_LABELS["voting"]
+    if phase in ("results", "delivery"):
+        return BALLOT_LABELS["counting"]
+    return BALLOT_LABELS["before"]
+
+
+def results_of(budget_ids: set[int]) -> dict[int, Result]:
+    """The published results of the budgets, by budget id."""
+    if not budget_ids:
+        return {}
+    found = db.session.scalars(select(Result).where(Result.budget_id.in_(budget_ids)))
+    return {r.budget_id: r for r in found}
+
+
+def status_labels(proposals: list[Proposal], today: date) -> dict[int, str]:
+    """``status_label`` of each proposal, by proposal id (one query for the results)."""
+    results = results_of({p.budget_id for p in proposals})
+    return {p.id: status_label(p, today, results.get(p.budget_id)) for p in proposals}
