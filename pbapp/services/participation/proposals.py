@@ -20,31 +20,35 @@ class ProposalText:
     title: str
     summary: str
     description: str
-    cost: int
+    cost: int | None
     theme: str
     location: str
 
 
-def _check(budget: Budget, text: ProposalText) -> None:
+def _check(budget: Budget, text: ProposalText, *, submit: bool = True) -> None:
+    """A proposal submitted for review needs every field; a draft only its title (what is
+    filled in must still be right)."""
     for name, limit in (
         ("title", TITLE_MAX),
         ("summary", SUMMARY_MAX),
         ("description", DESCRIPTION_MAX),
     ):
         value = getattr(text, name).strip()
-        if not value:
+        if not value and (submit or name == "title"):
             raise FieldError(name, f"Enter a {name}.")
         if len(value) > limit:
             raise FieldError(name, f"Use at most {limit:,} characters (this has {len(value):,}).")
     if len(text.location) > LOCATION_MAX:
         raise FieldError("location", f"Use at most {LOCATION_MAX} characters.")
-    if text.cost is None or text.cost <= 0:
-        raise FieldError("cost", "Enter the estimated cost in whole pounds, more than £0.")
-    if text.cost > budget.amount:
-        raise FieldError(
-            "cost", f"The cost cannot be more than the whole budget (£{budget.amount:,})."
-        )
-    if text.theme not in budget.process.themes or text.theme not in THEMES:
+    if text.cost is not None or submit:
+        if text.cost is None or text.cost <= 0:
+            raise FieldError("cost", "Enter the estimated cost in whole pounds, more than £0.")
+        if text.cost > budget.amount:
+            raise FieldError(
+                "cost", f"The cost cannot be more than the whole budget (£{budget.amount:,})."
+            )
+    chosen = text.theme in budget.process.themes and text.theme in THEMES
+    if (text.theme or submit) and not chosen:
         raise FieldError("theme", "Choose one of this process's themes.")
 
 
@@ -76,7 +80,7 @@ def save_proposal(
         raise FieldError("form", reason)
     if proposal is not None and proposal.author_id != author.id:
         raise FieldError("form", "Only the author can change a proposal.")
-    _check(budget, text)
+    _check(budget, text, submit=submit)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in vars(text).items()}
     if proposal is None:
         proposal = Proposal(budget=budget, author_id=author.id, **clean)
