@@ -52,6 +52,8 @@ EXPECTED_ACCESS = (
         "api.budget_result": "public",
         "api.budget_ballots": "public",
         "api.openapi": "public",
+        "api.index": "public",
+        "api.docs_page": "public",
     }
     | VCS_ACCESS
     | FUNDERS_ACCESS

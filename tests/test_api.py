@@ -75,3 +75,40 @@ def test_unknown_things_are_json_404s(client, url):
     response = client.get(url)
     assert response.status_code == 404
     conforms(response.json, "Error")
+
+
+def test_result_names_each_project_with_its_cost(client, forms, create_user, sign_in, counted):
+    """Issue 17: the result gave only proposal ids."""
+    budget, projects = counted
+    sign_in(create_user("officer"))
+    forms.post(f"/budgets/{budget.id}/publish", {})
+    data = client.get(f"/api/v1/budgets/{budget.id}/result").json
+    conforms(data, "Result")
+    by_id = {p["id"]: p for p in data["projects"]}
+    assert set(by_id) == {p.id for p in projects}  # the rejected idea was not counted
+    for p in projects:
+        assert (by_id[p.id]["title"], by_id[p.id]["cost"]) == (p.title, p.ballot_cost)
+        assert by_id[p.id]["selected"] == (p.id in data["selected"])
+    assert [p["id"] for p in data["projects"] if p["selected"]] == data["selected"]
+
+
+def test_the_api_has_an_index_and_a_readable_reference_page(client):
+    """Issue 17: /api/v1/ was a 404 and the footer opened raw openapi.json."""
+    index = client.get("/api/v1/")
+    assert index.status_code == 200
+    Draft202012Validator(response_schema("/")).validate(index.json)
+    assert {p["path"] for p in index.json["paths"]} == {"/api/v1" + p for p in SPEC["paths"]}
+    page = client.get(index.json["documentation"])
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    for path, item in SPEC["paths"].items():
+        assert f"GET /api/v1{path}" in html
+        assert item["get"]["summary"].replace("'", "&#39;") in html
+    assert "projects[].title" in html and "fingerprint" in html
+    # Offline: every script and style sheet is the site's own (no CDN).
+    import re
+
+    loaded = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
+    assert loaded and all(u.startswith("/") and not u.startswith("//") for u in loaded)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/api/v1/docs">API</a>' in home
