@@ -53,6 +53,7 @@ def public_urls() -> list[str]:
         f"/proposals/{proposal.id}",
         "/receipts",
         "/receipts?code=ABCDE-23456",
+        "/api/v1/docs",
         "/no/such/page",
     ]
 
