@@ -33,9 +33,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
-    MAX_CONTENT_LENGTH = (
-        48 * 1024 * 1024
-    )  # uploads larger are refused (England's IoD File 7 is ~30 MB)
+    # A request larger is refused (413) before it is read; views taking files raise it for
+    # themselves (pbapp.limits.accepts_uploads: England's IoD File 7 is ~30 MB).
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 64 * 1024  # one text part of a multipart form
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # Signing in: per address, and per account whatever the address.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pbapp.extensions import db
+from pbapp.limits import FIELD_MAX_CHARS, UPLOAD_ATTRIBUTE
+from pbapp.services.text import CONTROL, describe_control
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -16,7 +19,11 @@ MESSAGES = {
     ),
     404: ("Page not found", "The page may have moved, or the address may be mistyped."),
     405: ("That did not work", "This page cannot be used that way. Please go back and try again."),
-    413: ("That file is too large", "Please send a smaller file."),
+    409: (
+        "Someone else saved the same thing at that moment",
+        "So nothing you sent was saved. Please reload the page and try again.",
+    ),
+    413: ("That was too large", "Please send a smaller file or shorter text."),
     429: ("Too many attempts", "For your safety, please wait a few minutes before trying again."),
     500: (
         "Sorry, something went wrong on our side",
@@ -48,17 +55,40 @@ def _render(code: int, detail: str | None = None, headers: dict[str, str] | None
 
 def register(app: Flask) -> None:
     @app.before_request
-    def refuse_nul_characters():
-        """No text can hold a NUL character (PostgreSQL refuses one): refuse it, naming the
-        field, before any view reads it, on every database alike."""
+    def limit_request_size():
+        """A view that takes uploads says how large (``accepts_uploads``); every other request
+        keeps the application's ``MAX_CONTENT_LENGTH``. Set before anything reads the body."""
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, UPLOAD_ATTRIBUTE, None)
+        if limit is not None:
+            request.max_content_length = limit
+        return None
+
+    @app.before_request
+    def refuse_unstorable_text():
+        """No text can hold a NUL character (PostgreSQL refuses one) nor another control
+        character, and no field is longer than ``FIELD_MAX_CHARS``: refuse them, naming the
+        field, before any view reads them, on every database alike. (``next`` is exempt: the
+        sign-in ignores one it cannot use, and still signs the person in.)"""
         path = {k: v for k, v in (request.view_args or {}).items() if isinstance(v, str)}
-        for values in (request.args, request.form):
-            for name, value in [*values.items(multi=True), *path.items()]:
-                if "\x00" in name or "\x00" in value:
+        for source, values in (("args", request.args), ("form", request.form)):
+            pairs = [*values.items(multi=True)] + (list(path.items()) if source == "args" else [])
+            for name, value in pairs:
+                if source == "args" and name == "next":
+                    continue
+                shown = CONTROL.sub("", name)[:60]
+                problem = describe_control(name) or describe_control(value)
+                if problem:
                     return _render(
                         400,
-                        f"“{name.replace(chr(0), '')}” contains a NUL character, which cannot be "
-                        "saved, so nothing was. Please remove it and try again.",
+                        f"“{shown}” contains {problem}, which cannot be saved, so nothing was. "
+                        "Please remove it and try again.",
+                    )
+                if len(value) > FIELD_MAX_CHARS:
+                    return _render(
+                        413,
+                        f"“{shown}” is {len(value):,} characters long; no field takes more than "
+                        f"{FIELD_MAX_CHARS:,}. Nothing was saved.",
                     )
         return None
 
@@ -79,8 +109,29 @@ def register(app: Flask) -> None:
         headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
         return _render(error.code, headers=headers)
 
+    @app.errorhandler(IntegrityError)
+    def unique_clash(error: IntegrityError):
+        """A unique constraint refused a row that a twin request committed first: a race the
+        services' own checks could not see. The services turn the races they expect into their
+        sequential message (registering an email, casting a ballot); any other is a 409, never
+        a 500. Other integrity errors are bugs: a 500."""
+        if not is_unique_violation(error):
+            return server_error(error)
+        db.session.rollback()
+        app.logger.warning("Unique constraint race on %s %s", request.method, request.path)
+        return _render(409)
+
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return _render(500)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """True when ``error`` is a unique constraint's (PostgreSQL SQLSTATE 23505, SQLite's
+    "UNIQUE constraint failed")."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        original
+    )

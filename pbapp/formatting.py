@@ -36,12 +36,17 @@ def register(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(percent)
     app.add_template_filter(chart_number)
+    from pbapp.forms import cap_echo
+
+    app.add_template_global(cap_echo)
 
     @app.context_processor
     def navigation():
         from pbapp.auth.forms import SignOutForm
 
         return {
-            "sign_out_form": SignOutForm() if current_user.is_authenticated else None,
+            # formdata=None: it only carries its CSRF token, and must not read the body of the
+            # request (a 413 page is shown for a body too large to read).
+            "sign_out_form": SignOutForm(formdata=None) if current_user.is_authenticated else None,
             "city_name": app.config["CITY_NAME"],
         }

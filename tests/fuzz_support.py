@@ -65,7 +65,14 @@ NASTY_TEXT = [
     "true",
     "x" * 300,
     "y" * 5_000,
+    "z" * 10_001,  # one past the request-wide field cap (pbapp.limits.FIELD_MAX_CHARS)
     "long " * 20_000,  # 100,000 characters
+    "huge " * 600_000,  # 3 MB: past MAX_CONTENT_LENGTH
+    "bell\x07",
+    "esc\x1b[31m",
+    "del\x7f",
+    "next line\x85",  # a C1 control character
+    "form\x0cfeed",
 ]
 NASTY_NUMBERS = [
     "0",
@@ -89,6 +96,9 @@ NASTY_NUMBERS = [
     "1_000",
     "1,000,000",
     "£1,000",
+    "-2147483649",
+    "4294967296",
+    "18446744073709551616",
     "£-5",
     "0x10",
     " 7 ",
@@ -158,6 +168,9 @@ CSV_CELLS = [
     "inf",
     "0.5",
     "99999999999999999999",
+    "2147483648",
+    "a\x00b",  # a NUL in a cell (PostgreSQL refuses one)
+    "bell\x07",
     SCRIPT,
     "=cmd|' /C calc'!A0",  # spreadsheet formula injection
     "x" * 3_000,
@@ -168,7 +181,7 @@ CSV_CELLS = [
 def _table_csv(draw) -> bytes:
     """A CSV that looks like an import: known column names, cells good and bad."""
     header = draw(st.lists(st.sampled_from(CSV_COLUMNS), min_size=1, max_size=6))
-    cell = st.one_of(st.sampled_from(CSV_CELLS), st.sampled_from(NASTY_NUMBERS))
+    cell = st.one_of(st.sampled_from(CSV_CELLS), st.sampled_from(NASTY_NUMBERS), huge_integers())
     rows = draw(
         st.lists(
             st.lists(cell, min_size=max(len(header) - 1, 0), max_size=len(header) + 1),
@@ -214,6 +227,16 @@ def _nasty_files() -> st.SearchStrategy[tuple[bytes, str]]:
     return st.tuples(contents, names)
 
 
+def huge_integers() -> st.SearchStrategy[str]:
+    """Integers around and past what an INTEGER (2**31) and a BIGINT (2**63) column hold."""
+    return st.one_of(
+        st.integers(2**31 - 2, 2**31 + 2),
+        st.integers(-(2**31) - 2, -(2**31) + 2),
+        st.integers(2**63 - 2, 2**63 + 2),
+        st.integers(-(10**40), 10**40),
+    ).map(str)
+
+
 # Bytes that are not UTF-8, sent percent-encoded as a browser never would.
 NOT_UTF8 = [b"\xff\xfe", b"caf\xe9", b"\xc3(", b"\xed\xa0\x80"]
 
@@ -223,6 +246,7 @@ def nasty_value() -> st.SearchStrategy[str | bytes]:
         st.sampled_from(NOT_UTF8),
         st.sampled_from(NASTY_TEXT),
         st.sampled_from(NASTY_NUMBERS),
+        huge_integers(),
         st.sampled_from(NASTY_DATES),
         st.sampled_from(NASTY_CHOICES),
         # Any text a form can carry (surrogates cannot be sent as UTF-8 by a browser).
@@ -404,7 +428,7 @@ def _hostile(f: Field) -> st.SearchStrategy[list]:
     if f.kind in ("select", "radio", "checkbox"):
         one = st.one_of(st.sampled_from(NASTY_CHOICES), one)
     elif f.numeric:
-        one = st.one_of(st.sampled_from(NASTY_NUMBERS), one)
+        one = st.one_of(st.sampled_from(NASTY_NUMBERS), huge_integers(), one)
     elif f.kind == "date":
         one = st.one_of(st.sampled_from(NASTY_DATES), one)
     return st.one_of(

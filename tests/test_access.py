@@ -29,6 +29,7 @@ EXPECTED_ACCESS = (
         "admin.users": frozenset({"admin"}),
         "admin.user": frozenset({"admin"}),
         "admin.audit_log": frozenset({"admin"}),
+        "admin.audit_csv": frozenset({"admin"}),
         "pb.processes_list": "public",
         "pb.process": "public",
         "pb.process_new": frozenset({"officer"}),
@@ -86,7 +87,7 @@ def test_every_route_has_the_expected_access_decision(app):
     assert decisions == EXPECTED_ACCESS
 
 
-ADMIN_PAGES = ["/admin/users", "/admin/audit"]
+ADMIN_PAGES = ["/admin/users", "/admin/audit", "/admin/audit.csv"]
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES + ["/account/", "/account/password"])

@@ -44,6 +44,7 @@ from tests.fuzz_support import (
     check_response,
     demo_fixture,
     fuzz_settings,
+    huge_integers,
     nasty_value,
     role_for,
     sign_in,
@@ -109,6 +110,7 @@ def _args_read_by(app: Flask, endpoint: str) -> set[str]:
 def _path_value(real: list) -> st.SearchStrategy[str]:
     hostile = st.one_of(
         st.sampled_from(HUGE_IDS).map(str),
+        huge_integers(),
         st.sampled_from(NASTY_NUMBERS),
         nasty_value(),
     )
@@ -128,6 +130,7 @@ def _query(keys: list[str]) -> st.SearchStrategy[list[tuple[str, str]]]:
     key = st.sampled_from(keys + UNKNOWN_ARGS) if keys else st.sampled_from(UNKNOWN_ARGS)
     value = st.one_of(
         st.sampled_from(HUGE_IDS).map(str),
+        huge_integers(),
         st.integers(-5, 40).map(str),
         nasty_value(),
     )

@@ -112,3 +112,19 @@ def test_neighbourhood_page_shows_population_need_and_rank(client, demo):
 
 def test_unknown_neighbourhood_is_404(client, demo):
     assert client.get("/neighbourhoods/E05000000").status_code == 404
+
+
+def test_a_neighbourhood_lists_the_city_wide_budgets_open_to_its_residents(client, neighbourhoods):
+    """Issue 17: a ward page said no process had a budget there while a city-wide vote open to
+    its residents was running."""
+    from tests.pb_factories import make_process
+
+    here, elsewhere = neighbourhoods[0], neighbourhoods[1]
+    citywide = make_process("voting", neighbourhoods=[elsewhere], citywide=50_000)
+    city_budget = next(b for b in citywide.budgets if b.neighbourhood_id is None)
+    other_budget = next(b for b in citywide.budgets if b.neighbourhood_id == elsewhere.id)
+    page = client.get(f"/neighbourhoods/{here.code}").get_data(as_text=True)
+    assert "No participatory budgeting process" not in page
+    assert f'href="/budgets/{city_budget.id}"' in page
+    assert "city-wide budget" in page
+    assert f'href="/budgets/{other_budget.id}"' not in page

@@ -130,7 +130,9 @@ def test_a_budget_too_large_to_store_is_refused(forms, create_user, sign_in, nei
     url = f"/processes/{process.id}/budgets"
     response = forms.post(url, {f"amount_{neighbourhoods[1].id}": "99999999999999999999"})
     assert response.status_code == 422
-    assert "A budget can be at most £1,000,000,000." in unescape(response.get_data(as_text=True))
+    assert "too large to store: enter at most 2,147,483,647" in unescape(
+        response.get_data(as_text=True)
+    )
     db.session.refresh(process)
     assert [b.amount for b in process.budgets] == [10_000]
 
@@ -301,3 +303,44 @@ def test_process_proposals_filter_by_theme_and_neighbourhood(client, neighbourho
     page = text(client.get(f"{url}?neighbourhood=citywide&theme=air-green-space"))
     assert "City cycle loans" in page and "Hillside trees" not in page
     assert client.get(f"{url}?neighbourhood=nonsense&theme=<script>").status_code == 200
+
+
+def test_save_as_draft_needs_only_a_title(client, forms, create_user, sign_in, neighbourhoods):
+    """Issue 17: "Save as draft" required every field of a proposal."""
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
+    budget = process.budgets[0]
+    author = create_user("resident")
+    sign_in(author)
+    empty = {"title": "Just an idea", "summary": "", "description": "", "cost": "", "theme": ""}
+    response = forms.post(f"/budgets/{budget.id}/propose", {**empty, "save_draft": "Save as draft"})
+    assert response.status_code == 302, unescape(response.get_data(as_text=True))
+    draft = db.session.scalar(select(Proposal))
+    assert (draft.status, draft.title, draft.cost, draft.summary) == (
+        "draft",
+        "Just an idea",
+        None,
+        "",
+    )
+    assert client.get(f"/proposals/{draft.id}").status_code == 200
+
+    # Submitting still needs every field, named one by one.
+    response = forms.post(f"/proposals/{draft.id}/edit", {**empty, "submit": "Submit for review"})
+    assert response.status_code == 422
+    page = unescape(response.get_data(as_text=True))
+    for message in ("Enter a summary.", "Enter a description.", "Enter the estimated cost"):
+        assert message in page
+    db.session.refresh(draft)
+    assert draft.status == "draft"
+
+    # A draft without a title, or with a cost that cannot be, is refused.
+    for data, message in (
+        ({**empty, "title": ""}, "Enter a title"),
+        ({**empty, "cost": "lots"}, "whole number of pounds"),
+        ({**empty, "cost": "0"}, "more than £0"),
+    ):
+        response = forms.post(
+            f"/budgets/{budget.id}/propose", {**data, "save_draft": "Save as draft"}
+        )
+        assert response.status_code == 422
+        assert message in unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1

@@ -10,6 +10,7 @@ from pbapp.accountability import bp
 from pbapp.accountability.common import form_error, status_code, story_input
 from pbapp.accountability.forms import DeliveryForm, ImportForm
 from pbapp.extensions import db
+from pbapp.limits import UPLOAD_FORM_BYTES, accepts_uploads
 from pbapp.models.accountability import DELIVERY_KINDS, DELIVERY_STATUSES
 from pbapp.services.accountability import delivery
 from pbapp.services.csv_safety import safe_cell
@@ -77,6 +78,7 @@ def delivery_update(kind: str, subject_id: int):
 
 
 @bp.route("/delivery/import", methods=["GET", "POST"])
+@accepts_uploads(2 * delivery.CSV_MAX_BYTES + UPLOAD_FORM_BYTES)  # its own message below
 @roles_required("officer")
 def delivery_import():
     form = ImportForm()

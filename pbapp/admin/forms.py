@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pbapp.models import ROLES
@@ -26,3 +26,21 @@ class UserSearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     q = StringField("Find by name or email", validators=[Length(max=254)])
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit trail, read by GET (it changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    who = SelectField("Who", default="")
+    action = SelectField("Action", default="")
+    since = DateField("From", validators=[Optional()])
+    until = DateField("Until", validators=[Optional()])
+
+    def validate_until(self, field) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError("Choose an end date on or after the start date.")

@@ -1,33 +1,68 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+import csv
+import io
+import re
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from pbapp.access import roles_required
 from pbapp.admin import bp
-from pbapp.admin.forms import RolesForm, UserSearchForm
+from pbapp.admin.forms import AuditFilterForm, RolesForm, UserSearchForm
 from pbapp.extensions import db
-from pbapp.forms import MAX_ID
+from pbapp.forms import query_int
 from pbapp.models import AuditEvent, User
+from pbapp.services import audit_words
 from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
 
 
 def _page_number() -> int:
     """The page asked for, capped: SQLite cannot bind an offset beyond 64 bits (a 500)."""
-    return min(request.args.get("page", 1, type=int), MAX_ID)
+    return query_int("page", minimum=1) or 1
+
+
+def natural_key(text: str) -> tuple:
+    """Sorts names as people read them: numbers inside by their value, letters ignoring case."""
+    return tuple(
+        (0, int(part), "") if part.isdecimal() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
+class IdPage:
+    """A page of a list sorted in Python, with what the pager of a ``db.paginate`` page has."""
+
+    def __init__(self, ids: list[int], page: int, per_page: int) -> None:
+        self.total = len(ids)
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(page, self.pages)
+        start = (self.page - 1) * per_page
+        self.ids = ids[start : start + per_page]
+        self.items: list = []
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
 
 
 @bp.route("/users")
 @roles_required("admin")
 def users():
     form = UserSearchForm(request.args)
-    query = select(User).order_by(User.name, User.id)
+    query = select(User.id, User.name)
     if form.validate() and form.q.data:
         needle = f"%{form.q.data.strip().lower()}%"
         query = query.where(or_(User.email.like(needle), User.name.ilike(needle)))
-    page = db.paginate(query, page=_page_number(), per_page=50, error_out=False)
+    # Natural order ("Voter 2" before "Voter 10"), which SQL cannot give on both databases:
+    # the ids and names are sorted here, and only the page's people are read in full.
+    ordered = [
+        i for i, _ in sorted(db.session.execute(query), key=lambda r: (natural_key(r[1]), r[0]))
+    ]
+    page = IdPage(ordered, _page_number(), per_page=50)
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(page.ids)))}
+    page.items = [people[i] for i in page.ids]
     return render_template("admin/users.html", form=form, page=page)
 
 
@@ -56,19 +91,54 @@ def user(user_id: int):
     )
 
 
+def _audit_filter() -> tuple[AuditFilterForm, audit_words.AuditFilter]:
+    """The filter of the audit trail from the query string (a bad value filters by nothing,
+    with its message next to the field)."""
+    form = AuditFilterForm(request.args)
+    form.who.choices = [("", "Anyone")] + [(str(i), n) for i, n in audit_words.actors()]
+    form.action.choices = [("", "Any action")] + [
+        (a, audit_words.action_words(a)) for a in audit_words.actions()
+    ]
+    valid = form.validate() if request.args else True
+    if not valid:
+        return form, audit_words.AuditFilter()
+    return form, audit_words.AuditFilter(
+        actor_id=int(form.who.data) if form.who.data else None,
+        action=form.action.data or None,
+        since=form.since.data,
+        until=form.until.data,
+    )
+
+
 @bp.route("/audit")
 @roles_required("admin")
 def audit_log():
+    form, chosen = _audit_filter()
     page = db.paginate(
-        select(AuditEvent).order_by(AuditEvent.id.desc()),
-        page=_page_number(),
-        per_page=100,
-        error_out=False,
+        audit_words.filtered(chosen), page=_page_number(), per_page=100, error_out=False
     )
-    actors = {
-        u.id: u
-        for u in db.session.scalars(
-            select(User).where(User.id.in_({e.actor_id for e in page.items if e.actor_id}))
-        )
-    }
-    return render_template("admin/audit.html", page=page, actors=actors)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        events=audit_words.describe(list(page.items)),
+        form=form,
+        args=args,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/audit.csv")
+@roles_required("admin")
+def audit_csv():
+    """The filtered trail as CSV, in the same words as the page."""
+    _form, chosen = _audit_filter()
+    events = list(db.session.scalars(audit_words.filtered(chosen)))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(
+        audit_words.as_csv_rows(audit_words.describe(events))
+    )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )

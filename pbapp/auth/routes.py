@@ -18,8 +18,16 @@ from pbapp.services.errors import FieldError
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site, never to another host."""
-    if target:
+    """Only follow ``next`` to a path on this site, never to another host. A ``next`` that
+    cannot be used (another host, a control character a header cannot carry, a backslash some
+    browsers read as a slash, too long) is ignored: the sign-in still completes."""
+    usable = (
+        target
+        and len(target) <= 2000
+        and target.isprintable()  # no line break or other character a header cannot carry
+        and "\\" not in target
+    )
+    if usable:
         parts = urlsplit(target)
         if (
             not parts.scheme
@@ -46,13 +54,14 @@ def register():
                 neighbourhood_id=form.neighbourhood.data,
             )
         except FieldError as error:
+            db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
             try:
                 db.session.commit()
             except IntegrityError:  # the same address registered a moment ago, by a twin request
                 db.session.rollback()
-                form.email.errors.append("An account with this email address already exists.")
+                form.email.errors.append(accounts.EMAIL_TAKEN)
                 return render_template("auth/register.html", form=form), 422
             login_user(user)
             flash(f"Welcome, {user.name}. Your account is ready.", "success")

@@ -17,7 +17,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
-from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField, optional_int
+from pbapp.forms import (
+    MultiCheckboxField,
+    PoundsField,
+    WholeNumberField,
+    optional_int,
+    row_id,
+)
 from pbapp.models import THEMES
 
 
@@ -88,7 +94,7 @@ class ContributionForm(FlaskForm):
     period_end = _date("Money may be spent until", "The last day of the period.")
     neighbourhood_ids = MultiCheckboxField(
         "Neighbourhoods it may pay for (leave all unticked for any neighbourhood)",
-        coerce=int,
+        coerce=row_id,
         validate_choice=False,
     )
     themes = MultiCheckboxField(

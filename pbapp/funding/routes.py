@@ -26,6 +26,7 @@ from pbapp.funding.forms import (
     contribution_form,
     scenario_form,
 )
+from pbapp.limits import UPLOAD_FORM_BYTES, accepts_uploads
 from pbapp.models import THEMES, Neighbourhood, Process
 from pbapp.models.funding import Contribution, Scenario
 from pbapp.services.errors import FieldError
@@ -164,6 +165,9 @@ def need_data():
 
 
 @bp.route("/need-data/deprivation", methods=["POST"])
+@accepts_uploads(
+    funding_need.DEPRIVATION_MAX_BYTES + funding_need.LOOKUP_MAX_BYTES + UPLOAD_FORM_BYTES
+)
 @roles_required(*NEED_DATA_ROLES)
 def need_import_deprivation():
     form = DeprivationImportForm()
@@ -192,6 +196,7 @@ def need_import_deprivation():
 
 
 @bp.route("/need-data/indicators", methods=["POST"])
+@accepts_uploads(funding_need.INDICATOR_MAX_BYTES + UPLOAD_FORM_BYTES)
 @roles_required(*NEED_DATA_ROLES)
 def need_import_indicators():
     form = IndicatorImportForm()
@@ -403,7 +408,7 @@ def _publish_form(today: date) -> PublishForm:
 def _scenario_page(item: Scenario, publish_form: PublishForm):
     computation = funding.computation_of(item)
     others = [s for s in funding.scenarios() if s.id != item.id]
-    compare_id = request.args.get("compare", type=int)
+    compare_id = request.args.get("compare", type=row_id)
     if compare_id is None and item.previous_scenario_id:
         compare_id = item.previous_scenario_id
     other = next((s for s in others if s.id == compare_id), None)

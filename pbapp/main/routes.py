@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from pbapp import clock
 from pbapp.access import public
@@ -51,11 +51,12 @@ def neighbourhood(code: str):
         )
         for p in profiles
     ]
+    # The budgets its residents may propose and vote in: its own and every city-wide one.
     budgets = db.session.scalars(
         select(Budget)
         .join(Process)
-        .where(Budget.neighbourhood_id == area.id)
-        .order_by(Process.voting_start.desc())
+        .where(or_(Budget.neighbourhood_id == area.id, Budget.neighbourhood_id.is_(None)))
+        .order_by(Process.voting_start.desc(), Budget.neighbourhood_id.is_(None), Budget.id)
     ).all()
     results = {
         r.budget_id: r
@@ -66,7 +67,7 @@ def neighbourhood(code: str):
     funded = [
         (budget, proposal)
         for budget in budgets
-        if budget.id in results
+        if budget.id in results and budget.neighbourhood_id == area.id
         for proposal in budget.proposals
         if proposal.id in results[budget.id].selected
     ]

@@ -162,7 +162,7 @@ class Proposal(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text)
-    cost: Mapped[int]  # the author's estimate, whole pounds
+    cost: Mapped[int | None]  # the author's estimate, whole pounds (a draft may leave it empty)
     theme: Mapped[str] = mapped_column(String(40))
     location: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
@@ -176,7 +176,8 @@ class Proposal(db.Model):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 
     __table_args__ = (
-        CheckConstraint("cost > 0", name="cost_positive"),
+        CheckConstraint("cost IS NULL OR cost > 0", name="cost_positive"),
+        CheckConstraint("status = 'draft' OR cost IS NOT NULL", name="cost_when_submitted"),
         CheckConstraint(
             "reviewed_cost IS NULL OR reviewed_cost > 0", name="reviewed_cost_positive"
         ),

@@ -10,7 +10,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField
 from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES
@@ -95,6 +102,25 @@ def budgets_form(neighbourhoods, budgets_by_area: dict) -> FlaskForm:
     return form
 
 
+class RequiredToSubmit:
+    """Required when the proposal is submitted for review; "Save as draft" may leave the field
+    empty (what is filled in is still checked)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        data = field.data
+        if data is not None and not (isinstance(data, str) and not data.strip()):
+            return
+        if field.process_errors:  # typed but unreadable ("lots" pounds): that message stands
+            raise StopValidation()
+        if getattr(form, "save_draft", None) is not None and form.save_draft.data:
+            raise StopValidation()  # a draft: nothing more to check on an empty field
+        raise StopValidation(self.message)
+
+
 class ProposalForm(FlaskForm):
     title = StringField(
         "Title",
@@ -108,7 +134,7 @@ class ProposalForm(FlaskForm):
         "Summary",
         description=f"One or two sentences: what it is and who it helps (up to {SUMMARY_MAX} characters).",
         validators=[
-            DataRequired("Enter a summary."),
+            RequiredToSubmit("Enter a summary."),
             Length(max=SUMMARY_MAX, message=f"Use at most {SUMMARY_MAX} characters."),
         ],
     )
@@ -116,14 +142,14 @@ class ProposalForm(FlaskForm):
         "Description",
         description="How it keeps people well, what the money pays for, and who will do it.",
         validators=[
-            DataRequired("Enter a description."),
+            RequiredToSubmit("Enter a description."),
             Length(max=DESCRIPTION_MAX, message=f"Use at most {DESCRIPTION_MAX:,} characters."),
         ],
     )
     cost = PoundsField(
         "Estimated cost in pounds",
         description="Whole pounds, for example 2500.",
-        validators=[InputRequired("Enter the estimated cost in whole pounds.")],
+        validators=[RequiredToSubmit("Enter the estimated cost in whole pounds.")],
     )
     theme = SelectField("Theme", validate_choice=False)
     location = StringField(

@@ -10,12 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
-from pbapp.forms import form_status, show_field_error
+from pbapp.forms import form_status, query_int, show_field_error
 from pbapp.models import (
     BALLOT_TYPES,
     COUNTING_RULES,
     PHASE_NAMES,
-    PROPOSAL_STATUSES,
     THEMES,
     Budget,
     Neighbourhood,
@@ -23,6 +22,7 @@ from pbapp.models import (
     Proposal,
     Result,
 )
+from pbapp.models.accountability import DELIVERY_STATUSES, DeliveryRecord
 from pbapp.pb import bp
 from pbapp.pb.forms import (
     ProcessForm,
@@ -56,6 +56,7 @@ def process(process_id: int):
     return render_template(
         "pb/process.html",
         process=item,
+        results=proposals.results_of({b.id for b in item.budgets}),
         phase=item.phase_on(today),
         phase_names=PHASE_NAMES,
         ballot_types=BALLOT_TYPES,
@@ -167,7 +168,7 @@ def budget(budget_id: int):
         themes=THEMES,
         phase=item.process.phase_on(today),
         phase_names=PHASE_NAMES,
-        statuses=PROPOSAL_STATUSES,
+        statuses=proposals.status_labels(visible + mine, today),
         can_propose=current_user.is_authenticated
         and not proposals.can_propose(current_user, item, today),
         can_vote=current_user.is_authenticated and not ballots.can_vote(current_user, item, today),
@@ -232,10 +233,17 @@ def proposal(proposal_id: int):
     if item.status == "draft" and not is_author:
         abort(404)
     today = clock.today()
+    result = proposals.results_of({item.budget_id}).get(item.budget_id)
+    delivery = db.session.scalar(
+        select(DeliveryRecord).where(DeliveryRecord.proposal_id == item.id)
+    )
     return render_template(
         "pb/proposal.html",
         proposal=item,
-        statuses=PROPOSAL_STATUSES,
+        status=proposals.status_label(item, today, result),
+        result=result,
+        delivery=delivery,
+        delivery_statuses=DELIVERY_STATUSES,
         is_author=is_author,
         can_edit=is_author and not proposals.can_propose(current_user, item.budget, today),
         can_review=current_user.is_authenticated
@@ -321,6 +329,7 @@ def process_proposals(process_id: int):
     item = db.get_or_404(Process, process_id)
     theme = request.args.get("theme", "")
     area = request.args.get("neighbourhood", "")
+    area_id = query_int("neighbourhood", column=Budget.neighbourhood_id, minimum=1)
     query = (
         select(Proposal)
         .join(Budget)
@@ -331,8 +340,8 @@ def process_proposals(process_id: int):
         query = query.where(Proposal.theme == theme)
     if area == "citywide":
         query = query.where(Budget.neighbourhood_id.is_(None))
-    elif area.isdigit():
-        query = query.where(Budget.neighbourhood_id == int(area))
+    elif area_id is not None:
+        query = query.where(Budget.neighbourhood_id == area_id)
     found = db.session.scalars(query).all()
     return render_template(
         "pb/process_proposals.html",
@@ -341,5 +350,5 @@ def process_proposals(process_id: int):
         theme=theme,
         area=area,
         themes=THEMES,
-        statuses=PROPOSAL_STATUSES,
+        statuses=proposals.status_labels(found, clock.today()),
     )

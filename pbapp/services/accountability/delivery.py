@@ -31,7 +31,9 @@ from pbapp.services.accountability.commitments import (
     audit_story_added,
     build_story,
 )
+from pbapp.services.bounds import whole_number
 from pbapp.services.errors import FieldError
+from pbapp.services.text import control_character_problem
 
 CSV_MAX_BYTES = 1_000_000
 CSV_MAX_ROWS = 5_000
@@ -273,9 +275,7 @@ def _whole(text: str) -> int | None:
     cleaned = text.strip().replace(",", "").replace("£", "")
     if not cleaned:
         return None
-    if not cleaned.lstrip("-").isdigit():
-        raise ValueError(text)
-    return int(cleaned)
+    return whole_number(cleaned)  # bounded to what the columns hold
 
 
 def import_csv(actor: User, raw: bytes) -> ImportReport:
@@ -308,6 +308,12 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
                 )
             ]
         ) from None
+    control = control_character_problem(text)
+    if control is not None:
+        line, what = control
+        raise ImportRefused(
+            [ImportProblem(line, "", f"Line {line} contains {what}, which cannot be saved.")]
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = list(reader)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from pbapp.extensions import db
 from pbapp.models import ROLES, Neighbourhood, User, UserRole
@@ -10,6 +11,7 @@ from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
 MIN_PASSWORD_LENGTH = 10
+EMAIL_TAKEN = "An account with this email address already exists."
 
 # The most used passwords of public breach lists that are at least 10 characters long: refusing
 # them costs honest residents nothing.
@@ -74,7 +76,7 @@ def register_resident(
     if not name:
         raise FieldError("name", "Enter your name.")
     if email_taken(email):
-        raise FieldError("email", "An account with this email address already exists.")
+        raise FieldError("email", EMAIL_TAKEN)
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise FieldError("password", problem)
@@ -88,7 +90,10 @@ def register_resident(
     )
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a twin request registered the address a moment ago
+        raise FieldError("email", EMAIL_TAKEN) from None  # the caller rolls back
     audit.record(user, "user.register", "user", user.id, after={"email": user.email})
     return user
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from pbapp.models.funding import Scenario
 from pbapp.services.funding.need import indicator_label
@@ -112,19 +113,20 @@ def scenario_csv(computation: Computation) -> str:
 
 
 def scenario_xlsx(scenario: Scenario, computation: Computation) -> bytes:
-    """An Excel workbook: sheet 'Amounts' (as the CSV) and sheet 'Inputs' (settings)."""
+    """An Excel workbook: sheet 'Amounts' (the CSV's header and rows, cell for cell: the
+    indicator columns too) and sheet 'Inputs' (settings)."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Amounts"
-    sheet.append(HEADER)
+    headings = header(computation)
+    sheet.append(headings)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table(computation):
         sheet.append(row)
-    for column, width in zip(
-        "ABCDEFGHIJKL", (8, 12, 30, 11, 12, 12, 12, 18, 12, 12, 12, 80), strict=True
-    ):
-        sheet.column_dimensions[column].width = width
+    for number, heading in enumerate(headings, start=1):
+        width = {"neighbourhood": 30, "settled by": 18, "explanation": 80}.get(heading, 12)
+        sheet.column_dimensions[get_column_letter(number)].width = width
     sheet.freeze_panes = "A2"
     inputs = book.create_sheet("Inputs")
     for row in inputs_table(scenario, computation):

@@ -30,6 +30,7 @@ from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
+from pbapp.services.text import control_character_problem
 
 # Largest files accepted (bytes). The national File 7 (33,755 LSOAs) is about 15 MB; the
 # application's request limit (MAX_CONTENT_LENGTH) applies as well.
@@ -106,13 +107,22 @@ def decode_upload(data: bytes, field_name: str, limit: int) -> str:
             f"{limit // 1_048_576} MB are accepted. Nothing was imported.",
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FieldError(
             field_name,
             "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8' and try "
             "again. Nothing was imported.",
         ) from None
+    control = control_character_problem(text)
+    if control is not None:
+        line, what = control
+        raise FieldError(
+            field_name,
+            f"Line {line} of the file contains {what}, which cannot be saved. Nothing was "
+            "imported.",
+        )
+    return text
 
 
 def _named(text: str, name: str) -> io.StringIO:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from pbapp.extensions import db
-from pbapp.models import THEMES, Budget, Proposal, User
+from pbapp.models import PROPOSAL_STATUSES, THEMES, Budget, Proposal, Result, User
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
@@ -18,31 +20,35 @@ class ProposalText:
     title: str
     summary: str
     description: str
-    cost: int
+    cost: int | None
     theme: str
     location: str
 
 
-def _check(budget: Budget, text: ProposalText) -> None:
+def _check(budget: Budget, text: ProposalText, *, submit: bool = True) -> None:
+    """A proposal submitted for review needs every field; a draft only its title (what is
+    filled in must still be right)."""
     for name, limit in (
         ("title", TITLE_MAX),
         ("summary", SUMMARY_MAX),
         ("description", DESCRIPTION_MAX),
     ):
         value = getattr(text, name).strip()
-        if not value:
+        if not value and (submit or name == "title"):
             raise FieldError(name, f"Enter a {name}.")
         if len(value) > limit:
             raise FieldError(name, f"Use at most {limit:,} characters (this has {len(value):,}).")
     if len(text.location) > LOCATION_MAX:
         raise FieldError("location", f"Use at most {LOCATION_MAX} characters.")
-    if text.cost is None or text.cost <= 0:
-        raise FieldError("cost", "Enter the estimated cost in whole pounds, more than £0.")
-    if text.cost > budget.amount:
-        raise FieldError(
-            "cost", f"The cost cannot be more than the whole budget (£{budget.amount:,})."
-        )
-    if text.theme not in budget.process.themes or text.theme not in THEMES:
+    if text.cost is not None or submit:
+        if text.cost is None or text.cost <= 0:
+            raise FieldError("cost", "Enter the estimated cost in whole pounds, more than £0.")
+        if text.cost > budget.amount:
+            raise FieldError(
+                "cost", f"The cost cannot be more than the whole budget (£{budget.amount:,})."
+            )
+    chosen = text.theme in budget.process.themes and text.theme in THEMES
+    if (text.theme or submit) and not chosen:
         raise FieldError("theme", "Choose one of this process's themes.")
 
 
@@ -74,7 +80,7 @@ def save_proposal(
         raise FieldError("form", reason)
     if proposal is not None and proposal.author_id != author.id:
         raise FieldError("form", "Only the author can change a proposal.")
-    _check(budget, text)
+    _check(budget, text, submit=submit)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in vars(text).items()}
     if proposal is None:
         proposal = Proposal(budget=budget, author_id=author.id, **clean)
@@ -145,3 +151,44 @@ def review_proposal(
             "note": proposal.review_note,
         },
     )
+
+
+# --- What a proposal's status is now --------------------------------------------------------
+
+# The labels every page shows for a proposal accepted for the ballot, by where its process is.
+BALLOT_LABELS = {
+    "before": "Accepted for the ballot",
+    "voting": "On the ballot",
+    "counting": "Voting closed: waiting for the result",
+    "funded": "Funded",
+    "not_funded": "Not funded",
+}
+
+
+def status_label(proposal: Proposal, today: date, result: Result | None) -> str:
+    """The one label every page shows for ``proposal``'s status on ``today``: "On the ballot"
+    only while voting is open; after a published result, "Funded" or "Not funded"."""
+    if proposal.status != "feasible":
+        return PROPOSAL_STATUSES[proposal.status]
+    if result is not None:
+        return BALLOT_LABELS["funded" if proposal.id in result.selected else "not_funded"]
+    phase = proposal.budget.process.phase_on(today)
+    if phase == "voting":
+        return BALLOT_LABELS["voting"]
+    if phase in ("results", "delivery"):
+        return BALLOT_LABELS["counting"]
+    return BALLOT_LABELS["before"]
+
+
+def results_of(budget_ids: set[int]) -> dict[int, Result]:
+    """The published results of the budgets, by budget id."""
+    if not budget_ids:
+        return {}
+    found = db.session.scalars(select(Result).where(Result.budget_id.in_(budget_ids)))
+    return {r.budget_id: r for r in found}
+
+
+def status_labels(proposals: list[Proposal], today: date) -> dict[int, str]:
+    """``status_label`` of each proposal, by proposal id (one query for the results)."""
+    results = results_of({p.budget_id for p in proposals})
+    return {p.id: status_label(p, today, results.get(p.budget_id)) for p in proposals}
