@@ -103,10 +103,27 @@ class BoundedIntegerField(IntegerField):
         number = int(text)
         low, high = self.limits
         if not low <= number <= high:
-            self.data = None
-            bound = f"at most {high:,}" if number > high else f"at least {low:,}"
-            raise ValueError(f"That number is too large to store: enter {bound}.")
+            raise ValueError(self._range_message(number)) from None
         self.data = number
+
+    def _range_message(self, number: int) -> str:
+        """The field's own range message (its ``NumberRange``, which says the limit people
+        need, like "at most £1,000,000,000") when it has one, else the column's bounds."""
+        from wtforms.validators import NumberRange, ValidationError
+
+        self.data = number
+        try:
+            for validator in self.validators:
+                if isinstance(validator, NumberRange):
+                    try:
+                        validator(None, self)
+                    except ValidationError as refused:
+                        return str(refused)
+        finally:
+            self.data = None
+        low, high = self.limits
+        bound = f"at most {high:,}" if number > high else f"at least {low:,}"
+        return f"That number is too large to store: enter {bound}."
 
 
 class PoundsField(BoundedIntegerField):

@@ -120,7 +120,7 @@ def test_officer_updates_one_project_and_it_is_audited(client, forms, funded, of
                 "status": "in_progress",
                 "spend": "5",
                 "outcome_measure": "People reached",
-                "outcome_figure": "2147483648",
+                "outcome_figure": "2147483647",  # the largest the field takes; the rule says less
             },
             "The outcome figure can be at most 1,000,000,000.",
         ),
