@@ -25,8 +25,9 @@ Needs-weighted shares (proportionate universalism) in whole pounds adding up to 
     result = needs_weighted_shares(
         [Neighbourhood("E05010861", population=25321, need=61.4, previous_amount=90_000), ...],
         budget=1_000_000, universal=0.5, alpha=1.0, floor=0.8, ceiling=1.5,
-        max_decrease=0.05, max_increase=0.10)
+        pace="nhs", minimum_growth=0.0, max_decrease=0.05)   # NHS-style pace of change
     result.amounts()              # {id: pounds}
+    result.lines[0].target, result.lines[0].distance_share, result.lines[0].years_to_target
     result.lines[0].explanation   # how that amount was computed
     result.to_dict()              # inputs, parameters and outputs, for storing
 
@@ -47,6 +48,16 @@ from .deprivation import (
 from .errors import NeedDataError
 from .index import IMD_WEIGHTS, IOD2019_AREAS, IOD2025_AREAS, exponential_transform, need_index
 from .indicators import IndicatorValue, indicator_table, read_indicator_file
+from .pace import (
+    AT_TARGET,
+    BAND,
+    FURTHEST,
+    NHS,
+    PROPORTIONAL,
+    PaceOutcome,
+    glide_path,
+    nhs_pace,
+)
 from .rounding import largest_remainder
 from .shares import (
     Neighbourhood,
@@ -58,6 +69,14 @@ from .shares import (
 )
 
 __all__ = [
+    "AT_TARGET",
+    "BAND",
+    "FURTHEST",
+    "NHS",
+    "PROPORTIONAL",
+    "PaceOutcome",
+    "glide_path",
+    "nhs_pace",
     "DOMAIN_LABELS",
     "IMD_WEIGHTS",
     "IOD2019_AREAS",
