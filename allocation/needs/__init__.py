@@ -37,6 +37,7 @@ a file with a fault returns nothing. The method is described in ``docs/needs.md`
 
 from .deprivation import (
     DOMAIN_LABELS,
+    PEOPLE_MEASURES,
     LsoaDeprivation,
     LsoaLookup,
     NeighbourhoodNeed,
@@ -46,8 +47,17 @@ from .deprivation import (
     read_lsoa_lookup,
 )
 from .errors import NeedDataError
+from .gradient import NHS_PRACTICE_SPREAD, NHS_PRACTICE_SPREAD_SOURCE, Spread, per_head_spread
 from .index import IMD_WEIGHTS, IOD2019_AREAS, IOD2025_AREAS, exponential_transform, need_index
-from .indicators import IndicatorValue, indicator_table, read_indicator_file
+from .indicators import (
+    DIRECTIONS,
+    HIGHER_IS_MORE_NEED,
+    LOWER_IS_MORE_NEED,
+    IndicatorValue,
+    indicator_table,
+    need_from,
+    read_indicator_file,
+)
 from .pace import (
     AT_TARGET,
     BAND,
@@ -69,6 +79,15 @@ from .shares import (
 )
 
 __all__ = [
+    "DIRECTIONS",
+    "HIGHER_IS_MORE_NEED",
+    "LOWER_IS_MORE_NEED",
+    "NHS_PRACTICE_SPREAD",
+    "NHS_PRACTICE_SPREAD_SOURCE",
+    "PEOPLE_MEASURES",
+    "Spread",
+    "need_from",
+    "per_head_spread",
     "AT_TARGET",
     "BAND",
     "FURTHEST",
