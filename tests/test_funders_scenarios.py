@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from html import unescape
 
@@ -34,14 +35,17 @@ def form_data(**overrides) -> dict:
         "name": "Half by need",
         "description": "",
         "budget": "£100,000",
-        "weight_0": "1",
+        "weight-imd_score-2025": "1",
+        "population_source": "",
+        "convergence": "furthest",
+        "minimum_growth": "",
+        "max_below_target": "",
         "universal": "50",
         "alpha": "1",
         "floor": "",
         "ceiling": "",
         "previous_scenario_id": "",
         "max_decrease": "",
-        "max_increase": "",
     }
     data.update(overrides)
     return data
@@ -102,7 +106,7 @@ def test_bad_settings_are_refused_next_to_the_field(funder, forms, overrides, fi
 
 
 def test_a_scenario_needs_at_least_one_indicator(funder, forms):
-    response = forms.post("/funding/scenarios/new", form_data(weight_0=""))
+    response = forms.post("/funding/scenarios/new", form_data(**{"weight-imd_score-2025": ""}))
     assert response.status_code == 422
     assert "Give at least one need indicator a weight above 0" in text(response)
     assert db.session.scalar(select(Scenario)) is None
@@ -308,3 +312,21 @@ def test_a_new_scenario_can_start_from_a_published_one(funder, client):
     page = text(client.get(f"/funding/scenarios/new?from={published.id}"))
     assert 'value="Copy of Half by need"' in page
     assert 'name="floor" type="text" value="90"' in page
+
+
+def test_a_weight_stays_on_its_indicator_when_another_is_imported_meanwhile(
+    funder, forms, client, neighbourhoods
+):
+    # Issue 15's confirmed defect: the funder opens the form while one indicator is stored.
+    page = text(client.get("/funding/scenarios/new"))
+    names = re.findall(r'name="(weight[^"]*)"', page)
+    assert len(names) == 1
+    # Meanwhile someone imports a newer file whose indicator sorts before it.
+    add_need(
+        neighbourhoods, {"E05000001": 0.1, "E05000002": 0.3, "E05000003": 0.2}, "employment_score"
+    )
+    data = {k: v for k, v in form_data().items() if not k.startswith("weight")}
+    response = forms.post("/funding/scenarios/new", {**data, names[0]: "1"})
+    assert response.status_code == 302, text(response)
+    scenario = db.session.scalar(select(Scenario))
+    assert [(c["indicator"], c["year"]) for c in scenario.indicators] == [("imd_score", 2025)]

@@ -107,6 +107,7 @@ class LsoaDeprivation:
     denominators: Mapping[str, float] = field(default_factory=dict)
     boundaries: int | None = field(default=None, compare=False)
     recomputed: tuple[str, ...] = field(default=(), compare=False)
+    population_column: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -324,6 +325,7 @@ def read_deprivation_file(
                 people=people,
                 denominators=denominators,
                 boundaries=boundaries,
+                population_column=pop_col,
             )
         )
     if not result:

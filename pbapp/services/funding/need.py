@@ -28,6 +28,7 @@ from allocation.needs import (
 )
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User
+from pbapp.models.funding import INDICATOR_DIRECTIONS, INDICATOR_KINDS, IndicatorDefinition
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
@@ -38,8 +39,24 @@ LOOKUP_MAX_BYTES = 5 * 1024 * 1024
 INDICATOR_MAX_BYTES = 2 * 1024 * 1024
 MAX_INDICATOR_VALUES = 20_000
 
-# The editions of the English Indices of Deprivation the importer knows: year -> LSOAs ranked.
+# The editions of the English Indices of Deprivation the importer knows: year -> LSOAs ranked,
+# and the LSOA boundaries each is published on.
 EDITIONS = {2025: IOD2025_AREAS, 2019: IOD2019_AREAS}
+EDITION_BOUNDARIES = {2025: 2021, 2019: 2011}
+# Why two editions must not be mixed or compared as if alike (issue 23).
+EDITIONS_DIFFER = (
+    "The 2019 and 2025 Indices of Deprivation are not comparable: IoD2025 measures income after "
+    "housing costs, combines 55 indicators against 39, and is published on 2021 LSOAs, not 2011"
+)
+
+# Counts of people in need the deprivation import stores (from the File 7 numerators).
+PEOPLE_INDICATORS = {
+    "income": "income_deprived_people",
+    "employment": "employment_deprived_people",
+    "idaci": "idaci_children",
+    "idaopi": "idaopi_older_people",
+}
+POPULATION = "population"
 
 INDICATOR_NAME = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 
@@ -56,6 +73,31 @@ INDICATOR_LABELS = {
     "idaci_score": "Income deprivation affecting children (share)",
     "idaopi_score": "Income deprivation affecting older people (share)",
     "most_deprived_decile_share": "Share of residents in England's most deprived 10%",
+    "income_deprived_people": "Income-deprived people",
+    "employment_deprived_people": "Employment-deprived people",
+    "idaci_children": "Children in income-deprived families (IDACI)",
+    "idaopi_older_people": "Older people in income deprivation (IDAOPI)",
+    "population": "Residents",
+}
+
+# What the deprivation import's indicators are (all point the same way: higher is more need).
+IOD_KINDS = {
+    "imd_score": "score",
+    "income_score": "rate",
+    "employment_score": "rate",
+    "idaci_score": "rate",
+    "idaopi_score": "rate",
+    "most_deprived_decile_share": "places",
+    POPULATION: "population",
+    **dict.fromkeys(PEOPLE_INDICATORS.values(), "people"),
+}
+# Caveats shown wherever an indicator of a kind is chosen.
+KIND_CAVEATS = {
+    "score": "IMD and domain scores order places; they are not ratios (a score twice as high "
+    "is not twice the need). Counts of people in need are the fairer basis for money.",
+    "places": "A cliff: a neighbourhood just outside England's most deprived 10% scores 0 "
+    "however many deprived people live there. It describes places and is not offered as a "
+    "basis for money.",
 }
 
 
@@ -69,16 +111,19 @@ class ImportReport:
     values_replaced: int
     neighbourhoods: int
     without_figures: list[str] = field(default_factory=list)  # names of neighbourhoods left out
+    population: str | None = None  # the population figure stored with it, named
 
 
 @dataclass(frozen=True)
 class StoredIndicator:
-    """One indicator and year held for some neighbourhoods."""
+    """One indicator and year held for some neighbourhoods, with its direction and kind."""
 
     indicator: str
     year: int
     neighbourhoods: int
     sources: str
+    direction: str = "higher"
+    kind: str = "other"
 
     @property
     def key(self) -> str:
@@ -87,6 +132,75 @@ class StoredIndicator:
     @property
     def label(self) -> str:
         return indicator_label(self.indicator)
+
+    @property
+    def direction_label(self) -> str:
+        return INDICATOR_DIRECTIONS[self.direction]
+
+    @property
+    def kind_label(self) -> str:
+        return INDICATOR_KINDS[self.kind]
+
+    @property
+    def caveat(self) -> str | None:
+        return KIND_CAVEATS.get(self.kind)
+
+    @property
+    def for_money(self) -> bool:
+        """Whether scenarios may weight money on it (not place descriptions or populations)."""
+        return self.kind not in ("places", "population")
+
+    @property
+    def iod_edition(self) -> int | None:
+        """The Indices of Deprivation edition it comes from, if it is one of theirs."""
+        return self.year if self.indicator in IOD_KINDS and self.year in EDITIONS else None
+
+
+@dataclass(frozen=True)
+class PopulationSource:
+    """A population figure scenarios may count residents by (``key`` is "population:<year>",
+    or "" for the population recorded with each neighbourhood)."""
+
+    key: str
+    label: str
+    neighbourhoods: int
+
+
+def definition(indicator: str) -> tuple[str, str]:
+    """(direction, kind) of an indicator: as defined at import; the deprivation import's own
+    for its names; else "higher" (the import form said so before directions were asked)."""
+    row = db.session.scalar(
+        select(IndicatorDefinition).where(IndicatorDefinition.indicator == indicator)
+    )
+    if row is not None:
+        return row.direction, row.kind
+    return "higher", IOD_KINDS.get(indicator, "other")
+
+
+def _define(indicator: str, direction: str, kind: str, field_name: str) -> None:
+    """Record (or confirm) an indicator's direction and kind. An indicator already stored with
+    the other direction is refused: its figures of other years would change meaning."""
+    row = db.session.scalar(
+        select(IndicatorDefinition).where(IndicatorDefinition.indicator == indicator)
+    )
+    if row is None:
+        db.session.add(
+            IndicatorDefinition(
+                indicator=indicator,
+                direction=direction,
+                kind=kind,
+                transform="below_best" if direction == "lower" else None,
+            )
+        )
+    elif row.direction != direction:
+        raise FieldError(
+            field_name,
+            f"{indicator} is already stored as '{INDICATOR_DIRECTIONS[row.direction].lower()}'. "
+            "Import it with the same direction, or give the new figures another name. Nothing "
+            "was imported.",
+        )
+    else:
+        row.kind = kind
 
 
 def indicator_label(indicator: str) -> str:
@@ -215,6 +329,14 @@ def import_deprivation(
         lsoas = read_deprivation_file(_named(deprivation[1], deprivation[0]), areas=EDITIONS[year])
     except NeedDataError as error:
         raise _refused("deprivation_file", error) from None
+    boundaries = lsoas[0].boundaries
+    if boundaries is not None and boundaries != EDITION_BOUNDARIES[year]:
+        other = next(y for y, b in EDITION_BOUNDARIES.items() if b == boundaries)
+        raise FieldError(
+            "deprivation_file",
+            f"{deprivation[0]} is on {boundaries} LSOAs, so it is the {other} edition, not "
+            f"{year}. {EDITIONS_DIFFER}. Choose the {other} edition. Nothing was imported.",
+        )
     try:
         table = read_lsoa_lookup(_named(lookup[1], lookup[0]))
     except NeedDataError as error:
@@ -240,6 +362,7 @@ def import_deprivation(
         name = deprivation[0] if field_name == "deprivation_file" else lookup[0]
         raise FieldError(field_name, f"{name}: {error}. Nothing was imported.") from None
     values: dict[tuple[int, str], float] = {}
+    population: dict[tuple[int, str], float] = {}
     for ward in wards:
         area = areas[ward.code]
         for domain, score in ward.scores.items():
@@ -248,16 +371,45 @@ def import_deprivation(
             values[(area.id, "most_deprived_decile_share")] = round(
                 float(ward.share_most_deprived_decile), 6
             )
-    added, replaced = _store(actor, values, year=year, source=source, action="need.import_iod")
+        for key, count in ward.people.items():
+            values[(area.id, PEOPLE_INDICATORS[key])] = round(float(count), 6)
+        population[(area.id, POPULATION)] = float(ward.population)
+    for name in {name for _, name in values} | {POPULATION}:
+        _define(name, "higher", IOD_KINDS.get(name, "score"), "deprivation_file")
+    recomputed = " (IMD score recomputed from the domain ranks)" if lsoas[0].recomputed else ""
+    added, replaced = _store(
+        actor, values, year=year, source=source + recomputed, action="need.import_iod"
+    )
+    population_year, population_label = _population_of(lsoas[0].population_column, year)
+    more, again = _store(
+        actor,
+        population,
+        year=population_year,
+        source=f"{population_label} ({deprivation[0]})"[:200],
+        action="need.import_population",
+    )
     covered = {w.code for w in wards}
     return ImportReport(
-        indicators=sorted({name for _, name in values}),
+        indicators=sorted({name for _, name in values} | {POPULATION}),
         year=year,
-        values_added=added,
-        values_replaced=replaced,
+        values_added=added + more,
+        values_replaced=replaced + again,
         neighbourhoods=len(covered),
         without_figures=sorted(a.name for code, a in areas.items() if code not in covered),
+        population=f"{population_label}, {population_year}",
     )
+
+
+def _population_of(column: str | None, edition: int) -> tuple[int, str]:
+    """(year, plain name) of the population column a deprivation file was weighted by."""
+    name = (column or "").lower()
+    found = re.search(r"(?:19|20)\d\d", name)
+    year = int(found.group()) if found else edition
+    if "census" in name:
+        return year, f"ONS Census {year}, usual residents"
+    if found:
+        return year, f"ONS mid-{year} population estimate"
+    return year, f"population column '{column}'" if column else "population"
 
 
 def _line_of(text: str, code: str) -> int | None:
@@ -269,17 +421,35 @@ def _line_of(text: str, code: str) -> int | None:
 
 
 def import_indicators(
-    actor: User, upload: tuple[str, str], *, year: int | None, source: str
+    actor: User,
+    upload: tuple[str, str],
+    *,
+    year: int | None,
+    source: str,
+    direction: str | None = None,
+    kind: str = "other",
 ) -> ImportReport:
     """Import a plain CSV of ``neighbourhood code, indicator, value`` for ``year``.
 
-    Raises ``FieldError`` (``indicator_file``, ``year`` or ``source``) for a malformed file, an
-    unknown neighbourhood code or an indicator name that is not lower-case words joined by
-    underscores; then nothing is stored. Figures already stored for the same neighbourhood,
+    ``direction`` ("higher" or "lower": which way means more need) is required; ``kind`` is
+    "people" (a count of people in need), "rate", "score" or "other".
+
+    Raises ``FieldError`` (``indicator_file``, ``year``, ``source``, ``direction`` or ``kind``)
+    for a malformed file, an unknown neighbourhood code, an indicator name that is not
+    lower-case words joined by underscores, or an indicator stored before with the other
+    direction; then nothing is stored. Figures already stored for the same neighbourhood,
     indicator and year are replaced.
     """
     if year is None or not 1990 <= year <= 2100:
         raise FieldError("year", "Enter the year the figures are for, like 2024.")
+    if direction not in INDICATOR_DIRECTIONS:
+        raise FieldError(
+            "direction",
+            "Say whether a higher value means more need (like a poverty rate) or less need "
+            "(like life expectancy).",
+        )
+    if kind not in ("people", "rate", "score", "other"):
+        raise FieldError("kind", "Choose what the figures measure.")
     source = _check_source(source)
     name, text = upload
     try:
@@ -312,7 +482,21 @@ def import_indicators(
                 "lower-case letters, digits and underscores, starting with a letter, like "
                 "child_poverty_rate. Nothing was imported.",
             )
+        if row.indicator in IOD_KINDS:
+            raise FieldError(
+                "indicator_file",
+                f"{name}, column 'indicator': {row.indicator} is a name the Indices of "
+                "Deprivation import uses; give your figures another name. Nothing was imported.",
+            )
+        if kind == "people" and row.value < 0:
+            raise FieldError(
+                "indicator_file",
+                f"{name}: a count of people cannot be negative ({row.neighbourhood}, "
+                f"{row.indicator}). Nothing was imported.",
+            )
         values[(area.id, row.indicator)] = float(row.value)
+    for indicator in sorted({i for _, i in values}):
+        _define(indicator, direction, kind, "direction")
     added, replaced = _store(
         actor, values, year=year, source=source, action="need.import_indicators"
     )
@@ -340,7 +524,38 @@ def stored_indicators() -> list[StoredIndicator]:
         .group_by(NeedIndicator.indicator, NeedIndicator.year)
         .order_by(NeedIndicator.indicator, NeedIndicator.year.desc())
     ).all()
+    defined = {
+        d.indicator: (d.direction, d.kind) for d in db.session.scalars(select(IndicatorDefinition))
+    }
     return [
-        StoredIndicator(name, year, count, low if low == high else f"{low}; {high}")
+        StoredIndicator(
+            name,
+            year,
+            count,
+            low if low == high else f"{low}; {high}",
+            *defined.get(name, ("higher", IOD_KINDS.get(name, "other"))),
+        )
         for name, year, count, low, high in rows
     ]
+
+
+def population_sources() -> list[PopulationSource]:
+    """The populations a scenario may count residents by: each imported population figure
+    (latest first), then the population recorded with each neighbourhood."""
+    areas = db.session.scalar(select(func.count(Neighbourhood.id))) or 0
+    result = [
+        PopulationSource(f"{POPULATION}:{s.year}", f"{s.sources} ({s.year})", s.neighbourhoods)
+        for s in stored_indicators()
+        if s.indicator == POPULATION
+    ]
+    result.sort(key=lambda p: p.key, reverse=True)
+    result.append(PopulationSource("", "The population recorded with each neighbourhood", areas))
+    return result
+
+
+def default_population_source() -> str:
+    """Census 2021 when it has been imported, else the latest population imported, else ""."""
+    keys = [p.key for p in population_sources()]
+    if f"{POPULATION}:2021" in keys:
+        return f"{POPULATION}:2021"
+    return keys[0]
