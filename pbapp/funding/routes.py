@@ -433,11 +433,12 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
     if compare_id is None and item.previous_scenario_id:
         compare_id = item.previous_scenario_id
     other = next((s for s in others if s.id == compare_id), None)
-    comparison = None
+    comparison = warning = None
     if other is not None and not computation.problem:
         theirs = funding.computation_of(other)
         if not theirs.problem:
             comparison = funding.compare(computation.rows, theirs.rows)
+            warning = funding.editions_warning(computation.document, theirs.document)
     return render_template(
         "funders/scenario.html",
         scenario=item,
@@ -446,6 +447,7 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
         others=others,
         other=other,
         comparison=comparison,
+        editions_warning=warning,
         publish_form=publish_form,
         checked=funding.check_published(item) if item.is_published else None,
     ), form_status(publish_form)

@@ -39,7 +39,14 @@ from allocation.needs import Neighbourhood as NeedArea
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood
 from pbapp.models.funding import Scenario
-from pbapp.services.funding.need import POPULATION, definition, indicator_label
+from pbapp.services.funding.need import (
+    EDITIONS,
+    EDITIONS_DIFFER,
+    IOD_KINDS,
+    POPULATION,
+    definition,
+    indicator_label,
+)
 
 SCHEMA_VERSION = 2
 
@@ -427,3 +434,21 @@ def compute(settings: ScenarioSettings) -> Computation:
     computation.growth = result.growth
     computation.minimum_growth = result.minimum_growth
     return computation
+
+
+def iod_editions(document: dict[str, Any]) -> set[int]:
+    """The Indices of Deprivation editions a document's indicators come from."""
+    return {
+        c["year"]
+        for c in document.get("indicators", [])
+        if c["indicator"] in IOD_KINDS and c["year"] in EDITIONS
+    }
+
+
+def editions_warning(document: dict[str, Any], other: dict[str, Any]) -> str | None:
+    """Why two scenarios' amounts are not like for like, when they use different IoD editions."""
+    mine, theirs = iod_editions(document), iod_editions(other)
+    if mine and theirs and mine != theirs:
+        years = " and ".join(str(y) for y in sorted(mine | theirs))
+        return f"These scenarios measure need by different editions ({years}). {EDITIONS_DIFFER}."
+    return None

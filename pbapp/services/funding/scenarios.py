@@ -35,6 +35,7 @@ from pbapp.services.funding.documents import (
     combined_need,
     compute,
     compute_document,
+    editions_warning,
     fingerprint_of,
     rows_from,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "contributions",
     "create_contribution",
     "create_scenario",
+    "editions_warning",
     "fingerprint_of",
     "open_processes",
     "publish_scenario",
