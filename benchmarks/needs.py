@@ -91,10 +91,34 @@ def main() -> None:
             previous=previous.tolist(),
             max_decrease=0.05,
             max_increase=0.10,
+            pace="band",
             **rules,
         )
     )
-    rows.append(("same, with pace of change −5%…+10%", t))
+    rows.append(("same, with the band pace of change −5%…+10%", t))
+
+    grown = int(BUDGET * 1.03)
+    t, paced = best_of(
+        lambda: needs_weighted_amounts(
+            population,
+            need,
+            grown,
+            ids=ids,
+            previous=previous.tolist(),
+            pace="nhs",
+            minimum_growth=0.0,
+            max_decrease=0.05,
+            **rules,
+        )
+    )
+    assert int(paced.sum()) == grown and bool(np.all(paced >= previous))
+    rows.append(
+        (
+            "same, budget +3%, NHS-style pace of change (minimum growth 0%, convergence "
+            "furthest below target first, largest cut 5%)",
+            t,
+        )
+    )
 
     hoods = [
         Neighbourhood(i, p, x)

@@ -333,3 +333,22 @@ def test_an_indicator_cannot_change_direction_between_imports(funder, forms, nei
     assert response.status_code == 422
     assert "is already stored as 'a higher value means more need'" in text(response)
     assert indicator_count() == before
+
+
+def test_a_need_multiplier_names_its_indicator_year_average_and_alpha():
+    from decimal import Decimal
+
+    from pbapp.services.funding.need import multiplier_source
+
+    source = multiplier_source("imd_score", 2025, Decimal("0.50"), average="neighbourhoods")
+    assert source.words == (
+        "Need multiplier = (Index of Multiple Deprivation score 2025 ÷ the plain average of the "
+        "neighbourhoods) to the power α = 0.5"
+    )
+    assert (
+        multiplier_source("income_deprived_people", 2025, 1.0)
+        .to_dict()["words"]
+        .endswith("each neighbourhood counted by its residents) to the power α = 1")
+    )
+    with pytest.raises(ValueError):
+        multiplier_source("imd_score", 2025, 1, average="median")

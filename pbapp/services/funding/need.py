@@ -559,3 +559,69 @@ def default_population_source() -> str:
     if f"{POPULATION}:2021" in keys:
         return f"{POPULATION}:2021"
     return keys[0]
+
+
+# How a need multiplier's average is taken: scenarios weight each neighbourhood by its
+# residents; core funding takes the plain average of the neighbourhoods.
+AVERAGES = {
+    "population": "the city's average, each neighbourhood counted by its residents",
+    "neighbourhoods": "the plain average of the neighbourhoods",
+}
+
+
+@dataclass(frozen=True)
+class MultiplierSource:
+    """Where a need multiplier ``(need ÷ average)^α`` comes from, for any page that shows one.
+
+    The same neighbourhood has different multipliers wherever the indicator, its year, the
+    average or ``α`` differ (Burngreave: 2.229 on IMD 2025 against the population-weighted
+    average at α = 1; 2.314 against the plain average of the 28 wards), so a page names all four.
+    """
+
+    indicator: str
+    year: int | None
+    alpha: str
+    average: str = "population"
+
+    @property
+    def indicator_label(self) -> str:
+        label = indicator_label(self.indicator)
+        return f"{label} {self.year}" if self.year is not None else label
+
+    @property
+    def words(self) -> str:
+        """E.g. 'Need multiplier = (Index of Multiple Deprivation score 2025 ÷ the plain
+        average of the neighbourhoods) to the power α = 0.5'."""
+        return (
+            f"Need multiplier = ({self.indicator_label} ÷ {AVERAGES[self.average]}) to the "
+            f"power α = {self.alpha}"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "indicator": self.indicator,
+            "indicator_label": self.indicator_label,
+            "year": self.year,
+            "alpha": self.alpha,
+            "average": self.average,
+            "words": self.words,
+        }
+
+
+def multiplier_source(
+    indicator: str, year: int | None, alpha: object, *, average: str = "population"
+) -> MultiplierSource:
+    """The named source of a need multiplier (``alpha`` as typed: Decimal, str or number).
+
+    Raises ``ValueError`` for an ``average`` other than "population" or "neighbourhoods".
+    """
+    if average not in AVERAGES:
+        raise ValueError(f"average must be one of {', '.join(AVERAGES)}")
+    text = (
+        format(alpha.normalize(), "f")
+        if hasattr(alpha, "normalize")
+        else f"{alpha:g}"
+        if isinstance(alpha, float)
+        else str(alpha)
+    )
+    return MultiplierSource(indicator, year, text, average)
