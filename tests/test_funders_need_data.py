@@ -352,3 +352,45 @@ def test_a_need_multiplier_names_its_indicator_year_average_and_alpha():
     )
     with pytest.raises(ValueError):
         multiplier_source("imd_score", 2025, 1, average="median")
+
+
+@pytest.mark.skipif(
+    not (SHEFFIELD / "sheffield_lsoa_imd2019.csv").exists(),
+    reason="the Sheffield reference data (../shared/data/sheffield) is not present",
+)
+def test_the_shared_2019_file_imports_with_its_imd_score_recomputed_from_ranks(funder, forms):
+    summary = list(
+        csv.DictReader(io.StringIO((SHEFFIELD / "sheffield_ward_summary.csv").read_text()))
+    )
+    db.session.add_all(
+        Neighbourhood(code=r["ward_code"], name=r["ward_name"], population=1) for r in summary
+    )
+    db.session.commit()
+    response = import_iod(
+        forms,
+        year="2019",
+        iod=upload(
+            "sheffield_lsoa_imd2019.csv", (SHEFFIELD / "sheffield_lsoa_imd2019.csv").read_bytes()
+        ),
+        lookup=upload(
+            "lookup11.csv", (SHEFFIELD / "sheffield_lsoa11_to_ward_lookup.csv").read_bytes()
+        ),
+    )
+    assert response.status_code == 200, text(response)[:2000]
+    values = stored()
+    for row in summary:
+        # The file has only ranks and _exp columns: the IMD score is recomputed from the seven
+        # domain ranks (weighted here by the mid-2020 residents the file's population column
+        # holds; the summary weights by mid-2015, hence the tolerance).
+        assert values[(row["ward_code"], "imd_score", 2019)] == pytest.approx(
+            float(row["imd2019_pop_wtd_avg_score"]), abs=1.0
+        )
+        assert values[(row["ward_code"], "income_deprived_people", 2019)] == float(
+            row["income_deprived_people_2019"]
+        )
+        assert (row["ward_code"], "population", 2020) in values
+    source = db.session.scalar(
+        select(NeedIndicator.source).where(NeedIndicator.indicator == "imd_score")
+    )
+    assert source.endswith("(IMD score recomputed from the domain ranks)")
+    assert "ONS mid-2020 population estimate, 2020" in text(response)
