@@ -53,7 +53,7 @@ def test_the_demo_scenario_counts_people_in_need_and_names_its_population(app, c
     assert [(c["indicator"], c["year"], c["kind"]) for c in document["indicators"]] == [
         ("income_deprived_people", 2025, "people")
     ]
-    assert document["population"]["label"] == "ONS Census 2021, usual residents (OGL v3) (2021)"
+    assert document["population"]["label"] == "ONS Census 2021, usual residents (OGL v3)"
     amounts = {r.name: r.amount for r in funding.computation_of(scenario).rows}
     # £1,150,000, half per resident, half by income-deprived people per resident (u = 0.5,
     # α = 1), floor 80% and ceiling 150% of the per-resident amount: Burngreave (16,415 of
@@ -63,5 +63,5 @@ def test_the_demo_scenario_counts_people_in_need_and_names_its_population(app, c
     assert amounts["City"] == 34_033
     assert amounts["Fulwood"] == 26_980
     page = client.get(f"/funding/allocations/{scenario.id}").get_data(as_text=True)
-    assert "ONS Census 2021, usual residents (OGL v3) (2021)" in page
+    assert "ONS Census 2021, usual residents (OGL v3)" in page
     assert "1.88×</strong> as much per resident as the least-funded" in page

@@ -428,9 +428,9 @@ def test_one_population_is_chosen_and_named_on_the_page_and_the_download(
     assert amounts(scenario) == {"E05000001": 20_000, "E05000002": 60_000, "E05000003": 20_000}
     page = text(client.get(f"/funding/scenarios/{scenario.id}"))
     assert "Residents counted by" in page
-    assert "ONS Census 2021, usual residents (2021)" in page
+    assert "ONS Census 2021, usual residents" in page
     download = client.get(f"/funding/scenarios/{scenario.id}/amounts.csv").get_data(as_text=True)
-    assert "population (ONS Census 2021, usual residents (2021))" in download.splitlines()[0]
+    assert "population (ONS Census 2021, usual residents)" in download.splitlines()[0]
 
 
 def test_each_page_names_the_need_multiplier_and_the_gradient(funder, client):

@@ -46,6 +46,7 @@ from pbapp.services.funding.need import (
     POPULATION,
     definition,
     indicator_label,
+    population_label,
 )
 
 SCHEMA_VERSION = 2
@@ -173,7 +174,7 @@ def _population(source: str | None, areas: list[Neighbourhood]) -> tuple[dict[st
             )
         figures[area.code] = float(figure.value)
         label = label or figure.source
-    return figures, f"{label} ({year})"
+    return figures, population_label(label, year)
 
 
 def build_document(settings: ScenarioSettings) -> dict[str, Any]:
@@ -188,7 +189,7 @@ def build_document(settings: ScenarioSettings) -> dict[str, Any]:
     ).all()
     if not areas:
         raise ScenarioProblem("There are no neighbourhoods yet.")
-    population, population_label = _population(settings.population_source, list(areas))
+    population, population_name = _population(settings.population_source, list(areas))
     empty = [a.name for a in areas if population[a.code] <= 0]
     if empty:
         raise ScenarioProblem(
@@ -230,7 +231,7 @@ def build_document(settings: ScenarioSettings) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "budget": settings.budget,
         "rules": rules,
-        "population": {"source": settings.population_source or "", "label": population_label},
+        "population": {"source": settings.population_source or "", "label": population_name},
         "indicators": indicators,
         "neighbourhoods": [
             {

@@ -190,3 +190,8 @@ def multiplier_source(
         else str(alpha)
     )
     return MultiplierSource(indicator, year, text, average)
+
+
+def population_label(source: str, year: int) -> str:
+    """A population figure's name: its source, with its year unless the source says it."""
+    return source if str(year) in source else f"{source} ({year})"

@@ -43,6 +43,7 @@ from pbapp.services.funding.indicators import (
     StoredIndicator,
     indicator_label,
     multiplier_source,
+    population_label,
 )
 
 # Re-exported: pages and scenarios read what an indicator is through this module too.
@@ -64,6 +65,7 @@ __all__ = [
     "import_indicators",
     "indicator_label",
     "multiplier_source",
+    "population_label",
     "population_sources",
     "stored_indicators",
 ]
@@ -464,7 +466,9 @@ def population_sources() -> list[PopulationSource]:
     (latest first), then the population recorded with each neighbourhood."""
     areas = db.session.scalar(select(func.count(Neighbourhood.id))) or 0
     result = [
-        PopulationSource(f"{POPULATION}:{s.year}", f"{s.sources} ({s.year})", s.neighbourhoods)
+        PopulationSource(
+            f"{POPULATION}:{s.year}", population_label(s.sources, s.year), s.neighbourhoods
+        )
         for s in stored_indicators()
         if s.indicator == POPULATION
     ]
