@@ -495,3 +495,12 @@ def test_a_document_published_before_version_2_still_rechecks(funder):
     db.session.commit()
     assert funding.check_published(scenario) is True
     assert amounts(scenario) == EXPECTED
+
+
+def test_a_weight_for_an_indicator_no_longer_stored_is_refused_by_name(funder, forms):
+    response = forms.post(
+        "/funding/scenarios/new", form_data(**{"weight-child_poverty_rate-2024": "1"})
+    )
+    assert response.status_code == 422
+    assert "Child poverty rate 2024 is no longer stored" in text(response)
+    assert db.session.scalar(select(Scenario)) is None
