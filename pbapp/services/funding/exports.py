@@ -32,6 +32,7 @@ PACE_HEADER = [
     "target (£)",
     "distance from target (£)",
     "distance from target (%)",
+    "change from last year (£)",
     "years to target",
 ]
 
@@ -91,6 +92,7 @@ def table(computation: Computation) -> list[list[Any]]:
                     round(r.target or 0.0, 2),
                     round(r.distance or 0.0, 2),
                     "" if r.distance_share is None else round(r.distance_share * 100, 2),
+                    "" if r.change is None else r.change,
                     "" if r.years_to_target is None else r.years_to_target,
                 ]
                 if computation.paced

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from allocation.needs import NeedDataError, Neighbourhood, ShareLine, needs_weighted_shares
+from allocation.needs import (
+    NeedDataError,
+    Neighbourhood,
+    ShareLine,
+    needs_weighted_amounts,
+    needs_weighted_shares,
+)
 from allocation.needs import cli as needs_cli
 
 from .conftest import run_command
@@ -305,6 +311,23 @@ def test_amounts_add_up_to_the_pound_in_any_order(
     shuffled = list(hoods)
     rng.shuffle(shuffled)
     assert needs_weighted_shares(shuffled, budget, **kwargs).amounts() == result.amounts()
+
+
+@given(cities, st.floats(min_value=-0.3, max_value=0.3), universals, convergences)
+@settings(max_examples=50, deadline=None)
+def test_the_array_version_paces_the_same(hoods, change, u, convergence):
+    budget = max(0, round(last_year(hoods) * (1 + change)))
+    kwargs = {"universal": u, "pace": "nhs", "convergence": convergence, "max_decrease": 0.1}
+    amounts = needs_weighted_amounts(
+        [h.population for h in hoods],
+        [h.need for h in hoods],
+        budget,
+        ids=[h.id for h in hoods],
+        previous=[h.previous_amount for h in hoods],
+        **kwargs,
+    )
+    expected = needs_weighted_shares(hoods, budget, **kwargs).amounts()
+    assert dict(zip([h.id for h in hoods], amounts.tolist(), strict=True)) == expected
 
 
 # --- the shares command ------------------------------------------------------------------------
