@@ -41,3 +41,27 @@ def test_demo_loads_contributions_and_a_published_scenario_once(app, client):
 
     page = client.get(f"/funding/allocations/{scenario.id}").get_data(as_text=True)
     assert "Burngreave" in page
+
+
+def test_the_demo_scenario_counts_people_in_need_and_names_its_population(app, client):
+    load_demo()
+    load_funding_demo()
+    db.session.commit()
+    scenario = db.session.scalar(select(Scenario))
+    document = scenario.inputs
+    assert document["schema_version"] == 2
+    assert [(c["indicator"], c["year"], c["kind"]) for c in document["indicators"]] == [
+        ("income_deprived_people", 2025, "people")
+    ]
+    assert document["population"]["label"] == "ONS Census 2021, usual residents (OGL v3)"
+    amounts = {r.name: r.amount for r in funding.computation_of(scenario).rows}
+    # £1,150,000, half per resident, half by income-deprived people per resident (u = 0.5,
+    # α = 1), floor 80% and ceiling 150% of the per-resident amount: Burngreave (16,415 of
+    # 25,321 residents, 2.297 × the city's rate) is held at its ceiling; City (2,830 of 20,588)
+    # at its floor, £3,053 less than the IMD 2025 score gave it (£37,086).
+    assert amounts["Burngreave"] == 78_482
+    assert amounts["City"] == 34_033
+    assert amounts["Fulwood"] == 26_980
+    page = client.get(f"/funding/allocations/{scenario.id}").get_data(as_text=True)
+    assert "ONS Census 2021, usual residents (OGL v3)" in page
+    assert "1.88×</strong> as much per resident as the least-funded" in page

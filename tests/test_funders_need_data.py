@@ -45,6 +45,8 @@ def import_indicators(forms, file=None, **extra):
         "year": "2024",
         "source": "Local survey 2024",
         "indicator_file": file or upload("indicators.csv"),
+        "direction": "higher",
+        "kind": "rate",
         **extra,
     }
     return forms.post(
@@ -85,7 +87,13 @@ def test_deprivation_file_is_averaged_to_wards_by_population(funder, forms, neig
     source = db.session.scalar(select(NeedIndicator.source).limit(1))
     assert source == "MHCLG IoD2025 File 7, test extract"
     page = text(response)
-    assert "Imported 4 indicators for 3 neighbourhoods (2025)" in page
+    assert "Imported 6 indicators for 3 neighbourhoods (2025)" in page
+    # People in need: the income rate times the IoD's own total population (no numerators in
+    # this extract): Parkwood 0.3125 of 2,000 residents.
+    assert values[("E05000003", "income_deprived_people", 2025)] == pytest.approx(625)
+    # The residents the file weights by, stored under their own year and named.
+    assert values[("E05000003", "population", 2022)] == pytest.approx(2000)
+    assert "Residents stored with it: ONS mid-2022 population estimate, 2022" in page
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "need.import_iod"))
     assert event.actor_id == funder.id
 
@@ -296,3 +304,93 @@ def test_two_imports_at_the_same_moment_are_refused_plainly(funder, forms, monke
     response = import_indicators(forms)
     assert response.status_code == 422
     assert "Someone else imported figures for the same year at the same moment" in text(response)
+
+
+def test_a_2019_file_imported_as_the_2025_edition_is_refused(funder, forms, neighbourhoods):
+    content = (
+        b"lsoa11_code,imd_rank,income_rank,pop_total_mid2015\n"
+        b"E01000001,1200,900,1000\nE01000002,14000,15000,3000\n"
+    )
+    response = import_iod(forms, iod=upload("iod2019.csv", content))
+    assert response.status_code == 422
+    page = text(response)
+    assert "is on 2011 LSOAs, so it is the 2019 edition, not 2025" in page
+    assert "IoD2025 measures income after housing costs" in page
+    assert indicator_count() == 0
+
+
+def test_an_indicator_must_say_which_way_it_points(funder, forms, neighbourhoods):
+    response = import_indicators(forms, direction="")
+    assert response.status_code == 422
+    assert "Say which way the figures point" in text(response)
+    assert indicator_count() == 0
+
+
+def test_an_indicator_cannot_change_direction_between_imports(funder, forms, neighbourhoods):
+    assert import_indicators(forms).status_code == 200
+    before = indicator_count()
+    response = import_indicators(forms, year="2025", direction="lower")
+    assert response.status_code == 422
+    assert "is already stored as 'a higher value means more need'" in text(response)
+    assert indicator_count() == before
+
+
+def test_a_need_multiplier_names_its_indicator_year_average_and_alpha():
+    from decimal import Decimal
+
+    from pbapp.services.funding.need import multiplier_source
+
+    source = multiplier_source("imd_score", 2025, Decimal("0.50"), average="neighbourhoods")
+    assert source.words == (
+        "Need multiplier = (Index of Multiple Deprivation score 2025 ÷ the plain average of the "
+        "neighbourhoods) to the power α = 0.5"
+    )
+    assert (
+        multiplier_source("income_deprived_people", 2025, 1.0)
+        .to_dict()["words"]
+        .endswith("each neighbourhood counted by its residents) to the power α = 1")
+    )
+    with pytest.raises(ValueError):
+        multiplier_source("imd_score", 2025, 1, average="median")
+
+
+@pytest.mark.skipif(
+    not (SHEFFIELD / "sheffield_lsoa_imd2019.csv").exists(),
+    reason="the Sheffield reference data (../shared/data/sheffield) is not present",
+)
+def test_the_shared_2019_file_imports_with_its_imd_score_recomputed_from_ranks(funder, forms):
+    summary = list(
+        csv.DictReader(io.StringIO((SHEFFIELD / "sheffield_ward_summary.csv").read_text()))
+    )
+    db.session.add_all(
+        Neighbourhood(code=r["ward_code"], name=r["ward_name"], population=1) for r in summary
+    )
+    db.session.commit()
+    response = import_iod(
+        forms,
+        year="2019",
+        iod=upload(
+            "sheffield_lsoa_imd2019.csv", (SHEFFIELD / "sheffield_lsoa_imd2019.csv").read_bytes()
+        ),
+        lookup=upload(
+            "lookup11.csv", (SHEFFIELD / "sheffield_lsoa11_to_ward_lookup.csv").read_bytes()
+        ),
+    )
+    assert response.status_code == 200, text(response)[:2000]
+    values = stored()
+    for row in summary:
+        # The file has only ranks and _exp columns: the IMD score is recomputed from the seven
+        # domain ranks (weighted here by the mid-2020 residents the file's population column
+        # holds; the summary weights by mid-2015, hence the tolerance).
+        assert values[(row["ward_code"], "imd_score", 2019)] == pytest.approx(
+            float(row["imd2019_pop_wtd_avg_score"]), abs=1.0
+        )
+        assert values[(row["ward_code"], "income_deprived_people", 2019)] == float(
+            row["income_deprived_people_2019"]
+        )
+        assert (row["ward_code"], "population", 2020) in values
+    source = db.session.scalar(
+        select(NeedIndicator.source).where(NeedIndicator.indicator == "imd_score")
+    )
+    assert source.endswith("(IMD score recomputed from the domain ranks)")
+    assert "ONS mid-2020 population estimate, 2020" in text(response)

@@ -35,7 +35,9 @@ def counts() -> tuple[int, int, int]:
 def test_demo_loads_every_ward_and_one_account_per_role(demo):
     rows = ward_rows()
     assert len(rows) == 28
-    assert counts()[:2] == (28, 28 * 3)
+    # Per ward: IMD 2025 and 2019, the decile share, income-deprived people 2025 and the
+    # Census 2021 population (the funding scenario's population source).
+    assert counts()[:2] == (28, 28 * 5)
     assert db.session.scalar(
         select(func.count()).select_from(User).where(User.is_active_account)
     ) == len(DEMO_ACCOUNTS)

@@ -25,8 +25,9 @@ Needs-weighted shares (proportionate universalism) in whole pounds adding up to 
     result = needs_weighted_shares(
         [Neighbourhood("E05010861", population=25321, need=61.4, previous_amount=90_000), ...],
         budget=1_000_000, universal=0.5, alpha=1.0, floor=0.8, ceiling=1.5,
-        max_decrease=0.05, max_increase=0.10)
+        pace="nhs", minimum_growth=0.0, max_decrease=0.05)   # NHS-style pace of change
     result.amounts()              # {id: pounds}
+    result.lines[0].target, result.lines[0].distance_share, result.lines[0].years_to_target
     result.lines[0].explanation   # how that amount was computed
     result.to_dict()              # inputs, parameters and outputs, for storing
 
@@ -36,6 +37,7 @@ a file with a fault returns nothing. The method is described in ``docs/needs.md`
 
 from .deprivation import (
     DOMAIN_LABELS,
+    PEOPLE_MEASURES,
     LsoaDeprivation,
     LsoaLookup,
     NeighbourhoodNeed,
@@ -45,8 +47,27 @@ from .deprivation import (
     read_lsoa_lookup,
 )
 from .errors import NeedDataError
+from .gradient import NHS_PRACTICE_SPREAD, NHS_PRACTICE_SPREAD_SOURCE, Spread, per_head_spread
 from .index import IMD_WEIGHTS, IOD2019_AREAS, IOD2025_AREAS, exponential_transform, need_index
-from .indicators import IndicatorValue, indicator_table, read_indicator_file
+from .indicators import (
+    DIRECTIONS,
+    HIGHER_IS_MORE_NEED,
+    LOWER_IS_MORE_NEED,
+    IndicatorValue,
+    indicator_table,
+    need_from,
+    read_indicator_file,
+)
+from .pace import (
+    AT_TARGET,
+    BAND,
+    FURTHEST,
+    NHS,
+    PROPORTIONAL,
+    PaceOutcome,
+    glide_path,
+    nhs_pace,
+)
 from .rounding import largest_remainder
 from .shares import (
     Neighbourhood,
@@ -58,6 +79,23 @@ from .shares import (
 )
 
 __all__ = [
+    "DIRECTIONS",
+    "HIGHER_IS_MORE_NEED",
+    "LOWER_IS_MORE_NEED",
+    "NHS_PRACTICE_SPREAD",
+    "NHS_PRACTICE_SPREAD_SOURCE",
+    "PEOPLE_MEASURES",
+    "Spread",
+    "need_from",
+    "per_head_spread",
+    "AT_TARGET",
+    "BAND",
+    "FURTHEST",
+    "NHS",
+    "PROPORTIONAL",
+    "PaceOutcome",
+    "glide_path",
+    "nhs_pace",
     "DOMAIN_LABELS",
     "IMD_WEIGHTS",
     "IOD2019_AREAS",

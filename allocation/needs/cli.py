@@ -152,6 +152,11 @@ def _shares(args: argparse.Namespace) -> int:
         "need": args.need_column,
         "previous_amount": args.previous_column,
     }
+    # With last year's amounts, NHS-style pace of change unless the band is asked for (or a
+    # most increase is given, which only the band has).
+    pace = args.pace
+    if pace is None and args.previous_column:
+        pace = "band" if args.max_increase is not None else "nhs"
     try:
         result = needs_weighted_shares(
             neighbourhoods,
@@ -162,6 +167,10 @@ def _shares(args: argparse.Namespace) -> int:
             ceiling=args.ceiling,
             max_decrease=args.max_decrease,
             max_increase=args.max_increase,
+            pace=pace,
+            minimum_growth=args.minimum_growth,
+            convergence=args.convergence,
+            max_below_target=args.max_below_target,
         )
     except NeedDataError as exc:
         if exc.row is None:
@@ -171,17 +180,44 @@ def _shares(args: argparse.Namespace) -> int:
             exc.reason, row=ids[exc.row - 1][0], column=columns.get(exc.column or "", exc.column)
         ) from None
     out = csv.writer(sys.stdout, lineterminator="\n")
+    paced = result.rules.pace_method is not None and args.previous_column is not None
+    glide = ["target", "distance", "distance_pct", "move", "years_to_target"] if paced else []
     out.writerow(
-        ["id", "population", "need", "amount"] + (["basis", "explanation"] if args.explain else [])
+        ["id", "population", "need", "amount"]
+        + glide
+        + (["basis", "explanation"] if args.explain else [])
     )
     for line, p, n in zip(result.lines, pop_text, need_text, strict=True):
+        extra = []
+        if paced:
+            share = line.distance_share
+            extra = [
+                f"{line.target:.2f}",
+                f"{line.distance:.2f}",
+                "" if share is None else f"{share * 100:.2f}",
+                "" if line.move is None else line.move,
+                "" if line.years_to_target is None else line.years_to_target,
+            ]
         out.writerow(
-            [line.id, p, n, line.amount] + ([line.basis, line.explanation] if args.explain else [])
+            [line.id, p, n, line.amount]
+            + extra
+            + ([line.basis, line.explanation] if args.explain else [])
         )
     if result.pace_met is False:
+        what = (
+            "band; all moved past it by the same proportion"
+            if result.rules.pace_method == "band"
+            else "limits (largest cut, or no area more than X% below target); the cuts went "
+            "past them, areas above target first"
+        )
         print(
-            "warning: the budget cannot keep every neighbourhood within the pace-of-change "
-            "band; all moved past it by the same proportion",
+            f"warning: the budget cannot keep every neighbourhood within the pace-of-change {what}",
+            file=sys.stderr,
+        )
+    if paced and any(line.years_to_target is None for line in result.lines):
+        print(
+            "note: at this pace some neighbourhoods are not within 1% of target in 50 years "
+            "(years_to_target is empty for them)",
             file=sys.stderr,
         )
     return 0
@@ -229,7 +265,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "shares",
         help="needs-weighted shares of a budget (proportionate universalism)",
         description="Share a budget among neighbourhoods by population and need; print CSV "
-        "id,population,need,amount in whole pounds adding up to the budget.",
+        "id,population,need,amount in whole pounds adding up to the budget. With "
+        "--previous-column, also target,distance,distance_pct,move,years_to_target.",
     )
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--budget", type=_whole_pounds, required=True, metavar="B")
@@ -259,8 +296,39 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="nobody above C times their per-capita amount (e.g. 1.5)",
     )
     p.add_argument("--previous-column", metavar="COL", help="last year's amounts (pace of change)")
-    p.add_argument("--max-decrease", type=_fraction, metavar="D", help="e.g. 0.05 or 5%%")
-    p.add_argument("--max-increase", type=_fraction, metavar="I", help="e.g. 0.10 or 10%%")
+    p.add_argument(
+        "--pace",
+        choices=("nhs", "band"),
+        help="pace of change from last year's amounts: nhs (default with --previous-column: "
+        "minimum growth for all, convergence money to the areas furthest below target, cuts "
+        "from areas above target first) or band (the earlier -D..+I band)",
+    )
+    p.add_argument(
+        "--minimum-growth",
+        type=_fraction,
+        metavar="G",
+        help="nhs: growth every area gets in a growth year (default 0%%)",
+    )
+    p.add_argument(
+        "--convergence",
+        choices=("furthest", "proportional"),
+        default="furthest",
+        help="nhs: convergence money to the furthest below target first (default), or by a "
+        "common proportion of each gap",
+    )
+    p.add_argument(
+        "--max-decrease",
+        type=_fraction,
+        metavar="D",
+        help="largest cut allowed (nhs) or band floor, e.g. 0.05 or 5%%",
+    )
+    p.add_argument("--max-increase", type=_fraction, metavar="I", help="band only: e.g. 10%%")
+    p.add_argument(
+        "--max-below-target",
+        type=_fraction,
+        metavar="X",
+        help="nhs: no area more than X below its target, e.g. 10%%",
+    )
     p.add_argument(
         "--explain",
         action="store_true",

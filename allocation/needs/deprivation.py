@@ -12,6 +12,18 @@ Two layouts of the LSOA file are recognised by their column names:
 
 A file is checked whole before anything is returned: the first fault raises ``NeedDataError``
 naming its line and column, and the caller gets nothing.
+
+**People in need** (ratio-scale counts, the natural basis for money; IMD scores only order
+areas): income-deprived people, employment-deprived people, children in income-deprived
+families (IDACI) and older people in income deprivation (IDAOPI), each from the file's
+numerator column (``income_numerator``, ...) or else its rate times its own denominator (total
+population; working-age population; children aged 0–15; people aged 60 and over). A blank
+numerator is a count MHCLG suppressed (fewer than 10 people) and counts as 0.
+
+**Editions**: ``boundaries`` says whether the LSOA codes are 2011 (IoD2019) or 2021 (IoD2025)
+areas, from the code column's name. A file without an IMD score column but with all seven domain
+ranks (the shared 2019 file has only exponentially transformed ``_exp`` columns) gets its IMD
+score recomputed from the ranks by the IMD's own method (``recomputed`` says so).
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._table import Source, read_table
 from .errors import NeedDataError
@@ -58,6 +70,24 @@ _POPULATION = (
 )
 
 
+#: People-in-need measures: key -> (numerator column (short name), rate domain, denominator).
+PEOPLE_MEASURES: Mapping[str, tuple[str, str, str]] = {
+    "income": ("income_numerator", "income", "total"),
+    "employment": ("employment_numerator", "employment", "working_age"),
+    "idaci": ("idaci_numerator", "idaci", "children"),
+    "idaopi": ("idaopi_numerator", "idaopi", "older"),
+}
+# Denominators other than the total population, most preferred first (File 7's own names, then
+# short names).
+_DENOMINATORS: Mapping[str, tuple[re.Pattern[str], ...]] = {
+    # The IoD's own total (mid-year estimate the rates were computed on), not a census count.
+    "total": (re.compile(r"^total population"), re.compile(r"^pop_total")),
+    "working_age": (re.compile(r"^working age population"), re.compile(r"working_age")),
+    "children": (re.compile(r"^dependent children aged 0-15"), re.compile(r"^pop_0_15")),
+    "older": (re.compile(r"^older population aged 60"), re.compile(r"^pop_60plus")),
+}
+
+
 @dataclass(frozen=True)
 class LsoaDeprivation:
     """One LSOA's deprivation figures.
@@ -73,6 +103,11 @@ class LsoaDeprivation:
     ranks: Mapping[str, int] = field(default_factory=dict)
     deciles: Mapping[str, int] = field(default_factory=dict)
     line: int | None = field(default=None, compare=False)
+    people: Mapping[str, float] = field(default_factory=dict)
+    denominators: Mapping[str, float] = field(default_factory=dict)
+    boundaries: int | None = field(default=None, compare=False)
+    recomputed: tuple[str, ...] = field(default=(), compare=False)
+    population_column: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -82,6 +117,8 @@ class LsoaDeprivation:
             "scores": dict(self.scores),
             "ranks": dict(self.ranks),
             "deciles": dict(self.deciles),
+            "people": dict(self.people),
+            "denominators": dict(self.denominators),
         }
 
 
@@ -102,7 +139,11 @@ class NeighbourhoodNeed:
     """A neighbourhood's deprivation: population-weighted averages of its LSOAs' scores.
 
     ``share_most_deprived_decile`` is the share of its residents living in LSOAs in the
-    national most-deprived 10% on the IMD (``None`` when the file has no IMD decile).
+    national most-deprived 10% on the IMD (``None`` when the file has no IMD decile): it describes
+    a place but is a cliff (an area just outside the 10% counts 0), so it is no basis for money.
+    ``people`` sums the LSOAs' people in need (``PEOPLE_MEASURES``) and ``denominators`` their
+    own denominators (``total``: the IoD's mid-year total; ``working_age``, ``children``,
+    ``older``), where the file has them; ``rates`` is each count over its own denominator.
     """
 
     code: str
@@ -111,6 +152,18 @@ class NeighbourhoodNeed:
     lsoas: int
     scores: Mapping[str, float]
     share_most_deprived_decile: float | None = None
+    people: Mapping[str, float] = field(default_factory=dict)
+    denominators: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def rates(self) -> dict[str, float]:
+        """People in need over their own denominator (e.g. IDACI children / children 0–15)."""
+        result = {}
+        for key, count in self.people.items():
+            base = self.denominators.get(PEOPLE_MEASURES[key][2])
+            if base:
+                result[key] = count / base
+        return result
 
     def to_dict(self) -> dict:
         return {
@@ -120,6 +173,8 @@ class NeighbourhoodNeed:
             "lsoas": self.lsoas,
             "scores": dict(self.scores),
             "share_most_deprived_decile": self.share_most_deprived_decile,
+            "people": dict(self.people),
+            "denominators": dict(self.denominators),
         }
 
 
@@ -194,9 +249,25 @@ def read_deprivation_file(
             (c for p in _POPULATION for c in table.header if p.search(_normalise(c))), None
         )
 
+    numerators = {
+        key: column
+        for key, (short, _, _) in PEOPLE_MEASURES.items()
+        for column in table.header
+        if _normalise(column) == short
+    }
+    denominator_cols = {
+        key: column
+        for key, patterns in _DENOMINATORS.items()
+        if (
+            column := next(
+                (c for p in patterns for c in table.header if p.search(_normalise(c))), None
+            )
+        )
+    }
+    boundaries = _boundaries(code_col)
     positions = {
         c: table.index(c)
-        for c in [code_col, *domains.values()]
+        for c in [code_col, *domains.values(), *numerators.values(), *denominator_cols.values()]
         + ([name_col] if name_col else [])
         + ([pop_col] if pop_col else [])
     }
@@ -233,6 +304,15 @@ def read_deprivation_file(
             population = table.number(cell(row, pop_col), row=line, column=pop_col)
             if population < 0:
                 raise table.error("a population cannot be negative", row=line, column=pop_col)
+        denominators: dict[str, float] = {}
+        for key, column in denominator_cols.items():
+            denominators[key] = _count(table, cell(row, column), line, column, blank=False)
+        people: dict[str, float] = {}
+        for key, (_, domain, base) in PEOPLE_MEASURES.items():
+            if key in numerators:
+                people[key] = _count(table, cell(row, numerators[key]), line, numerators[key])
+            elif domain in scores and base in denominators:
+                people[key] = scores[domain] * denominators[base]
         result.append(
             LsoaDeprivation(
                 code=code,
@@ -242,11 +322,45 @@ def read_deprivation_file(
                 ranks=ranks,
                 deciles=deciles,
                 line=line,
+                people=people,
+                denominators=denominators,
+                boundaries=boundaries,
+                population_column=pop_col,
             )
         )
     if not result:
         raise table.error("the file has a header but no LSOAs")
+    if not any(d == "imd" for d, kind in domains if kind == "score") and all(
+        (d, "rank") in domains for d in IMD_WEIGHTS
+    ):
+        # No IMD score in the file (the shared 2019 file has only ranks and ``_exp`` columns):
+        # recompute it from the seven domain ranks by the IMD's own method.
+        imd = lsoa_need_index(result, IMD_WEIGHTS, areas=areas)
+        result = [
+            replace(lsoa, scores={**lsoa.scores, "imd": imd[lsoa.code]}, recomputed=("imd",))
+            for lsoa in result
+        ]
     return result
+
+
+def _count(table, text: str, line: int, column: str, *, blank: bool = True) -> float:
+    """A count of people: a blank numerator is a count MHCLG suppressed (fewer than 10): 0."""
+    if text == "" and blank:
+        return 0.0
+    value = table.number(text, row=line, column=column)
+    if value < 0:
+        raise table.error("a count of people cannot be negative", row=line, column=column)
+    return value
+
+
+def _boundaries(code_column: str) -> int | None:
+    """2011 or 2021 LSOAs, from the code column's name (``lsoa11_code``, ``LSOA code (2021)``)."""
+    h = _normalise(code_column)
+    if "2011" in h or re.match(r"^lsoa\s*11", h):
+        return 2011
+    if "2021" in h or re.match(r"^lsoa\s*21", h):
+        return 2021
+    return None
 
 
 def read_lsoa_lookup(
@@ -371,8 +485,27 @@ def neighbourhood_need(
                 math.fsum(lsoa.population or 0.0 for lsoa in group if lsoa.deciles["imd"] == 1)
                 / population
             )
+        people = {
+            key: math.fsum(lsoa.people[key] for lsoa in group)
+            for key in PEOPLE_MEASURES
+            if all(key in lsoa.people for lsoa in group)
+        }
+        denominators = {
+            key: math.fsum(lsoa.denominators[key] for lsoa in group)
+            for key in _DENOMINATORS
+            if all(key in lsoa.denominators for lsoa in group)
+        }
         result.append(
-            NeighbourhoodNeed(hood, names.get(hood, ""), population, len(group), scores, share)
+            NeighbourhoodNeed(
+                hood,
+                names.get(hood, ""),
+                population,
+                len(group),
+                scores,
+                share,
+                people,
+                denominators,
+            )
         )
     return result
 

@@ -8,14 +8,19 @@ Life expectancy, child poverty, a local survey: one line per neighbourhood and i
 
 Column names are matched ignoring case, spaces and underscores (``neighbourhood_code`` or
 ``code`` are accepted for the first). The whole file is checked before anything is returned.
+
+Every indicator has a **direction** (``need_from``): most measure need (higher is more), some
+measure its absence (life expectancy: lower is more need) and are turned into need by a stated
+transform before any money follows them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ._table import Source, read_table
+from .errors import NeedDataError
 
 
 @dataclass(frozen=True)
@@ -116,3 +121,36 @@ def indicator_table(values: Iterable[IndicatorValue]) -> dict[str, dict[str, flo
     for v in values:
         table.setdefault(v.indicator, {})[v.neighbourhood] = v.value
     return table
+
+
+#: An indicator's direction: a higher value means more need (deprivation, poverty) ...
+HIGHER_IS_MORE_NEED = "higher"
+#: ... or less need (life expectancy, healthy life expectancy, employment rate).
+LOWER_IS_MORE_NEED = "lower"
+DIRECTIONS = (HIGHER_IS_MORE_NEED, LOWER_IS_MORE_NEED)
+
+
+def need_from(values: Mapping[str, float], direction: str) -> dict[str, float]:
+    """An indicator turned into need (0 or more, higher meaning more need).
+
+    ``"higher"``: the values as they are. ``"lower"``: how far each is below the best
+    neighbourhood, ``max(values) − value`` (life expectancy 78.2 where the best is 84.0 is 5.8
+    years of need; the best neighbourhood has 0).
+
+    Raises
+    ------
+    NeedDataError
+        ``direction`` is neither, or there are no values.
+    """
+    if direction not in DIRECTIONS:
+        raise NeedDataError(
+            f"say whether a higher value means more need ('higher') or less ('lower'), not "
+            f"'{direction}'",
+            column="direction",
+        )
+    if not values:
+        raise NeedDataError("there are no values to turn into need", column="value")
+    if direction == HIGHER_IS_MORE_NEED:
+        return dict(values)
+    best = max(values.values())
+    return {code: best - value for code, value in values.items()}

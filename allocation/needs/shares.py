@@ -10,9 +10,9 @@ mean need), budget ``B``, universal fraction ``u`` and gradient ``α``::
   are fixed at the floor and the rest of the budget is shared among the others by the same
   formula, repeatedly, until nobody else falls below. A **ceiling** ``c`` works the same way
   from above (floors are settled first in each round).
-* **Pace of change**: with last year's amounts, each neighbourhood's change is held within a
-  band (e.g. −5%…+10%); everyone gets ``clip(s · target_i, low_i, high_i)`` with one common
-  factor ``s`` chosen so the amounts add up to ``B``: as close to target as the budget allows.
+* The amounts after floors and ceilings are the **targets**. With last year's amounts, **pace
+  of change** moves from them towards the targets (see ``pace``: NHS-style minimum growth and
+  convergence, or the earlier band).
 * **Rounding**: largest remainder (see ``rounding``), so whole pounds add up to ``B`` exactly.
 
 Every line keeps the figures it was computed from, and ``ShareLine.explanation`` says so in
@@ -23,177 +23,54 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from .errors import NeedDataError
+from .lines import (
+    CEILING,
+    FLOOR,
+    FORMULA,
+    PACE_GAVE,
+    PACE_HIGH,
+    PACE_KEPT,
+    PACE_LOW,
+    PACE_MINIMUM,
+    PACE_NEW,
+    PACE_REACHED,
+    PACE_SCALED,
+    PACE_SHARED_CUT,
+    PACE_TOWARDS,
+    PACE_UNMET,
+    Neighbourhood,
+    ShareLine,
+    ShareRules,
+    SharesResult,
+)
+from .pace import (
+    BAND,
+    BAND_HIGH,
+    BAND_LOW,
+    BAND_SCALED,
+    BAND_UNMET,
+    CONVERGENCE,
+    FURTHEST,
+    GAVE,
+    KEPT,
+    MINIMUM,
+    NEW,
+    NHS,
+    PACE_METHODS,
+    REACHED,
+    SHARED_CUT,
+    TOWARDS,
+    band_pace,
+    glide_path,
+    nhs_pace,
+)
 from .rounding import largest_remainder
-
-# How a line's amount was settled (``ShareLine.basis``).
-FORMULA = "formula"
-FLOOR = "floor"
-CEILING = "ceiling"
-PACE_LOW = "pace: most decrease allowed"
-PACE_HIGH = "pace: most increase allowed"
-PACE_SCALED = "pace: target scaled to the budget"
-PACE_UNMET = "pace: band cannot be met with this budget"
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbourhood:
-    """One neighbourhood to share a budget among.
-
-    ``previous_amount`` (whole pounds, last year) is needed only for pace of change; a
-    neighbourhood without one (new, or ``None``) has no band.
-    """
-
-    id: str
-    population: float
-    need: float
-    previous_amount: int | None = None
-
-    def to_dict(self) -> dict:
-        # Plain Python numbers, so NumPy inputs can still be stored as JSON.
-        return {
-            "id": self.id,
-            "population": float(self.population),
-            "need": float(self.need),
-            "previous_amount": None if self.previous_amount is None else int(self.previous_amount),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Neighbourhood:
-        return cls(
-            str(data["id"]),
-            float(data["population"]),
-            float(data["need"]),
-            data.get("previous_amount"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ShareRules:
-    """The parameters of a needs-weighted sharing (a funder's scenario).
-
-    ``floor`` and ``ceiling`` are multiples of a neighbourhood's per-capita amount
-    (``0.8`` = at least 80% of it); ``max_decrease``/``max_increase`` are fractions of last
-    year's amount (``0.05`` = 5%). ``None`` means no such limit.
-    """
-
-    budget: int
-    universal: float = 0.0
-    alpha: float = 1.0
-    floor: float | None = None
-    ceiling: float | None = None
-    max_decrease: float | None = None
-    max_increase: float | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ShareRules:
-        return cls(**data)
-
-
-# Not frozen: a frozen dataclass takes three times as long to build, which matters for 33,755
-# LSOAs; treat lines as read-only all the same.
-@dataclass(slots=True)
-class ShareLine:
-    """A neighbourhood's amount and the figures it was computed from.
-
-    ``per_capita`` is ``B·P_i/ΣP``; ``formula`` the first-round formula amount; ``bounded`` the
-    amount after floors and ceilings; ``unrounded`` after pace of change; ``amount`` the whole
-    pounds paid. ``basis`` says which step settled it.
-    """
-
-    id: str
-    population: float
-    need: float
-    amount: int
-    per_capita: float
-    need_ratio: float
-    formula: float
-    bounded: float
-    unrounded: float
-    basis: str
-    previous_amount: int | None = None
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["explanation"] = self.explanation
-        return data
-
-    @property
-    def explanation(self) -> str:
-        """How the amount was computed, in words."""
-        parts = [
-            f"{self.population:,.0f} residents give a per-capita share of £{self.per_capita:,.2f}",
-            f"need {self.need:g} is {self.need_ratio:.3f} × the average, so the formula gives "
-            f"£{self.formula:,.2f}",
-        ]
-        if self.basis == FLOOR:
-            parts.append(f"that is below the floor, so it is held at £{self.bounded:,.2f}")
-        elif self.basis == CEILING:
-            parts.append(f"that is above the ceiling, so it is held at £{self.bounded:,.2f}")
-        elif abs(self.bounded - self.formula) > 0.005:
-            parts.append(
-                f"after other neighbourhoods were held at floors or ceilings, the "
-                f"same formula on the rest gives £{self.bounded:,.2f}"
-            )
-        if self.basis.startswith("pace"):
-            last = f"last year £{self.previous_amount:,}" if self.previous_amount else ""
-            parts.append(
-                f"{last}; {self.basis.removeprefix('pace: ')}: £{self.unrounded:,.2f}".lstrip("; ")
-            )
-        parts.append(f"rounded to £{self.amount:,}")
-        return "; ".join(parts) + "."
-
-
-@dataclass(frozen=True)
-class SharesResult:
-    """The outcome of ``needs_weighted_shares``: one line per neighbourhood, in input order.
-
-    ``rounds`` counts the formula rounds of the floor/ceiling procedure; ``bounds_method`` is
-    ``"formula"`` (the procedure above) or ``"scaled"`` (the rare fallback when floors and
-    ceilings together leave nobody to take the rest: every target scaled by one factor, then
-    held within its floor and ceiling). ``pace_met`` is ``None`` without pace of change,
-    ``False`` when the budget cannot keep every neighbourhood within its band.
-    """
-
-    rules: ShareRules
-    lines: list[ShareLine]
-    mean_need: float
-    rounds: int
-    bounds_method: str = "formula"
-    pace_met: bool | None = None
-    neighbourhoods: list[Neighbourhood] = field(default_factory=list, repr=False)
-
-    @property
-    def total(self) -> int:
-        return sum(line.amount for line in self.lines)
-
-    def amounts(self) -> dict[str, int]:
-        """Neighbourhood id -> whole pounds."""
-        return {line.id: line.amount for line in self.lines}
-
-    def to_dict(self) -> dict:
-        return {
-            "rules": self.rules.to_dict(),
-            "neighbourhoods": [n.to_dict() for n in self.neighbourhoods],
-            "mean_need": self.mean_need,
-            "rounds": self.rounds,
-            "bounds_method": self.bounds_method,
-            "pace_met": self.pace_met,
-            "total": self.total,
-            "lines": [line.to_dict() for line in self.lines],
-        }
-
-
-def _fsum(x: np.ndarray) -> float:
-    # Exactly rounded, hence independent of the order of the neighbourhoods.
-    return math.fsum(x.tolist())
+from .scaling import fsum, scale_within
 
 
 def _check_rules(rules: ShareRules) -> None:
@@ -221,6 +98,27 @@ def _check_rules(rules: ShareRules) -> None:
     number("ceiling", 1.0, math.inf, "1 or more (a multiple of the per-capita amount)")
     number("max_decrease", 0.0, 1.0, "between 0 and 1 (0.05 = 5%)")
     number("max_increase", 0.0, math.inf, "0 or more (0.10 = 10%)")
+    number("minimum_growth", -1.0, 10.0, "between -1 and 10 (0.01 = 1%)")
+    number("max_below_target", 0.0, 1.0, "between 0 and 1 (0.05 = 5%)")
+    if rules.pace is not None and rules.pace not in PACE_METHODS:
+        raise NeedDataError(f"pace must be one of {', '.join(PACE_METHODS)}", column="pace")
+    if rules.convergence not in CONVERGENCE:
+        raise NeedDataError(
+            f"convergence must be one of {', '.join(CONVERGENCE)}", column="convergence"
+        )
+    if rules.pace == NHS and rules.max_increase is not None:
+        raise NeedDataError(
+            "NHS-style pace of change puts no limit on rises (convergence money goes to the "
+            "areas furthest below target); leave max increase empty or choose the band",
+            column="max_increase",
+        )
+    nhs_only = ("minimum_growth", "max_below_target")
+    for name in nhs_only:
+        if rules.pace_method != NHS and getattr(rules, name) is not None:
+            raise NeedDataError(
+                f"{name.replace('_', ' ')} is a rule of NHS-style pace of change (pace='nhs')",
+                column=name,
+            )
 
 
 def _check_neighbourhoods(neighbourhoods: Sequence[Neighbourhood]) -> None:
@@ -283,14 +181,14 @@ def _formula(budget: float, population: np.ndarray, log_weight: np.ndarray, u: f
     a steep α they can be far below the smallest normal float (1e-308), where they would lose
     their precision and the amounts would no longer add up.
     """
-    total_p = _fsum(population)
+    total_p = fsum(population)
     top = float(log_weight.max())
     if top == -math.inf:
         # Nobody left has any need: the need part can only be shared per capita.
         weight, total_w = population, total_p
     else:
         weight = np.exp(log_weight - top)
-        total_w = _fsum(weight)
+        total_w = fsum(weight)
     return budget * (u * (population / total_p) + (1.0 - u) * (weight / total_w))
 
 
@@ -314,7 +212,7 @@ def _bounded(
     rounds = releases = 0
     while True:
         rounds += 1
-        rest = budget - _fsum(amount[~free])
+        rest = budget - fsum(amount[~free])
         amount[free] = _formula(rest, population[free], log_weight[free], u)
         below = free & (amount < low - tolerance)
         above = free & (amount > high + tolerance)
@@ -327,7 +225,7 @@ def _bounded(
         basis[fix] = code
         free &= ~fix
         if not free.any():
-            leftover = budget - _fsum(amount)
+            leftover = budget - fsum(amount)
             if abs(leftover) <= n * max(1e-9, 1e-14 * budget):  # floating-point noise only
                 return amount, basis, rounds, "formula"  # e.g. floor 1: all per capita
             # Everyone is held, yet money is left (or missing): those held at the other bound
@@ -344,99 +242,24 @@ def _bounded(
     # Floors and ceilings together left nobody to take the rest of the budget (possible only
     # when both are set): fall back to one common scale of the first-round formula amounts.
     target = _formula(budget, population, log_weight, u)
-    scaled = _scale_within(target, low, high, budget, population)
+    scaled = scale_within(target, low, high, budget, population)
     basis = np.where(scaled <= low + tolerance, 1, np.where(scaled >= high - tolerance, 2, 0))
     return scaled, basis.astype(np.int8), rounds, "scaled"
 
 
-def _scale_within(
-    target: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    budget: float,
-    population: np.ndarray | None = None,
-) -> np.ndarray:
-    """``clip(s·target, low, high)`` with the one ``s ≥ 0`` making it add up to ``budget``.
-
-    The caller guarantees ``Σlow ≤ budget ≤ Σhigh``.
-    """
-    # A zero (or vanishing) target could never take more than its low bound, however large s
-    # grows; a tiny positive one lets it absorb money only when nobody else can. With
-    # ``population`` the tiny target is per resident, so that two areas of (almost) no need
-    # get the same per resident, and more need never means less per resident.
-    size = np.ones_like(target) if population is None else population
-    largest = float((target / size).max()) if target.size else 0.0
-    target = np.maximum(target, 1e-12 * (largest if largest > 0 else 1.0) * size)
-
-    def total(s: float) -> float:
-        return float(np.clip(s * target, low, high).sum())
-
-    # Σhigh may fall short of the budget by a rounding error (a ceiling of exactly 1): reaching
-    # the budget to within that is enough, and s must stay finite.
-    reach = budget - 1e-13 * max(budget, 1.0)
-    lo_s, hi_s = 0.0, 1.0
-    while total(hi_s) < reach and hi_s < 1e200:
-        lo_s, hi_s = hi_s, hi_s * 2.0
-    for _ in range(200):
-        mid = 0.5 * (lo_s + hi_s)
-        if total(mid) < budget:
-            lo_s = mid
-        else:
-            hi_s = mid
-        if hi_s - lo_s <= 1e-15 * hi_s:
-            break
-    s = hi_s
-    # Solve the final linear piece exactly, so the amounts add up to the budget.
-    at_low = s * target <= low
-    at_high = ~at_low & (s * target >= high)
-    free = ~at_low & ~at_high
-    if free.any():
-        s = (budget - _fsum(low[at_low]) - _fsum(high[at_high])) / _fsum(target[free])
-    return np.clip(s * target, low, high)
-
-
-def _pace(
-    target: np.ndarray,
-    previous: np.ndarray,
-    has_previous: np.ndarray,
-    budget: float,
-    max_decrease: float | None,
-    max_increase: float | None,
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Hold each change from last year within its band, as near target as the budget allows.
-
-    Returns (amounts, basis codes 3 low / 4 high / 5 scaled / 6 unmet / 0 untouched, met).
-    """
-    low = np.where(
-        has_previous & (max_decrease is not None), previous * (1.0 - (max_decrease or 0.0)), 0.0
-    )
-    high = np.where(
-        has_previous & (max_increase is not None), previous * (1.0 + (max_increase or 0.0)), np.inf
-    )
-    total_low, total_high = _fsum(low), float(high.sum())
-    n = target.size
-    if total_low > budget or total_high < budget:
-        # No amounts within every band add up to the budget: everyone moves past the band's
-        # edge by the same proportion, and the result says so.
-        edge = low if total_low > budget else high
-        total_edge = _fsum(edge)
-        # (Every band can be empty only if last year was all zeros: then share as targeted.)
-        amounts = edge * (budget / total_edge) if total_edge > 0 else target
-        return amounts, np.full(n, 6, dtype=np.int8), False
-    amounts = _scale_within(target, low, high, budget)
-    tolerance = 1e-9 * max(budget, 1.0) / n
-    code = np.where(
-        amounts <= low + tolerance,
-        3,
-        np.where(
-            amounts >= high - tolerance, 4, np.where(np.abs(amounts - target) > tolerance, 5, 0)
-        ),
-    )
-    code = np.where(has_previous, code, np.where(np.abs(amounts - target) > tolerance, 5, 0))
-    return amounts, code.astype(np.int8), True
-
-
-_PACE_BASIS = {3: PACE_LOW, 4: PACE_HIGH, 5: PACE_SCALED, 6: PACE_UNMET}
+_PACE_BASIS = {
+    BAND_LOW: PACE_LOW,
+    BAND_HIGH: PACE_HIGH,
+    BAND_SCALED: PACE_SCALED,
+    BAND_UNMET: PACE_UNMET,
+    MINIMUM: PACE_MINIMUM,
+    TOWARDS: PACE_TOWARDS,
+    REACHED: PACE_REACHED,
+    GAVE: PACE_GAVE,
+    SHARED_CUT: PACE_SHARED_CUT,
+    KEPT: PACE_KEPT,
+    NEW: PACE_NEW,
+}
 _BOUND_BASIS = {0: FORMULA, 1: FLOOR, 2: CEILING}
 
 
@@ -450,6 +273,10 @@ def needs_weighted_shares(
     ceiling: float | None = None,
     max_decrease: float | None = None,
     max_increase: float | None = None,
+    pace: str | None = None,
+    minimum_growth: float | None = None,
+    convergence: str = FURTHEST,
+    max_below_target: float | None = None,
 ) -> SharesResult:
     """Share ``budget`` among neighbourhoods by population and need (see the module docstring).
 
@@ -468,7 +295,10 @@ def needs_weighted_shares(
         Multiples of the per-capita amount nobody goes below / above (e.g. 0.8, 1.5).
     max_decrease, max_increase:
         Pace of change: the most a neighbourhood's amount may fall / rise from its
-        ``previous_amount``, as fractions (0.05 = 5%).
+        ``previous_amount``, as fractions (0.05 = 5%); NHS-style, only the largest cut.
+    pace, minimum_growth, convergence, max_below_target:
+        Pace of change from ``previous_amount`` towards the targets (see ``ShareRules`` and the
+        ``pace`` module); ``pace="nhs"`` for NHS England's method.
 
     Returns
     -------
@@ -481,7 +311,19 @@ def needs_weighted_shares(
         A parameter is out of range (``column`` names it) or a neighbourhood is invalid (``row``
         is its 1-based position in ``neighbourhoods``, ``column`` the field).
     """
-    rules = ShareRules(budget, universal, alpha, floor, ceiling, max_decrease, max_increase)
+    rules = ShareRules(
+        budget,
+        universal,
+        alpha,
+        floor,
+        ceiling,
+        max_decrease,
+        max_increase,
+        pace,
+        minimum_growth,
+        convergence,
+        max_below_target,
+    )
     _check_rules(rules)
     rules = replace(rules, budget=int(budget))  # a NumPy integer would not go into JSON
     _check_neighbourhoods(neighbourhoods)
@@ -489,7 +331,7 @@ def needs_weighted_shares(
     population = np.array([n.population for n in neighbourhoods], dtype=float)
     need = np.array([n.need for n in neighbourhoods], dtype=float)
     amounts, details = _compute(
-        population, need, rules, [n.previous_amount for n in neighbourhoods], ids
+        population, need, rules, [n.previous_amount for n in neighbourhoods], ids, glide=True
     )
     lines = [
         ShareLine(
@@ -519,6 +361,8 @@ def needs_weighted_shares(
             strict=True,
         )
     ]
+    for line, years in zip(lines, details["years_to_target"], strict=True):
+        line.years_to_target = years
     return SharesResult(
         rules,
         lines,
@@ -527,6 +371,8 @@ def needs_weighted_shares(
         details["bounds_method"],
         details["pace_met"],
         list(neighbourhoods),
+        details["growth"],
+        details["minimum_growth"],
     )
 
 
@@ -543,6 +389,10 @@ def needs_weighted_amounts(
     previous: Sequence[int | None] | None = None,
     max_decrease: float | None = None,
     max_increase: float | None = None,
+    pace: str | None = None,
+    minimum_growth: float | None = None,
+    convergence: str = FURTHEST,
+    max_below_target: float | None = None,
 ) -> np.ndarray:
     """``needs_weighted_shares`` on plain arrays, returning just the whole-pound amounts.
 
@@ -558,7 +408,19 @@ def needs_weighted_amounts(
     NeedDataError
         As ``needs_weighted_shares``.
     """
-    rules = ShareRules(budget, universal, alpha, floor, ceiling, max_decrease, max_increase)
+    rules = ShareRules(
+        budget,
+        universal,
+        alpha,
+        floor,
+        ceiling,
+        max_decrease,
+        max_increase,
+        pace,
+        minimum_growth,
+        convergence,
+        max_below_target,
+    )
     _check_rules(rules)
     p = np.asarray(population, dtype=float)
     n = np.asarray(need, dtype=float)
@@ -597,10 +459,12 @@ def _compute(
     rules: ShareRules,
     previous: list[int | None] | None,
     ids: Sequence[str],
+    *,
+    glide: bool = False,
 ) -> tuple[np.ndarray, dict]:
     budget = float(rules.budget)
-    total_p = _fsum(population)
-    mean_need = _fsum(population * need) / total_p
+    total_p = fsum(population)
+    mean_need = fsum(population * need) / total_p
     # The ratio to the mean cancels in the formula; it is kept because it is what a reader
     # can interpret ("1.3 × the average need"). With no need anywhere, all needs are equal.
     ratio = need / mean_need if mean_need > 0 else np.ones_like(need)
@@ -621,18 +485,34 @@ def _compute(
             budget, population, log_weight, rules.universal, low, high
         )
     basis = [_BOUND_BASIS[c] for c in codes.tolist()]
-    unrounded, pace_met = bounded, None
-    if (
-        previous is not None
-        and any(p is not None for p in previous)
-        and (rules.max_decrease is not None or rules.max_increase is not None)
-    ):
+    unrounded, pace_met, growth, minimum_growth = bounded, None, None, None
+    years: list[int | None] = [None] * population.size
+    method = rules.pace_method
+    if previous is not None and any(p is not None for p in previous) and method is not None:
         has = np.array([p is not None for p in previous])
         prev = np.array([p if p is not None else 0 for p in previous], dtype=float)
-        unrounded, pace_codes, pace_met = _pace(
-            bounded, prev, has, budget, rules.max_decrease, rules.max_increase
-        )
-        basis = [_PACE_BASIS.get(c, b) for c, b in zip(pace_codes.tolist(), basis, strict=True)]
+        if method == BAND:
+            outcome = band_pace(bounded, prev, has, budget, rules.max_decrease, rules.max_increase)
+        else:
+            nhs = {
+                "convergence": rules.convergence,
+                "max_decrease": rules.max_decrease,
+                "max_below_target": rules.max_below_target,
+            }
+            outcome = nhs_pace(
+                bounded, prev, has, budget, minimum_growth=rules.minimum_growth, **nhs
+            )
+            if glide:
+                years = glide_path(
+                    bounded,
+                    outcome.amounts,
+                    outcome.growth,
+                    minimum_growth=outcome.minimum_growth,
+                    **nhs,
+                )
+        unrounded, pace_met = outcome.amounts, outcome.met
+        growth, minimum_growth = outcome.growth, outcome.minimum_growth
+        basis = [_PACE_BASIS.get(c, b) for c, b in zip(outcome.codes.tolist(), basis, strict=True)]
     amounts = largest_remainder(unrounded, rules.budget, ids)
     return amounts, {
         "per_capita": per_capita,
@@ -645,4 +525,7 @@ def _compute(
         "rounds": rounds,
         "bounds_method": method,
         "pace_met": pace_met,
+        "growth": growth,
+        "minimum_growth": minimum_growth,
+        "years_to_target": years,
     }

@@ -22,6 +22,12 @@ WARDS_CSV = Path(__file__).resolve().parent / "sheffield_wards.csv"
 IMD_SOURCE = (
     "MHCLG English Indices of Deprivation {year}, population-weighted ward average (OGL v3)"
 )
+# Sources of the demo's other figures, by indicator.
+SOURCES = {
+    "income_deprived_people": "MHCLG English Indices of Deprivation {year}, income-deprived "
+    "people (File 7 numerators) summed over the ward's LSOAs (OGL v3)",
+    "population": "ONS Census {year}, usual residents (OGL v3)",
+}
 
 # Demo passwords are printed by `make run`; the demo refuses to load in production.
 DEMO_PASSWORD = "demo-password-2026"
@@ -74,6 +80,8 @@ def load_demo() -> LoadReport:
                 ("imd_score", 2025, "imd2025_score"),
                 ("imd_score", 2019, "imd2019_score"),
                 ("most_deprived_decile_share", 2025, "imd2025_share_most_deprived_decile"),
+                ("income_deprived_people", 2025, "income_deprived_people_2025"),
+                ("population", 2021, "population"),
             ):
                 if (indicator, year) not in have and row[column]:
                     area.indicators.append(
@@ -81,7 +89,7 @@ def load_demo() -> LoadReport:
                             indicator=indicator,
                             year=year,
                             value=float(row[column]),
-                            source=IMD_SOURCE.format(year=year),
+                            source=SOURCES.get(indicator, IMD_SOURCE).format(year=year),
                         )
                     )
                     report.indicators_added += 1

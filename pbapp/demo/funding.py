@@ -1,5 +1,6 @@
 """Demo funding: four contributions to the pooled budget with their restrictions, and one
-published needs-weighted scenario built on the wards' IMD 2025 scores.
+published needs-weighted scenario built on the wards' income-deprived people (IoD2025), with
+residents counted by the Census 2021.
 
 The contributions are invented for the demo (realistic funders, made-up amounts); the wards and
 their need figures are the real ones loaded by ``load_demo``. Loading is idempotent: a second
@@ -64,7 +65,9 @@ DEMO_CONTRIBUTIONS = (
     ),
 )
 
-DEMO_SCENARIO = "2026/27 neighbourhood prevention budgets (IMD 2025, half by need)"
+DEMO_SCENARIO = (
+    "2026/27 neighbourhood prevention budgets (income-deprived people 2025, half by need)"
+)
 
 
 @dataclass
@@ -77,7 +80,8 @@ class FundingDemoReport:
 def load_funding_demo() -> FundingDemoReport:
     """Add whatever of the funding demo is missing. Call after ``load_demo``; no commit.
 
-    Needs the demo funder account (``funder@demo.test``) and the wards' IMD 2025 scores; says
+    Needs the demo funder account (``funder@demo.test``) and the wards' income-deprived people
+    2025 and Census 2021 population; says
     in ``skipped`` what it could not add without them.
     """
     report = FundingDemoReport()
@@ -112,11 +116,13 @@ def load_funding_demo() -> FundingDemoReport:
     if db.session.scalar(select(Scenario).where(Scenario.name == DEMO_SCENARIO)) is None:
         settings = funding.ScenarioSettings(
             name=DEMO_SCENARIO,
-            description="Half of the money is shared per resident, half in proportion to the "
-            "ward's Index of Multiple Deprivation 2025 score; no ward gets less than 80% or "
-            "more than 150% of its per-resident amount.",
+            description="Half of the money is shared per resident (Census 2021), half in "
+            "proportion to the ward's income-deprived people (IoD2025): a count of people in "
+            "need, not a score. No ward gets less than 80% or more than 150% of its "
+            "per-resident amount.",
             budget=sum(d.amount for d in DEMO_CONTRIBUTIONS),
-            indicators=[funding.IndicatorChoice("imd_score", 2025, Decimal(1))],
+            indicators=[funding.IndicatorChoice("income_deprived_people", 2025, Decimal(1))],
+            population_source="population:2021",
             universal=Decimal("0.5"),
             alpha=Decimal(1),
             floor=Decimal("0.8"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -14,6 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
@@ -110,86 +112,147 @@ class ContributionForm(FlaskForm):
     submit = SubmitField("Save contribution")
 
 
-def scenario_form(indicators, previous_choices, *, data: dict | None = None, formdata=None):
-    """The scenario form with one weight field per stored indicator and year."""
+WEIGHT_INPUT = re.compile(r"^weight-([a-z][a-z0-9_]{0,79})-(\d{4})$")
 
-    class ScenarioForm(FlaskForm):
-        name = StringField(
-            "Name",
-            description="So you can tell scenarios apart, e.g. 'IMD 2025, half by need'.",
-            validators=[InputRequired("Give the scenario a name."), Length(max=200)],
-        )
-        description = TextAreaField(
-            "Why this scenario (optional)",
-            validators=[Length(max=5000, message="Use at most 5,000 characters.")],
-        )
-        budget = PoundsField(
-            "Budget to share between neighbourhoods, in pounds",
-            validators=[InputRequired("Enter the budget in whole pounds.")],
-            render_kw={"inputmode": "numeric", "autocomplete": "off"},
-        )
-        universal = NumberField(
-            "Share given per resident (u), in %",
-            description="This part is shared by population alone; the rest by population "
-            "and need. 100% ignores need; 0% shares everything by need.",
-            percent=True,
-            validators=[InputRequired("Enter a percentage from 0 to 100.")],
-        )
-        alpha = NumberField(
-            "How strongly need counts (α)",
-            description="0: not at all; 1: in proportion to need; 2: more steeply.",
-            validators=[InputRequired("Enter a number from 0 to 4.")],
-        )
-        floor = NumberField(
-            "Floor, in % of the per-resident amount (optional)",
-            description="No neighbourhood gets less than this share of what it would get per "
-            "resident, e.g. 80.",
-            percent=True,
-            validators=[Optional()],
-        )
-        ceiling = NumberField(
-            "Ceiling, in % of the per-resident amount (optional)",
-            description="No neighbourhood gets more than this, e.g. 150.",
-            percent=True,
-            validators=[Optional()],
-        )
-        previous_scenario_id = SelectField(
-            "Compared with",
-            description="A published scenario, such as last year's amounts.",
-            coerce=optional_int,
-            validate_choice=False,
-        )
-        max_decrease = NumberField(
-            "Most a neighbourhood may fall, in % (optional)", percent=True, validators=[Optional()]
-        )
-        max_increase = NumberField(
-            "Most a neighbourhood may rise, in % (optional)", percent=True, validators=[Optional()]
-        )
-        submit = SubmitField("Save and see the amounts")
 
-    keys = []
-    for i, stored in enumerate(indicators):
-        name = f"weight_{i}"
-        setattr(
-            ScenarioForm,
-            name,
-            NumberField(
-                f"{stored.label} {stored.year}",
-                description=f"{stored.neighbourhoods} neighbourhoods; source: {stored.sources}",
-                validators=[Optional()],
-            ),
-        )
-        keys.append((stored, name))
-    form = (
-        ScenarioForm(formdata=formdata, data=data)
-        if formdata is not None
-        else ScenarioForm(data=data)
+def weight_input_name(indicator: str, year: int) -> str:
+    """The name of the weight input of one indicator and year: ``weight-imd_score-2025``."""
+    return f"weight-{indicator}-{year}"
+
+
+class IndicatorWeightsField(Field):
+    """Weights of need indicators, one text input per indicator and year, each named by its
+    identity (``weight-<indicator>-<year>``), never by its position on the page: a weight typed
+    beside "IMD 2025" stays on IMD 2025 even if another indicator is imported meanwhile.
+
+    ``data`` is ``{(indicator, year): Decimal}`` for the inputs that were filled in.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.raw: dict[tuple[str, int], str] = {}
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.process_errors = []
+        self.raw = {}
+        self.data = {} if data is unset_value or data is None else dict(data)
+        if formdata is None:
+            return
+        self.data = {}
+        for key in formdata:
+            match = WEIGHT_INPUT.match(key)
+            if match is None:
+                continue
+            identity = (match.group(1), int(match.group(2)))
+            text = (formdata.get(key) or "").strip()
+            self.raw[identity] = text
+            if not text:
+                continue
+            try:
+                value = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite() or len(text) > 20:
+                self.process_errors.append(
+                    f"Enter each weight as a number, like 1 or 0.5 (not '{text[:20]}')."
+                )
+                continue
+            self.data[identity] = value
+
+    def value_of(self, indicator: str, year: int) -> str:
+        """What the input of ``indicator`` and ``year`` shows."""
+        if (indicator, year) in self.raw:
+            return self.raw[(indicator, year)]
+        value = (self.data or {}).get((indicator, year))
+        return "" if value is None else format(value.normalize(), "f")
+
+
+class ScenarioForm(FlaskForm):
+    """A needs-weighted scenario. The view sets the choices of ``population_source`` and
+    ``previous_scenario_id`` and passes the stored indicators to the page."""
+
+    name = StringField(
+        "Name",
+        description="So you can tell scenarios apart, e.g. 'Income-deprived people, half by need'.",
+        validators=[InputRequired("Give the scenario a name."), Length(max=200)],
     )
-    form.previous_scenario_id.choices = [SelectChoice("", "No pace-of-change limit")] + [
-        SelectChoice(s.id, s.name) for s in previous_choices
-    ]
-    form.weight_fields = [(stored, getattr(form, name)) for stored, name in keys]
-    return form
+    description = TextAreaField(
+        "Why this scenario (optional)",
+        validators=[Length(max=5000, message="Use at most 5,000 characters.")],
+    )
+    budget = PoundsField(
+        "Budget to share between neighbourhoods, in pounds",
+        validators=[InputRequired("Enter the budget in whole pounds.")],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    indicators = IndicatorWeightsField("Need indicators and their weights")
+    population_source = SelectField(
+        "Population",
+        description="The residents every amount per head is counted over. The same figure is "
+        "used for the whole scenario and named on every page and download.",
+        validate_choice=False,
+    )
+    universal = NumberField(
+        "Share given per resident (u), in %",
+        description="This part is shared by population alone; the rest by population "
+        "and need. 100% ignores need; 0% shares everything by need.",
+        percent=True,
+        validators=[InputRequired("Enter a percentage from 0 to 100.")],
+    )
+    alpha = NumberField(
+        "How strongly need counts (α)",
+        description="0: not at all; 1: in proportion to need; 2: more steeply.",
+        validators=[InputRequired("Enter a number from 0 to 4.")],
+    )
+    floor = NumberField(
+        "Floor, in % of the per-resident amount (optional)",
+        description="No neighbourhood gets less than this share of what it would get per "
+        "resident, e.g. 80.",
+        percent=True,
+        validators=[Optional()],
+    )
+    ceiling = NumberField(
+        "Ceiling, in % of the per-resident amount (optional)",
+        description="No neighbourhood gets more than this, e.g. 150.",
+        percent=True,
+        validators=[Optional()],
+    )
+    previous_scenario_id = SelectField(
+        "Last year's amounts",
+        description="A published scenario whose amounts this one moves on from.",
+        coerce=optional_int,
+        validate_choice=False,
+    )
+    minimum_growth = NumberField(
+        "Minimum growth for every neighbourhood in a growth year, in % (optional)",
+        description="Everyone gets at least this rise before convergence money goes to the "
+        "neighbourhoods below target. Empty means 0%. It cannot be more than the budget grows.",
+        percent=True,
+        validators=[Optional()],
+    )
+    convergence = RadioField(
+        "Convergence money goes",
+        choices=[
+            SelectChoice("furthest", "to the neighbourhoods furthest below target first"),
+            SelectChoice(
+                "proportional", "to every neighbourhood below target, by the same share of its gap"
+            ),
+        ],
+        default="furthest",
+        validators=[InputRequired("Choose how convergence money is shared.")],
+    )
+    max_decrease = NumberField(
+        "Largest cut in a cut year, in % (optional)",
+        description="Neighbourhoods above target give first, none by more than this.",
+        percent=True,
+        validators=[Optional()],
+    )
+    max_below_target = NumberField(
+        "No neighbourhood more than this % below its target (optional)",
+        percent=True,
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save and see the amounts")
 
 
 class PublishForm(FlaskForm):
@@ -235,8 +298,30 @@ class IndicatorImportForm(FlaskForm):
     )
     indicator_file = FileField(
         "Indicator file (CSV)",
-        description="Three columns: neighbourhood code, indicator, value. Higher values must "
-        "mean more need.",
+        description="Three columns: neighbourhood code, indicator, value.",
+    )
+    direction = RadioField(
+        "Which way do the figures point?",
+        choices=[
+            SelectChoice("higher", "A higher value means more need (like a poverty rate)"),
+            SelectChoice(
+                "lower",
+                "A lower value means more need (like life expectancy): need is counted as how "
+                "far a neighbourhood is below the best one",
+            ),
+        ],
+        validators=[InputRequired("Say which way the figures point.")],
+    )
+    kind = RadioField(
+        "What do the figures measure?",
+        choices=[
+            SelectChoice("people", "A count of people in need (a fair basis for money)"),
+            SelectChoice("rate", "A share of residents (a rate)"),
+            SelectChoice("score", "A score that orders places"),
+            SelectChoice("other", "Something else"),
+        ],
+        default="other",
+        validators=[InputRequired("Say what the figures measure.")],
     )
     source = StringField("Source", validators=[Length(max=200)])
     submit = SubmitField("Import indicators")

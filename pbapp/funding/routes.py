@@ -23,8 +23,8 @@ from pbapp.funding.forms import (
     IndicatorImportForm,
     PoolForm,
     PublishForm,
+    ScenarioForm,
     contribution_form,
-    scenario_form,
 )
 from pbapp.limits import UPLOAD_FORM_BYTES, accepts_uploads
 from pbapp.models import THEMES, Neighbourhood, Process
@@ -150,6 +150,8 @@ def _flash_report(report: funding_need.ImportReport) -> None:
         f"and {report.values_replaced} replaced figures of {names}.",
         "success",
     )
+    if report.population:
+        flash(f"Residents stored with it: {report.population}.", "info")
     if report.without_figures:
         flash(
             f"No figures for {', '.join(report.without_figures)}: scenarios using these "
@@ -207,6 +209,8 @@ def need_import_indicators():
                 _upload(form.indicator_file, "indicator_file", funding_need.INDICATOR_MAX_BYTES),
                 year=form.year.data,
                 source=form.source.data or "",
+                direction=form.direction.data,
+                kind=form.kind.data or "other",
             )
         except FieldError as error:
             db.session.rollback()
@@ -299,20 +303,29 @@ def scenarios():
     return render_template("funders/scenarios.html", scenarios=funding.scenarios())
 
 
-def _scenario_form(item: Scenario | None):
-    stored = funding_need.stored_indicators()
+def _scenario_form(item: Scenario | None) -> ScenarioForm:
+    """The scenario form, filled from ``item`` (or the scenario named by ``?from=``) on GET."""
     previous = [
         s for s in funding.scenarios(published_only=True) if item is None or s.id != item.id
     ]
-    data = None
     if request.method == "GET":
         source = item
         if item is None and request.args.get("from", type=row_id):
             source = db.session.get(Scenario, request.args.get("from", type=row_id))
         if source is None:
-            data = {"universal": Decimal("0.5"), "alpha": Decimal(1), "floor": Decimal("0.8")}
-            default = next((s for s in stored if s.indicator == "imd_score"), None)
-            weights = {default.key: Decimal(1)} if default else {}
+            stored = funding_need.stored_indicators()
+            default = next(
+                (s for s in stored if s.indicator == "income_deprived_people"),
+                next((s for s in stored if s.indicator == "imd_score"), None),
+            )
+            data = {
+                "universal": Decimal("0.5"),
+                "alpha": Decimal(1),
+                "floor": Decimal("0.8"),
+                "indicators": {(default.indicator, default.year): Decimal(1)} if default else {},
+                "population_source": funding_need.default_population_source(),
+                "convergence": "furthest",
+            }
         else:
             settings = funding.settings_of(source)
             data = {
@@ -320,25 +333,38 @@ def _scenario_form(item: Scenario | None):
                 "description": settings.description,
                 "budget": settings.budget,
                 "previous_scenario_id": settings.previous_scenario_id,
+                "indicators": {(c.indicator, c.year): c.weight for c in settings.indicators},
+                "population_source": settings.population_source or "",
+                "convergence": settings.convergence,
                 **{name: getattr(settings, name) for name in funding.PARAMETERS},
             }
-            weights = {f"{c.indicator}:{c.year}": c.weight for c in settings.indicators}
-        for i, s in enumerate(stored):
-            if s.key in weights:
-                data[f"weight_{i}"] = weights[s.key]
-        return scenario_form(stored, previous, data=data)
-    return scenario_form(stored, previous, formdata=request.form)
+        form = ScenarioForm(data=data)
+    else:
+        form = ScenarioForm()
+    form.previous_scenario_id.choices = [("", "None: no pace of change")] + [
+        (s.id, s.name) for s in previous
+    ]
+    form.population_source.choices = [(p.key, p.label) for p in funding_need.population_sources()]
+    return form
 
 
-def _settings(form) -> funding.ScenarioSettings:
+def _scenario_page_form(form: ScenarioForm, item: Scenario | None):
+    return render_template(
+        "funders/scenario_form.html",
+        form=form,
+        scenario=item,
+        stored=[s for s in funding_need.stored_indicators() if s.for_money],
+    ), form_status(form)
+
+
+def _settings(form: ScenarioForm) -> funding.ScenarioSettings:
     return funding.ScenarioSettings(
         name=form.name.data or "",
         description=form.description.data or "",
         budget=form.budget.data,
         indicators=[
-            funding.IndicatorChoice(stored.indicator, stored.year, field.data)
-            for stored, field in form.weight_fields
-            if field.data is not None
+            funding.IndicatorChoice(indicator, year, weight)
+            for (indicator, year), weight in sorted(form.indicators.data.items())
         ],
         universal=form.universal.data,
         alpha=form.alpha.data,
@@ -346,7 +372,11 @@ def _settings(form) -> funding.ScenarioSettings:
         ceiling=form.ceiling.data,
         previous_scenario_id=form.previous_scenario_id.data,
         max_decrease=form.max_decrease.data,
-        max_increase=form.max_increase.data,
+        minimum_growth=form.minimum_growth.data,
+        max_below_target=form.max_below_target.data,
+        convergence=form.convergence.data or "",
+        pace="nhs",
+        population_source=form.population_source.data or "",
     )
 
 
@@ -364,9 +394,7 @@ def scenario_new():
             db.session.commit()
             flash("Scenario saved.", "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
-    return render_template("funders/scenario_form.html", form=form, scenario=None), form_status(
-        form
-    )
+    return _scenario_page_form(form, None)
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
@@ -391,9 +419,7 @@ def scenario_edit(scenario_id: int):
             db.session.commit()
             flash("Scenario saved.", "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
-    return render_template("funders/scenario_form.html", form=form, scenario=item), form_status(
-        form
-    )
+    return _scenario_page_form(form, item)
 
 
 def _publish_form(today: date) -> PublishForm:
@@ -412,11 +438,12 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
     if compare_id is None and item.previous_scenario_id:
         compare_id = item.previous_scenario_id
     other = next((s for s in others if s.id == compare_id), None)
-    comparison = None
+    comparison = warning = None
     if other is not None and not computation.problem:
         theirs = funding.computation_of(other)
         if not theirs.problem:
             comparison = funding.compare(computation.rows, theirs.rows)
+            warning = funding.editions_warning(computation.document, theirs.document)
     return render_template(
         "funders/scenario.html",
         scenario=item,
@@ -425,6 +452,7 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
         others=others,
         other=other,
         comparison=comparison,
+        editions_warning=warning,
         publish_form=publish_form,
         checked=funding.check_published(item) if item.is_published else None,
     ), form_status(publish_form)

@@ -24,6 +24,21 @@ from pbapp.models.vocabulary import PUBLISH_STATUSES, one_of
 # integer column, and far above any neighbourhood budget a city sets.
 MAX_POUNDS = 1_000_000_000
 
+# Which way an indicator points: every indicator declares it when it is imported.
+INDICATOR_DIRECTIONS = {
+    "higher": "A higher value means more need",
+    "lower": "A lower value means more need (e.g. life expectancy)",
+}
+# What an indicator measures, which decides how it may be used for money.
+INDICATOR_KINDS = {
+    "people": "People in need (a count: a fair basis for money)",
+    "score": "A score that orders places (not a ratio: a score twice as high is not twice the need)",
+    "rate": "A share of residents",
+    "places": "Describes places only (not offered as a basis for money)",
+    "population": "Residents (a population figure, chosen per scenario)",
+    "other": "Another measure",
+}
+
 SCENARIO_STATUSES = {"draft": "Draft (only funders can see it)", "published": "Published"}
 
 
@@ -63,6 +78,30 @@ class Contribution(db.Model):
         return f"<Contribution {self.id} {self.funder_name} £{self.amount}>"
 
 
+class IndicatorDefinition(db.Model):
+    """What one need indicator is: its direction and its kind, whatever its year.
+
+    Set when figures are imported (the Indices of Deprivation importer knows its own; any other
+    file must say which way its indicators point). ``transform`` names how a "lower is more
+    need" indicator becomes need (``below_best``: how far below the best neighbourhood).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(80), unique=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
+    transform: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    __table_args__ = (
+        one_of("direction", INDICATOR_DIRECTIONS, name="direction_known"),
+        one_of("kind", INDICATOR_KINDS, name="kind_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<IndicatorDefinition {self.indicator} {self.direction} {self.kind}>"
+
+
 class Scenario(db.Model):
     """A needs-weighted way of sharing ``budget`` between neighbourhoods.
 
@@ -83,6 +122,9 @@ class Scenario(db.Model):
     previous_scenario_id: Mapped[int | None] = mapped_column(
         ForeignKey("scenario.id", ondelete="RESTRICT")
     )
+    # The population every per-head figure is counted over: "population:<year>" (an imported
+    # population figure) or null (the neighbourhood register's own population).
+    population_source: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -73,7 +73,7 @@ def journey(
     )
     page.get_by_role("button", name="Import deprivation figures").click()
     assert (
-        "Imported 4 indicators for 3 neighbourhoods"
+        "Imported 6 indicators for 3 neighbourhoods"
         in page.get_by_role("status").first.inner_text()
     )
 

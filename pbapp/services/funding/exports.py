@@ -20,6 +20,7 @@ HEADER = [
     "neighbourhood",
     "population",
     "need (1 = city average)",
+    "need multiplier (need / average)^alpha",
     "per-head split (£)",
     "formula amount (£)",
     "settled by",
@@ -27,6 +28,13 @@ HEADER = [
     "amount (£)",
     "amount per resident (£)",
     "explanation",
+]
+PACE_HEADER = [
+    "target (£)",
+    "distance from target (£)",
+    "distance from target (%)",
+    "change from last year (£)",
+    "years to target",
 ]
 
 
@@ -46,8 +54,16 @@ def _indicator_keys(computation: Computation) -> list[tuple[str, str]]:
 
 
 def header(computation: Computation) -> list[str]:
-    """The column headings: the fixed ones, with one column per indicator before the need."""
-    return HEADER[:4] + [label for _, label in _indicator_keys(computation)] + HEADER[4:]
+    """The column headings: the fixed ones, with one column per indicator before the need, the
+    population named, and the pace-of-change columns when there is pace of change."""
+    population = f"population ({computation.population_label})"
+    return (
+        HEADER[:3]
+        + [population]
+        + [label for _, label in _indicator_keys(computation)]
+        + HEADER[4:]
+        + (PACE_HEADER if computation.paced else [])
+    )
 
 
 def table(computation: Computation) -> list[list[Any]]:
@@ -63,6 +79,7 @@ def table(computation: Computation) -> list[list[Any]]:
                 r.population,
                 *(r.indicator_values[key] for key in keys),
                 round(r.need, 6),
+                round(r.multiplier, 6),
                 round(r.per_capita, 2),
                 round(r.formula, 2),
                 r.basis,
@@ -71,9 +88,21 @@ def table(computation: Computation) -> list[list[Any]]:
                 round(r.per_head, 2),
                 _cell(r.explanation),
             ]
+            + (
+                [
+                    round(r.target or 0.0, 2),
+                    round(r.distance or 0.0, 2),
+                    "" if r.distance_share is None else round(r.distance_share * 100, 2),
+                    "" if r.change is None else r.change,
+                    "" if r.years_to_target is None else r.years_to_target,
+                ]
+                if computation.paced
+                else []
+            )
         )
     total = ["", "", "Total", sum(r.population for r in computation.rows)] + [""] * len(keys)
-    rows.append(total + ["", "", "", "", "", computation.total, "", ""])
+    pace = [""] * len(PACE_HEADER) if computation.paced else []
+    rows.append(total + ["", "", "", "", "", "", computation.total, "", ""] + pace)
     return rows
 
 
@@ -86,21 +115,45 @@ def inputs_table(scenario: Scenario, computation: Computation) -> list[list[Any]
         ["budget (£)", scenario.budget],
         ["universal share u", rules.get("universal")],
         ["need gradient alpha", rules.get("alpha")],
+        ["residents counted by", computation.population_label],
         ["floor (× per-head split)", rules.get("floor") or "none"],
         ["ceiling (× per-head split)", rules.get("ceiling") or "none"],
+        ["pace of change", _pace_words(rules)],
         ["most a neighbourhood may fall", rules.get("max_decrease") or "no limit"],
         ["most a neighbourhood may rise", rules.get("max_increase") or "no limit"],
+        ["minimum growth (NHS-style)", rules.get("minimum_growth") or "0"],
+        ["no neighbourhood more than this below target", rules.get("max_below_target") or "none"],
         ["previous scenario", computation.document.get("about", {}).get("previous_scenario") or ""],
     ]
+    spread = computation.spread
+    if spread is not None and spread.highest_to_lowest is not None:
+        rows.append(["highest / lowest amount per resident", round(spread.highest_to_lowest, 3)])
     for choice in computation.document.get("indicators", []):
         rows.append(
             [
                 f"indicator: {indicator_label(choice['indicator'])} {choice['year']}",
-                f"weight {choice['weight']}",
+                f"weight {choice['weight']}; {choice.get('kind', 'as given')}; higher means more "
+                "need"
+                if choice.get("direction", "higher") == "higher"
+                else f"weight {choice['weight']}; {choice.get('kind')}; lower means more need "
+                "(distance below the best neighbourhood)",
             ]
         )
     rows.append(["SHA-256 fingerprint of the inputs", computation.fingerprint])
     return rows
+
+
+def _pace_words(rules: dict[str, Any]) -> str:
+    if rules.get("pace") == "nhs":
+        how = (
+            "by a common share of each gap"
+            if rules.get("convergence") == "proportional"
+            else ("furthest below target first")
+        )
+        return f"NHS-style: minimum growth for all, convergence money {how}"
+    if rules.get("max_decrease") or rules.get("max_increase"):
+        return "band around last year's amounts"
+    return "none"
 
 
 def scenario_csv(computation: Computation) -> str:

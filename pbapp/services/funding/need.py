@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from allocation.needs import (
-    IOD2019_AREAS,
-    IOD2025_AREAS,
     LsoaLookup,
     NeedDataError,
     neighbourhood_need,
@@ -28,9 +26,50 @@ from allocation.needs import (
 )
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User
+from pbapp.models.funding import INDICATOR_DIRECTIONS, IndicatorDefinition
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
+from pbapp.services.funding.indicators import (
+    EDITION_BOUNDARIES,
+    EDITIONS,
+    EDITIONS_DIFFER,
+    INDICATOR_LABELS,
+    IOD_KINDS,
+    KIND_CAVEATS,
+    PEOPLE_INDICATORS,
+    POPULATION,
+    MultiplierSource,
+    PopulationSource,
+    StoredIndicator,
+    indicator_label,
+    multiplier_source,
+    population_label,
+)
 from pbapp.services.text import control_character_problem
+
+# Re-exported: pages and scenarios read what an indicator is through this module too.
+__all__ = [
+    "EDITIONS",
+    "EDITIONS_DIFFER",
+    "INDICATOR_LABELS",
+    "IOD_KINDS",
+    "KIND_CAVEATS",
+    "POPULATION",
+    "ImportReport",
+    "MultiplierSource",
+    "PopulationSource",
+    "StoredIndicator",
+    "decode_upload",
+    "default_population_source",
+    "definition",
+    "import_deprivation",
+    "import_indicators",
+    "indicator_label",
+    "multiplier_source",
+    "population_label",
+    "population_sources",
+    "stored_indicators",
+]
 
 # Largest files accepted (bytes). The national File 7 (33,755 LSOAs) is about 15 MB; the
 # application's request limit (MAX_CONTENT_LENGTH) applies as well.
@@ -39,25 +78,7 @@ LOOKUP_MAX_BYTES = 5 * 1024 * 1024
 INDICATOR_MAX_BYTES = 2 * 1024 * 1024
 MAX_INDICATOR_VALUES = 20_000
 
-# The editions of the English Indices of Deprivation the importer knows: year -> LSOAs ranked.
-EDITIONS = {2025: IOD2025_AREAS, 2019: IOD2019_AREAS}
-
 INDICATOR_NAME = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
-
-# Plain names of the indicators the deprivation import stores.
-INDICATOR_LABELS = {
-    "imd_score": "Index of Multiple Deprivation score",
-    "income_score": "Income deprivation (share of residents)",
-    "employment_score": "Employment deprivation (share of working-age residents)",
-    "education_score": "Education, skills and training score",
-    "health_score": "Health deprivation and disability score",
-    "crime_score": "Crime score",
-    "barriers_score": "Barriers to housing and services score",
-    "living_env_score": "Living environment score",
-    "idaci_score": "Income deprivation affecting children (share)",
-    "idaopi_score": "Income deprivation affecting older people (share)",
-    "most_deprived_decile_share": "Share of residents in England's most deprived 10%",
-}
 
 
 @dataclass(frozen=True)
@@ -70,29 +91,44 @@ class ImportReport:
     values_replaced: int
     neighbourhoods: int
     without_figures: list[str] = field(default_factory=list)  # names of neighbourhoods left out
+    population: str | None = None  # the population figure stored with it, named
 
 
-@dataclass(frozen=True)
-class StoredIndicator:
-    """One indicator and year held for some neighbourhoods."""
-
-    indicator: str
-    year: int
-    neighbourhoods: int
-    sources: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.indicator}:{self.year}"
-
-    @property
-    def label(self) -> str:
-        return indicator_label(self.indicator)
+def definition(indicator: str) -> tuple[str, str]:
+    """(direction, kind) of an indicator: as defined at import; the deprivation import's own
+    for its names; else "higher" (the import form said so before directions were asked)."""
+    row = db.session.scalar(
+        select(IndicatorDefinition).where(IndicatorDefinition.indicator == indicator)
+    )
+    if row is not None:
+        return row.direction, row.kind
+    return "higher", IOD_KINDS.get(indicator, "other")
 
 
-def indicator_label(indicator: str) -> str:
-    """A plain name for an indicator: the known label, or its name with spaces."""
-    return INDICATOR_LABELS.get(indicator, indicator.replace("_", " ").capitalize())
+def _define(indicator: str, direction: str, kind: str, field_name: str) -> None:
+    """Record (or confirm) an indicator's direction and kind. An indicator already stored with
+    the other direction is refused: its figures of other years would change meaning."""
+    row = db.session.scalar(
+        select(IndicatorDefinition).where(IndicatorDefinition.indicator == indicator)
+    )
+    if row is None:
+        db.session.add(
+            IndicatorDefinition(
+                indicator=indicator,
+                direction=direction,
+                kind=kind,
+                transform="below_best" if direction == "lower" else None,
+            )
+        )
+    elif row.direction != direction:
+        raise FieldError(
+            field_name,
+            f"{indicator} is already stored as '{INDICATOR_DIRECTIONS[row.direction].lower()}'. "
+            "Import it with the same direction, or give the new figures another name. Nothing "
+            "was imported.",
+        )
+    else:
+        row.kind = kind
 
 
 def decode_upload(data: bytes, field_name: str, limit: int) -> str:
@@ -225,6 +261,14 @@ def import_deprivation(
         lsoas = read_deprivation_file(_named(deprivation[1], deprivation[0]), areas=EDITIONS[year])
     except NeedDataError as error:
         raise _refused("deprivation_file", error) from None
+    boundaries = lsoas[0].boundaries
+    if boundaries is not None and boundaries != EDITION_BOUNDARIES[year]:
+        other = next(y for y, b in EDITION_BOUNDARIES.items() if b == boundaries)
+        raise FieldError(
+            "deprivation_file",
+            f"{deprivation[0]} is on {boundaries} LSOAs, so it is the {other} edition, not "
+            f"{year}. {EDITIONS_DIFFER}. Choose the {other} edition. Nothing was imported.",
+        )
     try:
         table = read_lsoa_lookup(_named(lookup[1], lookup[0]))
     except NeedDataError as error:
@@ -250,6 +294,7 @@ def import_deprivation(
         name = deprivation[0] if field_name == "deprivation_file" else lookup[0]
         raise FieldError(field_name, f"{name}: {error}. Nothing was imported.") from None
     values: dict[tuple[int, str], float] = {}
+    population: dict[tuple[int, str], float] = {}
     for ward in wards:
         area = areas[ward.code]
         for domain, score in ward.scores.items():
@@ -258,16 +303,45 @@ def import_deprivation(
             values[(area.id, "most_deprived_decile_share")] = round(
                 float(ward.share_most_deprived_decile), 6
             )
-    added, replaced = _store(actor, values, year=year, source=source, action="need.import_iod")
+        for key, count in ward.people.items():
+            values[(area.id, PEOPLE_INDICATORS[key])] = round(float(count), 6)
+        population[(area.id, POPULATION)] = float(ward.population)
+    for name in {name for _, name in values} | {POPULATION}:
+        _define(name, "higher", IOD_KINDS.get(name, "score"), "deprivation_file")
+    recomputed = " (IMD score recomputed from the domain ranks)" if lsoas[0].recomputed else ""
+    added, replaced = _store(
+        actor, values, year=year, source=source + recomputed, action="need.import_iod"
+    )
+    population_year, population_label = _population_of(lsoas[0].population_column, year)
+    more, again = _store(
+        actor,
+        population,
+        year=population_year,
+        source=f"{population_label} ({deprivation[0]})"[:200],
+        action="need.import_population",
+    )
     covered = {w.code for w in wards}
     return ImportReport(
-        indicators=sorted({name for _, name in values}),
+        indicators=sorted({name for _, name in values} | {POPULATION}),
         year=year,
-        values_added=added,
-        values_replaced=replaced,
+        values_added=added + more,
+        values_replaced=replaced + again,
         neighbourhoods=len(covered),
         without_figures=sorted(a.name for code, a in areas.items() if code not in covered),
+        population=f"{population_label}, {population_year}",
     )
+
+
+def _population_of(column: str | None, edition: int) -> tuple[int, str]:
+    """(year, plain name) of the population column a deprivation file was weighted by."""
+    name = (column or "").lower()
+    found = re.search(r"(?:19|20)\d\d", name)
+    year = int(found.group()) if found else edition
+    if "census" in name:
+        return year, f"ONS Census {year}, usual residents"
+    if found:
+        return year, f"ONS mid-{year} population estimate"
+    return year, f"population column '{column}'" if column else "population"
 
 
 def _line_of(text: str, code: str) -> int | None:
@@ -279,17 +353,35 @@ def _line_of(text: str, code: str) -> int | None:
 
 
 def import_indicators(
-    actor: User, upload: tuple[str, str], *, year: int | None, source: str
+    actor: User,
+    upload: tuple[str, str],
+    *,
+    year: int | None,
+    source: str,
+    direction: str | None = None,
+    kind: str = "other",
 ) -> ImportReport:
     """Import a plain CSV of ``neighbourhood code, indicator, value`` for ``year``.
 
-    Raises ``FieldError`` (``indicator_file``, ``year`` or ``source``) for a malformed file, an
-    unknown neighbourhood code or an indicator name that is not lower-case words joined by
-    underscores; then nothing is stored. Figures already stored for the same neighbourhood,
+    ``direction`` ("higher" or "lower": which way means more need) is required; ``kind`` is
+    "people" (a count of people in need), "rate", "score" or "other".
+
+    Raises ``FieldError`` (``indicator_file``, ``year``, ``source``, ``direction`` or ``kind``)
+    for a malformed file, an unknown neighbourhood code, an indicator name that is not
+    lower-case words joined by underscores, or an indicator stored before with the other
+    direction; then nothing is stored. Figures already stored for the same neighbourhood,
     indicator and year are replaced.
     """
     if year is None or not 1990 <= year <= 2100:
         raise FieldError("year", "Enter the year the figures are for, like 2024.")
+    if direction not in INDICATOR_DIRECTIONS:
+        raise FieldError(
+            "direction",
+            "Say whether a higher value means more need (like a poverty rate) or less need "
+            "(like life expectancy).",
+        )
+    if kind not in ("people", "rate", "score", "other"):
+        raise FieldError("kind", "Choose what the figures measure.")
     source = _check_source(source)
     name, text = upload
     try:
@@ -322,7 +414,21 @@ def import_indicators(
                 "lower-case letters, digits and underscores, starting with a letter, like "
                 "child_poverty_rate. Nothing was imported.",
             )
+        if row.indicator in IOD_KINDS:
+            raise FieldError(
+                "indicator_file",
+                f"{name}, column 'indicator': {row.indicator} is a name the Indices of "
+                "Deprivation import uses; give your figures another name. Nothing was imported.",
+            )
+        if kind == "people" and row.value < 0:
+            raise FieldError(
+                "indicator_file",
+                f"{name}: a count of people cannot be negative ({row.neighbourhood}, "
+                f"{row.indicator}). Nothing was imported.",
+            )
         values[(area.id, row.indicator)] = float(row.value)
+    for indicator in sorted({i for _, i in values}):
+        _define(indicator, direction, kind, "direction")
     added, replaced = _store(
         actor, values, year=year, source=source, action="need.import_indicators"
     )
@@ -350,7 +456,40 @@ def stored_indicators() -> list[StoredIndicator]:
         .group_by(NeedIndicator.indicator, NeedIndicator.year)
         .order_by(NeedIndicator.indicator, NeedIndicator.year.desc())
     ).all()
+    defined = {
+        d.indicator: (d.direction, d.kind) for d in db.session.scalars(select(IndicatorDefinition))
+    }
     return [
-        StoredIndicator(name, year, count, low if low == high else f"{low}; {high}")
+        StoredIndicator(
+            name,
+            year,
+            count,
+            low if low == high else f"{low}; {high}",
+            *defined.get(name, ("higher", IOD_KINDS.get(name, "other"))),
+        )
         for name, year, count, low, high in rows
     ]
+
+
+def population_sources() -> list[PopulationSource]:
+    """The populations a scenario may count residents by: each imported population figure
+    (latest first), then the population recorded with each neighbourhood."""
+    areas = db.session.scalar(select(func.count(Neighbourhood.id))) or 0
+    result = [
+        PopulationSource(
+            f"{POPULATION}:{s.year}", population_label(s.sources, s.year), s.neighbourhoods
+        )
+        for s in stored_indicators()
+        if s.indicator == POPULATION
+    ]
+    result.sort(key=lambda p: p.key, reverse=True)
+    result.append(PopulationSource("", "The population recorded with each neighbourhood", areas))
+    return result
+
+
+def default_population_source() -> str:
+    """Census 2021 when it has been imported, else the latest population imported, else ""."""
+    keys = [p.key for p in population_sources()]
+    if f"{POPULATION}:2021" in keys:
+        return f"{POPULATION}:2021"
+    return keys[0]

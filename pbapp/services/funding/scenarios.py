@@ -1,34 +1,82 @@
 """Funders' contributions and needs-weighted allocation scenarios.
 
-A scenario's amounts are computed by ``allocation.needs.needs_weighted_shares`` from a
-*document*: the budget, the formula's parameters, each neighbourhood's population and the raw
-figures of the chosen indicators with their weights. Publishing stores that document, its
-SHA-256 fingerprint and the result lines, so anyone can recompute every published pound
-(``check_published``). Services change the session and record audit events; they never commit.
+A scenario's amounts are computed from a *document* (see ``documents``): the budget, the
+formula's parameters, the named population and the chosen indicators. Publishing stores that
+document, its SHA-256 fingerprint and the result lines, so anyone can recompute every published
+pound (``check_published``). Services change the session and record audit events; they never
+commit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
-from allocation.needs import NeedDataError, SharesResult, needs_weighted_shares
-from allocation.needs import Neighbourhood as NeedArea
+from allocation.needs import NeedDataError
 from pbapp.extensions import db
 from pbapp.models import THEMES, Neighbourhood, Process, User
 from pbapp.models.funding import MAX_POUNDS, Contribution, Scenario
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
-from pbapp.services.funding.need import indicator_label
+from pbapp.services.funding.documents import (
+    PARAMETERS,
+    Computation,
+    IndicatorChoice,
+    Row,
+    ScenarioProblem,
+    ScenarioSettings,
+    as_decimal,
+    as_text,
+    build_document,
+    combined_need,
+    compute,
+    compute_document,
+    editions_warning,
+    fingerprint_of,
+    rows_from,
+)
+from pbapp.services.funding.need import (
+    EDITIONS_DIFFER,
+    indicator_label,
+    population_sources,
+    stored_indicators,
+)
 from pbapp.services.participation import processes
+
+# Re-exported: callers build settings and read computations through this module.
+__all__ = [
+    "PARAMETERS",
+    "Computation",
+    "ContributionDetails",
+    "IndicatorChoice",
+    "Row",
+    "ScenarioProblem",
+    "ScenarioSettings",
+    "build_document",
+    "check_published",
+    "check_settings",
+    "combined_need",
+    "compare",
+    "compute",
+    "compute_document",
+    "computation_of",
+    "contributions",
+    "create_contribution",
+    "create_scenario",
+    "editions_warning",
+    "fingerprint_of",
+    "open_processes",
+    "publish_scenario",
+    "rows_from",
+    "scenarios",
+    "settings_of",
+    "update_contribution",
+    "update_scenario",
+]
 
 # --------------------------------------------------------------------------- contributions
 
@@ -127,43 +175,11 @@ def contributions() -> list[Contribution]:
 # --------------------------------------------------------------------------- scenarios
 
 
-@dataclass(frozen=True)
-class IndicatorChoice:
-    indicator: str
-    year: int
-    weight: Decimal
-
-
-@dataclass
-class ScenarioSettings:
-    """A scenario as typed, with fractions (not percentages): ``universal`` 0.5 = 50%."""
-
-    name: str
-    description: str
-    budget: int | None
-    indicators: list[IndicatorChoice]
-    universal: Decimal | None
-    alpha: Decimal | None
-    floor: Decimal | None = None
-    ceiling: Decimal | None = None
-    previous_scenario_id: int | None = None
-    max_decrease: Decimal | None = None
-    max_increase: Decimal | None = None
-
-
-PARAMETERS = ("universal", "alpha", "floor", "ceiling", "max_decrease", "max_increase")
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
-def _number(text: str | None) -> float | None:
-    return None if text is None else float(Decimal(text))
+def _percent(value: Decimal | None, field_name: str, low: int, high: int) -> None:
+    if value is not None and not low <= value * 100 <= high:
+        raise FieldError(
+            field_name, f"Enter a percentage from {low:,} to {high:,}, or leave it empty."
+        )
 
 
 def check_settings(settings: ScenarioSettings) -> None:
@@ -181,6 +197,24 @@ def check_settings(settings: ScenarioSettings) -> None:
         raise FieldError("indicators", "Give at least one need indicator a weight above 0.")
     if any(c.weight < 0 or c.weight > 100 for c in settings.indicators):
         raise FieldError("indicators", "Weights are numbers from 0 to 100.")
+    stored = {(s.indicator, s.year): s for s in stored_indicators()}
+    for choice in chosen:
+        found = stored.get((choice.indicator, choice.year))
+        name = f"{indicator_label(choice.indicator)} {choice.year}"
+        if found is None:
+            raise FieldError(
+                "indicators", f"{name} is no longer stored: choose from the indicators listed."
+            )
+        if not found.for_money:
+            raise FieldError(
+                "indicators",
+                f"{name} cannot be a basis for money. {found.caveat or found.kind_label}",
+            )
+    editions = {stored[(c.indicator, c.year)].iod_edition for c in chosen} - {None}
+    if len(editions) > 1:
+        raise FieldError("indicators", f"{EDITIONS_DIFFER}. Choose indicators of one edition.")
+    if (settings.population_source or "") not in {p.key for p in population_sources()}:
+        raise FieldError("population_source", "Choose a population from the list.")
     if settings.universal is None or not 0 <= settings.universal <= 1:
         raise FieldError("universal", "Enter a percentage from 0 to 100.")
     if settings.alpha is None or not 0 <= settings.alpha <= 4:
@@ -189,9 +223,10 @@ def check_settings(settings: ScenarioSettings) -> None:
         raise FieldError("floor", "Enter a percentage from 0 to 100, or leave it empty.")
     if settings.ceiling is not None and not 1 <= settings.ceiling <= 10:
         raise FieldError("ceiling", "Enter a percentage from 100 to 1,000, or leave it empty.")
-    band = settings.max_decrease is not None or settings.max_increase is not None
+    pace_rules = ("max_decrease", "max_increase", "minimum_growth", "max_below_target")
     if settings.previous_scenario_id is None:
-        if band:
+        named = next((n for n in pace_rules if getattr(settings, n) is not None), None)
+        if named is not None:
             raise FieldError(
                 "previous_scenario_id",
                 "Choose the published scenario that the pace of change is measured from.",
@@ -200,16 +235,28 @@ def check_settings(settings: ScenarioSettings) -> None:
         previous = db.session.get(Scenario, settings.previous_scenario_id)
         if previous is None or not previous.is_published:
             raise FieldError("previous_scenario_id", "Choose a published scenario.")
-        if not band:
+        if (
+            settings.pace is None
+            and settings.max_decrease is None
+            and settings.max_increase is None
+        ):
             raise FieldError(
                 "max_decrease",
                 "Say how far a neighbourhood's amount may fall or rise from the previous "
                 "scenario, or choose no previous scenario.",
             )
-    if settings.max_decrease is not None and not 0 <= settings.max_decrease <= 1:
-        raise FieldError("max_decrease", "Enter a percentage from 0 to 100.")
-    if settings.max_increase is not None and not 0 <= settings.max_increase <= 10:
-        raise FieldError("max_increase", "Enter a percentage from 0 to 1,000.")
+    if settings.convergence not in ("furthest", "proportional"):
+        raise FieldError("convergence", "Choose how convergence money is shared.")
+    if settings.pace == "nhs" and settings.max_increase is not None:
+        raise FieldError(
+            "max_decrease",
+            "NHS-style pace of change puts no limit on rises; convergence money goes to the "
+            "neighbourhoods furthest below target.",
+        )
+    _percent(settings.max_decrease, "max_decrease", 0, 100)
+    _percent(settings.max_increase, "max_decrease", 0, 1000)
+    _percent(settings.minimum_growth, "minimum_growth", -100, 100)
+    _percent(settings.max_below_target, "max_below_target", 0, 100)
 
 
 def _apply_settings(scenario: Scenario, settings: ScenarioSettings) -> None:
@@ -217,16 +264,22 @@ def _apply_settings(scenario: Scenario, settings: ScenarioSettings) -> None:
     scenario.description = settings.description.strip()
     scenario.budget = settings.budget
     scenario.indicators = [
-        {"indicator": c.indicator, "year": c.year, "weight": _text(c.weight)}
+        {"indicator": c.indicator, "year": c.year, "weight": as_text(c.weight)}
         for c in settings.indicators
         if c.weight > 0
     ]
-    scenario.parameters = {name: _text(getattr(settings, name)) for name in PARAMETERS}
+    scenario.parameters = {
+        **{name: as_text(getattr(settings, name)) for name in PARAMETERS},
+        "pace": settings.pace,
+        "convergence": settings.convergence,
+    }
     scenario.previous_scenario_id = settings.previous_scenario_id
+    scenario.population_source = settings.population_source or None
 
 
 def settings_of(scenario: Scenario) -> ScenarioSettings:
-    """The settings a scenario was saved with."""
+    """The settings a scenario was saved with (``pace`` None: saved before NHS-style pace)."""
+    parameters = scenario.parameters
     return ScenarioSettings(
         name=scenario.name,
         description=scenario.description,
@@ -236,7 +289,10 @@ def settings_of(scenario: Scenario) -> ScenarioSettings:
             for c in scenario.indicators
         ],
         previous_scenario_id=scenario.previous_scenario_id,
-        **{name: _decimal(scenario.parameters.get(name)) for name in PARAMETERS},
+        pace=parameters.get("pace"),
+        convergence=parameters.get("convergence") or "furthest",
+        population_source=scenario.population_source or "",
+        **{name: as_decimal(parameters.get(name)) for name in PARAMETERS},
     )
 
 
@@ -247,6 +303,7 @@ def _scenario_record(scenario: Scenario) -> dict[str, Any]:
         "indicators": scenario.indicators,
         "parameters": scenario.parameters,
         "previous_scenario_id": scenario.previous_scenario_id,
+        "population_source": scenario.population_source,
     }
 
 
@@ -274,243 +331,6 @@ def update_scenario(actor: User, scenario: Scenario, settings: ScenarioSettings)
     _apply_settings(scenario, settings)
     after = _scenario_record(scenario)
     audit.record_changes(actor, "scenario.update", "scenario", scenario.id, before, after)
-
-
-# --------------------------------------------------------------------------- computing
-
-
-class ScenarioProblem(Exception):
-    """A scenario that cannot be computed from today's data, in plain words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def combined_need(
-    indicators: list[dict[str, Any]], population: dict[str, float]
-) -> dict[str, float]:
-    """Each neighbourhood's need: the weighted average of its indicators, each divided by the
-    city's population-weighted average of that indicator.
-
-    ``indicators`` is the document's list of ``{"indicator", "year", "weight", "values":
-    {code: value}}``. A neighbourhood with twice the city's average on every indicator has need
-    2. Raises ``ScenarioProblem`` for a negative figure or an indicator averaging 0.
-    """
-    total_population = math.fsum(population.values())
-    weights = {i: float(Decimal(c["weight"])) for i, c in enumerate(indicators)}
-    weight_sum = math.fsum(weights.values())
-    need = dict.fromkeys(population, 0.0)
-    parts: dict[str, list[float]] = {code: [] for code in population}
-    for i, choice in enumerate(indicators):
-        values = choice["values"]
-        name = f"{indicator_label(choice['indicator'])} {choice['year']}"
-        if any(values[code] < 0 for code in population):
-            raise ScenarioProblem(
-                f"{name} has negative figures, so it cannot measure need on its own scale. "
-                "Choose a score that is 0 or more everywhere (such as the IMD score)."
-            )
-        mean = math.fsum(population[c] * values[c] for c in population) / total_population
-        if mean <= 0:
-            raise ScenarioProblem(f"{name} is 0 everywhere, so it says nothing about need.")
-        for code in population:
-            parts[code].append(weights[i] * values[code] / mean)
-    for code in population:
-        need[code] = math.fsum(parts[code]) / weight_sum
-    return need
-
-
-def build_document(settings: ScenarioSettings) -> dict[str, Any]:
-    """The inputs of a scenario from today's stored data (JSON-ready, names under ``about``).
-
-    Raises ``ScenarioProblem`` when a neighbourhood lacks a chosen indicator or a population.
-    """
-    areas = db.session.scalars(
-        select(Neighbourhood)
-        .options(selectinload(Neighbourhood.indicators))
-        .order_by(Neighbourhood.code)
-    ).all()
-    if not areas:
-        raise ScenarioProblem("There are no neighbourhoods yet.")
-    chosen = [c for c in settings.indicators if c.weight > 0]
-    indicators = []
-    for choice in chosen:
-        values = {}
-        for area in areas:
-            figure = area.indicator(choice.indicator, choice.year)
-            if figure is None:
-                raise ScenarioProblem(
-                    f"{area.name} has no figure for {indicator_label(choice.indicator)} "
-                    f"{choice.year}. Import it on the need data page, or choose another "
-                    "indicator."
-                )
-            values[area.code] = figure.value
-        indicators.append(
-            {
-                "indicator": choice.indicator,
-                "year": choice.year,
-                "weight": _text(choice.weight),
-                "values": values,
-            }
-        )
-    empty = [a.name for a in areas if a.population <= 0]
-    if empty:
-        raise ScenarioProblem(
-            f"{empty[0]} has no residents recorded, so it cannot have a per-head amount."
-        )
-    previous_amounts: dict[str, int] = {}
-    previous = None
-    if settings.previous_scenario_id is not None:
-        previous = db.session.get(Scenario, settings.previous_scenario_id)
-        if previous is not None and previous.lines:
-            previous_amounts = {line["id"]: line["amount"] for line in previous.lines}
-    return {
-        "budget": settings.budget,
-        "rules": {name: _text(getattr(settings, name)) for name in PARAMETERS},
-        "indicators": indicators,
-        "neighbourhoods": [
-            {
-                "id": a.code,
-                "population": a.population,
-                "previous_amount": previous_amounts.get(a.code),
-            }
-            for a in areas
-        ],
-        "about": {
-            "name": settings.name,
-            "previous_scenario": previous.id if previous is not None else None,
-            "previous_scenario_name": previous.name if previous is not None else None,
-            "neighbourhoods": {a.code: {"name": a.name, "area_group": a.area_group} for a in areas},
-            "need": "weighted average of each indicator divided by its population-weighted "
-            "city average",
-        },
-    }
-
-
-def fingerprint_of(document: dict[str, Any]) -> str:
-    """SHA-256 of the document in canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def compute_document(document: dict[str, Any]) -> SharesResult:
-    """Run the formula on a stored or freshly built document.
-
-    Raises ``ScenarioProblem`` (a negative indicator) or ``NeedDataError`` (bad parameters).
-    """
-    population = {n["id"]: float(n["population"]) for n in document["neighbourhoods"]}
-    need = combined_need(document["indicators"], population)
-    rules = document["rules"]
-    return needs_weighted_shares(
-        [
-            NeedArea(n["id"], n["population"], need[n["id"]], n["previous_amount"])
-            for n in document["neighbourhoods"]
-        ],
-        document["budget"],
-        universal=_number(rules["universal"]) or 0.0,
-        alpha=_number(rules["alpha"]) if rules["alpha"] is not None else 1.0,
-        floor=_number(rules["floor"]),
-        ceiling=_number(rules["ceiling"]),
-        max_decrease=_number(rules["max_decrease"]),
-        max_increase=_number(rules["max_increase"]),
-    )
-
-
-@dataclass(frozen=True)
-class Row:
-    """A neighbourhood's line of a scenario, for pages and downloads."""
-
-    code: str
-    name: str
-    population: int
-    need: float
-    need_rank: int  # 1 = the greatest need
-    amount: int
-    per_capita: float  # the per-head split's amount
-    formula: float
-    basis: str
-    previous: int | None
-    explanation: str
-    indicator_values: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def per_head(self) -> float:
-        return self.amount / self.population if self.population else 0.0
-
-    @property
-    def change(self) -> int | None:
-        return None if self.previous is None else self.amount - self.previous
-
-
-@dataclass
-class Computation:
-    """A scenario's document, fingerprint and rows; ``problem`` says why it has none."""
-
-    document: dict[str, Any]
-    fingerprint: str
-    rows: list[Row] = field(default_factory=list)
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    problem: str | None = None
-    pace_met: bool | None = None
-    bounds_method: str = "formula"
-
-    @property
-    def total(self) -> int:
-        return sum(r.amount for r in self.rows)
-
-
-def rows_from(document: dict[str, Any], lines: list[dict[str, Any]]) -> list[Row]:
-    """Rows ranked by need (greatest first, then by name) from a document and result lines."""
-    about = document["about"]["neighbourhoods"]
-    ranked = sorted(lines, key=lambda line: (-line["need"], about[line["id"]]["name"]))
-    rows = []
-    for rank, line in enumerate(ranked, start=1):
-        rows.append(
-            Row(
-                code=line["id"],
-                name=about[line["id"]]["name"],
-                population=int(line["population"]),
-                need=line["need"],
-                need_rank=rank,
-                amount=line["amount"],
-                per_capita=line["per_capita"],
-                formula=line["formula"],
-                basis=line["basis"],
-                previous=line.get("previous_amount"),
-                explanation=line["explanation"],
-                indicator_values={
-                    f"{c['indicator']}:{c['year']}": c["values"][line["id"]]
-                    for c in document["indicators"]
-                },
-            )
-        )
-    return rows
-
-
-def compute(settings: ScenarioSettings) -> Computation:
-    """Compute a scenario from settings and today's stored data, saving nothing.
-
-    Never raises for a scenario that cannot be computed: ``problem`` says why.
-    """
-    try:
-        document = build_document(settings)
-    except ScenarioProblem as problem:
-        return Computation(document={}, fingerprint="", problem=problem.message)
-    computation = Computation(document=document, fingerprint=fingerprint_of(document))
-    try:
-        result = compute_document(document)
-    except ScenarioProblem as problem:
-        computation.problem = problem.message
-        return computation
-    except NeedDataError as error:
-        computation.problem = f"The formula cannot be applied: {error.reason}."
-        return computation
-    data = result.to_dict()
-    computation.lines = data["lines"]
-    computation.rows = rows_from(document, data["lines"])
-    computation.pace_met = result.pace_met
-    computation.bounds_method = result.bounds_method
-    return computation
 
 
 def computation_of(scenario: Scenario) -> Computation:
