@@ -34,6 +34,7 @@ EXPECTED_ACCESS = (
         "pb.process_new": frozenset({"officer"}),
         "pb.process_edit": frozenset({"officer"}),
         "pb.process_budgets": frozenset({"officer"}),
+        "pb.process_publish": frozenset({"officer"}),
         "pb.budget": "public",
         "pb.propose": frozenset({"resident"}),
         "pb.proposal": "public",

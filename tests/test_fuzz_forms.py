@@ -127,6 +127,13 @@ def _editable_process() -> int:
     return make_process("proposals", neighbourhoods=[_ward("Burngreave")]).id
 
 
+def _draft_process() -> int:
+    process = make_process("proposals", neighbourhoods=[_ward("Burngreave")])
+    process.is_draft = True
+    db.session.commit()
+    return process.id
+
+
 def _new_vcs_account() -> tuple[str, str, str]:
     user = User(
         name="New Group Keeper", email="new-keeper@example.org", role_rows=[UserRole(role="vcs")]
@@ -188,6 +195,10 @@ RECIPES: dict[str, Recipe] = {
     "pb.process_new": Recipe("officer", lambda: "/processes/new"),
     "pb.process_edit": Recipe("officer", lambda: f"/processes/{_editable_process()}/edit"),
     "pb.process_budgets": Recipe("officer", lambda: f"/processes/{_editable_process()}/budgets"),
+    "pb.process_publish": Recipe(
+        "officer",
+        lambda: (f"/processes/{(p := _draft_process())}/publish", f"/processes/{p}"),
+    ),
     "pb.propose": Recipe("resident", _propose),
     "pb.proposal_edit": Recipe("resident", _proposal_edit),
     "pb.proposal_review": Recipe("officer", _proposal_review),

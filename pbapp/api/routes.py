@@ -36,6 +36,7 @@ def processes():
     items = db.session.scalars(
         select(Process)
         .options(selectinload(Process.budgets).selectinload(Budget.neighbourhood))
+        .where(Process.is_draft.is_(False))  # drafts are for officers' eyes only
         .order_by(Process.id)
     ).all()
     return jsonify(

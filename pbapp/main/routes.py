@@ -54,7 +54,7 @@ def neighbourhood(code: str):
     budgets = db.session.scalars(
         select(Budget)
         .join(Process)
-        .where(Budget.neighbourhood_id == area.id)
+        .where(Budget.neighbourhood_id == area.id, Process.is_draft.is_(False))
         .order_by(Process.voting_start.desc())
     ).all()
     results = {

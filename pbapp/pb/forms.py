@@ -66,7 +66,19 @@ class ProcessForm(FlaskForm):
         "Results", "Voting closes the day before; results can be published from this day."
     )
     delivery_start = _date("Delivery starts", "Funded projects begin.")
+    reason = TextAreaField(
+        "Why it changes (needed once the process is published)",
+        description="Residents read this on the process page and the public change log.",
+        validators=[
+            Optional(),
+            Length(max=2000, message="Keep the reason under 2,000 characters."),
+        ],
+    )
     submit = SubmitField("Save")
+
+
+class PublishProcessForm(FlaskForm):
+    submit = SubmitField("Publish this process")
 
 
 def budgets_form(neighbourhoods, budgets_by_area: dict) -> FlaskForm:

@@ -14,7 +14,7 @@ from pbapp.pb import bp
 from pbapp.pb.forms import PublishForm
 from pbapp.services.errors import FieldError
 from pbapp.services.participation import explanations
-from pbapp.services.participation.results import anonymised_pb, publish_result
+from pbapp.services.participation.results import anonymised_pb, publish_result, why_not_publish
 
 
 @bp.route("/budgets/<int:budget_id>/publish", methods=["GET", "POST"])
@@ -37,7 +37,13 @@ def publish(budget_id: int):
         select(func.count()).select_from(Ballot).where(Ballot.budget_id == item.id)
     )
     return render_template(
-        "pb/publish.html", budget=item, form=form, error=error, voters=voters, rules=COUNTING_RULES
+        "pb/publish.html",
+        budget=item,
+        form=form,
+        error=error,
+        voters=voters,
+        rules=COUNTING_RULES,
+        not_now=why_not_publish(item, clock.today()),
     ), (422 if error else 200)
 
 

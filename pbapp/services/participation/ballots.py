@@ -96,12 +96,16 @@ def can_vote(user: User, budget: Budget, today: date, *, source: str = "online")
     Paper ballots cast while voting was open may still be entered after it closes, until the
     result is published.
     """
+    if budget.process.is_draft:
+        return "This process is not published yet."
     phase = budget.process.phase_on(today)
     if source == "paper":
         if phase not in ("voting", "results") or _published(budget):
             return "Paper ballots can be entered from the day voting opens until the result is published."
     elif phase != "voting":
         return "Voting is not open for this budget."
+    elif _published(budget):  # nothing reopens voting on a budget whose result is public
+        return "The result of this budget is published, so its ballots can no longer change."
     if not budget.open_to(user):
         return "You can vote in your own neighbourhood's budget and in city-wide budgets."
     return None
@@ -129,6 +133,12 @@ def cast_ballot(
     A paper ballot can be entered once for a voter; after that, neither paper nor online can
     change it. Raises ``FieldError`` when voting is closed or the choices break the rules.
     """
+    if source == "paper":
+        # Shares the lock that publishing a result takes on the budget's row (PostgreSQL), so a
+        # paper ballot is either in the count or refused as too late, never added after it.
+        db.session.execute(
+            select(Budget.id).where(Budget.id == budget.id).with_for_update(read=True)
+        )
     reason = can_vote(voter, budget, today, source=source)
     if reason:
         raise FieldError("choices", reason)

@@ -1,0 +1,27 @@
+"""integrity: processes start as drafts
+
+Revision ID: 0006_integrity
+Revises: 0005_accountability
+Create Date: 2026-12-04 18:50:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0006_integrity'
+down_revision = '0005_accountability'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Processes that exist already are public: they stay published (the default is false).
+    with op.batch_alter_table('process', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('is_draft', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('process', schema=None) as batch_op:
+        batch_op.drop_column('is_draft')
