@@ -21,6 +21,7 @@ EXPECTED_ACCESS = (
         "main.neighbourhoods_list": "public",
         "main.neighbourhood": "public",
         "main.data_sources": "public",
+        "main.disclosure": "public",
         "auth.register": "public",
         "auth.login": "public",
         "auth.logout": "signed-in",

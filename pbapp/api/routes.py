@@ -14,6 +14,7 @@ from pbapp.access import public
 from pbapp.api import bp
 from pbapp.extensions import db
 from pbapp.models import Budget, Process, Result
+from pbapp.services.participation import disclosure
 from pbapp.services.participation.results import anonymised_pb
 
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -72,13 +73,16 @@ def _published(budget_id: int) -> tuple[Budget, Result]:
 @public
 def budget_result(budget_id: int):
     budget, result = _published(budget_id)
+    policy = disclosure.for_result(result)
     return jsonify(
         budget=budget.id,
         rule=result.rule,
         selected=result.selected,
         spend=result.spend,
         budget_amount=budget.amount,
-        voters=result.voters,
+        voters=policy.voters,
+        ballots_file_published=policy.ballots_file,
+        withheld=policy.reason,
         fingerprint=result.fingerprint,
         published_at=result.published_at.isoformat(),
     )
@@ -87,7 +91,12 @@ def budget_result(budget_id: int):
 @bp.route("/budgets/<int:budget_id>/ballots.pb")
 @public
 def budget_ballots(budget_id: int):
-    budget, _ = _published(budget_id)
+    budget, result = _published(budget_id)
+    policy = disclosure.for_result(result)
+    if not policy.ballots_file:
+        return jsonify(
+            error={"status": 404, "title": "Not published", "detail": policy.reason}
+        ), 404
     return Response(anonymised_pb(budget), mimetype="text/plain")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
+from pbapp.formatting import counted
 from pbapp.forms import MAX_ID, form_status, row_id, show_field_error
 from pbapp.funding import bp
 from pbapp.funding.forms import (
@@ -144,8 +145,8 @@ def _need_page(deprivation_form, indicator_form):
 def _flash_report(report: funding_need.ImportReport) -> None:
     names = ", ".join(funding_need.indicator_label(i) for i in report.indicators)
     flash(
-        f"Imported {len(report.indicators)} indicator{'s' if len(report.indicators) != 1 else ''} "
-        f"for {report.neighbourhoods} neighbourhoods ({report.year}): {report.values_added} new "
+        f"Imported {counted(len(report.indicators), 'indicator')} "
+        f"for {counted(report.neighbourhoods, 'neighbourhood')} ({report.year}): {report.values_added} new "
         f"and {report.values_replaced} replaced figures of {names}.",
         "success",
     )

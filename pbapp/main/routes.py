@@ -87,3 +87,11 @@ def neighbourhood(code: str):
 @public
 def data_sources():
     return render_template("main/data_sources.html")
+
+
+@bp.route("/about/disclosure")
+@public
+def disclosure():
+    from pbapp.services.participation import disclosure as policy
+
+    return render_template("main/disclosure.html", policy=policy)

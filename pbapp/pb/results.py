@@ -13,7 +13,7 @@ from pbapp.models import COUNTING_RULES, Ballot, Budget, Result
 from pbapp.pb import bp
 from pbapp.pb.forms import PublishForm
 from pbapp.services.errors import FieldError
-from pbapp.services.participation import explanations
+from pbapp.services.participation import disclosure, explanations
 from pbapp.services.participation.results import anonymised_pb, publish_result, why_not_publish
 
 
@@ -62,8 +62,17 @@ def results(budget_id: int):
 @public
 def ballots_file(budget_id: int):
     item = db.get_or_404(Budget, budget_id)
-    if db.session.scalar(select(Result.id).where(Result.budget_id == item.id)) is None:
+    result = db.session.scalar(select(Result).where(Result.budget_id == item.id))
+    if result is None:
         abort(404)
+    policy = disclosure.for_result(result)
+    if not policy.ballots_file:
+        return render_template(
+            "errors/error.html",
+            code=404,
+            title="These ballots are not published",
+            text=policy.reason,
+        ), 404
     return Response(
         anonymised_pb(item),
         mimetype="text/plain",

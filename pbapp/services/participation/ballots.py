@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from pbapp.extensions import db
+from pbapp.formatting import counted
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
@@ -66,7 +67,8 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
         if total > process.points_total:
             raise FieldError(
                 "choices",
-                f"You have given {total} points; you have {process.points_total} to give.",
+                f"You have given {counted(total, 'point')}; you have "
+                f"{process.points_total} to give.",
             )
     else:
         if any(p != 1 for p in choices.values()):
@@ -78,7 +80,8 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
         ):
             raise FieldError(
                 "choices",
-                f"Choose at most {process.max_projects} projects (you chose {len(choices)}).",
+                f"Choose at most {counted(process.max_projects, 'project')} "
+                f"(you chose {len(choices)}).",
             )
         if process.ballot_type == "knapsack":
             cost = sum(on_ballot[pid].ballot_cost for pid in choices)
