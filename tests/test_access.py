@@ -36,6 +36,8 @@ EXPECTED_ACCESS = (
         "pb.process_edit": frozenset({"officer"}),
         "pb.process_budgets": frozenset({"officer"}),
         "pb.process_publish": frozenset({"officer"}),
+        "pb.paper_ballots": frozenset({"officer"}),
+        "pb.paper_void": frozenset({"officer"}),
         "pb.budget": "public",
         "pb.propose": frozenset({"resident"}),
         "pb.proposal": "public",

@@ -32,6 +32,7 @@ from pbapp.models import Budget, Neighbourhood, User, UserRole
 from pbapp.models.accountability import Commitment, CommitmentComment, Story
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
+from pbapp.services.participation import ballots
 from tests.fuzz_support import (
     DEMO_EMAILS,
     SCRIPT,
@@ -127,6 +128,25 @@ def _editable_process() -> int:
     return make_process("proposals", neighbourhoods=[_ward("Burngreave")]).id
 
 
+def _paper_to_void() -> tuple[str, str]:
+    budget = db.session.get(Budget, _open_demo_budget())
+    officer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["officer"]))
+    on_ballot = ballots.ballot_proposals(budget)
+    cast = ballots.enter_paper_ballot(
+        officer,
+        budget,
+        {on_ballot[0].id: 1},
+        today=date.today(),
+        voter_email=None,
+        voter_name="Paper Voter",
+        receipt=None,
+        voter_postcode="S4 7AB",
+    )
+    db.session.commit()
+    url = f"/paper-ballots/{cast.ballot_id}/void"
+    return url, url
+
+
 def _draft_process() -> int:
     process = make_process("proposals", neighbourhoods=[_ward("Burngreave")])
     process.is_draft = True
@@ -205,6 +225,7 @@ RECIPES: dict[str, Recipe] = {
     "pb.vote": Recipe("resident", lambda: f"/budgets/{_open_demo_budget()}/vote"),
     "pb.paper_ballot": Recipe("officer", lambda: f"/budgets/{_open_demo_budget()}/paper"),
     "pb.publish": Recipe("officer", _publish),
+    "pb.paper_void": Recipe("officer", _paper_to_void),
     # Core funding for community groups
     "vcs.group_new": Recipe(None, _new_vcs_account),
     "vcs.keepers": Recipe(

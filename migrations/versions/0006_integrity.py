@@ -1,4 +1,4 @@
-"""integrity: processes start as drafts
+"""integrity: processes start as drafts; paper ballots keep a postcode
 
 Revision ID: 0006_integrity
 Revises: 0005_accountability
@@ -20,8 +20,12 @@ def upgrade():
     # Processes that exist already are public: they stay published (the default is false).
     with op.batch_alter_table('process', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_draft', sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('paper_postcode', sa.String(length=8), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.drop_column('paper_postcode')
     with op.batch_alter_table('process', schema=None) as batch_op:
         batch_op.drop_column('is_draft')

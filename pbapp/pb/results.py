@@ -13,7 +13,7 @@ from pbapp.models import COUNTING_RULES, Ballot, Budget, Result
 from pbapp.pb import bp
 from pbapp.pb.forms import PublishForm
 from pbapp.services.errors import FieldError
-from pbapp.services.participation import disclosure, explanations
+from pbapp.services.participation import ballots, disclosure, explanations
 from pbapp.services.participation.results import anonymised_pb, publish_result, why_not_publish
 
 
@@ -55,7 +55,13 @@ def results(budget_id: int):
     if result is None:
         return render_template("pb/no_result.html", budget=item), 404
     view = explanations.result_view(item, result)
-    return render_template("pb/results.html", budget=item, result=result, view=view)
+    return render_template(
+        "pb/results.html",
+        budget=item,
+        result=result,
+        view=view,
+        voided=ballots.voided_count(item),
+    )
 
 
 @bp.route("/budgets/<int:budget_id>/ballots.pb")

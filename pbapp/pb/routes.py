@@ -219,6 +219,7 @@ def budget(budget_id: int):
         can_vote=current_user.is_authenticated and not ballots.can_vote(current_user, item, today),
         ballot=ballot,
         result=result,
+        voided=ballots.voided_count(item),
     )
 
 

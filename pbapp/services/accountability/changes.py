@@ -30,6 +30,7 @@ PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "story.add": ("A story was added with the teller's consent", ()),
     "story.withdraw": ("A story was withdrawn; its words were erased", ()),
     "result.publish": ("A participatory-budgeting result was published", ()),
+    "ballot.void": ("A paper ballot was voided by an officer; it is not counted", ()),
     "scenario.publish": ("A funders' allocation scenario was published", ()),
     "process.budgets": ("A process's neighbourhood budgets were set", ()),
     "process.publish": (
