@@ -51,6 +51,8 @@ def form_data(**overrides) -> dict:
 def funder(create_user, sign_in, neighbourhoods):
     add_need(neighbourhoods)
     user = create_user("funder")
+    user.funding_organisation = "NHS South Yorkshire ICB"
+    db.session.commit()
     sign_in(user)
     return user
 
@@ -308,3 +310,20 @@ def test_a_new_scenario_can_start_from_a_published_one(funder, client):
     page = text(client.get(f"/funding/scenarios/new?from={published.id}"))
     assert 'value="Copy of Half by need"' in page
     assert 'name="floor" type="text" value="90"' in page
+
+
+def test_a_funder_cannot_change_another_organisations_draft_scenario(
+    funder, client, forms, create_user, sign_in
+):
+    scenario = make_scenario(funder)
+    council = create_user("funder")
+    council.funding_organisation = "Sheffield City Council public health"
+    db.session.commit()
+    forms.post("/account/sign-out", {}, page="/account/")
+    sign_in(council)
+    assert client.get(f"/funding/scenarios/{scenario.id}/edit").status_code == 403
+    token = forms.token("/funding/scenarios/")
+    response = client.post(f"/funding/scenarios/{scenario.id}/publish", data={"csrf_token": token})
+    assert response.status_code == 403
+    db.session.refresh(scenario)
+    assert scenario.status == "draft"

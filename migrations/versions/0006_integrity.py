@@ -1,4 +1,5 @@
-"""integrity: processes start as drafts; paper ballots keep a postcode
+"""integrity: processes start as drafts; paper ballots keep a postcode; funders belong to an
+organisation
 
 Revision ID: 0006_integrity
 Revises: 0005_accountability
@@ -22,9 +23,13 @@ def upgrade():
         batch_op.add_column(sa.Column('is_draft', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paper_postcode', sa.String(length=8), nullable=True))
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('funding_organisation', sa.String(length=200), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('funding_organisation')
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.drop_column('paper_postcode')
     with op.batch_alter_table('process', schema=None) as batch_op:

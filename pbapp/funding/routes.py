@@ -32,10 +32,12 @@ from pbapp.models.funding import Contribution, Scenario
 from pbapp.services.errors import FieldError
 from pbapp.services.funding import exports as funding_exports
 from pbapp.services.funding import need as funding_need
+from pbapp.services.funding import ownership
 from pbapp.services.funding import pool as funding_pool
 from pbapp.services.funding import scenarios as funding
 
 FUNDER = "funder"
+FUNDER_OR_OFFICER = ("funder", "officer")  # officers may change any funder's records
 NEED_DATA_ROLES = ("funder", "officer")
 
 
@@ -221,15 +223,25 @@ def need_import_indicators():
 
 
 @bp.route("/contributions/")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def contributions():
     areas = {a.id: a.name for a in Neighbourhood.all_by_name()}
+    items = funding.contributions()
     return render_template(
         "funders/contributions.html",
-        contributions=funding.contributions(),
+        contributions=items,
         areas=areas,
         today=clock.today(),
+        changeable={
+            c.id for c in items if ownership.why_not_change_contribution(current_user, c) is None
+        },
     )
+
+
+def _refused(reason: str):
+    return render_template(
+        "errors/error.html", code=403, title="You cannot change this", text=reason
+    ), 403
 
 
 def _details(form: ContributionForm) -> funding.ContributionDetails:
@@ -245,11 +257,14 @@ def _details(form: ContributionForm) -> funding.ContributionDetails:
 
 
 @bp.route("/contributions/new", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def contribution_new():
     form = contribution_form(Neighbourhood.all_by_name())
+    if request.method == "GET" and current_user.funding_organisation:
+        form.funder_name.data = current_user.funding_organisation
     if form.validate_on_submit():
         try:
+            ownership.check_funder_name(current_user, form.funder_name.data or "")
             funding.create_contribution(current_user, _details(form))
         except FieldError as error:
             db.session.rollback()
@@ -264,15 +279,19 @@ def contribution_new():
 
 
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def contribution_edit(contribution_id: int):
     item = db.get_or_404(Contribution, contribution_id)
+    reason = ownership.why_not_change_contribution(current_user, item)
+    if reason:
+        return _refused(reason)
     form = contribution_form(Neighbourhood.all_by_name(), obj=item)
     if request.method == "GET":
         form.neighbourhood_ids.data = item.neighbourhood_ids or []
         form.themes.data = item.themes or []
     if form.validate_on_submit():
         try:
+            ownership.check_funder_name(current_user, form.funder_name.data or "")
             funding.update_contribution(current_user, item, _details(form))
         except FieldError as error:
             db.session.rollback()
@@ -290,7 +309,7 @@ def contribution_edit(contribution_id: int):
 
 
 @bp.route("/scenarios/")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenarios():
     return render_template("funders/scenarios.html", scenarios=funding.scenarios())
 
@@ -347,7 +366,7 @@ def _settings(form) -> funding.ScenarioSettings:
 
 
 @bp.route("/scenarios/new", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_new():
     form = _scenario_form(None)
     if form.validate_on_submit():
@@ -366,9 +385,12 @@ def scenario_new():
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_edit(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
+    reason = ownership.why_not_change_scenario(current_user, item)
+    if reason:
+        return _refused(reason)
     if item.is_published:
         flash(
             "This scenario is published, so it can no longer change. Start a new scenario "
@@ -427,16 +449,19 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
 
 
 @bp.route("/scenarios/<int:scenario_id>")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
     return _scenario_page(item, _publish_form(clock.today()))
 
 
 @bp.route("/scenarios/<int:scenario_id>/publish", methods=["POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_publish(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
+    reason = ownership.why_not_change_scenario(current_user, item)
+    if reason:
+        return _refused(reason)
     today = clock.today()
     form = _publish_form(today)
     if form.validate_on_submit():
@@ -466,7 +491,7 @@ def scenario_publish(scenario_id: int):
 
 
 @bp.route("/scenarios/<int:scenario_id>/amounts.<any(csv, xlsx):kind>")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_download(scenario_id: int, kind: str):
     item = db.get_or_404(Scenario, scenario_id)
     computation = funding.computation_of(item)
@@ -515,7 +540,7 @@ def _pool_view():
 
 
 @bp.route("/pool")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def pool():
     form, scenario, view = _pool_view()
     return render_template(
@@ -530,7 +555,7 @@ def pool():
 
 
 @bp.route("/pool/inputs.json")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def pool_inputs():
     """The pool's input in the ``python -m allocation pooled`` format, to recompute it."""
     _form, _scenario, view = _pool_view()
