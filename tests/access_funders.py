@@ -24,6 +24,7 @@ FUNDERS_ACCESS: dict[str, object] = {
     "funding.scenario_edit": FUNDER_OR_OFFICER,
     "funding.scenario": FUNDER_OR_OFFICER,
     "funding.scenario_publish": FUNDER_OR_OFFICER,
+    "funding.scenario_undo_budgets": FUNDER_OR_OFFICER,
     "funding.scenario_download": FUNDER_OR_OFFICER,
     "funding.pool": FUNDER_OR_OFFICER,
     "funding.pool_inputs": FUNDER_OR_OFFICER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 from html import unescape
 
@@ -136,7 +137,15 @@ def test_publishing_sets_the_process_budgets_and_the_public_page_explains_them(
     process = make_process("proposals", neighbourhoods=neighbourhoods[:1], citywide=5_000)
     scenario = make_scenario(funder)
     url = f"/funding/scenarios/{scenario.id}"
-    response = forms.post(f"{url}/publish", {"process_id": str(process.id)}, page=url)
+    asked = forms.post(f"{url}/publish", {"process_id": str(process.id)}, page=url)
+    assert asked.status_code == 200  # issue 16: the budgets that change, to confirm first
+    assert "Neighbourhood budgets now and after publishing" in text(asked)
+    db.session.refresh(scenario)
+    assert scenario.status == "draft"
+    assert {b.amount for b in db.session.scalars(select(Budget))} == {10_000, 5_000}
+    response = forms.post(
+        f"{url}/publish", {"process_id": str(process.id), "confirm": "yes"}, page=url
+    )
     assert response.status_code == 302, text(response)
 
     db.session.refresh(scenario)
@@ -327,3 +336,41 @@ def test_a_funder_cannot_change_another_organisations_draft_scenario(
     assert response.status_code == 403
     db.session.refresh(scenario)
     assert scenario.status == "draft"
+
+
+def test_budgets_set_by_a_scenario_can_be_put_back_until_voting_opens(
+    funder, forms, client, neighbourhoods
+):
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1], citywide=5_000)
+    scenario = make_scenario(funder)
+    url = f"/funding/scenarios/{scenario.id}"
+    forms.post(f"{url}/publish", {"process_id": str(process.id), "confirm": "yes"}, page=url)
+    db.session.refresh(process)
+    assert len(process.budgets) == 4  # three wards and city-wide
+    assert "Put back the budgets as they were" in text(client.get(url))
+
+    response = forms.post(f"{url}/undo-budgets", {}, page=url)
+    assert response.status_code == 302
+    budgets = {
+        b.neighbourhood_id: b.amount
+        for b in db.session.scalars(select(Budget).where(Budget.process_id == process.id))
+    }
+    assert budgets == {neighbourhoods[0].id: 10_000, None: 5_000}
+    db.session.refresh(scenario)
+    assert scenario.status == "published" and scenario.published_to_process_id is None
+    assert "Put back the budgets" not in text(client.get(url))
+
+
+def test_budgets_cannot_be_put_back_once_voting_has_opened(funder, forms, client, neighbourhoods):
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
+    scenario = make_scenario(funder)
+    url = f"/funding/scenarios/{scenario.id}"
+    forms.post(f"{url}/publish", {"process_id": str(process.id), "confirm": "yes"}, page=url)
+    token = forms.token(url)
+    process.proposals_start = process.review_start = process.voting_start = date.today()
+    db.session.commit()  # voting opens today
+    assert "Put back the budgets" not in text(client.get(url))
+    before = {b.neighbourhood_id: b.amount for b in db.session.scalars(select(Budget))}
+    client.post(f"{url}/undo-budgets", data={"csrf_token": token})
+    after = {b.neighbourhood_id: b.amount for b in db.session.scalars(select(Budget))}
+    assert before == after and len(after) == 3

@@ -147,6 +147,18 @@ def _paper_to_void() -> tuple[str, str]:
     return url, url
 
 
+def _scenario_with_budgets() -> tuple[str, str]:
+    """A scenario published as the budgets of a process still taking proposals."""
+    from pbapp.services.funding import publication
+
+    funder = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["funder"]))
+    scenario = db.session.get(Scenario, _draft_scenario())
+    process = make_process("proposals", neighbourhoods=[_ward("Burngreave")])
+    publication.publish_to_process(funder, scenario, process, date.today())
+    db.session.commit()
+    return f"/funding/scenarios/{scenario.id}/undo-budgets", f"/funding/scenarios/{scenario.id}"
+
+
 def _draft_process() -> int:
     process = make_process("proposals", neighbourhoods=[_ward("Burngreave")])
     process.is_draft = True
@@ -270,6 +282,7 @@ RECIPES: dict[str, Recipe] = {
     "funding.scenario_edit": Recipe(
         "funder", lambda: f"/funding/scenarios/{_draft_scenario()}/edit"
     ),
+    "funding.scenario_undo_budgets": Recipe("funder", _scenario_with_budgets),
     "funding.scenario_publish": Recipe(
         "funder",
         lambda: (

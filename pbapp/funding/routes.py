@@ -24,6 +24,7 @@ from pbapp.funding.forms import (
     IndicatorImportForm,
     PoolForm,
     PublishForm,
+    UndoBudgetsForm,
     contribution_form,
     scenario_form,
 )
@@ -32,7 +33,7 @@ from pbapp.models.funding import Contribution, Scenario
 from pbapp.services.errors import FieldError
 from pbapp.services.funding import exports as funding_exports
 from pbapp.services.funding import need as funding_need
-from pbapp.services.funding import ownership
+from pbapp.services.funding import ownership, publication
 from pbapp.services.funding import pool as funding_pool
 from pbapp.services.funding import scenarios as funding
 
@@ -445,6 +446,9 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
         comparison=comparison,
         publish_form=publish_form,
         checked=funding.check_published(item) if item.is_published else None,
+        undo_form=UndoBudgetsForm()
+        if item.is_published and publication.why_not_undo(item, clock.today()) is None
+        else None,
     ), form_status(publish_form)
 
 
@@ -475,8 +479,24 @@ def scenario_publish(scenario_id: int):
             if process is None:
                 form.process_id.errors.append("Choose a process from the list.")
                 return _scenario_page(item, form)
+        if process is not None and form.confirm.data != "yes":
+            if process.voting_has_opened(today):
+                form.process_id.errors.append(
+                    "Voting has opened, so the budgets can no longer change."
+                )
+                return _scenario_page(item, form)
+            return render_template(
+                "funders/publish_confirm.html",
+                scenario=item,
+                process=process,
+                changes=publication.preview(item, process),
+                form=form,
+            )
         try:
-            funding.publish_scenario(current_user, item, process, today)
+            if process is not None:
+                publication.publish_to_process(current_user, item, process, today)
+            else:
+                funding.publish_scenario(current_user, item, None, today)
         except FieldError as error:
             db.session.rollback()
             show_field_error(form, error)
@@ -484,10 +504,35 @@ def scenario_publish(scenario_id: int):
             db.session.commit()
             message = "Scenario published."
             if process is not None:
-                message += f" The neighbourhood budgets of {process.title} are set."
+                message += (
+                    f" The neighbourhood budgets of {process.title} are set; you can put back "
+                    "the budgets they replaced until voting opens."
+                )
             flash(message, "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
     return _scenario_page(item, form)
+
+
+@bp.route("/scenarios/<int:scenario_id>/undo-budgets", methods=["POST"])
+@roles_required(*FUNDER_OR_OFFICER)
+def scenario_undo_budgets(scenario_id: int):
+    item = db.get_or_404(Scenario, scenario_id)
+    reason = ownership.why_not_change_scenario(current_user, item)
+    if reason:
+        return _refused(reason)
+    form = UndoBudgetsForm()
+    if not form.validate_on_submit():
+        flash("This page had expired, so nothing changed. Please try again.", "error")
+        return redirect(url_for("funding.scenario", scenario_id=item.id))
+    try:
+        process = publication.undo(current_user, item, clock.today())
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"The budgets of {process.title} are back as they were.", "success")
+    return redirect(url_for("funding.scenario", scenario_id=item.id))
 
 
 @bp.route("/scenarios/<int:scenario_id>/amounts.<any(csv, xlsx):kind>")

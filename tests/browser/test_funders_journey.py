@@ -122,6 +122,8 @@ def journey(
         )
     )
     page.get_by_role("button", name="Publish this scenario").click()
+    check()  # the budgets that change, to confirm (issue 16)
+    page.get_by_role("button", name="Publish and set these budgets").click()
     assert "neighbourhood budgets of" in page.get_by_role("status").inner_text()
     page.get_by_role("link", name="Public page").click()
     assert "How the money was divided, and why" in page.content()
