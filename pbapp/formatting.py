@@ -26,6 +26,28 @@ def percent(share: float | None, places: int = 0) -> str:
     return f"{share * 100:.{places}f}%"
 
 
+# Words whose plural is not the word with "s" added.
+IRREGULAR_PLURALS = {"person": "people", "child": "children", "is": "are", "was": "were"}
+
+
+def plural(word: str, n: int | float) -> str:
+    """``word`` in the form that goes with ``n``: 'project' for 1, 'projects' otherwise."""
+    if n == 1:
+        return word
+    return IRREGULAR_PLURALS.get(word, word + "s")
+
+
+def counted(n: int | float | None, word: str) -> str:
+    """A count with its noun: '1 project', '2 projects', '1 person', '1,204 people'.
+
+    The one place plurals are made; every template uses it as the ``counted`` filter.
+    """
+    if n is None:
+        return f"— {plural(word, 2)}"
+    shown = f"{n:,}" if float(n).is_integer() else f"{n:,.1f}"
+    return f"{shown} {plural(word, n)}"
+
+
 def chart_number(value: float | int) -> str:
     """A figure beside a bar: whole numbers as they are, others to one decimal place."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
@@ -36,6 +58,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(percent)
     app.add_template_filter(chart_number)
+    app.add_template_filter(counted)
+    app.add_template_filter(plural)
     from pbapp.forms import cap_echo
 
     app.add_template_global(cap_echo)

@@ -1,7 +1,8 @@
 """Access decisions of the funders blueprint's routes, checked by test_access.py."""
 
-FUNDER = frozenset({"funder"})
 NEED_DATA = frozenset({"funder", "officer"})
+# Officers may change any funder's contributions and draft scenarios (issue 16).
+FUNDER_OR_OFFICER = frozenset({"funder", "officer"})
 
 FUNDERS_ACCESS: dict[str, object] = {
     # Anyone: published allocations only, how they were worked out, downloads.
@@ -13,16 +14,18 @@ FUNDERS_ACCESS: dict[str, object] = {
     "funding.need_data": NEED_DATA,
     "funding.need_import_deprivation": NEED_DATA,
     "funding.need_import_indicators": NEED_DATA,
-    # Funders: contributions, scenarios, publishing, the pooled budget.
-    "funding.contributions": FUNDER,
-    "funding.contribution_new": FUNDER,
-    "funding.contribution_edit": FUNDER,
-    "funding.scenarios": FUNDER,
-    "funding.scenario_new": FUNDER,
-    "funding.scenario_edit": FUNDER,
-    "funding.scenario": FUNDER,
-    "funding.scenario_publish": FUNDER,
-    "funding.scenario_download": FUNDER,
-    "funding.pool": FUNDER,
-    "funding.pool_inputs": FUNDER,
+    # Funders: contributions, scenarios, publishing, the pooled budget; officers too, as they may
+    # change any funder's records (issue 16), each funder only its own organisation's.
+    "funding.contributions": FUNDER_OR_OFFICER,
+    "funding.contribution_new": FUNDER_OR_OFFICER,
+    "funding.contribution_edit": FUNDER_OR_OFFICER,
+    "funding.scenarios": FUNDER_OR_OFFICER,
+    "funding.scenario_new": FUNDER_OR_OFFICER,
+    "funding.scenario_edit": FUNDER_OR_OFFICER,
+    "funding.scenario": FUNDER_OR_OFFICER,
+    "funding.scenario_publish": FUNDER_OR_OFFICER,
+    "funding.scenario_undo_budgets": FUNDER_OR_OFFICER,
+    "funding.scenario_download": FUNDER_OR_OFFICER,
+    "funding.pool": FUNDER_OR_OFFICER,
+    "funding.pool_inputs": FUNDER_OR_OFFICER,
 }

@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from scipy.linalg import null_space
 
 from pbapp.extensions import db
-from pbapp.services.accountability.dashboard import HIDDEN_TEXT, suppress
+from pbapp.services.accountability.dashboard import (
+    FEW_BALLOTS_TEXT,
+    HIDDEN_TEXT,
+    SECONDARY_TEXT,
+    _published,
+    suppress,
+)
 from pbapp.services.participation.results import publish_result
 from tests.pb_factories import add_voters, make_process, make_proposal
 
@@ -109,16 +115,44 @@ def test_no_hidden_count_can_ever_be_recovered_from_the_published_table(counts):
     assert recoverable(values, hidden, groups) == set()
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=7))
+def test_every_cell_labelled_fewer_than_5_is_below_5(counts):
+    """Issue 16: cells hidden only to stop subtraction were labelled "fewer than 5" (Gleadless
+    Valley: 25 voters, both parts "fewer than 5"). Each label must now be true."""
+    values, groups = table(counts)
+    hidden = suppress(values, groups)
+    for key, value in values.items():
+        shown = _published(key, value, hidden)
+        if str(shown) == HIDDEN_TEXT:
+            assert value < 5, (key, value)
+        elif str(shown) == SECONDARY_TEXT:
+            assert key in hidden and value >= 5
+        else:
+            assert str(shown) == f"{value:,}" and key not in hidden
+
+
+def test_a_secondarily_hidden_cell_says_so_in_true_words():
+    values, groups = table([(21, 4), (40, 10), (25, 9)])  # area0: 25 voters, 4 without
+    hidden = suppress(values, groups)
+    assert ("area0", "with") not in hidden or values[("area0", "with")] >= 5
+    labels = {k: str(_published(k, v, hidden)) for k, v in values.items() if k in hidden}
+    assert labels[("area0", "without")] == HIDDEN_TEXT
+    secondary = [k for k, label in labels.items() if label == SECONDARY_TEXT]
+    assert secondary and all(values[k] >= 5 for k in secondary)
+
+
 # --- The page and the download --------------------------------------------------------------
 
 
 @pytest.fixture()
 def voted(neighbourhoods, create_user):
-    """Three neighbourhoods' budgets counted: Hillside 6 + 2 voters, Riverside 2 + 1, Parkwood
-    12 + 8 (backing the funded project + backing only the unfunded one)."""
+    """Three neighbourhoods' budgets counted: Hillside 10 + 2 voters, Riverside 2 + 1 (a budget
+    with fewer than 10 ballots), Parkwood 12 + 8 (backing the funded project + backing only the
+    unfunded one)."""
     process = make_process("results", rule="greedy", neighbourhoods=neighbourhoods)
     officer = create_user("officer")
-    plan = {"Hillside": (6, 2), "Riverside": (2, 1), "Parkwood": (12, 8)}
+    plan = {"Hillside": (10, 2), "Riverside": (2, 1), "Parkwood": (12, 8)}
     for budget in process.budgets:
         area = budget.neighbourhood
         win = make_proposal(budget, f"Garden in {area.name}", 6000, theme="air-green-space")
@@ -137,7 +171,7 @@ def fairness_csv(client) -> list[dict]:
 
 def test_small_counts_are_fewer_than_5_in_the_download_and_none_can_be_worked_out(client, voted):
     rows = {r["neighbourhood"]: r for r in fairness_csv(client)}
-    assert rows["Riverside"]["voters"] == HIDDEN_TEXT
+    assert rows["Riverside"]["voters"] == FEW_BALLOTS_TEXT  # its budget had 3 ballots
     assert rows["Riverside"]["turnout"] == ""  # a share would give the hidden count away
     assert rows["Hillside"]["voters_without_funded_project"] == HIDDEN_TEXT
     assert rows["Parkwood"]["voters"] == "20"
@@ -154,7 +188,8 @@ def test_small_counts_are_fewer_than_5_in_the_download_and_none_can_be_worked_ou
         row_key = "total" if name == "Whole city" else name
         for column, header in key.items():
             cell = rows[name][header]
-            if cell == HIDDEN_TEXT:
+            if not cell.isdigit():
+                assert cell in (HIDDEN_TEXT, SECONDARY_TEXT, FEW_BALLOTS_TEXT)
                 hidden.add((row_key, column))
             else:
                 published[(row_key, column)] = int(cell)
@@ -162,8 +197,8 @@ def test_small_counts_are_fewer_than_5_in_the_download_and_none_can_be_worked_ou
     assert recoverable(published, hidden, table_groups(areas)) == set()
     for name in areas:
         if (
-            rows[name]["voters_with_funded_project"] == HIDDEN_TEXT
-            or rows[name]["voters"] == HIDDEN_TEXT
+            not rows[name]["voters_with_funded_project"].isdigit()
+            or not rows[name]["voters"].isdigit()
         ):
             assert rows[name]["share_with_funded_project"] == ""
 
@@ -176,7 +211,7 @@ def test_the_dashboard_page_says_fewer_than_5_and_has_a_table_for_every_chart(cl
     assert "Clean air and green space" in page and "Community connections" in page
     # The hidden Riverside count is never printed next to its name.
     riverside_row = page.split('<th scope="row">Riverside</th>')[2].split("</tr>")[0]
-    assert HIDDEN_TEXT in riverside_row and ">3<" not in riverside_row
+    assert FEW_BALLOTS_TEXT in riverside_row and ">3<" not in riverside_row
 
 
 def test_money_per_resident_follows_the_funded_projects(client, voted):
@@ -193,3 +228,32 @@ def test_the_dashboard_works_before_anything_is_published(client, neighbourhoods
     assert "No participatory-budgeting result is published yet" in unescape(
         response.get_data(as_text=True)
     )
+
+
+def test_a_ward_where_no_group_works_shows_0_and_0_pounds(client, neighbourhoods, create_user):
+    """Issue 16: 14 of 28 wards said "not shown (small numbers)" where no group works; it is
+    £0, and "Groups working here: 0" says so already."""
+    from pbapp.services.core_funding import rounds as cf
+    from tests.test_vcs_factories import add_need, example_round, worked_example
+
+    add_need(neighbourhoods)
+    worked_example(neighbourhoods)  # groups in Hillside and Riverside; none in Parkwood
+    officer = create_user("officer")
+    funding_round = example_round(officer)
+    cf.publish_round(officer, funding_round)
+    db.session.commit()
+    page = unescape(client.get("/dashboard").get_data(as_text=True))
+    table = page.split("Core funding by neighbourhood")[1].split("</table>")[0]
+    row = table.split('<th scope="row">Parkwood</th>')[1].split("</tr>")[0]
+    cells = re_cells(row)
+    assert cells[1:4] == ["0", "0", "£0"]  # groups, people reached, funding a year
+    assert "not shown" not in row
+    rows = {r["neighbourhood"]: r for r in fairness_csv(client)}
+    assert rows["Parkwood"]["vcs_people_reached"] == "0"
+    assert rows["Parkwood"]["vcs_award_pounds_per_year"] == "0"
+
+
+def re_cells(row: str) -> list[str]:
+    import re
+
+    return re.findall(r'<td class="num">([^<]*)</td>', row)

@@ -221,6 +221,7 @@ NOT_RECORDS = {
     "auth.register",
     "main.index",
     "main.data_sources",
+    "main.disclosure",
     "pb.receipt_check",
     "vcs.formula",
     "funding.allocation_download",

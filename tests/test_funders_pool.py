@@ -7,7 +7,7 @@ from datetime import date
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pbapp.extensions import db
 from pbapp.models import THEMES, AuditEvent
@@ -23,6 +23,8 @@ def text(response) -> str:
 def funder(create_user, sign_in, neighbourhoods):
     add_need(neighbourhoods)
     user = create_user("funder")
+    user.funding_organisation = "NHS South Yorkshire ICB"
+    db.session.commit()
     sign_in(user)
     return user
 
@@ -86,7 +88,7 @@ def test_bad_contributions_are_refused_next_to_the_field(funder, forms, override
 
 
 def test_a_change_to_a_contribution_is_audited(funder, forms):
-    item = make_contribution(funder, amount=10_000)
+    item = make_contribution(funder, funder_name="NHS South Yorkshire ICB", amount=10_000)
     url = f"/funding/contributions/{item.id}/edit"
     response = forms.post(url, contribution_form(amount="12000"))
     assert response.status_code == 302
@@ -153,3 +155,60 @@ def test_the_pool_can_be_recomputed_from_its_downloaded_figures(funder, client, 
     result = allocate_pooled_budget(cells, contributions)
     assert f"{result.deviation:.4f}" in text(client.get(url))
     assert sum(c.target for c in cells) == 100_000  # the scenario's amounts, split by theme
+
+
+# --- Issue 16: each funder changes only its own organisation's records ---------------------------
+
+
+def test_a_funder_cannot_change_another_organisations_contribution(
+    funder, forms, client, create_user, sign_in
+):
+    """Found: a funder set the NHS contribution from £450,000 to £1."""
+    nhs = make_contribution(funder, funder_name="NHS South Yorkshire ICB", amount=450_000)
+    council = create_user("funder")
+    council.funding_organisation = "Sheffield City Council public health"
+    db.session.commit()
+    forms.post("/account/sign-out", {}, page="/account/")
+    sign_in(council)
+    url = f"/funding/contributions/{nhs.id}/edit"
+    assert client.get(url).status_code == 403
+    token = forms.token("/funding/contributions/")
+    response = client.post(url, data={"csrf_token": token, **contribution_form(amount="1")})
+    assert response.status_code == 403
+    db.session.refresh(nhs)
+    assert nhs.amount == 450_000
+    assert f"/funding/contributions/{nhs.id}/edit" not in text(
+        client.get("/funding/contributions/")
+    )
+    # Nor can it record a contribution in another organisation's name.
+    other = forms.post("/funding/contributions/new", contribution_form())
+    assert other.status_code == 422
+    assert "You record contributions of Sheffield City Council public health only" in text(other)
+    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 1
+
+
+def test_a_funder_without_an_organisation_changes_nothing_and_officers_change_any(
+    funder, forms, client, create_user, sign_in
+):
+    nhs = make_contribution(funder, funder_name="NHS South Yorkshire ICB", amount=450_000)
+    forms.post("/account/sign-out", {}, page="/account/")
+    sign_in(create_user("funder"))
+    assert "ask an admin" in text(client.get(f"/funding/contributions/{nhs.id}/edit"))
+    forms.post("/account/sign-out", {}, page="/account/")
+    sign_in(create_user("officer"))
+    url = f"/funding/contributions/{nhs.id}/edit"
+    assert forms.post(url, contribution_form(amount="460000")).status_code == 302
+    db.session.refresh(nhs)
+    assert nhs.amount == 460_000
+
+
+def test_an_admin_sets_a_funders_organisation(forms, create_user, sign_in):
+    person = create_user("funder")
+    sign_in(create_user("admin"))
+    response = forms.post(
+        f"/admin/users/{person.id}",
+        {"roles": ["funder"], "funding_organisation": "  NHS   South Yorkshire ICB "},
+    )
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert person.funding_organisation == "NHS South Yorkshire ICB"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from decimal import Decimal
 from html import unescape
 
@@ -56,6 +57,8 @@ def form_data(**overrides) -> dict:
 def funder(create_user, sign_in, neighbourhoods):
     add_need(neighbourhoods)
     user = create_user("funder")
+    user.funding_organisation = "NHS South Yorkshire ICB"
+    db.session.commit()
     sign_in(user)
     return user
 
@@ -139,7 +142,15 @@ def test_publishing_sets_the_process_budgets_and_the_public_page_explains_them(
     process = make_process("proposals", neighbourhoods=neighbourhoods[:1], citywide=5_000)
     scenario = make_scenario(funder)
     url = f"/funding/scenarios/{scenario.id}"
-    response = forms.post(f"{url}/publish", {"process_id": str(process.id)}, page=url)
+    asked = forms.post(f"{url}/publish", {"process_id": str(process.id)}, page=url)
+    assert asked.status_code == 200  # issue 16: the budgets that change, to confirm first
+    assert "Neighbourhood budgets now and after publishing" in text(asked)
+    db.session.refresh(scenario)
+    assert scenario.status == "draft"
+    assert {b.amount for b in db.session.scalars(select(Budget))} == {10_000, 5_000}
+    response = forms.post(
+        f"{url}/publish", {"process_id": str(process.id), "confirm": "yes"}, page=url
+    )
     assert response.status_code == 302, text(response)
 
     db.session.refresh(scenario)
@@ -499,3 +510,58 @@ def test_a_weight_for_an_indicator_no_longer_stored_is_refused_by_name(funder, f
     assert response.status_code == 422
     assert "Child poverty rate 2024 is no longer stored" in text(response)
     assert db.session.scalar(select(Scenario)) is None
+
+
+def test_a_funder_cannot_change_another_organisations_draft_scenario(
+    funder, client, forms, create_user, sign_in
+):
+    scenario = make_scenario(funder)
+    council = create_user("funder")
+    council.funding_organisation = "Sheffield City Council public health"
+    db.session.commit()
+    forms.post("/account/sign-out", {}, page="/account/")
+    sign_in(council)
+    assert client.get(f"/funding/scenarios/{scenario.id}/edit").status_code == 403
+    token = forms.token("/funding/scenarios/")
+    response = client.post(f"/funding/scenarios/{scenario.id}/publish", data={"csrf_token": token})
+    assert response.status_code == 403
+    db.session.refresh(scenario)
+    assert scenario.status == "draft"
+
+
+def test_budgets_set_by_a_scenario_can_be_put_back_until_voting_opens(
+    funder, forms, client, neighbourhoods
+):
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1], citywide=5_000)
+    scenario = make_scenario(funder)
+    url = f"/funding/scenarios/{scenario.id}"
+    forms.post(f"{url}/publish", {"process_id": str(process.id), "confirm": "yes"}, page=url)
+    db.session.refresh(process)
+    assert len(process.budgets) == 4  # three wards and city-wide
+    assert "Put back the budgets as they were" in text(client.get(url))
+
+    response = forms.post(f"{url}/undo-budgets", {}, page=url)
+    assert response.status_code == 302
+    budgets = {
+        b.neighbourhood_id: b.amount
+        for b in db.session.scalars(select(Budget).where(Budget.process_id == process.id))
+    }
+    assert budgets == {neighbourhoods[0].id: 10_000, None: 5_000}
+    db.session.refresh(scenario)
+    assert scenario.status == "published" and scenario.published_to_process_id is None
+    assert "Put back the budgets" not in text(client.get(url))
+
+
+def test_budgets_cannot_be_put_back_once_voting_has_opened(funder, forms, client, neighbourhoods):
+    process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
+    scenario = make_scenario(funder)
+    url = f"/funding/scenarios/{scenario.id}"
+    forms.post(f"{url}/publish", {"process_id": str(process.id), "confirm": "yes"}, page=url)
+    token = forms.token(url)
+    process.proposals_start = process.review_start = process.voting_start = date.today()
+    db.session.commit()  # voting opens today
+    assert "Put back the budgets" not in text(client.get(url))
+    before = {b.neighbourhood_id: b.amount for b in db.session.scalars(select(Budget))}
+    client.post(f"{url}/undo-budgets", data={"csrf_token": token})
+    after = {b.neighbourhood_id: b.amount for b in db.session.scalars(select(Budget))}
+    assert before == after and len(after) == 3

@@ -32,6 +32,7 @@ from pbapp.models import Budget, Neighbourhood, User, UserRole
 from pbapp.models.accountability import Commitment, CommitmentComment, Story
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
+from pbapp.services.participation import ballots
 from tests.fuzz_support import (
     DEMO_EMAILS,
     SCRIPT,
@@ -127,6 +128,44 @@ def _editable_process() -> int:
     return make_process("proposals", neighbourhoods=[_ward("Burngreave")]).id
 
 
+def _paper_to_void() -> tuple[str, str]:
+    budget = db.session.get(Budget, _open_demo_budget())
+    officer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["officer"]))
+    on_ballot = ballots.ballot_proposals(budget)
+    cast = ballots.enter_paper_ballot(
+        officer,
+        budget,
+        {on_ballot[0].id: 1},
+        today=date.today(),
+        voter_email=None,
+        voter_name="Paper Voter",
+        receipt=None,
+        voter_postcode="S4 7AB",
+    )
+    db.session.commit()
+    url = f"/paper-ballots/{cast.ballot_id}/void"
+    return url, url
+
+
+def _scenario_with_budgets() -> tuple[str, str]:
+    """A scenario published as the budgets of a process still taking proposals."""
+    from pbapp.services.funding import publication
+
+    funder = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["funder"]))
+    scenario = db.session.get(Scenario, _draft_scenario())
+    process = make_process("proposals", neighbourhoods=[_ward("Burngreave")])
+    publication.publish_to_process(funder, scenario, process, date.today())
+    db.session.commit()
+    return f"/funding/scenarios/{scenario.id}/undo-budgets", f"/funding/scenarios/{scenario.id}"
+
+
+def _draft_process() -> int:
+    process = make_process("proposals", neighbourhoods=[_ward("Burngreave")])
+    process.is_draft = True
+    db.session.commit()
+    return process.id
+
+
 def _new_vcs_account() -> tuple[str, str, str]:
     user = User(
         name="New Group Keeper", email="new-keeper@example.org", role_rows=[UserRole(role="vcs")]
@@ -188,12 +227,17 @@ RECIPES: dict[str, Recipe] = {
     "pb.process_new": Recipe("officer", lambda: "/processes/new"),
     "pb.process_edit": Recipe("officer", lambda: f"/processes/{_editable_process()}/edit"),
     "pb.process_budgets": Recipe("officer", lambda: f"/processes/{_editable_process()}/budgets"),
+    "pb.process_publish": Recipe(
+        "officer",
+        lambda: (f"/processes/{(p := _draft_process())}/publish", f"/processes/{p}"),
+    ),
     "pb.propose": Recipe("resident", _propose),
     "pb.proposal_edit": Recipe("resident", _proposal_edit),
     "pb.proposal_review": Recipe("officer", _proposal_review),
     "pb.vote": Recipe("resident", lambda: f"/budgets/{_open_demo_budget()}/vote"),
     "pb.paper_ballot": Recipe("officer", lambda: f"/budgets/{_open_demo_budget()}/paper"),
     "pb.publish": Recipe("officer", _publish),
+    "pb.paper_void": Recipe("officer", _paper_to_void),
     # Core funding for community groups
     "vcs.group_new": Recipe(None, _new_vcs_account),
     "vcs.keepers": Recipe(
@@ -238,6 +282,7 @@ RECIPES: dict[str, Recipe] = {
     "funding.scenario_edit": Recipe(
         "funder", lambda: f"/funding/scenarios/{_draft_scenario()}/edit"
     ),
+    "funding.scenario_undo_budgets": Recipe("funder", _scenario_with_budgets),
     "funding.scenario_publish": Recipe(
         "funder",
         lambda: (

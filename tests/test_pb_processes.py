@@ -52,7 +52,8 @@ def test_officer_creates_a_process_and_sets_budgets(forms, create_user, sign_in,
     assert response.status_code == 302
     amounts = {b.neighbourhood_id: b.amount for b in db.session.scalars(select(Budget))}
     assert amounts == {neighbourhoods[0].id: 12_000, None: 50_000}
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "process.budgets"))
+    # A draft's budgets are audited, but not on the public change log (nobody can see it yet).
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "process.draft_budgets"))
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,9 @@ def test_ballot_settings_cannot_change_once_voting_has_opened(
     db.session.refresh(process)
     assert process.budgets[0].amount == 10_000
 
-    response = forms.post(url, {**same, "title": "A clearer title"})  # words may still change
+    response = forms.post(  # words may still change, with a reason
+        url, {**same, "title": "A clearer title", "reason": "The old title was unclear."}
+    )
     assert response.status_code == 302
     db.session.refresh(process)
     assert process.title == "A clearer title"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from config import TestConfig
 from pbapp import create_app
 from pbapp.extensions import db
-from pbapp.models import Ballot, BallotItem, Budget, User
+from pbapp.models import AuditEvent, Ballot, BallotItem, Budget, User
 from pbapp.services.errors import FieldError
 from pbapp.services.participation import ballots
 from tests.pb_factories import make_process, make_proposal
@@ -295,6 +295,7 @@ def test_officer_enters_paper_ballots_counted_like_online_ones(
         url,
         {
             "voter_name": "Jo Bloggs",
+            "voter_postcode": "s4 7ab",
             "receipt_code": "ABCDE-23456",
             "proposal": [str(projects[0].id)],
         },
@@ -315,7 +316,13 @@ def test_officer_enters_paper_ballots_counted_like_online_ones(
     assert again.status_code == 422
     assert "A paper ballot has already been counted" in text(again)
     reused = forms.post(
-        url, {"voter_name": "Sam", "receipt_code": "ABCDE-23456", "proposal": [str(projects[2].id)]}
+        url,
+        {
+            "voter_name": "Sam",
+            "voter_postcode": "S3 8AA",
+            "receipt_code": "ABCDE-23456",
+            "proposal": [str(projects[2].id)],
+        },
     )
     assert reused.status_code == 422
     assert "already been used" in text(reused)
@@ -330,9 +337,111 @@ def test_paper_only_voter_cannot_sign_in(forms, create_user, sign_in, knapsack):
     sign_in(create_user("officer"))
     forms.post(
         f"/budgets/{budget.id}/paper",
-        {"voter_name": "Jo Bloggs", "proposal": [str(projects[0].id)]},
+        {"voter_name": "Jo Bloggs", "voter_postcode": "S4 7AB", "proposal": [str(projects[0].id)]},
     )
     paper_voter = db.session.scalar(select(User).where(User.name == "Jo Bloggs"))
     assert not paper_voter.is_active
     assert not paper_voter.check_password("")
     assert not paper_voter.check_password("!")
+
+
+# --- Issue 16: paper ballots are listed, can be voided, and a second paper is noticed -----------
+
+
+def test_a_name_only_paper_voter_gives_a_postcode(forms, create_user, sign_in, knapsack):
+    budget, projects = knapsack
+    sign_in(create_user("officer"))
+    url = f"/budgets/{budget.id}/paper"
+    for postcode in ("", "not a postcode"):
+        response = forms.post(
+            url,
+            {
+                "voter_name": "Jo Bloggs",
+                "voter_postcode": postcode,
+                "proposal": [str(projects[0].id)],
+            },
+        )
+        assert response.status_code == 422
+        assert "Give the voter's postcode" in text(response)
+    assert ballot_count() == 0
+
+
+def test_a_second_paper_with_the_same_name_and_postcode_needs_confirmation(
+    forms, create_user, sign_in, knapsack
+):
+    budget, projects = knapsack
+    sign_in(create_user("officer"))
+    url = f"/budgets/{budget.id}/paper"
+    paper = {
+        "voter_name": "Jo Bloggs",
+        "voter_postcode": "S4 7AB",
+        "proposal": [str(projects[0].id)],
+    }
+    assert forms.post(url, paper).status_code == 200
+    twin = forms.post(url, paper | {"voter_name": "jo bloggs", "voter_postcode": "s47ab"})
+    assert twin.status_code == 422
+    page = text(twin)
+    assert "already entered in this budget" in page
+    assert 'name="confirm_duplicate"' in page
+    assert ballot_count() == 1
+    confirmed = forms.post(url, paper | {"confirm_duplicate": "y"})
+    assert confirmed.status_code == 200
+    assert ballot_count() == 2
+
+
+def test_officer_lists_and_voids_a_paper_ballot_with_a_reason(
+    client, forms, create_user, sign_in, knapsack
+):
+    budget, projects = knapsack
+    officer = create_user("officer")
+    sign_in(officer)
+    forms.post(
+        f"/budgets/{budget.id}/paper",
+        {"voter_name": "Jo Bloggs", "voter_postcode": "S4 7AB", "proposal": [str(projects[0].id)]},
+    )
+    listing = text(client.get(f"/budgets/{budget.id}/paper-ballots"))
+    assert "Jo Bloggs" in listing and "S4 7AB" in listing
+    ballot = db.session.scalar(select(Ballot))
+    url = f"/paper-ballots/{ballot.id}/void"
+    refused = forms.post(url, {"reason": "  "})
+    assert refused.status_code == 422
+    assert ballot_count() == 1
+    response = forms.post(url, {"reason": "Entered twice by mistake."})
+    assert response.status_code == 302
+    assert ballot_count() == 0
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "ballot.void"))
+    assert event.actor_id == officer.id and event.after == {"reason": "Entered twice by mistake."}
+    forms.post("/account/sign-out", {}, page="/account/")
+    assert "1 paper ballot was voided" in text(client.get(f"/budgets/{budget.id}"))
+    assert client.get(f"/budgets/{budget.id}/paper-ballots").status_code == 302  # officers only
+
+
+def test_a_paper_ballot_of_a_published_budget_cannot_be_voided(
+    forms, create_user, sign_in, neighbourhoods
+):
+    from pbapp.services.participation.results import publish_result
+
+    area = neighbourhoods[0]
+    process = make_process("results", neighbourhoods=[area])
+    budget = process.budgets[0]
+    project = make_proposal(budget, "Benches", 2000)
+    officer = create_user("officer")
+    ballots.enter_paper_ballot(
+        officer,
+        budget,
+        {project.id: 1},
+        today=date.today(),
+        voter_email=None,
+        voter_name="Jo Bloggs",
+        receipt=None,
+        voter_postcode="S4 7AB",
+    )
+    publish_result(officer, budget, date.today())
+    db.session.commit()
+    sign_in(officer)
+    ballot = db.session.scalar(select(Ballot))
+    page = text(forms.client.get(f"/budgets/{budget.id}/paper-ballots"))
+    assert "can no longer change" in page and "/void" not in page
+    response = forms.post(f"/paper-ballots/{ballot.id}/void", {"reason": "Late change."})
+    assert response.status_code == 422
+    assert ballot_count() == 1

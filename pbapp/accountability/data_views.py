@@ -13,6 +13,7 @@ from pbapp.forms import row_id
 from pbapp.models import Budget, Result
 from pbapp.services.accountability import dashboard, open_data
 from pbapp.services.accountability.changes import public_changes
+from pbapp.services.participation import disclosure
 
 
 @bp.route("/dashboard")
@@ -31,16 +32,20 @@ def dashboard_page():
 @bp.route("/open-data/")
 @public
 def open_data_index():
-    budgets = db.session.scalars(
-        select(Budget)
+    published = db.session.execute(
+        select(Budget, Result)
         .join(Result, Result.budget_id == Budget.id)
         .options(selectinload(Budget.process), selectinload(Budget.neighbourhood))
         .order_by(Budget.process_id, Budget.id)
     ).all()
+    # Only the ballots files the disclosure policy publishes; the others are counted.
+    budgets = [b for b, r in published if disclosure.for_result(r).ballots_file]
+    withheld = len(published) - len(budgets)
     return render_template(
         "accountability/open_data.html",
         datasets=open_data.DATASETS,
         budgets=budgets,
+        withheld=withheld,
         hidden_text=dashboard.HIDDEN_TEXT,
         threshold=dashboard.SUPPRESS_BELOW,
     )

@@ -18,6 +18,12 @@ class RolesForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+    funding_organisation = StringField(
+        "Funding organisation (funders only)",
+        description="The organisation whose contributions and scenarios this funder may change, "
+        "e.g. NHS South Yorkshire ICB.",
+        validators=[Length(max=200)],
+    )
     submit = SubmitField("Save roles")
 
 

@@ -70,11 +70,17 @@ def users():
 @roles_required("admin")
 def user(user_id: int):
     person = db.get_or_404(User, user_id)
-    form = RolesForm(data={"roles": sorted(person.roles)} if request.method == "GET" else None)
+    form = RolesForm(
+        data={"roles": sorted(person.roles), "funding_organisation": person.funding_organisation}
+        if request.method == "GET"
+        else None
+    )
     if form.validate_on_submit():
         try:
             accounts.set_roles(current_user, person, set(form.roles.data or []))
+            accounts.set_funding_organisation(current_user, person, form.funding_organisation.data)
         except FieldError as error:
+            db.session.rollback()
             form.roles.errors.append(error.message)
         else:
             db.session.commit()

@@ -31,7 +31,7 @@ from pbapp.extensions import db
 from pbapp.models import Budget, Process, Proposal, Result
 from pbapp.models.neighbourhood import Neighbourhood
 from pbapp.models.process import PHASES, THEMES
-from pbapp.services.participation import explanations
+from pbapp.services.participation import disclosure, explanations
 from pbapp.services.participation.results import anonymised_pb
 
 ALL_PHASES = ("upcoming", *PHASES)
@@ -85,7 +85,12 @@ def process_json(process: Process, today, counted: set[int]) -> dict:
 
 
 def _processes_query():
-    return select(Process).options(selectinload(Process.budgets).selectinload(Budget.neighbourhood))
+    """Published processes: a draft is for officers' eyes only, on the pages and here."""
+    return (
+        select(Process)
+        .options(selectinload(Process.budgets).selectinload(Budget.neighbourhood))
+        .where(Process.is_draft.is_(False))
+    )
 
 
 @bp.route("/processes")
@@ -116,17 +121,34 @@ def process(process_id: int):
 @bp.route("/budgets/<int:budget_id>")
 @public
 def budget(budget_id: int):
-    item = db.session.get(Budget, budget_id) or abort(404)
+    item = db.session.get(Budget, budget_id)
+    if item is None or item.process.is_draft:
+        abort(404)
     return budget_json(item, clock.today(), _counted([item.id]))
 
 
 @lru_cache(maxsize=256)
 def _outcome_lines(result_id: int, fingerprint: str) -> dict[int, dict]:
-    """A published result's outcome line of each proposal, by proposal id. A published result
-    does not change (its fingerprint is part of the key all the same), so each is read and
-    decoded once per process, not on every page of a list."""
-    explanation = db.session.scalar(select(Result.explanation).where(Result.id == result_id))
-    return {int(line["id"]): line for line in explanation["projects"] if str(line["id"]).isdigit()}
+    """A published result's outcome of each proposal, by proposal id, as the disclosure policy
+    lets it be said (docs/disclosure.md). A published result does not change (its fingerprint
+    is part of the key all the same), so each is read and decoded once per process, not on
+    every page of a list."""
+    result = db.session.get(Result, result_id)
+    policy = disclosure.for_result(result)
+    vote_word = "points" if result.budget.process.ballot_type == "points" else "votes"
+    outcomes = {}
+    for line in result.explanation["projects"]:
+        if not str(line["id"]).isdigit():
+            continue
+        shown = policy.people(line["supporters"]) is not None
+        outcomes[int(line["id"])] = {
+            "funded": line["funded"],
+            "code": line["outcome"],
+            "explanation": explanations.sentence(line, vote_word)
+            if shown
+            else explanations.sentence_without_counts(line, vote_word),
+        }
+    return outcomes
 
 
 def _outcomes(budget_ids: list[int]) -> dict[int, dict]:
@@ -141,7 +163,7 @@ def _outcomes(budget_ids: list[int]) -> dict[int, dict]:
     return lines
 
 
-def proposal_json(proposal: Proposal, outcome: dict | None, vote_word: str) -> dict:
+def proposal_json(proposal: Proposal, outcome: dict | None) -> dict:
     budget = proposal.budget
     return {
         "id": proposal.id,
@@ -159,13 +181,7 @@ def proposal_json(proposal: Proposal, outcome: dict | None, vote_word: str) -> d
         "neighbourhood": _area(budget.neighbourhood),
         "status": _status(proposal, outcome),
         "review_note": proposal.review_note if proposal.status == "not_feasible" else None,
-        "outcome": None
-        if outcome is None
-        else {
-            "funded": outcome["funded"],
-            "code": outcome["outcome"],
-            "explanation": explanations.sentence(outcome, vote_word),
-        },
+        "outcome": outcome,
     }
 
 
@@ -191,7 +207,8 @@ def proposals():
             joinedload(Proposal.budget).joinedload(Budget.neighbourhood),
             joinedload(Proposal.budget).joinedload(Budget.process),
         )
-        .where(Proposal.status != "draft", Proposal.id > page.after)
+        .join(Process, Budget.process_id == Process.id)
+        .where(Proposal.status != "draft", Process.is_draft.is_(False), Proposal.id > page.after)
         .order_by(Proposal.id)
     )
     if process_id:
@@ -224,7 +241,7 @@ def proposals():
     found = db.session.scalars(query.limit(page.limit + 1)).unique().all()
     outcomes = _outcomes(sorted({p.budget_id for p in found}))
     return page.answer(
-        [proposal_json(p, outcomes.get(p.id), _vote_word(p)) for p in found],
+        [proposal_json(p, outcomes.get(p.id)) for p in found],
         [p.id for p in found],
         "proposals",
     )
@@ -245,18 +262,14 @@ def query_choice_area() -> str | None:
     return value
 
 
-def _vote_word(proposal: Proposal) -> str:
-    return "points" if proposal.budget.process.ballot_type == "points" else "votes"
-
-
 @bp.route("/proposals/<int:proposal_id>")
 @public
 def proposal(proposal_id: int):
     item = db.session.get(Proposal, proposal_id)
-    if item is None or item.status == "draft":
+    if item is None or item.status == "draft" or item.budget.process.is_draft:
         abort(404)
     outcome = _outcomes([item.budget_id]).get(item.id)
-    return proposal_json(item, outcome, _vote_word(item))
+    return proposal_json(item, outcome)
 
 
 def _published(budget_id: int) -> tuple[Budget, Result]:
@@ -273,7 +286,8 @@ def _published(budget_id: int) -> tuple[Budget, Result]:
 @public
 def budget_result(budget_id: int):
     budget, result = _published(budget_id)
-    view = explanations.result_view(budget, result)
+    view = explanations.result_view(budget, result)  # the disclosure policy applied
+    policy = view.disclosure
     last_modified(result.published_at)
     return {
         "budget": budget.id,
@@ -282,10 +296,11 @@ def budget_result(budget_id: int):
         "selected": result.selected,
         "spend": pounds(result.spend),
         "budget_amount": budget.amount,
-        "voters": result.voters,
+        "voters": policy.voters,
+        "withheld": policy.reason,
         "fingerprint": result.fingerprint,
         "published_at": rfc3339(result.published_at),
-        "ballots": href("budget_ballots", budget_id=budget.id),
+        "ballots": href("budget_ballots", budget_id=budget.id) if policy.ballots_file else None,
         "proposals": [
             {
                 "id": line.proposal.id if line.proposal else None,
@@ -305,5 +320,8 @@ def budget_result(budget_id: int):
 @bp.route("/budgets/<int:budget_id>/ballots.pb")
 @public
 def budget_ballots(budget_id: int):
-    budget, _ = _published(budget_id)
+    budget, result = _published(budget_id)
+    policy = disclosure.for_result(result)
+    if not policy.ballots_file:
+        raise Problem(404, "Not published", policy.reason)
     return Response(anonymised_pb(budget), mimetype="text/plain")

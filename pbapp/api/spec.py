@@ -118,10 +118,15 @@ SCHEMAS: dict[str, dict] = {
             "selected": {"type": "array", "items": ID},
             "spend": POUNDS,
             "budget_amount": POUNDS,
-            "voters": {"type": "integer", "minimum": 0},
+            "voters": nullable({"type": "integer", "minimum": 10}),
+            "withheld": {
+                **TEXT,
+                "description": "Why some figures are not published (null when none is "
+                "withheld): the disclosure policy, docs/disclosure.md.",
+            },
             "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "published_at": TIME,
-            "ballots": HREF,
+            "ballots": nullable(HREF),
             "proposals": {
                 "type": "array",
                 "items": obj(
@@ -131,8 +136,8 @@ SCHEMAS: dict[str, dict] = {
                         "title": STRING,
                         "cost": POUNDS,
                         "funded": {"type": "boolean"},
-                        "supporters": {"type": "integer", "minimum": 0},
-                        "score": {"type": "number"},
+                        "supporters": nullable({"type": "integer", "minimum": 5}),
+                        "score": nullable({"type": "number"}),
                         "explanation": STRING,
                     }
                 ),

@@ -89,6 +89,8 @@ def load_funding_demo() -> FundingDemoReport:
     if funder is None:
         report.skipped.append(f"no {DEMO_FUNDER} account")
         return report
+    if funder.funding_organisation is None:  # the demo funder acts for the NHS
+        funder.funding_organisation = DEMO_CONTRIBUTIONS[0].funder_name
     wards = {n.name: n.id for n in db.session.scalars(select(Neighbourhood))}
     have = {(c.funder_name, c.period_start) for c in db.session.scalars(select(Contribution))}
     for demo in DEMO_CONTRIBUTIONS:

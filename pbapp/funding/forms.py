@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     Field,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -261,7 +262,15 @@ class PublishForm(FlaskForm):
         coerce=optional_int,
         validate_choice=False,
     )
+    # Set on the confirmation page: the funder has seen which budgets change.
+    confirm = HiddenField()
     submit = SubmitField("Publish this scenario")
+
+
+class UndoBudgetsForm(FlaskForm):
+    """CSRF only: put back the budgets a published scenario replaced."""
+
+    submit = SubmitField("Put back the budgets as they were")
 
 
 class DeprivationImportForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
+from pbapp.formatting import counted
 from pbapp.forms import MAX_ID, form_status, row_id, show_field_error
 from pbapp.funding import bp
 from pbapp.funding.forms import (
@@ -24,6 +25,7 @@ from pbapp.funding.forms import (
     PoolForm,
     PublishForm,
     ScenarioForm,
+    UndoBudgetsForm,
     contribution_form,
 )
 from pbapp.limits import UPLOAD_FORM_BYTES, accepts_uploads
@@ -32,10 +34,12 @@ from pbapp.models.funding import Contribution, Scenario
 from pbapp.services.errors import FieldError
 from pbapp.services.funding import exports as funding_exports
 from pbapp.services.funding import need as funding_need
+from pbapp.services.funding import ownership, publication
 from pbapp.services.funding import pool as funding_pool
 from pbapp.services.funding import scenarios as funding
 
 FUNDER = "funder"
+FUNDER_OR_OFFICER = ("funder", "officer")  # officers may change any funder's records
 NEED_DATA_ROLES = ("funder", "officer")
 
 
@@ -145,8 +149,8 @@ def _need_page(deprivation_form, indicator_form):
 def _flash_report(report: funding_need.ImportReport) -> None:
     names = ", ".join(funding_need.indicator_label(i) for i in report.indicators)
     flash(
-        f"Imported {len(report.indicators)} indicator{'s' if len(report.indicators) != 1 else ''} "
-        f"for {report.neighbourhoods} neighbourhoods ({report.year}): {report.values_added} new "
+        f"Imported {counted(len(report.indicators), 'indicator')} "
+        f"for {counted(report.neighbourhoods, 'neighbourhood')} ({report.year}): {report.values_added} new "
         f"and {report.values_replaced} replaced figures of {names}.",
         "success",
     )
@@ -229,15 +233,25 @@ def need_import_indicators():
 
 
 @bp.route("/contributions/")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def contributions():
     areas = {a.id: a.name for a in Neighbourhood.all_by_name()}
+    items = funding.contributions()
     return render_template(
         "funders/contributions.html",
-        contributions=funding.contributions(),
+        contributions=items,
         areas=areas,
         today=clock.today(),
+        changeable={
+            c.id for c in items if ownership.why_not_change_contribution(current_user, c) is None
+        },
     )
+
+
+def _refused(reason: str):
+    return render_template(
+        "errors/error.html", code=403, title="You cannot change this", text=reason
+    ), 403
 
 
 def _details(form: ContributionForm) -> funding.ContributionDetails:
@@ -253,11 +267,14 @@ def _details(form: ContributionForm) -> funding.ContributionDetails:
 
 
 @bp.route("/contributions/new", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def contribution_new():
     form = contribution_form(Neighbourhood.all_by_name())
+    if request.method == "GET" and current_user.funding_organisation:
+        form.funder_name.data = current_user.funding_organisation
     if form.validate_on_submit():
         try:
+            ownership.check_funder_name(current_user, form.funder_name.data or "")
             funding.create_contribution(current_user, _details(form))
         except FieldError as error:
             db.session.rollback()
@@ -272,15 +289,19 @@ def contribution_new():
 
 
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def contribution_edit(contribution_id: int):
     item = db.get_or_404(Contribution, contribution_id)
+    reason = ownership.why_not_change_contribution(current_user, item)
+    if reason:
+        return _refused(reason)
     form = contribution_form(Neighbourhood.all_by_name(), obj=item)
     if request.method == "GET":
         form.neighbourhood_ids.data = item.neighbourhood_ids or []
         form.themes.data = item.themes or []
     if form.validate_on_submit():
         try:
+            ownership.check_funder_name(current_user, form.funder_name.data or "")
             funding.update_contribution(current_user, item, _details(form))
         except FieldError as error:
             db.session.rollback()
@@ -298,7 +319,7 @@ def contribution_edit(contribution_id: int):
 
 
 @bp.route("/scenarios/")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenarios():
     return render_template("funders/scenarios.html", scenarios=funding.scenarios())
 
@@ -381,7 +402,7 @@ def _settings(form: ScenarioForm) -> funding.ScenarioSettings:
 
 
 @bp.route("/scenarios/new", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_new():
     form = _scenario_form(None)
     if form.validate_on_submit():
@@ -398,9 +419,12 @@ def scenario_new():
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_edit(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
+    reason = ownership.why_not_change_scenario(current_user, item)
+    if reason:
+        return _refused(reason)
     if item.is_published:
         flash(
             "This scenario is published, so it can no longer change. Start a new scenario "
@@ -455,20 +479,26 @@ def _scenario_page(item: Scenario, publish_form: PublishForm):
         editions_warning=warning,
         publish_form=publish_form,
         checked=funding.check_published(item) if item.is_published else None,
+        undo_form=UndoBudgetsForm()
+        if item.is_published and publication.why_not_undo(item, clock.today()) is None
+        else None,
     ), form_status(publish_form)
 
 
 @bp.route("/scenarios/<int:scenario_id>")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
     return _scenario_page(item, _publish_form(clock.today()))
 
 
 @bp.route("/scenarios/<int:scenario_id>/publish", methods=["POST"])
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_publish(scenario_id: int):
     item = db.get_or_404(Scenario, scenario_id)
+    reason = ownership.why_not_change_scenario(current_user, item)
+    if reason:
+        return _refused(reason)
     today = clock.today()
     form = _publish_form(today)
     if form.validate_on_submit():
@@ -482,8 +512,24 @@ def scenario_publish(scenario_id: int):
             if process is None:
                 form.process_id.errors.append("Choose a process from the list.")
                 return _scenario_page(item, form)
+        if process is not None and form.confirm.data != "yes":
+            if process.voting_has_opened(today):
+                form.process_id.errors.append(
+                    "Voting has opened, so the budgets can no longer change."
+                )
+                return _scenario_page(item, form)
+            return render_template(
+                "funders/publish_confirm.html",
+                scenario=item,
+                process=process,
+                changes=publication.preview(item, process),
+                form=form,
+            )
         try:
-            funding.publish_scenario(current_user, item, process, today)
+            if process is not None:
+                publication.publish_to_process(current_user, item, process, today)
+            else:
+                funding.publish_scenario(current_user, item, None, today)
         except FieldError as error:
             db.session.rollback()
             show_field_error(form, error)
@@ -491,14 +537,39 @@ def scenario_publish(scenario_id: int):
             db.session.commit()
             message = "Scenario published."
             if process is not None:
-                message += f" The neighbourhood budgets of {process.title} are set."
+                message += (
+                    f" The neighbourhood budgets of {process.title} are set; you can put back "
+                    "the budgets they replaced until voting opens."
+                )
             flash(message, "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
     return _scenario_page(item, form)
 
 
+@bp.route("/scenarios/<int:scenario_id>/undo-budgets", methods=["POST"])
+@roles_required(*FUNDER_OR_OFFICER)
+def scenario_undo_budgets(scenario_id: int):
+    item = db.get_or_404(Scenario, scenario_id)
+    reason = ownership.why_not_change_scenario(current_user, item)
+    if reason:
+        return _refused(reason)
+    form = UndoBudgetsForm()
+    if not form.validate_on_submit():
+        flash("This page had expired, so nothing changed. Please try again.", "error")
+        return redirect(url_for("funding.scenario", scenario_id=item.id))
+    try:
+        process = publication.undo(current_user, item, clock.today())
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"The budgets of {process.title} are back as they were.", "success")
+    return redirect(url_for("funding.scenario", scenario_id=item.id))
+
+
 @bp.route("/scenarios/<int:scenario_id>/amounts.<any(csv, xlsx):kind>")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def scenario_download(scenario_id: int, kind: str):
     item = db.get_or_404(Scenario, scenario_id)
     computation = funding.computation_of(item)
@@ -547,7 +618,7 @@ def _pool_view():
 
 
 @bp.route("/pool")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def pool():
     form, scenario, view = _pool_view()
     return render_template(
@@ -562,7 +633,7 @@ def pool():
 
 
 @bp.route("/pool/inputs.json")
-@roles_required(FUNDER)
+@roles_required(*FUNDER_OR_OFFICER)
 def pool_inputs():
     """The pool's input in the ``python -m allocation pooled`` format, to recompute it."""
     _form, _scenario, view = _pool_view()

@@ -55,7 +55,10 @@ def neighbourhood(code: str):
     budgets = db.session.scalars(
         select(Budget)
         .join(Process)
-        .where(or_(Budget.neighbourhood_id == area.id, Budget.neighbourhood_id.is_(None)))
+        .where(
+            or_(Budget.neighbourhood_id == area.id, Budget.neighbourhood_id.is_(None)),
+            Process.is_draft.is_(False),
+        )
         .order_by(Process.voting_start.desc(), Budget.neighbourhood_id.is_(None), Budget.id)
     ).all()
     results = {
@@ -88,3 +91,11 @@ def neighbourhood(code: str):
 @public
 def data_sources():
     return render_template("main/data_sources.html")
+
+
+@bp.route("/about/disclosure")
+@public
+def disclosure():
+    from pbapp.services.participation import disclosure as policy
+
+    return render_template("main/disclosure.html", policy=policy)

@@ -23,6 +23,9 @@ class Ballot(db.Model):
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(10), default="online")  # online | paper
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Paper ballots of voters without an account: their postcode (upper case, one space), so
+    # that a second paper with the same name and postcode is noticed.
+    paper_postcode: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pbapp.extensions import db
@@ -68,6 +68,8 @@ class Process(db.Model):
     delivery_start: Mapped[date]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A draft is seen by officers only; publishing it (once, for good) shows it to everyone.
+    is_draft: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     budgets: Mapped[list[Budget]] = relationship(
         back_populates="process", cascade="all, delete-orphan", order_by="Budget.id"
@@ -97,6 +99,10 @@ class Process(db.Model):
 
     def voting_has_opened(self, day: date) -> bool:
         return day >= self.voting_start
+
+    def visible_to(self, user: User) -> bool:
+        """Whether ``user`` may see the process: everyone once published, officers always."""
+        return not self.is_draft or (user.is_authenticated and user.has_role("officer"))
 
     def theme_names(self) -> list[str]:
         return [THEMES[t] for t in self.themes if t in THEMES]

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Funders: the funding organisation the account acts for (its contributions, its scenarios).
+    funding_organisation: Mapped[str | None] = mapped_column(String(200))
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(

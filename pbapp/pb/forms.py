@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectField,
@@ -73,7 +74,19 @@ class ProcessForm(FlaskForm):
         "Results", "Voting closes the day before; results can be published from this day."
     )
     delivery_start = _date("Delivery starts", "Funded projects begin.")
+    reason = TextAreaField(
+        "Why it changes (needed once the process is published)",
+        description="Residents read this on the process page and the public change log.",
+        validators=[
+            Optional(),
+            Length(max=2000, message="Keep the reason under 2,000 characters."),
+        ],
+    )
     submit = SubmitField("Save")
+
+
+class PublishProcessForm(FlaskForm):
+    submit = SubmitField("Publish this process")
 
 
 def budgets_form(neighbourhoods, budgets_by_area: dict) -> FlaskForm:
@@ -205,6 +218,15 @@ class PaperBallotForm(FlaskForm):
         validators=[Length(max=120)],
         render_kw={"autocomplete": "off"},
     )
+    voter_postcode = StringField(
+        "Voter's postcode, if they have no account",
+        description="As written on the paper, like S4 7AB.",
+        validators=[Length(max=20, message="A postcode is at most 8 letters and numbers.")],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    confirm_duplicate = BooleanField(
+        "This is a different person with the same name and postcode",
+    )
     receipt_code = StringField(
         "Receipt code printed on the paper ballot",
         description="Leave empty if the paper has none: a code will be made for you to write on the voter's slip.",
@@ -212,3 +234,15 @@ class PaperBallotForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     submit = SubmitField("Save this paper ballot")
+
+
+class VoidPaperBallotForm(FlaskForm):
+    reason = TextAreaField(
+        "Why this paper ballot is void",
+        description="Kept in the audit trail; the public sees only how many papers were voided.",
+        validators=[
+            DataRequired("Say why this paper ballot is void, for the audit trail."),
+            Length(max=500, message="Keep the reason under 500 characters."),
+        ],
+    )
+    submit = SubmitField("Void this paper ballot")

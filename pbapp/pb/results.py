@@ -13,8 +13,8 @@ from pbapp.models import COUNTING_RULES, Ballot, Budget, Result
 from pbapp.pb import bp
 from pbapp.pb.forms import PublishForm
 from pbapp.services.errors import FieldError
-from pbapp.services.participation import explanations
-from pbapp.services.participation.results import anonymised_pb, publish_result
+from pbapp.services.participation import ballots, disclosure, explanations
+from pbapp.services.participation.results import anonymised_pb, publish_result, why_not_publish
 
 
 @bp.route("/budgets/<int:budget_id>/publish", methods=["GET", "POST"])
@@ -37,7 +37,13 @@ def publish(budget_id: int):
         select(func.count()).select_from(Ballot).where(Ballot.budget_id == item.id)
     )
     return render_template(
-        "pb/publish.html", budget=item, form=form, error=error, voters=voters, rules=COUNTING_RULES
+        "pb/publish.html",
+        budget=item,
+        form=form,
+        error=error,
+        voters=voters,
+        rules=COUNTING_RULES,
+        not_now=why_not_publish(item, clock.today()),
     ), (422 if error else 200)
 
 
@@ -49,15 +55,30 @@ def results(budget_id: int):
     if result is None:
         return render_template("pb/no_result.html", budget=item), 404
     view = explanations.result_view(item, result)
-    return render_template("pb/results.html", budget=item, result=result, view=view)
+    return render_template(
+        "pb/results.html",
+        budget=item,
+        result=result,
+        view=view,
+        voided=ballots.voided_count(item),
+    )
 
 
 @bp.route("/budgets/<int:budget_id>/ballots.pb")
 @public
 def ballots_file(budget_id: int):
     item = db.get_or_404(Budget, budget_id)
-    if db.session.scalar(select(Result.id).where(Result.budget_id == item.id)) is None:
+    result = db.session.scalar(select(Result).where(Result.budget_id == item.id))
+    if result is None:
         abort(404)
+    policy = disclosure.for_result(result)
+    if not policy.ballots_file:
+        return render_template(
+            "errors/error.html",
+            code=404,
+            title="These ballots are not published",
+            text=policy.reason,
+        ), 404
     return Response(
         anonymised_pb(item),
         mimetype="text/plain",

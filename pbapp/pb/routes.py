@@ -27,6 +27,7 @@ from pbapp.pb import bp
 from pbapp.pb.forms import (
     ProcessForm,
     ProposalForm,
+    PublishProcessForm,
     ReviewForm,
     budgets_form,
 )
@@ -39,19 +40,31 @@ from pbapp.services.participation import ballots, processes, proposals
 @bp.route("/processes/")
 @public
 def processes_list():
-    items = db.session.scalars(
-        select(Process).order_by(Process.voting_start.desc(), Process.id.desc())
-    ).all()
+    query = select(Process).order_by(Process.voting_start.desc(), Process.id.desc())
+    if not _is_officer():
+        query = query.where(Process.is_draft.is_(False))
+    items = db.session.scalars(query).all()
     today = clock.today()
     return render_template(
         "pb/processes.html", processes=items, today=today, phase_names=PHASE_NAMES
     )
 
 
+def _is_officer() -> bool:
+    return current_user.is_authenticated and current_user.has_role("officer")
+
+
+def _visible(process: Process) -> Process:
+    """``process``, or a 404 for a draft that the visitor (not an officer) may not see."""
+    if not process.visible_to(current_user):
+        abort(404)
+    return process
+
+
 @bp.route("/processes/<int:process_id>")
 @public
 def process(process_id: int):
-    item = db.get_or_404(Process, process_id)
+    item = _visible(db.get_or_404(Process, process_id))
     today = clock.today()
     return render_template(
         "pb/process.html",
@@ -62,7 +75,29 @@ def process(process_id: int):
         ballot_types=BALLOT_TYPES,
         rules=COUNTING_RULES,
         today=today,
+        changes=processes.changes_after_publication(item),
+        steps=processes.officer_steps(item, today) if _is_officer() else [],
+        publish_form=PublishProcessForm() if item.is_draft and _is_officer() else None,
     )
+
+
+@bp.route("/processes/<int:process_id>/publish", methods=["POST"])
+@roles_required("officer")
+def process_publish(process_id: int):
+    item = db.get_or_404(Process, process_id)
+    form = PublishProcessForm()
+    if not form.validate_on_submit():
+        flash("This page had expired, so the process was not published. Please try again.", "error")
+        return redirect(url_for("pb.process", process_id=item.id))
+    try:
+        processes.publish_process(current_user, item)
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("pb.process", process_id=item.id))
+    db.session.commit()
+    flash("The process is published: everyone can see it now.", "success")
+    return redirect(url_for("pb.process", process_id=item.id))
 
 
 def _settings(form: ProcessForm) -> processes.ProcessSettings:
@@ -93,7 +128,11 @@ def process_new():
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Process created. Now set its budgets.", "success")
+            flash(
+                "Process created as a draft: only officers can see it until you publish it. "
+                "Now set its budgets.",
+                "success",
+            )
             return redirect(url_for("pb.process_budgets", process_id=item.id))
     return render_template("pb/process_form.html", form=form, process=None), form_status(form)
 
@@ -106,7 +145,9 @@ def process_edit(process_id: int):
     today = clock.today()
     if form.validate_on_submit():
         try:
-            processes.update_process(current_user, item, _settings(form), today)
+            processes.update_process(
+                current_user, item, _settings(form), today, reason=form.reason.data or ""
+            )
         except FieldError as error:
             db.session.rollback()
             show_field_error(form, error)
@@ -115,7 +156,11 @@ def process_edit(process_id: int):
             flash("Process saved.", "success")
             return redirect(url_for("pb.process", process_id=item.id))
     return render_template(
-        "pb/process_form.html", form=form, process=item, locked=item.voting_has_opened(today)
+        "pb/process_form.html",
+        form=form,
+        process=item,
+        locked=not item.is_draft and item.voting_has_opened(today),
+        result_published=processes.has_published_result(item),
     ), form_status(form)
 
 
@@ -149,6 +194,7 @@ def process_budgets(process_id: int):
 @public
 def budget(budget_id: int):
     item = db.get_or_404(Budget, budget_id)
+    _visible(item.process)
     theme = request.args.get("theme")
     visible = [p for p in item.proposals if p.status != "draft"]
     if theme in THEMES:
@@ -174,6 +220,7 @@ def budget(budget_id: int):
         can_vote=current_user.is_authenticated and not ballots.can_vote(current_user, item, today),
         ballot=ballot,
         result=result,
+        voided=ballots.voided_count(item),
     )
 
 
@@ -229,6 +276,7 @@ def propose(budget_id: int):
 @public
 def proposal(proposal_id: int):
     item = db.get_or_404(Proposal, proposal_id)
+    _visible(item.budget.process)
     is_author = current_user.is_authenticated and item.author_id == current_user.id
     if item.status == "draft" and not is_author:
         abort(404)
@@ -320,13 +368,18 @@ def proposal_review(proposal_id: int):
             db.session.commit()
             flash(f"Review of “{item.title}” saved.", "success")
             return redirect(url_for("pb.budget", budget_id=item.budget_id))
-    return render_template("pb/review.html", form=form, proposal=item), form_status(form)
+    return render_template(
+        "pb/review.html",
+        form=form,
+        proposal=item,
+        not_now=proposals.why_not_review(item, clock.today()),
+    ), form_status(form)
 
 
 @bp.route("/processes/<int:process_id>/proposals")
 @public
 def process_proposals(process_id: int):
-    item = db.get_or_404(Process, process_id)
+    item = _visible(db.get_or_404(Process, process_id))
     theme = request.args.get("theme", "")
     area = request.args.get("neighbourhood", "")
     area_id = query_int("neighbourhood", column=Budget.neighbourhood_id, minimum=1)

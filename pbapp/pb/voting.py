@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -10,9 +10,10 @@ from sqlalchemy.orm import joinedload
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db, limiter
+from pbapp.forms import form_status, show_field_error
 from pbapp.models import Ballot, Budget
 from pbapp.pb import bp
-from pbapp.pb.forms import BallotForm, PaperBallotForm
+from pbapp.pb.forms import BallotForm, PaperBallotForm, VoidPaperBallotForm
 from pbapp.services.errors import FieldError
 from pbapp.services.participation import ballots
 
@@ -124,6 +125,8 @@ def paper_ballot(budget_id: int):
                     voter_email=form.voter_email.data,
                     voter_name=form.voter_name.data,
                     receipt=form.receipt_code.data or None,
+                    voter_postcode=form.voter_postcode.data,
+                    confirm_duplicate=bool(form.confirm_duplicate.data),
                 )
             except FieldError as failure:
                 db.session.rollback()
@@ -153,4 +156,41 @@ def paper_ballot(budget_id: int):
         error=error,
         error_field=error_field,
         paper_count=paper_count,
+        ask_confirm=error_field == "confirm_duplicate" or bool(form.confirm_duplicate.data),
     ), (422 if error else 200)
+
+
+@bp.route("/budgets/<int:budget_id>/paper-ballots")
+@roles_required("officer")
+def paper_ballots(budget_id: int):
+    item = db.get_or_404(Budget, budget_id)
+    return render_template(
+        "pb/paper_ballots.html",
+        budget=item,
+        papers=ballots.paper_ballots(item),
+        voided=ballots.voided_count(item),
+        not_now=ballots.why_not_void(item, clock.today()),
+    )
+
+
+@bp.route("/paper-ballots/<int:ballot_id>/void", methods=["GET", "POST"])
+@roles_required("officer")
+def paper_void(ballot_id: int):
+    ballot = db.get_or_404(Ballot, ballot_id)
+    if ballot.source != "paper":
+        abort(404)
+    budget_id = ballot.budget_id
+    form = VoidPaperBallotForm()
+    if form.validate_on_submit():
+        try:
+            ballots.void_paper_ballot(current_user, ballot, form.reason.data, today=clock.today())
+        except FieldError as failure:
+            db.session.rollback()
+            show_field_error(form, failure)
+        else:
+            db.session.commit()
+            flash("The paper ballot is void: it will not be counted.", "success")
+            return redirect(url_for("pb.paper_ballots", budget_id=budget_id))
+    return render_template(
+        "pb/paper_void.html", form=form, ballot=ballot, budget=ballot.budget
+    ), form_status(form)

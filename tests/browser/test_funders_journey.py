@@ -28,7 +28,10 @@ def test_funder_goes_from_need_data_to_published_budgets(
     create_user,
     axe_source,
 ):
-    funder = create_user("funder", name="Fatima Funder").email
+    account = create_user("funder", name="Fatima Funder")
+    account.funding_organisation = "NHS South Yorkshire ICB"  # the contribution it records
+    db.session.commit()
+    funder = account.email
     process = make_process("proposals", neighbourhoods=neighbourhoods[:1])
     base = live_server
     problems: list[str] = []
@@ -119,6 +122,8 @@ def journey(
         )
     )
     page.get_by_role("button", name="Publish this scenario").click()
+    check()  # the budgets that change, to confirm (issue 16)
+    page.get_by_role("button", name="Publish and set these budgets").click()
     assert "neighbourhood budgets of" in page.get_by_role("status").inner_text()
     page.get_by_role("link", name="Public page").click()
     assert "How the money was divided, and why" in page.content()

@@ -30,8 +30,30 @@ PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "story.add": ("A story was added with the teller's consent", ()),
     "story.withdraw": ("A story was withdrawn; its words were erased", ()),
     "result.publish": ("A participatory-budgeting result was published", ()),
+    "ballot.void": ("A paper ballot was voided by an officer; it is not counted", ()),
     "scenario.publish": ("A funders' allocation scenario was published", ()),
     "process.budgets": ("A process's neighbourhood budgets were set", ()),
+    "process.publish": (
+        "A participatory-budgeting process was published",
+        ("title", "voting_start", "results_start"),
+    ),
+    "process.update": (
+        "A published participatory-budgeting process was changed",
+        (
+            "title",
+            "themes",
+            "ballot_type",
+            "max_projects",
+            "points_total",
+            "rule",
+            "proposals_start",
+            "review_start",
+            "voting_start",
+            "results_start",
+            "delivery_start",
+            "reason",
+        ),
+    ),
     "proposal.review": ("A proposal was reviewed for feasibility and cost", ()),
     "core_funding_round.publish": ("A core-funding round was published", ()),
 }
@@ -53,6 +75,8 @@ def _show(name: str, value: object) -> str:
         return STATUS_WORDS.get(value, value)
     if name in ("spend", "amount") and isinstance(value, int):
         return f"£{value:,}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return "—" if value is None or value == "" else str(value)
 
 

@@ -24,16 +24,28 @@ from pbapp.models import THEMES, Ballot, Budget, Process, Proposal, Result
 from pbapp.models.core_funding import Award, CoreFundingRound, OrganisationReach
 from pbapp.models.funding import Scenario
 from pbapp.services.neighbourhoods import need_profiles
+from pbapp.services.participation import disclosure
 
-SUPPRESS_BELOW = 5
-HIDDEN_TEXT = "fewer than 5"
+SUPPRESS_BELOW = disclosure.PEOPLE_FROM
+HIDDEN_TEXT = disclosure.FEW_PEOPLE
+# A cell hidden only so that a small number elsewhere cannot be worked out by subtraction: its
+# own value may be large, so "fewer than 5" would be untrue.
+SECONDARY_TEXT = "hidden so that a small number elsewhere cannot be worked out"
+# A count below 10 in an area whose budget had fewer than 10 ballots (docs/disclosure.md).
+FEW_BALLOTS_TEXT = disclosure.NOT_PUBLISHED
 UNKNOWN_HOME = "home-not-known"
 
 Key = Hashable
 Group = tuple[Sequence[Key], Key]  # (parts, total): the parts add up to the total
 
 
-def suppress(values: dict[Key, int], groups: Iterable[Group]) -> set[Key]:
+def suppress(
+    values: dict[Key, int],
+    groups: Iterable[Group],
+    *,
+    also: Iterable[Key] = (),
+    exempt: Iterable[Key] = (),
+) -> set[Key]:
     """The keys of ``values`` to hide so that no hidden count can be worked out from the rest.
 
     Primary: every count below ``SUPPRESS_BELOW``. Secondary, until neither applies:
@@ -45,10 +57,14 @@ def suppress(values: dict[Key, int], groups: Iterable[Group]) -> set[Key]:
       its groups. "Determined" is exact linear algebra: the cell's unit vector lies in the row
       space of the groups' equations restricted to the hidden cells.
 
-    Returns the hidden keys; deterministic for the same input.
+    ``also`` are hidden from the start for another reason (a budget with few ballots);
+    ``exempt`` are zeros that public facts already give (no group works in a ward), never
+    hidden for being small. Returns the hidden keys; deterministic for the same input.
     """
     groups = [(list(parts), total) for parts, total in groups]
-    hidden = {k for k, v in values.items() if v < SUPPRESS_BELOW}
+    exempt = set(exempt)
+    hidden = {k for k, v in values.items() if v < SUPPRESS_BELOW and k not in exempt}
+    hidden |= set(also)
 
     def smallest(cells: Iterable[Key]) -> Key | None:
         candidates = [c for c in cells if c not in hidden]
@@ -104,19 +120,34 @@ def _determined(hidden: set[Key], groups: list[tuple[list[Key], Key]]) -> list[K
 
 @dataclass
 class Count:
-    """A count of people as published: its value, or ``None`` when suppressed."""
+    """A count of people as published: its value, or ``None`` when suppressed, with the true
+    words for why (``label``)."""
 
     value: int | None
+    label: str = HIDDEN_TEXT  # what a hidden count says instead of its value
 
     @property
     def hidden(self) -> bool:
         return self.value is None
 
     def __str__(self) -> str:
-        return HIDDEN_TEXT if self.value is None else f"{self.value:,}"
+        return self.label if self.value is None else f"{self.value:,}"
 
     def export(self) -> int | str:
-        return HIDDEN_TEXT if self.value is None else self.value
+        return self.label if self.value is None else self.value
+
+
+def _published(
+    key: Key, value: int, hidden: set[Key], few_ballots: set[Key] = frozenset()
+) -> Count:
+    """The published form of one cell, labelled with the true reason when it is hidden."""
+    if key not in hidden:
+        return Count(value)
+    if key in few_ballots:
+        return Count(None, FEW_BALLOTS_TEXT)
+    if value < SUPPRESS_BELOW:
+        return Count(None, HIDDEN_TEXT)
+    return Count(None, SECONDARY_TEXT)
 
 
 def _ratio(numerator: Count, denominator: int | Count) -> float | None:
@@ -237,6 +268,10 @@ def _people_table(
     )
     voters: dict[int, str] = {}
     got_funded: set[int] = set()
+    ballots_in = {
+        r.budget_id: r.voters
+        for r in db.session.scalars(select(Result).where(Result.budget_id.in_(budgets)))
+    }
     if results:
         for ballot in db.session.scalars(
             select(Ballot)
@@ -270,10 +305,19 @@ def _people_table(
     groups += [
         ([(c, col) for c in counted], ("total", col)) for col in ("voters", "with", "without")
     ]
-    hidden = suppress(raw, groups)
+    # Budgets with fewer than DETAIL_FROM ballots publish no counts: a count below that in the
+    # area such a budget covers is hidden too (a ward's own budget; every row for city-wide).
+    few = {
+        b.neighbourhood_id
+        for b in process.budgets
+        if b.id in results and ballots_in[b.id] < disclosure.DETAIL_FROM
+    }
+    few_areas = set(counted) | {"total"} if None in few else {area_code[a] for a in few}
+    few_ballots = {k for k, v in raw.items() if k[0] in few_areas and v < disclosure.DETAIL_FROM}
+    hidden = suppress(raw, groups, also=few_ballots)
 
     def count(key: Key) -> Count:
-        return Count(None if key in hidden else raw[key])
+        return _published(key, raw[key], hidden, few_ballots)
 
     total = AreaRow("total", "Whole city", sum(r.population for r in rows.values()), None, None)
     for code, row in list(rows.items()) + [("total", total)]:
@@ -329,7 +373,10 @@ def _vcs_table(
     codes = [r.code for r in area_rows]
     raw: dict[Key, int] = {(c, "reach"): people.get(c, 0) for c in codes}
     raw[("total", "reach")] = sum(people.get(c, 0) for c in codes)
-    hidden = suppress(raw, [([(c, "reach") for c in codes], ("total", "reach"))])
+    # A ward where no group works has nobody reached, as the public "groups working here: 0"
+    # already says: £0 and 0, not a hidden small number.
+    no_group = {(c, "reach") for c in codes if not groups_in.get(c)}
+    hidden = suppress(raw, [([(c, "reach") for c in codes], ("total", "reach"))], exempt=no_group)
     rows = [
         VcsRow(
             code=a.code,
@@ -338,7 +385,7 @@ def _vcs_table(
             need_score=a.need_score,
             need_rank=a.need_rank,
             groups=len(groups_in.get(a.code, ())),
-            reach=Count(None if (a.code, "reach") in hidden else people.get(a.code, 0)),
+            reach=_published((a.code, "reach"), people.get(a.code, 0), hidden),
             money=None if (a.code, "reach") in hidden else money.get(a.code, 0),
         )
         for a in area_rows
@@ -351,7 +398,7 @@ def _vcs_table(
         None,
         None,
         len(org_ids),
-        Count(None if total_hidden else raw[("total", "reach")]),
+        _published(("total", "reach"), raw[("total", "reach")], hidden),
         None if total_hidden else sum(money.values()),
     )
     return funding_round, rows, total

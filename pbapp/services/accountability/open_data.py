@@ -27,7 +27,8 @@ from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.models.funding import Scenario
 from pbapp.services import csv_safety
 from pbapp.services.accountability import dashboard
-from pbapp.services.accountability.dashboard import HIDDEN_TEXT, SUPPRESS_BELOW
+from pbapp.services.accountability.dashboard import HIDDEN_TEXT, SECONDARY_TEXT, SUPPRESS_BELOW
+from pbapp.services.participation import disclosure
 
 Record = dict[str, object]
 
@@ -48,8 +49,14 @@ class Dataset:
     records: Callable[[], list[Record]]
 
 
-def _people(value: int) -> int | str:
-    return HIDDEN_TEXT if value < SUPPRESS_BELOW else value
+def _supporters(policy: disclosure.Disclosure, supporters: object) -> int | str:
+    """A project's supporters as published: the number, or why it is not shown."""
+    if not isinstance(supporters, int | float):
+        return ""
+    if not policy.detailed:
+        return disclosure.NOT_PUBLISHED
+    shown = policy.people(supporters)
+    return HIDDEN_TEXT if shown is None else shown
 
 
 def results_records() -> list[Record]:
@@ -62,6 +69,7 @@ def results_records() -> list[Record]:
     )
     for result in results:
         budget = result.budget
+        policy = disclosure.for_result(result)
         explained = (result.explanation or {}).get("projects", [])
         lines = {str(line.get("id")): line for line in explained}
         proposals = db.session.scalars(
@@ -81,14 +89,12 @@ def results_records() -> list[Record]:
                     "budget_name": budget.name,
                     "budget_pounds": budget.amount,
                     "rule": result.rule,
-                    "voters": _people(result.voters),
+                    "voters": policy.voters_text if policy.voters is None else policy.voters,
                     "proposal_id": p.id,
                     "title": p.title,
                     "theme": p.theme,
                     "cost_pounds": p.ballot_cost,
-                    "supporters": _people(int(supporters))
-                    if isinstance(supporters, int | float)
-                    else "",
+                    "supporters": _supporters(policy, supporters),
                     "funded": p.id in result.selected,
                     "published_at": result.published_at.isoformat(timespec="seconds"),
                 }
@@ -275,12 +281,21 @@ DATASETS: dict[str, Dataset] = {
                 C("budget_name", "The neighbourhood's name, or City-wide"),
                 C("budget_pounds", "Money in the budget", "whole pounds"),
                 C("rule", "The counting rule (see the counting method page)"),
-                C("voters", "People who voted in this budget", "people; 'fewer than 5' below 5"),
+                C(
+                    "voters",
+                    "People who voted in this budget",
+                    "people; 'fewer than 10' below 10 (see the disclosure policy)",
+                ),
                 C("proposal_id", "The project"),
                 C("title", "Its title"),
                 C("theme", "Its prevention theme"),
                 C("cost_pounds", "Its cost as reviewed", "whole pounds"),
-                C("supporters", "Voters who supported it", "people; 'fewer than 5' below 5"),
+                C(
+                    "supporters",
+                    "Voters who supported it",
+                    "people; 'fewer than 5' below 5; 'not published (fewer than 10 ballots)' "
+                    "for budgets with fewer than 10 ballots",
+                ),
                 C("funded", "Whether the count funded it", "true/false"),
                 C("published_at", "When the result was published", "UTC, ISO 8601"),
             ),
@@ -413,7 +428,11 @@ DATASETS: dict[str, Dataset] = {
                     "The published funders' scenario amount, if any",
                     "whole pounds",
                 ),
-                C("voters", "Residents who voted", "people; 'fewer than 5' below 5"),
+                C(
+                    "voters",
+                    "Residents who voted",
+                    "people; hidden with the reason in words (see the suppression note)",
+                ),
                 C(
                     "turnout",
                     "Voters as a share of residents; empty when voters is hidden",
@@ -469,7 +488,12 @@ def as_json(dataset: Dataset) -> dict[str, object]:
         "dataset": dataset.name,
         "title": dataset.title,
         "description": dataset.description,
-        "suppression": f"Counts of people below {SUPPRESS_BELOW} are '{HIDDEN_TEXT}'.",
+        "suppression": (
+            f"Counts of people below {SUPPRESS_BELOW} are '{HIDDEN_TEXT}'; counts hidden so that "
+            f"such a count cannot be worked out by subtraction are '{SECONDARY_TEXT}'; budgets "
+            f"with fewer than {disclosure.DETAIL_FROM} ballots publish no counts "
+            f"('{disclosure.NOT_PUBLISHED}', or voters '{disclosure.FEW_BALLOTS}')."
+        ),
         "columns": [
             {"name": c.name, "meaning": c.meaning, "unit": c.unit} for c in dataset.columns
         ],

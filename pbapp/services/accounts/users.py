@@ -136,3 +136,25 @@ def set_roles(actor: User, user: User, roles: set[str]) -> None:
         before={"roles": before},
         after={"roles": sorted(roles)},
     )
+
+
+def set_funding_organisation(actor: User, user: User, organisation: str | None) -> None:
+    """Set the funding organisation a funder account acts for (empty: none), recording it.
+
+    Raises ``FieldError`` for a name longer than 200 characters."""
+    name = " ".join((organisation or "").split()) or None
+    if name is not None and len(name) > 200:
+        raise FieldError(
+            "funding_organisation", "Keep the organisation's name under 200 characters."
+        )
+    if name == user.funding_organisation:
+        return
+    audit.record(
+        actor,
+        "user.funding_organisation",
+        "user",
+        user.id,
+        before={"funding_organisation": user.funding_organisation},
+        after={"funding_organisation": name},
+    )
+    user.funding_organisation = name

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from pbapp.extensions import db
+from pbapp.formatting import counted
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
@@ -66,7 +67,8 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
         if total > process.points_total:
             raise FieldError(
                 "choices",
-                f"You have given {total} points; you have {process.points_total} to give.",
+                f"You have given {counted(total, 'point')}; you have "
+                f"{process.points_total} to give.",
             )
     else:
         if any(p != 1 for p in choices.values()):
@@ -78,7 +80,8 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
         ):
             raise FieldError(
                 "choices",
-                f"Choose at most {process.max_projects} projects (you chose {len(choices)}).",
+                f"Choose at most {counted(process.max_projects, 'project')} "
+                f"(you chose {len(choices)}).",
             )
         if process.ballot_type == "knapsack":
             cost = sum(on_ballot[pid].ballot_cost for pid in choices)
@@ -96,12 +99,16 @@ def can_vote(user: User, budget: Budget, today: date, *, source: str = "online")
     Paper ballots cast while voting was open may still be entered after it closes, until the
     result is published.
     """
+    if budget.process.is_draft:
+        return "This process is not published yet."
     phase = budget.process.phase_on(today)
     if source == "paper":
         if phase not in ("voting", "results") or _published(budget):
             return "Paper ballots can be entered from the day voting opens until the result is published."
     elif phase != "voting":
         return "Voting is not open for this budget."
+    elif _published(budget):  # nothing reopens voting on a budget whose result is public
+        return "The result of this budget is published, so its ballots can no longer change."
     if not budget.open_to(user):
         return "You can vote in your own neighbourhood's budget and in city-wide budgets."
     return None
@@ -123,12 +130,19 @@ def cast_ballot(
     source: str = "online",
     entered_by: User | None = None,
     receipt: str | None = None,
+    paper_postcode: str | None = None,
 ) -> CastResult:
     """Record ``voter``'s ballot in ``budget``, replacing their earlier one.
 
     A paper ballot can be entered once for a voter; after that, neither paper nor online can
     change it. Raises ``FieldError`` when voting is closed or the choices break the rules.
     """
+    if source == "paper":
+        # Shares the lock that publishing a result takes on the budget's row (PostgreSQL), so a
+        # paper ballot is either in the count or refused as too late, never added after it.
+        db.session.execute(
+            select(Budget.id).where(Budget.id == budget.id).with_for_update(read=True)
+        )
     reason = can_vote(voter, budget, today, source=source)
     if reason:
         raise FieldError("choices", reason)
@@ -159,6 +173,7 @@ def cast_ballot(
             receipt_hash=receipt_hash(receipt),
             source=source,
             entered_by_id=entered_by.id if entered_by else None,
+            paper_postcode=paper_postcode,
         )
         if ballot_id is None:
             # A twin request created the ballot a moment ago: update that one instead.
@@ -243,15 +258,20 @@ def enter_paper_ballot(
     voter_email: str | None,
     voter_name: str | None,
     receipt: str | None,
+    voter_postcode: str | None = None,
+    confirm_duplicate: bool = False,
 ) -> CastResult:
     """Record a paper ballot entered by ``officer``.
 
     The voter is the resident with ``voter_email`` when they have an account (so they cannot also
-    vote online in this budget); otherwise a record of a paper-only voter is made with their name,
-    which cannot sign in. Raises ``FieldError`` naming the field at fault.
+    vote online in this budget); otherwise a record of a paper-only voter is made with their name
+    and postcode, which cannot sign in. A second paper ballot with the same name and postcode in
+    the budget is refused unless ``confirm_duplicate`` (the officer says it is another person).
+    Raises ``FieldError`` naming the field at fault.
     """
     email = (voter_email or "").strip().lower()
     name = (voter_name or "").strip()
+    postcode = None
     if email:
         voter = db.session.scalar(select(User).where(User.email == email))
         if voter is None:
@@ -265,6 +285,21 @@ def enter_paper_ballot(
                 "This resident lives in another neighbourhood, so cannot vote in this budget.",
             )
     elif name:
+        postcode = normal_postcode(voter_postcode)
+        if postcode is None:
+            raise FieldError(
+                "voter_postcode",
+                "Give the voter's postcode as written on the paper, like S4 7AB: it tells "
+                "apart two voters with the same name.",
+            )
+        twin = paper_twin(budget, name, postcode)
+        if twin is not None and not confirm_duplicate:
+            raise FieldError(
+                "confirm_duplicate",
+                f"A paper ballot for {name} at {postcode} is already entered in this budget. "
+                "If this is a different person with the same name, tick the box to say so and "
+                "save again; if it is the same person, do not enter it: one person has one vote.",
+            )
         voter = User(
             name=name,
             email=f"paper-{uuid.uuid4().hex}@paper.invalid",  # not an address: cannot sign in
@@ -280,5 +315,105 @@ def enter_paper_ballot(
             "voter_name", "Give the voter's name, or the email address of their account."
         )
     return cast_ballot(
-        voter, budget, choices, today=today, source="paper", entered_by=officer, receipt=receipt
+        voter,
+        budget,
+        choices,
+        today=today,
+        source="paper",
+        entered_by=officer,
+        receipt=receipt,
+        paper_postcode=postcode,
+    )
+
+
+POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})")
+
+
+def normal_postcode(text: str | None) -> str | None:
+    """A UK postcode in capitals with one space (``S4 7AB``), or None when it is not one."""
+    found = POSTCODE.fullmatch(re.sub(r"\s+", " ", (text or "").strip().upper()))
+    return f"{found.group(1)} {found.group(2)}" if found else None
+
+
+def paper_twin(budget: Budget, name: str, postcode: str) -> Ballot | None:
+    """A paper ballot in ``budget`` already entered for the same name and postcode."""
+    return db.session.scalar(
+        select(Ballot)
+        .join(User, User.id == Ballot.voter_id)
+        .where(
+            Ballot.budget_id == budget.id,
+            Ballot.source == "paper",
+            Ballot.paper_postcode == postcode,
+            func.lower(User.name) == name.lower(),
+        )
+        .limit(1)
+    )
+
+
+def paper_ballots(budget: Budget) -> list[Ballot]:
+    """The paper ballots of ``budget``, oldest first (who and when; never the choices)."""
+    return list(
+        db.session.scalars(
+            select(Ballot)
+            .where(Ballot.budget_id == budget.id, Ballot.source == "paper")
+            .options(lazyload(Ballot.items))
+            .order_by(Ballot.id)
+        )
+    )
+
+
+VOID_REASON_MAX = 500
+
+
+def why_not_void(budget: Budget, today: date) -> str | None:
+    """Why paper ballots of ``budget`` cannot be voided today, or None when they can."""
+    if _published(budget):
+        return "The result of this budget is published, so its ballots can no longer change."
+    return None
+
+
+def void_paper_ballot(officer: User, ballot: Ballot, reason: str, *, today: date) -> None:
+    """Void a paper ballot: it is removed from the count, with the officer's reason in the audit
+    trail (the number of voided papers of each budget is public; the reason is not, as it may
+    name the voter). Refused once the budget's result is published: its ballots cannot change.
+    """
+    if ballot.source != "paper":
+        raise FieldError(
+            "reason", "Only paper ballots can be voided; an online voter changes their own."
+        )
+    budget = ballot.budget
+    db.session.execute(select(Budget.id).where(Budget.id == budget.id).with_for_update(read=True))
+    if _published(budget):
+        raise FieldError(
+            "reason", "The result of this budget is published, so its ballots can no longer change."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("reason", "Say why this paper ballot is void, for the audit trail.")
+    if len(reason) > VOID_REASON_MAX:
+        raise FieldError("reason", f"Keep the reason under {VOID_REASON_MAX} characters.")
+    audit.record(
+        officer,
+        "ballot.void",
+        "budget",
+        budget.id,
+        before={"ballot": ballot.id, "voter": ballot.voter_id, "entered_by": ballot.entered_by_id},
+        after={"reason": reason},
+    )
+    db.session.delete(ballot)
+    db.session.flush()
+
+
+def voided_count(budget: Budget) -> int:
+    """How many paper ballots of ``budget`` were voided (public)."""
+    from pbapp.models import AuditEvent
+
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == "ballot.void",
+            AuditEvent.object_type == "budget",
+            AuditEvent.object_id == str(budget.id),
+        )
     )

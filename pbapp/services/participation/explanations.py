@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from pbapp.extensions import db
-from pbapp.formatting import money, percent
+from pbapp.formatting import counted, money, percent
 from pbapp.models import Budget, Neighbourhood, Proposal, Result
+from pbapp.services.participation.disclosure import Disclosure, for_result
 
 
 def _pounds(value: float | int | None) -> str:
@@ -22,7 +23,23 @@ def _pounds(value: float | int | None) -> str:
 
 
 def _people(n: int) -> str:
-    return f"{n:,} {'person' if n == 1 else 'people'}"
+    return counted(n, "person")
+
+
+def sentence_without_counts(line: dict[str, Any], vote_word: str) -> str:
+    """Why a proposal was or was not funded, saying nothing that counts people: for results
+    whose counts the disclosure policy withholds (docs/disclosure.md)."""
+    outcome = line["outcome"]
+    cost = _pounds(line["cost"])
+    if outcome in ("funded", "funded_by_greedy_completion"):
+        return f"Funded: its cost of {cost} fitted in the budget."
+    if outcome == "costs_more_than_the_budget":
+        return f"Not funded: its cost of {cost} is more than the whole budget."
+    if outcome == "not_reached":
+        return "Not funded: the count stopped at a project that did not fit, before it reached this one."
+    if outcome in ("supporters_money_spent_on_other_projects", "too_little_support", "did_not_fit"):
+        return f"Not funded: the money its supporters could give was not enough for its cost of {cost}."
+    return f"Not funded: it had too few {vote_word}."
 
 
 def sentence(line: dict[str, Any], vote_word: str) -> str:
@@ -84,8 +101,8 @@ class ProposalLine:
     title: str
     cost: float | int
     funded: bool
-    supporters: int
-    score: float | int
+    supporters: int | None  # None: withheld by the disclosure policy
+    score: float | int | None
     sentence: str
 
 
@@ -94,32 +111,48 @@ class ResultView:
     lines: list[ProposalLine]
     spend: int
     budget: int
-    voters: int
-    share_with_funded: str
+    voters: int | None  # None: fewer than disclosure.DETAIL_FROM ballots
+    voters_text: str
+    share_with_funded: str | None
     turnout: str | None
     vote_word: str
     comparison: dict[str, Any] | None
+    comparison_shares: dict[str, str | None]
     only_greedy: list[str]
     only_equal_shares: list[str]
+    disclosure: Disclosure
+
+    @property
+    def funded_count(self) -> int:
+        return sum(1 for line in self.lines if line.funded)
+
+    @property
+    def all_scores_shown(self) -> bool:
+        return bool(self.lines) and all(line.score is not None for line in self.lines)
 
 
 def result_view(budget: Budget, result: Result) -> ResultView:
     """Everything the results page shows, from the stored result (no recount on page view)."""
     data = result.explanation
+    policy = for_result(result)
     vote_word = "points" if budget.process.ballot_type == "points" else "votes"
     proposals = {str(p.id): p for p in budget.proposals}
-    lines = [
-        ProposalLine(
-            proposal=proposals.get(line["id"]),
-            title=line["name"] or line["id"],
-            cost=line["cost"],
-            funded=line["funded"],
-            supporters=line["supporters"],
-            score=line["score"],
-            sentence=sentence(line, vote_word),
+    lines = []
+    for line in data["projects"]:
+        shown = policy.people(line["supporters"])
+        lines.append(
+            ProposalLine(
+                proposal=proposals.get(line["id"]),
+                title=line["name"] or line["id"],
+                cost=line["cost"],
+                funded=line["funded"],
+                supporters=shown,
+                score=line["score"] if shown is not None else None,
+                sentence=sentence(line, vote_word)
+                if shown is not None
+                else sentence_without_counts(line, vote_word),
+            )
         )
-        for line in data["projects"]
-    ]
     population = (
         budget.neighbourhood.population
         if budget.neighbourhood
@@ -127,17 +160,27 @@ def result_view(budget: Budget, result: Result) -> ResultView:
     )
     titles = {pid: p.title for pid, p in proposals.items()}
     comparison = data.get("comparison") or {}
+    shares = {
+        key: policy.share_of_voters(
+            (comparison.get(key) or {}).get("share_of_voters_with_a_funded_project")
+        )
+        for key in ("greedy", "equal_shares")
+    }
+    with_funded = policy.share_of_voters(data["result"]["share_of_voters_with_a_funded_project"])
     return ResultView(
         lines=lines,
         spend=result.spend,
         budget=budget.amount,
-        voters=result.voters,
-        share_with_funded=percent(data["result"]["share_of_voters_with_a_funded_project"]),
-        turnout=percent(result.voters / population, 1) if population else None,
+        voters=policy.voters,
+        voters_text=policy.voters_text,
+        share_with_funded=percent(with_funded) if with_funded is not None else None,
+        turnout=percent(result.voters / population, 1) if population and policy.detailed else None,
         vote_word=vote_word,
         comparison=data.get("comparison"),
+        comparison_shares={k: percent(v) if v is not None else None for k, v in shares.items()},
         only_greedy=[titles.get(str(pid), str(pid)) for pid in comparison.get("only_greedy", [])],
         only_equal_shares=[
             titles.get(str(pid), str(pid)) for pid in comparison.get("only_equal_shares", [])
         ],
+        disclosure=policy,
     )

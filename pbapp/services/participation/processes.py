@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from pbapp.extensions import db
-from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES, Budget, Neighbourhood, Process, User
+from pbapp.models import (
+    BALLOT_TYPES,
+    COUNTING_RULES,
+    THEMES,
+    AuditEvent,
+    Budget,
+    Neighbourhood,
+    Process,
+    Result,
+    User,
+)
 from pbapp.models.funding import MAX_POUNDS
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
@@ -63,31 +73,185 @@ def _check(settings: ProcessSettings) -> None:
 
 
 def create_process(actor: User, settings: ProcessSettings) -> Process:
-    """Create a process. Raises ``FieldError`` naming the setting at fault."""
+    """Create a process as a draft, seen by officers only until ``publish_process``.
+
+    Raises ``FieldError`` naming the setting at fault."""
     _check(settings)
-    process = Process(**vars(settings), created_by_id=actor.id)
+    process = Process(**vars(settings), created_by_id=actor.id, is_draft=True)
     db.session.add(process)
     db.session.flush()
     audit.record(actor, "process.create", "process", process.id, after={"title": process.title})
     return process
 
 
-def update_process(actor: User, process: Process, settings: ProcessSettings, today: date) -> None:
-    """Change a process's settings. Once voting has opened, settings that affect ballots are
-    frozen; raises ``FieldError`` naming the first one that would change."""
+def publish_process(actor: User, process: Process) -> None:
+    """Show a draft process to everyone. Raises ``FieldError`` when it is published already."""
+    if not process.is_draft:
+        raise FieldError("form", "This process is published already.")
+    process.is_draft = False
+    audit.record(
+        actor,
+        "process.publish",
+        "process",
+        process.id,
+        after={"title": process.title, **{k: _plain(getattr(process, k)) for k in DATES}},
+    )
+
+
+DATES = ("proposals_start", "review_start", "voting_start", "results_start", "delivery_start")
+# Dates that are history once voting has opened (with the ballot settings, frozen then).
+PAST_ONCE_VOTING = ("proposals_start", "review_start")
+REASON_MAX = 2000
+
+
+def has_published_result(process: Process) -> bool:
+    return (
+        db.session.scalar(
+            select(Result.id)
+            .join(Budget, Result.budget_id == Budget.id)
+            .where(Budget.process_id == process.id)
+        )
+        is not None
+    )
+
+
+def _check_change(process: Process, settings: ProcessSettings, today: date) -> None:
+    """The rules for changing a published process under residents' feet (drafts are free)."""
+    if process.is_draft or not process.voting_has_opened(today):
+        return
+    for name in BALLOT_SETTINGS + PAST_ONCE_VOTING:
+        if getattr(process, name) != getattr(settings, name):
+            raise FieldError(
+                name,
+                "Voting has opened, so this can no longer change: ballots already cast depend on it.",
+            )
+    new_close, old_close = settings.results_start, process.results_start
+    if new_close == old_close:
+        return
+    if has_published_result(process):
+        raise FieldError(
+            "results_start",
+            "A result of this process is published, so voting cannot reopen: the results "
+            "date can no longer change.",
+        )
+    if new_close < old_close:
+        raise FieldError(
+            "results_start",
+            "Voting has opened, so its close can be extended, never brought forward: residents "
+            f"were told they could vote until {_day(old_close - timedelta(days=1))}.",
+        )
+
+
+def update_process(
+    actor: User, process: Process, settings: ProcessSettings, today: date, reason: str = ""
+) -> None:
+    """Change a process's settings.
+
+    A draft changes freely. A published process needs a ``reason`` for any change (shown on the
+    public change log and the process page); once voting has opened its ballot settings and
+    past dates are frozen, voting can be extended but never closed early, and once any budget
+    has a published result the close of voting cannot move at all. Raises ``FieldError``
+    naming the setting at fault; nothing changes then.
+    """
     _check(settings)
-    if process.voting_has_opened(today):
-        for name in BALLOT_SETTINGS:
-            if getattr(process, name) != getattr(settings, name):
-                raise FieldError(
-                    name,
-                    "Voting has opened, so this can no longer change: ballots already cast depend on it.",
-                )
+    _check_change(process, settings, today)
     before = {k: _plain(getattr(process, k)) for k in vars(settings)}
+    after = {k: _plain(v) for k, v in vars(settings).items()}
+    if before == after:
+        return
+    reason = (reason or "").strip()
+    if not process.is_draft:
+        if not reason:
+            raise FieldError(
+                "reason",
+                "Say why the process changes: the reason is shown to residents on the process "
+                "page and the public change log.",
+            )
+        if len(reason) > REASON_MAX:
+            raise FieldError("reason", f"Keep the reason under {REASON_MAX:,} characters.")
     for key, value in vars(settings).items():
         setattr(process, key, value)
-    after = {k: _plain(getattr(process, k)) for k in vars(settings)}
-    audit.record_changes(actor, "process.update", "process", process.id, before, after)
+    changed = sorted(k for k in before if before[k] != after[k])
+    action = "process.draft_update" if process.is_draft else "process.update"
+    audit.record(
+        actor,
+        action,
+        "process",
+        process.id,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed} | ({"reason": reason} if reason else {}),
+    )
+
+
+@dataclass
+class ProcessChange:
+    """A change to a published process, as residents read it on the process page."""
+
+    at: object
+    changes: list[tuple[str, str, str]]  # (what, before, after)
+    reason: str
+
+
+SETTING_NAMES = {
+    "title": "Title",
+    "description": "Description",
+    "themes": "Themes",
+    "ballot_type": "Ballot type",
+    "max_projects": "Most projects a voter may choose",
+    "points_total": "Points each voter spreads",
+    "rule": "Counting rule",
+    "proposals_start": "Proposals open",
+    "review_start": "Review starts",
+    "voting_start": "Voting opens",
+    "results_start": "Voting closes (results from)",
+    "delivery_start": "Delivery starts",
+}
+
+
+def changes_after_publication(process: Process) -> list[ProcessChange]:
+    """Every change made to ``process`` since it was published, newest first, with reasons."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "process.update",
+            AuditEvent.object_type == "process",
+            AuditEvent.object_id == str(process.id),
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    out = []
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        out.append(
+            ProcessChange(
+                at=event.at,
+                changes=[
+                    (SETTING_NAMES.get(k, k), _words(k, before.get(k)), _words(k, after.get(k)))
+                    for k in sorted(after)
+                    if k != "reason" and k in SETTING_NAMES
+                ],
+                reason=str(after.get("reason", "")),
+            )
+        )
+    return out
+
+
+def _words(name: str, value: object) -> str:
+    if value is None:
+        return "none"
+    if name in DATES and isinstance(value, str):
+        return _day(date.fromisoformat(value))
+    if name == "themes" and isinstance(value, list):
+        return ", ".join(THEMES.get(t, t) for t in value)
+    if name == "ballot_type":
+        return BALLOT_TYPES.get(str(value), str(value))
+    if name == "rule":
+        return COUNTING_RULES.get(str(value), str(value))
+    return str(value)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], today: date) -> None:
@@ -123,8 +287,61 @@ def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], t
     db.session.flush()
     after = {str(b.neighbourhood_id): b.amount for b in process.budgets}
     if before != after:
-        audit.record(actor, "process.budgets", "process", process.id, before=before, after=after)
+        action = "process.draft_budgets" if process.is_draft else "process.budgets"
+        audit.record(actor, action, "process", process.id, before=before, after=after)
 
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
+
+
+@dataclass
+class OfficerStep:
+    """Something an officer does in a process, when it is possible, and whether it is now."""
+
+    what: str
+    when: str
+    now: bool
+
+
+def officer_steps(process: Process, today: date) -> list[OfficerStep]:
+    """What becomes possible when, for the officer's part of the process page."""
+    phase = process.phase_on(today)
+    opened = process.voting_has_opened(today)
+    published_result = has_published_result(process)
+    close = _day(process.results_start - timedelta(days=1))
+    steps = [
+        OfficerStep(
+            "Publish the process, so that residents can see it",
+            "while it is a draft",
+            process.is_draft,
+        ),
+        OfficerStep(
+            "Set the budgets",
+            f"until voting opens on {_day(process.voting_start)}",
+            not opened,
+        ),
+        OfficerStep(
+            "Change the ballot type, limits, counting rule and dates",
+            f"until voting opens on {_day(process.voting_start)}; after that only the words, "
+            "the delivery date, and the close of voting (later, never earlier"
+            + (", and not at all now that a result is published)" if published_result else ")"),
+            not opened,
+        ),
+        OfficerStep(
+            "Review proposals for feasibility and cost",
+            f"from {_day(process.review_start)} until voting opens on {_day(process.voting_start)}",
+            phase == "review",
+        ),
+        OfficerStep(
+            "Enter paper ballots",
+            f"from {_day(process.voting_start)} until each budget's result is published",
+            phase in ("voting", "results") and not process.is_draft,
+        ),
+        OfficerStep(
+            "Count and publish each budget's result",
+            f"from {_day(process.results_start)}, after voting closes at the end of {close}",
+            phase in ("results", "delivery") and not process.is_draft,
+        ),
+    ]
+    return steps

@@ -54,6 +54,8 @@ def _check(budget: Budget, text: ProposalText, *, submit: bool = True) -> None:
 
 def can_propose(user: User, budget: Budget, today: date) -> str | None:
     """Why ``user`` cannot propose to ``budget`` today, or None when they can."""
+    if budget.process.is_draft:
+        return "This process is not published yet."
     if budget.process.phase_on(today) != "proposals":
         return "Proposals can only be made while the process is collecting them."
     if not budget.open_to(user):
@@ -101,6 +103,18 @@ def save_proposal(
     return proposal
 
 
+def why_not_review(proposal: Proposal, today: date) -> str | None:
+    """Why ``proposal`` cannot be reviewed today (outside the review phase), or None."""
+    process = proposal.budget.process
+    if process.phase_on(today) == "review":
+        return None
+    start, end = process.review_start, process.voting_start
+    return (
+        "Proposals can only be reviewed during the review phase: from "
+        f"{start.day} {start:%B %Y} until voting opens on {end.day} {end:%B %Y}."
+    )
+
+
 def review_proposal(
     officer: User,
     proposal: Proposal,
@@ -117,7 +131,7 @@ def review_proposal(
     """
     process = proposal.budget.process
     if process.phase_on(today) != "review":
-        raise FieldError("form", "Proposals can only be reviewed during the review phase.")
+        raise FieldError("form", why_not_review(proposal, today) or "")
     if proposal.status == "draft":
         raise FieldError("form", "This proposal is still a draft: its author has not submitted it.")
     note = (note or "").strip()

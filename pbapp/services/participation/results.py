@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -95,16 +95,32 @@ def fingerprint(budget: Budget, election: pb.Election) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
+def why_not_publish(budget: Budget, today: date) -> str | None:
+    """Why the result of ``budget`` cannot be counted and published today, or None."""
+    process = budget.process
+    if process.is_draft:
+        return "The process is a draft: publish it first."
+    if process.phase_on(today) not in ("results", "delivery"):
+        last = process.results_start - timedelta(days=1)
+        return (
+            "The result can be published only after voting has closed: voting closes at the "
+            f"end of {last.day} {last:%B %Y}, and the result can be published from "
+            f"{process.results_start.day} {process.results_start:%B %Y}."
+        )
+    if db.session.scalar(select(Result.id).where(Result.budget_id == budget.id)) is not None:
+        return "The result of this budget is already published."
+    return None
+
+
 def publish_result(actor: User, budget: Budget, today: date) -> Result:
     """Count ``budget`` with its process's rule and store the result with its explanation.
 
     Raises ``FieldError`` before voting has closed, or when the result is already published.
     """
-    phase = budget.process.phase_on(today)
-    if phase not in ("results", "delivery"):
-        raise FieldError("form", "The result can be published only after voting has closed.")
-    if db.session.scalar(select(Result).where(Result.budget_id == budget.id)) is not None:
-        raise FieldError("form", "The result of this budget is already published.")
+    _lock(budget)
+    reason = why_not_publish(budget, today)
+    if reason:
+        raise FieldError("form", reason)
     election = election_for(budget)
     outcome = pb.count(election, budget.process.rule)
     explanation = pb.explain(election, budget.process.rule).to_dict()
@@ -132,6 +148,13 @@ def publish_result(actor: User, budget: Budget, today: date) -> Result:
         },
     )
     return result
+
+
+def _lock(budget: Budget) -> None:
+    """Lock the budget's row until commit (PostgreSQL; SQLite writes one at a time anyway), so
+    that a paper ballot being entered, which takes the same lock, lands wholly before the count
+    (and is counted) or after it (and is refused as published)."""
+    db.session.execute(select(Budget.id).where(Budget.id == budget.id).with_for_update())
 
 
 def anonymised_pb(budget: Budget) -> str:
