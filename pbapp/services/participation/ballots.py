@@ -23,6 +23,7 @@ from pbapp.extensions import db
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
+from pbapp.services.verification import eligibility
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 RECEIPT_PATTERN = re.compile(r"[A-Z0-9]{5}-?[A-Z0-9]{5}")
@@ -94,8 +95,18 @@ def can_vote(user: User, budget: Budget, today: date, *, source: str = "online")
     """Why ``user`` cannot vote in ``budget`` today, or None when they can.
 
     Paper ballots cast while voting was open may still be entered after it closes, until the
-    result is published.
+    result is published. Online, the process's eligibility rules apply too (verified residents
+    only, a minimum age: ``pbapp.services.verification.eligibility``).
     """
+    reason = open_reason(user, budget, today, source=source)
+    if reason is None and source == "online":
+        blocked = eligibility.problem(user, budget, today)
+        reason = blocked.message if blocked else None
+    return reason
+
+
+def open_reason(user: User, budget: Budget, today: date, *, source: str = "online") -> str | None:
+    """Why ``budget`` is not open to ``user`` today (phase, neighbourhood), eligibility aside."""
     phase = budget.process.phase_on(today)
     if source == "paper":
         if phase not in ("voting", "results") or _published(budget):
