@@ -41,6 +41,8 @@ class Config:
     # Signing in: per address, and per account whatever the address.
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # Creating accounts: one address making many accounts is how one person gets many votes.
+    REGISTER_LIMIT_PER_ADDRESS = "10 per hour;30 per day"
     # Entering letter codes (docs/verification.md gives the odds of guessing one).
     LETTER_CODE_LIMIT_PER_ACCOUNT = "10 per day"
     LETTER_CODE_LIMIT_PER_ADDRESS = "50 per day"

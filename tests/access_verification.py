@@ -3,6 +3,9 @@
 VERIFICATION_ACCESS: dict[str, object] = {
     # Residents: their own verification, and entering a letter code.
     "verification.start": frozenset({"resident"}),
+    "verification.register_check": frozenset({"resident"}),
+    # Officers: the residents' register extract.
+    "verification.register_upload": frozenset({"officer"}),
     # Officers: letter codes for a neighbourhood's households.
     "verification.letter_batches": frozenset({"officer"}),
     "verification.letter_csv": frozenset({"officer"}),

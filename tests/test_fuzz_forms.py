@@ -208,6 +208,16 @@ def _verification() -> int:
     ).id
 
 
+def _register_check() -> tuple[str, str, str]:
+    """A register is loaded (the demo's) and a new, unverified resident checks against it."""
+    from pbapp.demo.verification import load_register_demo
+
+    officer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["officer"]))
+    load_register_demo(officer)
+    _, page, email = _new_resident_account()
+    return "/verification/register-check", page, email
+
+
 RECIPES: dict[str, Recipe] = {
     # Accounts
     "auth.register": Recipe(None, lambda: "/account/register"),
@@ -301,6 +311,8 @@ RECIPES: dict[str, Recipe] = {
     # Verification
     "verification.start": Recipe("resident", _new_resident_account),
     "verification.letter_batches": Recipe("officer", lambda: "/verification/letters"),
+    "verification.register_check": Recipe("resident", _register_check),
+    "verification.register_upload": Recipe("officer", lambda: "/verification/register"),
     "verification.letter_withdraw": Recipe(
         "officer",
         lambda: (f"/verification/letters/{_letter_batch()}/withdraw", "/verification/letters"),

@@ -556,3 +556,224 @@ def test_only_verifiers_and_officers_verify_in_person(client, create_user, sign_
     sign_in(create_user(role))
     assert client.get("/verification/in-person").status_code == 403
     assert client.get(f"/verification/in-person/{resident.id}").status_code == 403
+
+
+# --- Residents' register -----------------------------------------------------------------------
+
+REGISTER = (
+    "name,date_of_birth,postcode,neighbourhood\n"
+    "Amara Khan,1979-03-04,S4 7AB,Hillside\n"
+    "Ben Taylor,12/11/2001,s2 4aa,E05000002\n"
+)
+
+
+def _upload(forms, body: str):
+    from io import BytesIO
+
+    return forms.post(
+        "/verification/register",
+        {"file": (BytesIO(body.encode()), "register.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_officer_uploads_a_register_and_a_matching_resident_is_verified_at_once(
+    client, forms, create_user, sign_in, neighbourhoods
+):
+    from pbapp.models.verification import RegisterEntry
+
+    sign_in(create_user("officer"))
+    assert _upload(forms, REGISTER).status_code == 302
+    hashes = list(db.session.scalars(select(RegisterEntry.identity_hash)))
+    assert len(hashes) == 2
+    assert "Amara" not in str(hashes)
+    assert "2 people" in text(client.get("/verification/register"))
+    client.post("/account/sign-out", data={"csrf_token": forms.token("/account/")})
+
+    resident = create_user("resident", name="Ben")
+    sign_in(resident)
+    assert "check your details against the residents' register" in text(
+        client.get("/verification/")
+    )
+    url = "/verification/register-check"
+    details = {"register-name": "BEN TAYLOR", "register-postcode": "S24AA"}
+    miss = forms.post(
+        url, {**details, "register-date_of_birth": "2001-11-13"}, page="/verification/"
+    )
+    assert miss.status_code == 422
+    assert "do not match the residents' register" in text(miss)
+    assert identity.current_verification(resident) is None
+    hit = forms.post(
+        url, {**details, "register-date_of_birth": "2001-11-12"}, page="/verification/"
+    )
+    assert hit.status_code == 302
+    made = identity.current_verification(resident)
+    assert (made.method, made.neighbourhood_id) == ("register", neighbourhoods[1].id)
+
+    twin = create_user("resident")
+    client.post("/account/sign-out", data={"csrf_token": forms.token("/account/")})
+    sign_in(twin)
+    again = forms.post(
+        url, {**details, "register-date_of_birth": "2001-11-12"}, page="/verification/"
+    )
+    assert again.status_code == 422
+    assert "already verified for another account" in text(again)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "name,dob,postcode,neighbourhood\nA B,1980-01-01,S4 7AB,Hillside\n",
+            "has no column date_of_birth",
+        ),
+        (REGISTER + "Cy Lee,1980-13-01,S4 7AB,Hillside\n", "Row 4, column date_of_birth"),
+        (REGISTER + "Cy Lee,1980-01-01,NOPE,Hillside\n", "Row 4, column postcode"),
+        (REGISTER + "Cy Lee,1980-01-01,S4 7AB,Atlantis\n", "Row 4, column neighbourhood"),
+        (REGISTER + "X,1980-01-01,S4 7AB,Hillside\n", "Row 4, column name"),
+        (REGISTER + "amara khan,04/03/1979,S47AB,Hillside\n", "Row 4 is the same person as row 2"),
+        (REGISTER + "Cy Lee,1980-01-01\n", "Row 4 has 2 cells"),
+        ("name,date_of_birth,postcode,neighbourhood\n", "no people"),
+    ],
+)
+def test_a_bad_register_is_refused_whole_naming_row_and_column(
+    forms, create_user, sign_in, neighbourhoods, body, message
+):
+    from pbapp.models.verification import RegisterEntry
+
+    sign_in(create_user("officer"))
+    assert _upload(forms, REGISTER).status_code == 302
+    before = set(db.session.scalars(select(RegisterEntry.identity_hash)))
+    refused = _upload(forms, body)
+    assert refused.status_code == 422
+    assert message in text(refused)
+    db.session.expire_all()
+    assert set(db.session.scalars(select(RegisterEntry.identity_hash))) == before
+
+
+def test_a_new_register_replaces_the_old(forms, create_user, sign_in, neighbourhoods):
+    from pbapp.models.verification import RegisterEntry, RegisterUpload
+
+    sign_in(create_user("officer"))
+    _upload(forms, REGISTER)
+    assert (
+        _upload(
+            forms,
+            "name,date_of_birth,postcode,neighbourhood\nDi Jones,1990-01-01,S1 1AA,Parkwood\n",
+        ).status_code
+        == 302
+    )
+    assert db.session.scalar(select(func.count()).select_from(RegisterEntry)) == 1
+    assert db.session.scalar(select(func.count()).select_from(RegisterUpload)) == 1
+    assert db.session.scalar(select(RegisterEntry.neighbourhood_id)) == neighbourhoods[2].id
+
+
+# --- Paper ballots and registration ------------------------------------------------------------
+
+
+def test_a_paper_voter_is_matched_against_verified_accounts(
+    client, forms, create_user, sign_in, verified_process
+):
+    _, hillside, _, projects = verified_process
+    resident = create_user("resident", name="Nadia Hussain")
+    verify(resident, hillside.neighbourhood)
+    sign_in(create_user("officer"))
+    url = f"/budgets/{hillside.id}/paper"
+    paper = {
+        "voter_name": "NADIA HUSSAIN",
+        "voter_postcode": "s47ab",
+        "proposal": [str(projects[1].id)],
+    }
+
+    no_details = forms.post(url, {**paper, "voter_postcode": ""})
+    assert no_details.status_code == 422
+    assert "give the voter's date of birth and postcode too" in text(no_details)
+
+    entered = forms.post(url, {**paper, "voter_date_of_birth": BORN.isoformat()})
+    assert entered.status_code == 200
+    ballot = db.session.scalar(select(Ballot))
+    assert (ballot.voter_id, ballot.source) == (resident.id, "paper")  # her account is the voter
+    client.post("/account/sign-out", data={"csrf_token": forms.token("/account/")})
+    sign_in(resident)
+    online = forms.post(f"/budgets/{hillside.id}/vote", {"proposal": [str(projects[0].id)]})
+    assert online.status_code == 422
+    assert ballots() == 1
+
+
+def test_a_paper_only_voter_cannot_then_vote_online_once_verified(
+    client, forms, create_user, sign_in, verified_process
+):
+    _, hillside, _, projects = verified_process
+    sign_in(create_user("officer"))
+    url = f"/budgets/{hillside.id}/paper"
+    entered = forms.post(
+        url,
+        {
+            "voter_name": "Joe Bloggs",
+            "voter_date_of_birth": BORN.isoformat(),
+            "voter_postcode": "S4 7AB",
+            "proposal": [str(projects[1].id)],
+        },
+    )
+    assert entered.status_code == 200
+    twice = forms.post(
+        url,
+        {
+            "voter_name": "joe bloggs",
+            "voter_date_of_birth": BORN.isoformat(),
+            "voter_postcode": "S47AB",
+            "proposal": [str(projects[0].id)],
+        },
+    )
+    assert twice.status_code == 422
+    assert "already been counted for this person" in text(twice)
+    client.post("/account/sign-out", data={"csrf_token": forms.token("/account/")})
+
+    later = create_user("resident", name="Joe Bloggs")  # registers and is verified afterwards
+    verify(later, hillside.neighbourhood)
+    sign_in(later)
+    refused = client.get(f"/budgets/{hillside.id}/vote")
+    assert refused.status_code == 403
+    assert "A paper ballot has already been counted for you" in text(refused)
+    assert ballots() == 1
+
+
+def test_registration_is_rate_limited_per_address(database_url, neighbourhoods):
+    config = TestConfig(database_url)
+    config.RATELIMIT_ENABLED = True
+    config.REGISTER_LIMIT_PER_ADDRESS = "3 per hour"
+    app = create_app(config)
+    codes = []
+    for n in range(4):
+        client = app.test_client()
+        token = Forms(client).token("/account/register")
+        codes.append(
+            client.post(
+                "/account/register",
+                data={
+                    "csrf_token": token,
+                    "name": f"Puppet {n}",
+                    "email": f"puppet{n}@example.org",
+                    "password": "a long enough phrase here",
+                    "confirm": "a long enough phrase here",
+                    "neighbourhood": str(neighbourhoods[0].id),
+                },
+                environ_base={"REMOTE_ADDR": "10.9.9.9"},
+            ).status_code
+        )
+    assert codes == [302, 302, 302, 429]
+    with app.app_context():
+        db.engine.dispose()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 3
+
+
+def test_the_sign_up_page_says_what_open_processes_need(client, verified_process):
+    process = verified_process[0]
+    process.min_age = 16
+    db.session.commit()
+    page = text(client.get("/account/register"))
+    assert f'To vote in <a href="/processes/{process.id}">{process.title}</a>' in page
+    assert "verified resident" in page and f"{process.title}: 16 or older" in page
+    process.eligibility = "signed_in"
+    db.session.commit()
+    assert "let any signed-in resident vote" in text(client.get("/account/register"))

@@ -1,4 +1,4 @@
-"""verified residents: eligibility per process, verifications (keyed identity hash), letter codes, declared dates of birth, the verifier role
+"""verified residents: eligibility per process, verifications (keyed identity hash), letter codes, the residents' register (keyed hashes), declared dates of birth, the verifier role, ballots' identity hash
 
 Revision ID: 0006_verify
 Revises: 0005_accountability
@@ -83,6 +83,31 @@ def upgrade():
     with op.batch_alter_table('letter_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_letter_code_batch_id'), ['batch_id'], unique=False)
 
+    op.create_table('register_upload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_register_upload_uploaded_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_upload'))
+    )
+    op.create_table('register_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('upload_id', sa.Integer(), nullable=False),
+    sa.Column('identity_hash', sa.String(length=64), nullable=False),
+    sa.Column('neighbourhood_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['neighbourhood_id'], ['neighbourhood.id'], name=op.f('fk_register_entry_neighbourhood_id_neighbourhood'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['upload_id'], ['register_upload.id'], name=op.f('fk_register_entry_upload_id_register_upload'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_entry')),
+    sa.UniqueConstraint('identity_hash', name=op.f('uq_register_entry_identity_hash'))
+    )
+    with op.batch_alter_table('register_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_register_entry_upload_id'), ['upload_id'], unique=False)
+
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('identity_hash', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint('uq_ballot_budget_id_identity_hash', ['budget_id', 'identity_hash'])
+
     with op.batch_alter_table('process', schema=None) as batch_op:
         batch_op.add_column(sa.Column('eligibility', sa.String(length=20), server_default='signed_in', nullable=False))
         batch_op.add_column(sa.Column('min_age', sa.Integer(), nullable=True))
@@ -109,6 +134,15 @@ def downgrade():
         batch_op.drop_column('min_age')
         batch_op.drop_column('eligibility')
 
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_ballot_budget_id_identity_hash', type_='unique')
+        batch_op.drop_column('identity_hash')
+
+    with op.batch_alter_table('register_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_register_entry_upload_id'))
+
+    op.drop_table('register_entry')
+    op.drop_table('register_upload')
     with op.batch_alter_table('letter_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_letter_code_batch_id'))
 

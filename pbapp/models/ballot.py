@@ -22,6 +22,10 @@ class Ballot(db.Model):
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(String(10), default="online")  # online | paper
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The voter's identity hash (pbapp.services.verification.identity) when known: a verified
+    # voter's online ballot, or a paper voter identified by name, date of birth and postcode.
+    # Unique per budget, so one person casts one ballot, online or on paper.
+    identity_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -33,6 +37,7 @@ class Ballot(db.Model):
 
     __table_args__ = (
         UniqueConstraint("budget_id", "voter_id"),
+        UniqueConstraint("budget_id", "identity_hash", name="uq_ballot_budget_id_identity_hash"),
         CheckConstraint("source IN ('online', 'paper')", name="source_known"),
     )
 

@@ -120,3 +120,28 @@ class LetterCode(db.Model):
     spent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     batch: Mapped[LetterBatch] = relationship()
+
+
+class RegisterUpload(db.Model):
+    """The residents' register extract in force: who uploaded it, when, how many rows."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rows: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class RegisterEntry(db.Model):
+    """One person of the register extract: the keyed hash of their identity and their
+    neighbourhood, nothing else (the extract itself is never kept)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("register_upload.id", ondelete="CASCADE"), index=True
+    )
+    identity_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhood.id", ondelete="RESTRICT")
+    )

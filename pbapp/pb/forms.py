@@ -198,6 +198,17 @@ class PaperBallotForm(FlaskForm):
         validators=[Length(max=120)],
         render_kw={"autocomplete": "off"},
     )
+    voter_date_of_birth = DateField(
+        "Voter's date of birth (no account)",
+        description="With their postcode, checks them against verified accounts, so nobody "
+        "votes on paper and online. Needed when the process is for verified residents.",
+        validators=[Optional()],
+    )
+    voter_postcode = StringField(
+        "Voter's postcode (no account)",
+        validators=[Length(max=10)],
+        render_kw={"autocomplete": "off"},
+    )
     receipt_code = StringField(
         "Receipt code printed on the paper ballot",
         description="Leave empty if the paper has none: a code will be made for you to write on the voter's slip.",

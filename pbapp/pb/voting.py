@@ -181,6 +181,8 @@ def paper_ballot(budget_id: int):
                     voter_email=form.voter_email.data,
                     voter_name=form.voter_name.data,
                     receipt=form.receipt_code.data or None,
+                    voter_date_of_birth=form.voter_date_of_birth.data,
+                    voter_postcode=form.voter_postcode.data,
                 )
             except FieldError as failure:
                 db.session.rollback()

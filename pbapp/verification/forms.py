@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -128,3 +129,18 @@ class InPersonForm(FlaskForm):
     )
     age_seen = BooleanField("I also saw proof of their date of birth")
     submit = SubmitField("Verify this resident")
+
+
+@_identity_fields
+class RegisterCheckForm(FlaskForm):
+    submit = SubmitField("Check me against the register")
+
+
+class RegisterUploadForm(FlaskForm):
+    file = FileField(
+        "Register extract (CSV)",
+        description="Columns: name, date_of_birth (1980-12-31 or 31/12/1980), postcode, "
+        "neighbourhood (its name or ONS code). It replaces the extract in force.",
+        validators=[FileRequired("Choose the CSV file of the register extract.")],
+    )
+    submit = SubmitField("Upload and replace the register")

@@ -17,7 +17,7 @@ from pbapp.forms import form_status, show_field_error
 from pbapp.models import Neighbourhood, Process, User, UserRole
 from pbapp.models.verification import LetterBatch, Verification
 from pbapp.services.errors import FieldError
-from pbapp.services.verification import eligibility, identity, letters
+from pbapp.services.verification import eligibility, identity, letters, register
 from pbapp.verification import bp
 from pbapp.verification.forms import (
     PROOFS,
@@ -25,6 +25,8 @@ from pbapp.verification.forms import (
     LetterBatchForm,
     LetterCodeForm,
     LetterCsvForm,
+    RegisterCheckForm,
+    RegisterUploadForm,
     RevokeForm,
     SearchForm,
     WithdrawBatchForm,
@@ -34,6 +36,19 @@ from pbapp.verification.forms import (
 @bp.app_template_global()
 def who_may_vote(process: Process) -> str:
     return eligibility.describe(process)
+
+
+@bp.app_template_global()
+def processes_needing_verification() -> list[Process]:
+    """Processes not yet past voting that only verified residents can vote in (sign-up page)."""
+    today = clock.today()
+    return list(
+        db.session.scalars(
+            select(Process)
+            .where(Process.eligibility == "verified", Process.results_start > today)
+            .order_by(Process.voting_start, Process.id)
+        )
+    )
 
 
 def _now() -> datetime:
@@ -66,10 +81,8 @@ def _account_key() -> str:
 )
 def start():
     """The resident's verification: what they have, and entering a letter code."""
-    next_url = _safe_next(request.args.get("next"))
-    current = identity.current_verification(current_user)
     form = LetterCodeForm()
-    if current is None and form.validate_on_submit():
+    if identity.current_verification(current_user) is None and form.validate_on_submit():
         try:
             person = identity.identity_of(
                 form.name.data, form.date_of_birth.data, form.postcode.data, clock.today()
@@ -79,17 +92,76 @@ def start():
             db.session.rollback()
             show_field_error(form, error)
         else:
-            db.session.commit()
-            flash("You are verified. Thank you.", "success")
-            return redirect(next_url or url_for("verification.start"))
-    elif current is not None and request.method == "POST":
-        form.form_errors.append("Your account is verified already.")
+            return _verified()
+    return _start_page(form, RegisterCheckForm(prefix="register", formdata=None))
+
+
+@bp.route("/register-check", methods=["POST"])
+@roles_required("resident")
+@limiter.limit(lambda: current_app.config["LETTER_CODE_LIMIT_PER_ADDRESS"])
+@limiter.limit(lambda: current_app.config["LETTER_CODE_LIMIT_PER_ACCOUNT"], key_func=_account_key)
+def register_check():
+    """A resident checks their details against the residents' register."""
+    form = RegisterCheckForm(prefix="register")
+    if identity.current_verification(current_user) is not None:
+        return _start_page(LetterCodeForm(formdata=None), form)  # says: verified already
+    if form.validate_on_submit():
+        try:
+            if register.current_upload() is None:
+                raise FieldError("name", "There is no residents' register to check against.")
+            person = identity.identity_of(
+                form.name.data, form.date_of_birth.data, form.postcode.data, clock.today()
+            )
+            register.match(current_user, person)
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            return _verified()
+    return _start_page(LetterCodeForm(formdata=None), form)
+
+
+def _verified():
+    db.session.commit()
+    flash("You are verified. Thank you.", "success")
+    return redirect(_safe_next(request.args.get("next")) or url_for("verification.start"))
+
+
+def _start_page(letter_form: LetterCodeForm, register_form: RegisterCheckForm):
+    current = identity.current_verification(current_user)
+    if current is not None and request.method == "POST":
+        letter_form.form_errors.append("Your account is verified already.")
     return render_template(
         "verification/start.html",
-        form=form,
+        form=letter_form,
+        register_form=register_form,
+        register_open=register.current_upload() is not None,
         current=current,
         history=identity.verifications_of(current_user),
-        next_url=next_url,
+        next_url=_safe_next(request.args.get("next")),
+    ), form_status(letter_form, register_form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@roles_required("officer")
+def register_upload():
+    """Officers replace the residents' register extract."""
+    form = RegisterUploadForm()
+    if form.validate_on_submit():
+        try:
+            loaded = register.load_register(current_user, form.file.data.read(), clock.today())
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"The register now holds {loaded.rows:,} people (only their keyed hashes).",
+                "success",
+            )
+            return redirect(url_for("verification.register_upload"))
+    return render_template(
+        "verification/register.html", form=form, upload=register.current_upload()
     ), form_status(form)
 
 

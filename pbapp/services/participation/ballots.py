@@ -23,7 +23,7 @@ from pbapp.extensions import db
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
-from pbapp.services.verification import eligibility
+from pbapp.services.verification import eligibility, identity
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 RECEIPT_PATTERN = re.compile(r"[A-Z0-9]{5}-?[A-Z0-9]{5}")
@@ -134,6 +134,7 @@ def cast_ballot(
     source: str = "online",
     entered_by: User | None = None,
     receipt: str | None = None,
+    identity_hash: str | None = None,
 ) -> CastResult:
     """Record ``voter``'s ballot in ``budget``, replacing their earlier one.
 
@@ -148,7 +149,12 @@ def cast_ballot(
         raise FieldError(
             "receipt_code", "A receipt code is ten letters and numbers, like ABCDE-23456."
         )
+    if source == "online" and identity_hash is None:
+        verification = identity.current_verification(voter)
+        identity_hash = verification.identity_hash if verification else None
     existing = _existing(budget, voter)
+    if identity_hash is not None and existing is None and _person_voted(budget, identity_hash):
+        raise FieldError("choices", SAME_PERSON)
     if existing is not None and existing.source == "paper":
         raise FieldError(
             "choices", "A paper ballot has already been counted for this voter in this budget."
@@ -170,6 +176,7 @@ def cast_ballot(
             receipt_hash=receipt_hash(receipt),
             source=source,
             entered_by_id=entered_by.id if entered_by else None,
+            identity_hash=identity_hash,
         )
         if ballot_id is None:
             # A twin request created the ballot a moment ago: update that one instead.
@@ -219,6 +226,24 @@ def _insert_unless_twin(**values) -> int | None:
         raise FieldError("choices", "Your ballot could not be saved. Please try again.") from None
 
 
+SAME_PERSON = (
+    "A ballot has already been counted for this person in this budget (on paper or online), "
+    "so they cannot vote again."
+)
+
+
+def _person_voted(budget: Budget, identity_hash: str) -> bool:
+    """Whether a ballot of the person with ``identity_hash`` is in ``budget`` already."""
+    return (
+        db.session.scalar(
+            select(Ballot.id).where(
+                Ballot.budget_id == budget.id, Ballot.identity_hash == identity_hash
+            )
+        )
+        is not None
+    )
+
+
 def _existing(budget: Budget, voter: User) -> Ballot | None:
     return db.session.scalar(
         select(Ballot)
@@ -254,15 +279,30 @@ def enter_paper_ballot(
     voter_email: str | None,
     voter_name: str | None,
     receipt: str | None,
+    voter_date_of_birth: date | None = None,
+    voter_postcode: str | None = None,
 ) -> CastResult:
     """Record a paper ballot entered by ``officer``.
 
     The voter is the resident with ``voter_email`` when they have an account (so they cannot also
-    vote online in this budget); otherwise a record of a paper-only voter is made with their name,
-    which cannot sign in. Raises ``FieldError`` naming the field at fault.
+    vote online in this budget). Otherwise, with their name, date of birth and postcode, the
+    voter is matched against verified accounts: the verified account of the same person is the
+    voter, so nobody votes on paper and online; with no match, a record of a paper-only voter
+    is made (it cannot sign in) carrying the identity hash. A process open to verified residents
+    only needs the date of birth and postcode (or a verified account's email). Raises
+    ``FieldError`` naming the field at fault.
     """
     email = (voter_email or "").strip().lower()
     name = (voter_name or "").strip()
+    verified_only = budget.process.eligibility == "verified"
+    person_hash = None
+    if not email and (voter_date_of_birth is not None or (voter_postcode or "").strip()):
+        try:
+            person_hash = identity.identity_of(
+                name, voter_date_of_birth, voter_postcode or "", today
+            ).hash
+        except FieldError as error:
+            raise FieldError(f"voter_{error.field}", error.message) from None
     if email:
         voter = db.session.scalar(select(User).where(User.email == email))
         if voter is None:
@@ -275,6 +315,28 @@ def enter_paper_ballot(
                 "voter_email",
                 "This resident lives in another neighbourhood, so cannot vote in this budget.",
             )
+        verification = identity.current_verification(voter)
+        if verified_only and verification is None:
+            raise FieldError(
+                "voter_email",
+                "This process is for verified residents and this account is not verified. "
+                "Give the voter's name, date of birth and postcode instead.",
+            )
+        person_hash = verification.identity_hash if verification else None
+    elif name and person_hash is not None and (matched := _verified_account(person_hash)):
+        voter = matched
+        if not budget.open_to(voter):
+            raise FieldError(
+                "voter_name",
+                "This person is verified as living in another neighbourhood, so cannot vote in "
+                "this budget.",
+            )
+    elif name and verified_only and person_hash is None:
+        raise FieldError(
+            "voter_date_of_birth",
+            "This process is for verified residents: give the voter's date of birth and "
+            "postcode too, so they are checked against verified accounts.",
+        )
     elif name:
         voter = User(
             name=name,
@@ -291,5 +353,22 @@ def enter_paper_ballot(
             "voter_name", "Give the voter's name, or the email address of their account."
         )
     return cast_ballot(
-        voter, budget, choices, today=today, source="paper", entered_by=officer, receipt=receipt
+        voter,
+        budget,
+        choices,
+        today=today,
+        source="paper",
+        entered_by=officer,
+        receipt=receipt,
+        identity_hash=person_hash,
+    )
+
+
+def _verified_account(person_hash: str) -> User | None:
+    from pbapp.models.verification import Verification
+
+    return db.session.scalar(
+        select(User)
+        .join(Verification, Verification.user_id == User.id)
+        .where(Verification.identity_hash == person_hash, Verification.revoked_at.is_(None))
     )

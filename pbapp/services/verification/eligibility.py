@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pbapp.models import Budget, User
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import Ballot, Budget, User
 from pbapp.services.verification.identity import age_on, current_verification, known_birth_date
 
 
@@ -16,7 +19,7 @@ from pbapp.services.verification.identity import age_on, current_verification, k
 class Problem:
     """Why a resident may not vote yet. ``kind``: "verify" (get verified first), "birth_date"
     (give a date of birth on the ballot), "age" (too young) or "neighbourhood" (verified
-    elsewhere). ``fixable``: the resident can do something about it, so the ballot keeps their
+    elsewhere) or "voted" (counted on paper already). ``fixable``: the resident can do something about it, so the ballot keeps their
     choices for when they come back."""
 
     kind: str
@@ -38,6 +41,12 @@ def problem(user: User, budget: Budget, today: date) -> Problem | None:
                 "Only verified residents can vote in this process, and your account is not "
                 "verified yet. Get verified (it takes a minute with the code from the letter "
                 "sent to your home), then come back: your choices are kept.",
+            )
+        if _counted_on_paper(budget, verification.identity_hash, user):
+            return Problem(
+                "voted",
+                "A paper ballot has already been counted for you in this budget, so you cannot "
+                "vote online.",
             )
         if budget.neighbourhood_id is not None and (
             budget.neighbourhood_id != verification.neighbourhood_id
@@ -61,6 +70,20 @@ def problem(user: User, budget: Budget, today: date) -> Problem | None:
                 f"Voters in this process must be {process.min_age} or older on the day they vote.",
             )
     return None
+
+
+def _counted_on_paper(budget: Budget, identity_hash: str, user: User) -> bool:
+    """A ballot of the same person, cast by another record (a paper-only voter), is counted."""
+    return (
+        db.session.scalar(
+            select(Ballot.id).where(
+                Ballot.budget_id == budget.id,
+                Ballot.identity_hash == identity_hash,
+                Ballot.voter_id != user.id,
+            )
+        )
+        is not None
+    )
 
 
 def describe(process) -> str:
