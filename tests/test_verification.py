@@ -777,3 +777,43 @@ def test_the_sign_up_page_says_what_open_processes_need(client, verified_process
     process.eligibility = "signed_in"
     db.session.commit()
     assert "let any signed-in resident vote" in text(client.get("/account/register"))
+
+
+# --- Keeping no more than needed ---------------------------------------------------------------
+
+
+def test_tidy_deletes_birth_dates_and_dead_codes_once_no_process_needs_them(
+    app, create_user, neighbourhoods
+):
+    from pbapp.models.verification import LetterBatch
+    from pbapp.services.verification.retention import tidy
+
+    resident, officer = create_user("resident"), create_user("officer")
+    process = make_process("voting", neighbourhoods=neighbourhoods[:1])
+    process.min_age = 16
+    identity.declare_birth_date(resident, BORN, date.today())
+    live, _ = letters.make_batch(officer, neighbourhoods[0], 2)
+    dead, dead_codes = letters.make_batch(officer, neighbourhoods[0], 3)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    letters.redeem(
+        resident, dead_codes[0], identity.identity_of("Al Bo", BORN, "S4 7AB", date.today()), now
+    )
+    letters.revoke_batch(officer, db.session.get(LetterBatch, dead.id), now)
+    db.session.commit()
+
+    first = tidy(date.today())
+    db.session.commit()
+    assert (first.birth_dates, first.unused_codes) == (0, 2)
+    # A process with a minimum age is still voting: the date of birth is kept.
+    assert db.session.get(DeclaredBirthDate, resident.id) is not None
+    counts = dict(
+        db.session.execute(
+            select(LetterCode.batch_id, func.count()).group_by(LetterCode.batch_id)
+        ).all()
+    )
+    assert counts == {live.id: 2, dead.id: 1}  # the spent code of the dead batch stays
+
+    later = process.results_start + timedelta(days=1)
+    assert tidy(later).birth_dates == 1
+    db.session.commit()
+    assert db.session.get(DeclaredBirthDate, resident.id) is None
