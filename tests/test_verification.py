@@ -817,3 +817,14 @@ def test_tidy_deletes_birth_dates_and_dead_codes_once_no_process_needs_them(
     assert tidy(later).birth_dates == 1
     db.session.commit()
     assert db.session.get(DeclaredBirthDate, resident.id) is None
+
+
+def test_the_tidy_command_says_what_it_deleted(app, create_user, neighbourhoods):
+    resident = create_user("resident")
+    identity.declare_birth_date(resident, BORN, date.today())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["verification", "tidy"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 dates of birth typed on ballots and 0 unused codes" in result.output
+    db.session.expire_all()
+    assert db.session.get(DeclaredBirthDate, resident.id) is None
