@@ -42,6 +42,14 @@ class Config:
     # Signing in: per address, and per account whatever the address.
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # Creating accounts: one address making many accounts is how one person gets many votes.
+    REGISTER_LIMIT_PER_ADDRESS = "10 per hour;30 per day"
+    # Entering letter codes (docs/verification.md gives the odds of guessing one).
+    LETTER_CODE_LIMIT_PER_ACCOUNT = "10 per day"
+    LETTER_CODE_LIMIT_PER_ADDRESS = "50 per day"
+    # The key of identity hashes; unset: derived from SECRET_KEY (set it to rotate SECRET_KEY
+    # without losing every verification).
+    IDENTITY_HASH_KEY: str | None = None
     CITY_NAME = "Sheffield"
     TIMEZONE = "Europe/London"
     TODAY: str | None = None  # pin the date (ISO), for tests only
@@ -52,6 +60,7 @@ class Config:
             "pbapp.sqlite3"
         )
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
+        self.IDENTITY_HASH_KEY = os.environ.get("IDENTITY_HASH_KEY") or None
 
 
 class DevelopmentConfig(Config):

@@ -48,6 +48,7 @@ def create_app(config: object | None = None) -> Flask:
     from pbapp import funding as funding_bp
     from pbapp import pb as pb_bp
     from pbapp import vcs as vcs_bp
+    from pbapp import verification as verification_bp
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -62,6 +63,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(vcs_bp.bp)
     app.register_blueprint(funding_bp.bp)
     app.register_blueprint(accountability_bp.bp)
+    app.register_blueprint(verification_bp.bp)
     errors.register(app)
     security.register(app)
     formatting.register(app)

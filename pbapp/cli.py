@@ -33,3 +33,20 @@ def register(app: Flask) -> None:
         click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             click.echo(f"  {account.role:<9} {account.email}")
+
+    @app.cli.group()
+    def verification() -> None:
+        """Verified residents' data."""
+
+    @verification.command("tidy")
+    def verification_tidy() -> None:
+        """Delete verification data no process needs any more (run it daily)."""
+        from pbapp import clock
+        from pbapp.services.verification.retention import tidy
+
+        done = tidy(clock.today())
+        db.session.commit()
+        click.echo(
+            f"Deleted {done.birth_dates} dates of birth typed on ballots and "
+            f"{done.unused_codes} unused codes of withdrawn letter batches."
+        )

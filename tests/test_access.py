@@ -13,6 +13,7 @@ from pbapp.models import ROLES, AuditEvent
 from tests.access_accountability import ACCOUNTABILITY_ACCESS
 from tests.access_funders import FUNDERS_ACCESS
 from tests.access_vcs import VCS_ACCESS
+from tests.access_verification import VERIFICATION_ACCESS
 
 # The access decision of every route. A new route must be added here, on purpose.
 EXPECTED_ACCESS = (
@@ -79,6 +80,7 @@ EXPECTED_ACCESS = (
     | VCS_ACCESS
     | FUNDERS_ACCESS
     | ACCOUNTABILITY_ACCESS
+    | VERIFICATION_ACCESS
 )
 
 

@@ -214,6 +214,49 @@ def _delivered_project() -> str:
     return f"/delivery/project/{record.proposal_id}/update"
 
 
+def _new_resident_account() -> tuple[str, str, str]:
+    """An unverified resident of Burngreave (the demo resident is verified)."""
+    user = User(
+        name="New Resident",
+        email="new-resident@example.org",
+        neighbourhood=_ward("Burngreave"),
+        role_rows=[UserRole(role="resident")],
+    )
+    user.set_password(DEMO_PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return "/verification/", "/verification/", user.email
+
+
+def _letter_batch() -> int:
+    from pbapp.services.verification import letters
+
+    officer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["officer"]))
+    return letters.make_batch(officer, _ward("Burngreave"), 3)[0].id
+
+
+def _verification() -> int:
+    """A verification in force (of a new resident, so the demo's stays as it is)."""
+    from pbapp.services.verification import identity
+
+    _new_resident_account()
+    user = db.session.scalar(select(User).where(User.email == "new-resident@example.org"))
+    person = identity.identity_of("New Resident", date(1990, 1, 2), "S4 7AB", date.today())
+    return identity.record_verification(
+        user, person, _ward("Burngreave"), method="in_person", verified_by=None
+    ).id
+
+
+def _register_check() -> tuple[str, str, str]:
+    """A register is loaded (the demo's) and a new, unverified resident checks against it."""
+    from pbapp.demo.verification import load_register_demo
+
+    officer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["officer"]))
+    load_register_demo(officer)
+    _, page, email = _new_resident_account()
+    return "/verification/register-check", page, email
+
+
 RECIPES: dict[str, Recipe] = {
     # Accounts
     "auth.register": Recipe(None, lambda: "/account/register"),
@@ -310,10 +353,34 @@ RECIPES: dict[str, Recipe] = {
     ),
     "accountability.delivery_update": Recipe("officer", _delivered_project),
     "accountability.delivery_import": Recipe("officer", lambda: "/delivery/import"),
+    # Verification
+    "verification.start": Recipe("resident", _new_resident_account),
+    "verification.letter_batches": Recipe("officer", lambda: "/verification/letters"),
+    "verification.register_check": Recipe("resident", _register_check),
+    "verification.register_upload": Recipe("officer", lambda: "/verification/register"),
+    "verification.letter_withdraw": Recipe(
+        "officer",
+        lambda: (f"/verification/letters/{_letter_batch()}/withdraw", "/verification/letters"),
+    ),
+    "verification.in_person": Recipe(
+        "officer",
+        lambda: (
+            f"/verification/in-person/{_first_id(User, User.email == _new_resident_account()[2])}"
+        ),
+    ),
+    "verification.revoke": Recipe(
+        "admin", lambda: f"/verification/people/{_verification()}/revoke"
+    ),
 }
 
 # State-changing endpoints that are not fuzzed here, each with the reason.
-EXCLUDED: dict[str, str] = {}
+EXCLUDED: dict[str, str] = {
+    "verification.letter_csv": (
+        "its form is only on the page a POST making a batch answers with (the codes are shown "
+        "once); test_verification.py posts it with the batch's codes, with forged codes and "
+        "without a token"
+    ),
+}
 
 
 def _state_changing_endpoints(app: Flask) -> set[str]:

@@ -35,6 +35,7 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
+from pbapp.models.verification import LetterBatch, Verification
 from pbapp.services.accountability import open_data
 from tests.fuzz_support import (
     DEMO_EMAILS,
@@ -86,6 +87,8 @@ def _real_values() -> dict[str, list]:
         "subject_id": delivered,
         "code": _ids(select(Neighbourhood.code).order_by(Neighbourhood.code)),
         "name": list(open_data.DATASETS),
+        "verification_id": _ids(select(Verification.id).order_by(Verification.id)),
+        "batch_id": _ids(select(LetterBatch.id).order_by(LetterBatch.id)),
         "kind": list(DELIVERY_KINDS) + ["csv", "xlsx"],
     }
 

@@ -201,7 +201,9 @@ def test_a_new_process_is_a_draft_seen_only_by_officers_until_published(
         assert client.get(f"/budgets/{budget_id}").status_code == 404
         assert client.get(f"/processes/{process.id}/proposals").status_code == 404
         assert "Healthy Riverside" not in text(client.get("/processes/"))
-        assert client.get("/api/v1/processes").get_json()["processes"] == []
+        assert client.get("/api/v1/processes").get_json()["items"] == []
+        assert client.get(f"/api/v1/processes/{process.id}").status_code == 404
+        assert client.get(f"/api/v1/budgets/{budget_id}").status_code == 404
         assert "Healthy Riverside" not in text(
             client.get(f"/neighbourhoods/{neighbourhoods[0].code}")
         )
@@ -217,7 +219,7 @@ def test_a_new_process_is_a_draft_seen_only_by_officers_until_published(
     assert not process.is_draft
     forms.post("/account/sign-out", {}, page="/account/")
     assert client.get(f"/processes/{process.id}").status_code == 200
-    assert [p["id"] for p in client.get("/api/v1/processes").get_json()["processes"]] == [
+    assert [p["id"] for p in client.get("/api/v1/processes").get_json()["items"]] == [
         process.id
     ]
     assert "A participatory-budgeting process was published" in text(client.get("/changes"))

@@ -15,6 +15,7 @@ from pbapp.demo.accountability import load_accountability_demo
 from pbapp.demo.core_funding import load_core_funding_demo
 from pbapp.demo.funding import load_funding_demo
 from pbapp.demo.participation import load_pb_demo
+from pbapp.demo.verification import load_verification_demo
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator, Neighbourhood, User, UserRole
 
@@ -118,5 +119,7 @@ def load_demo() -> LoadReport:
     load_funding_demo()
     db.session.flush()
     load_accountability_demo()  # last: it tracks delivery of what the demos above funded
+    db.session.flush()
+    load_verification_demo(officer, resident)
     db.session.flush()
     return report

@@ -244,9 +244,11 @@ def _open_process(
     ]
     process = _process(
         OPEN,
-        "Ideas for getting active this summer. Choose the projects whose costs fit within the budget.",
+        "Ideas for getting active this summer. Choose the projects whose costs fit within the budget.\n"
+        "Open to verified residents: one person, one vote.",
         starts,
         ballot_type="knapsack",
+        eligibility="verified",
     )
     for area_name, items in OPEN_PROPOSALS.items():
         budget = Budget(

@@ -26,6 +26,10 @@ class Ballot(db.Model):
     # Paper ballots of voters without an account: their postcode (upper case, one space), so
     # that a second paper with the same name and postcode is noticed.
     paper_postcode: Mapped[str | None] = mapped_column(String(8))
+    # The voter's identity hash (pbapp.services.verification.identity) when known: a verified
+    # voter's online ballot, or a paper voter identified by name, date of birth and postcode.
+    # Unique per budget, so one person casts one ballot, online or on paper.
+    identity_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -37,6 +41,7 @@ class Ballot(db.Model):
 
     __table_args__ = (
         UniqueConstraint("budget_id", "voter_id"),
+        UniqueConstraint("budget_id", "identity_hash", name="uq_ballot_budget_id_identity_hash"),
         one_of("source", BALLOT_SOURCES, name="source_known"),
     )
 

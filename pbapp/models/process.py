@@ -38,6 +38,13 @@ COUNTING_RULES: dict[str, str] = {
     "phragmen": "Sequential Phragmén (proportional)",
 }
 
+# Who may vote in a process (chosen at creation, frozen once voting opens).
+ELIGIBILITY: dict[str, str] = {
+    "signed_in": "Any signed-in resident",
+    "verified": "Verified residents only: a neighbourhood's budget is open to the residents verified as living there",
+}
+MIN_AGE_LIMITS = (5, 120)  # a minimum age outside these is a typing mistake
+
 # The phases, in order, each starting on its date.
 PHASES = ("proposals", "review", "voting", "results", "delivery")
 PHASE_NAMES = {
@@ -66,6 +73,11 @@ class Process(db.Model):
     voting_start: Mapped[date]
     results_start: Mapped[date]
     delivery_start: Mapped[date]
+    # Who may vote: see ELIGIBILITY; a minimum age (None: none) asks voters their date of birth.
+    eligibility: Mapped[str] = mapped_column(
+        String(20), default="signed_in", server_default="signed_in"
+    )
+    min_age: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # A draft is seen by officers only; publishing it (once, for good) shows it to everyone.
@@ -86,6 +98,10 @@ class Process(db.Model):
         CheckConstraint(
             "(ballot_type = 'points') = (points_total IS NOT NULL AND points_total > 0)",
             name="points_total_for_points_ballots",
+        ),
+        CheckConstraint("eligibility IN ('signed_in', 'verified')", name="eligibility_known"),
+        CheckConstraint(
+            "min_age IS NULL OR (min_age >= 5 AND min_age <= 120)", name="min_age_sensible"
         ),
     )
 

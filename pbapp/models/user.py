@@ -19,6 +19,7 @@ ROLES: dict[str, str] = {
     "funder": "Record contributions and model needs-weighted allocations",
     "vcs": "Keep a community group's profile and read its core-funding award",
     "admin": "Give and take roles; read the audit trail",
+    "verifier": "Verify residents in person at events, after seeing proof of address",
 }
 
 _ROLE_LIST = ", ".join(f"'{r}'" for r in ROLES)

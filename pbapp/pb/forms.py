@@ -22,6 +22,7 @@ from wtforms.validators import (
 
 from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField
 from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES
+from pbapp.models.process import ELIGIBILITY, MIN_AGE_LIMITS
 from pbapp.services.participation.proposals import (
     DESCRIPTION_MAX,
     LOCATION_MAX,
@@ -66,6 +67,24 @@ class ProcessForm(FlaskForm):
         "Counting rule",
         choices=[SelectChoice(k, v) for k, v in COUNTING_RULES.items()],
         default="mes-add1",
+    )
+    eligibility = RadioField(
+        "Who may vote",
+        choices=[SelectChoice(k, v) for k, v in ELIGIBILITY.items()],
+        default="signed_in",
+        description="Cannot change once voting opens.",
+    )
+    min_age = WholeNumberField(
+        "Minimum age of voters (leave empty for none)",
+        description="Many schemes let people from 11 or 16 vote. Voters are asked their date of birth only when there is a minimum age.",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=MIN_AGE_LIMITS[0],
+                max=MIN_AGE_LIMITS[1],
+                message=f"Enter an age from {MIN_AGE_LIMITS[0]} to {MIN_AGE_LIMITS[1]}.",
+            ),
+        ],
     )
     proposals_start = _date("Proposals open", "Residents can send proposals from this day.")
     review_start = _date("Review starts", "Proposals close; officers check feasibility and cost.")
@@ -217,6 +236,12 @@ class PaperBallotForm(FlaskForm):
         "Voter's name, if they have no account",
         validators=[Length(max=120)],
         render_kw={"autocomplete": "off"},
+    )
+    voter_date_of_birth = DateField(
+        "Voter's date of birth (no account)",
+        description="With their postcode, checks them against verified accounts, so nobody "
+        "votes on paper and online. Needed when the process is for verified residents.",
+        validators=[Optional()],
     )
     voter_postcode = StringField(
         "Voter's postcode, if they have no account",

@@ -114,6 +114,8 @@ def _settings(form: ProcessForm) -> processes.ProcessSettings:
         voting_start=form.voting_start.data,
         results_start=form.results_start.data,
         delivery_start=form.delivery_start.data,
+        eligibility=form.eligibility.data or "",
+        min_age=form.min_age.data,
     )
 
 
@@ -217,7 +219,9 @@ def budget(budget_id: int):
         statuses=proposals.status_labels(visible + mine, today),
         can_propose=current_user.is_authenticated
         and not proposals.can_propose(current_user, item, today),
-        can_vote=current_user.is_authenticated and not ballots.can_vote(current_user, item, today),
+        # Eligibility aside: the ballot page itself tells a resident how to become eligible.
+        can_vote=current_user.is_authenticated
+        and not ballots.open_reason(current_user, item, today),
         ballot=ballot,
         result=result,
         voided=ballots.voided_count(item),

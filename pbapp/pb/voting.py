@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from pbapp.pb import bp
 from pbapp.pb.forms import BallotForm, PaperBallotForm, VoidPaperBallotForm
 from pbapp.services.errors import FieldError
 from pbapp.services.participation import ballots
+from pbapp.services.verification import eligibility, identity
 
 
 def _choices_from(form_data, budget: Budget) -> tuple[dict[int, int], str | None]:
@@ -35,6 +38,37 @@ def _choices_from(form_data, budget: Budget) -> tuple[dict[int, int], str | None
         return {}, "One of the projects you chose is not on this ballot."
 
 
+def _birth_date_from(form_data) -> date | None:
+    try:
+        return date.fromisoformat((form_data.get("date_of_birth") or "").strip())
+    except ValueError:
+        return None
+
+
+# Choices kept while a resident gets verified: {budget id: {proposal id: points}} in the session.
+PENDING = "pending_ballots"
+
+
+def _keep_pending(budget_id: int, chosen: dict[int, int]) -> None:
+    pending = dict(session.get(PENDING) or {})
+    pending[str(budget_id)] = {str(k): v for k, v in chosen.items()}
+    session[PENDING] = pending
+
+
+def _pending(budget_id: int) -> dict[int, int] | None:
+    kept = (session.get(PENDING) or {}).get(str(budget_id))
+    try:
+        return {int(k): int(v) for k, v in kept.items()} if kept else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _drop_pending(budget_id: int) -> None:
+    pending = dict(session.get(PENDING) or {})
+    if pending.pop(str(budget_id), None) is not None:
+        session[PENDING] = pending
+
+
 @bp.route("/budgets/<int:budget_id>/vote", methods=["GET", "POST"])
 @roles_required("resident")
 def vote(budget_id: int):
@@ -43,22 +77,41 @@ def vote(budget_id: int):
         Budget, budget_id, options=[joinedload(Budget.process), joinedload(Budget.proposals)]
     ) or abort(404)
     today = clock.today()
-    reason = ballots.can_vote(current_user, item, today)
-    if reason:
-        return render_template("pb/not_now.html", budget=item, reason=reason), 403
+    reason = ballots.open_reason(current_user, item, today)
+    blocked = None if reason else eligibility.problem(current_user, item, today)
+    if reason or (blocked and not blocked.fixable):
+        return render_template(
+            "pb/not_now.html", budget=item, reason=reason or blocked.message
+        ), 403
     form = BallotForm()
     chosen: dict[int, int] | None = None
     error = None
+    error_field = "ballot"
     if form.validate_on_submit():
         chosen, error = _choices_from(request.form, item)
-        if error is None:
-            try:  # cast_ballot refuses a voter whose paper ballot has been counted
+        if error is None and blocked is not None and blocked.kind == "verify":
+            # Not verified yet: keep the (valid) choices for when they come back verified.
+            try:
+                chosen = ballots.check_choices(item, chosen)
+            except FieldError as failure:
+                error = failure.message
+            else:
+                _keep_pending(item.id, chosen)
+                error, error_field = blocked.message, "verify"
+        elif error is None:
+            try:
+                if blocked is not None and blocked.kind == "birth_date":
+                    identity.declare_birth_date(current_user, _birth_date_from(request.form), today)
+                # cast_ballot refuses a voter whose paper ballot has been counted, and checks
+                # the process's eligibility again with the date of birth just given.
                 cast = ballots.cast_ballot(current_user, item, chosen, today=today)
             except FieldError as failure:
                 db.session.rollback()
                 error = failure.message
+                error_field = "date_of_birth" if failure.field == "date_of_birth" else "ballot"
             else:
                 db.session.commit()
+                _drop_pending(item.id)
                 if cast.receipt:
                     session["receipt"] = {"budget": budget_id, "code": cast.receipt}
                 return redirect(url_for("pb.voted", budget_id=budget_id))
@@ -69,6 +122,8 @@ def vote(budget_id: int):
         error = "A paper ballot has already been counted for you in this budget, so you cannot vote online."
         chosen = None
     if chosen is None:
+        chosen = _pending(item.id) if existing is None else None
+    if chosen is None:
         chosen = {i.proposal_id: i.points for i in existing.items} if existing else {}
     return render_template(
         "pb/vote.html",
@@ -77,6 +132,8 @@ def vote(budget_id: int):
         proposals=ballots.ballot_proposals(item),
         chosen=chosen,
         error=error,
+        error_field=error_field,
+        blocked=blocked,
         replacing=existing is not None,
     ), (422 if error else 200)
 
@@ -125,6 +182,7 @@ def paper_ballot(budget_id: int):
                     voter_email=form.voter_email.data,
                     voter_name=form.voter_name.data,
                     receipt=form.receipt_code.data or None,
+                    voter_date_of_birth=form.voter_date_of_birth.data,
                     voter_postcode=form.voter_postcode.data,
                     confirm_duplicate=bool(form.confirm_duplicate.data),
                 )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from pbapp.demo import DEMO_PASSWORD, load_demo
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, Process, Proposal, Result, User
+from pbapp.models.verification import Verification
 from pbapp.services.core_funding import rounds as core_funding
 from tests.browser.axe import page_violations
 from tests.pb_factories import make_process
@@ -71,6 +72,7 @@ def signed_in_urls(role: str) -> list[str]:
     home = next(
         b for b in open_process.budgets if b.neighbourhood and b.neighbourhood.name == "Burngreave"
     )
+    rosa = db.session.scalar(select(User).where(User.email == "resident@demo.test"))
     urls = {
         "resident": [
             "/account/",
@@ -78,18 +80,25 @@ def signed_in_urls(role: str) -> list[str]:
             f"/budgets/{home.id}/vote",
             # The demo's open process is past proposals (the form would be a 403): one taking them.
             f"/budgets/{make_process('proposals', neighbourhoods=[home.neighbourhood]).budgets[0].id}/propose",
+            "/verification/",
         ],
         "officer": [
             "/processes/new",
             f"/processes/{open_process.id}/edit",
             f"/processes/{open_process.id}/budgets",
             f"/budgets/{home.id}/paper",
+            "/verification/letters",
+            "/verification/register",
+            "/verification/in-person?q=rosa",
+            f"/verification/in-person/{rosa.id}",
         ],
         "vcs": _group_urls(),
         "admin": [
             "/admin/users",
             f"/admin/users/{db.session.scalar(select(User.id))}",
             "/admin/audit",
+            "/verification/people",
+            f"/verification/people/{db.session.scalar(select(Verification.id))}/revoke",
         ],
     }
     return urls[role]

@@ -104,3 +104,70 @@ def test_officer_reviews_a_proposal_by_keyboard_alone(
     proposal = db.session.get(Proposal, waiting.id)
     assert proposal.status == "not_feasible"
     assert proposal.review_note == "The land belongs to the railway."
+
+
+DATE_ORDER = """() => new Intl.DateTimeFormat(navigator.language)
+  .formatToParts(new Date(2000, 11, 31)).map(p => p.type).filter(t => t !== 'literal')"""
+
+
+def type_date(page, day: str, month: str, year: str) -> None:
+    """Type a date into a focused date box in the order the browser's locale shows it."""
+    parts = {"day": day, "month": month, "year": year}
+    for part in page.evaluate(DATE_ORDER):
+        page.keyboard.type(parts[part])
+
+
+def test_resident_gets_verified_and_votes_by_keyboard_alone(
+    page, live_server, create_user, neighbourhoods
+):
+    from pbapp.services.verification import letters
+
+    process = make_process("voting", neighbourhoods=neighbourhoods[:1])
+    process.eligibility = "verified"
+    db.session.commit()
+    budget = process.budgets[0]
+    make_proposal(budget, "Tree planting", 4000)
+    make_proposal(budget, "Walking group", 3000)
+    _, codes = letters.make_batch(create_user("officer"), neighbourhoods[0], 1)
+    db.session.commit()
+    resident = create_user("resident", name="Kay Board")
+    sign_in_by_keyboard(page, live_server, resident)
+
+    page.goto(f"{live_server}/budgets/{budget.id}/vote")
+    tab_to(page, "Walking group")
+    page.keyboard.press("Space")
+    tab_to(page, "Cast my vote")
+    page.keyboard.press("Enter")
+    page.get_by_text("your account is not verified yet").first.wait_for()
+
+    focused = tab_to(page, "Get verified")  # first the error summary's link to the notice...
+    if focused["name"] != "Get verified":
+        focused = tab_to(page, "Get verified")  # ...then the notice's own link
+    assert (focused["tag"], focused["name"]) == ("a", "Get verified")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/verification/?next=" in url)
+    tab_to(page, "Code from your letter")
+    page.keyboard.type(codes[0])
+    tab_to(page, "Full name")
+    page.keyboard.type("Kay Board")
+    focused = tab_to(page, "Date of birth")
+    assert focused["type"] == "date"
+    type_date(page, "17", "05", "1980")
+    tab_to(page, "Postcode")
+    page.keyboard.type("S4 7AB")
+    tab_to(page, "Verify me")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url.split("?")[0].endswith(f"/budgets/{budget.id}/vote"))
+    page.get_by_text("You are verified").wait_for()
+
+    # Back on the ballot, the choice made before is still ticked.
+    assert page.locator("input[type=checkbox]:checked").count() == 1
+    tab_to(page, "Cast my vote")
+    page.keyboard.press("Enter")
+    page.locator(".receipt-code").wait_for()
+    db.session.expire_all()
+    ballot = db.session.scalar(select(Ballot))
+    assert ballot is not None and ballot.voter_id == resident.id
+    assert [db.session.get(Proposal, i.proposal_id).title for i in ballot.items] == [
+        "Walking group"
+    ]

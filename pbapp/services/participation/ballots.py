@@ -24,6 +24,7 @@ from pbapp.formatting import counted
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
+from pbapp.services.verification import eligibility, identity
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 RECEIPT_PATTERN = re.compile(r"[A-Z0-9]{5}-?[A-Z0-9]{5}")
@@ -97,8 +98,18 @@ def can_vote(user: User, budget: Budget, today: date, *, source: str = "online")
     """Why ``user`` cannot vote in ``budget`` today, or None when they can.
 
     Paper ballots cast while voting was open may still be entered after it closes, until the
-    result is published.
+    result is published. Online, the process's eligibility rules apply too (verified residents
+    only, a minimum age: ``pbapp.services.verification.eligibility``).
     """
+    reason = open_reason(user, budget, today, source=source)
+    if reason is None and source == "online":
+        blocked = eligibility.problem(user, budget, today)
+        reason = blocked.message if blocked else None
+    return reason
+
+
+def open_reason(user: User, budget: Budget, today: date, *, source: str = "online") -> str | None:
+    """Why ``budget`` is not open to ``user`` today (phase, neighbourhood), eligibility aside."""
     if budget.process.is_draft:
         return "This process is not published yet."
     phase = budget.process.phase_on(today)
@@ -131,6 +142,7 @@ def cast_ballot(
     entered_by: User | None = None,
     receipt: str | None = None,
     paper_postcode: str | None = None,
+    identity_hash: str | None = None,
 ) -> CastResult:
     """Record ``voter``'s ballot in ``budget``, replacing their earlier one.
 
@@ -151,7 +163,12 @@ def cast_ballot(
         raise FieldError(
             "receipt_code", "A receipt code is ten letters and numbers, like ABCDE-23456."
         )
+    if source == "online" and identity_hash is None:
+        verification = identity.current_verification(voter)
+        identity_hash = verification.identity_hash if verification else None
     existing = _existing(budget, voter)
+    if identity_hash is not None and existing is None and _person_voted(budget, identity_hash):
+        raise FieldError("choices", SAME_PERSON)
     if existing is not None and existing.source == "paper":
         raise FieldError(
             "choices", "A paper ballot has already been counted for this voter in this budget."
@@ -174,6 +191,7 @@ def cast_ballot(
             source=source,
             entered_by_id=entered_by.id if entered_by else None,
             paper_postcode=paper_postcode,
+            identity_hash=identity_hash,
         )
         if ballot_id is None:
             # A twin request created the ballot a moment ago: update that one instead.
@@ -223,6 +241,24 @@ def _insert_unless_twin(**values) -> int | None:
         raise FieldError("choices", "Your ballot could not be saved. Please try again.") from None
 
 
+SAME_PERSON = (
+    "A ballot has already been counted for this person in this budget (on paper or online), "
+    "so they cannot vote again."
+)
+
+
+def _person_voted(budget: Budget, identity_hash: str) -> bool:
+    """Whether a ballot of the person with ``identity_hash`` is in ``budget`` already."""
+    return (
+        db.session.scalar(
+            select(Ballot.id).where(
+                Ballot.budget_id == budget.id, Ballot.identity_hash == identity_hash
+            )
+        )
+        is not None
+    )
+
+
 def _existing(budget: Budget, voter: User) -> Ballot | None:
     return db.session.scalar(
         select(Ballot)
@@ -258,20 +294,34 @@ def enter_paper_ballot(
     voter_email: str | None,
     voter_name: str | None,
     receipt: str | None,
+    voter_date_of_birth: date | None = None,
     voter_postcode: str | None = None,
     confirm_duplicate: bool = False,
 ) -> CastResult:
     """Record a paper ballot entered by ``officer``.
 
     The voter is the resident with ``voter_email`` when they have an account (so they cannot also
-    vote online in this budget); otherwise a record of a paper-only voter is made with their name
-    and postcode, which cannot sign in. A second paper ballot with the same name and postcode in
-    the budget is refused unless ``confirm_duplicate`` (the officer says it is another person).
-    Raises ``FieldError`` naming the field at fault.
+    vote online in this budget). Otherwise, with their name, date of birth and postcode, the
+    voter is matched against verified accounts: the verified account of the same person is the
+    voter, so nobody votes on paper and online; with no match, a record of a paper-only voter
+    is made (it cannot sign in) with their name, postcode and identity hash. A process open to
+    verified residents only needs the date of birth and postcode (or a verified account's
+    email). A second paper ballot with the same name and postcode in the budget is refused
+    unless ``confirm_duplicate`` (the officer says it is another person). Raises ``FieldError``
+    naming the field at fault.
     """
     email = (voter_email or "").strip().lower()
     name = (voter_name or "").strip()
     postcode = None
+    verified_only = budget.process.eligibility == "verified"
+    person_hash = None
+    if not email and voter_date_of_birth is not None:  # with the postcode: who this is
+        try:
+            person_hash = identity.identity_of(
+                name, voter_date_of_birth, voter_postcode or "", today
+            ).hash
+        except FieldError as error:
+            raise FieldError(f"voter_{error.field}", error.message) from None
     if email:
         voter = db.session.scalar(select(User).where(User.email == email))
         if voter is None:
@@ -284,6 +334,28 @@ def enter_paper_ballot(
                 "voter_email",
                 "This resident lives in another neighbourhood, so cannot vote in this budget.",
             )
+        verification = identity.current_verification(voter)
+        if verified_only and verification is None:
+            raise FieldError(
+                "voter_email",
+                "This process is for verified residents and this account is not verified. "
+                "Give the voter's name, date of birth and postcode instead.",
+            )
+        person_hash = verification.identity_hash if verification else None
+    elif name and person_hash is not None and (matched := _verified_account(person_hash)):
+        voter = matched
+        if not budget.open_to(voter):
+            raise FieldError(
+                "voter_name",
+                "This person is verified as living in another neighbourhood, so cannot vote in "
+                "this budget.",
+            )
+    elif name and verified_only and person_hash is None:
+        raise FieldError(
+            "voter_date_of_birth",
+            "This process is for verified residents: give the voter's date of birth and "
+            "postcode too, so they are checked against verified accounts.",
+        )
     elif name:
         postcode = normal_postcode(voter_postcode)
         if postcode is None:
@@ -292,7 +364,9 @@ def enter_paper_ballot(
                 "Give the voter's postcode as written on the paper, like S4 7AB: it tells "
                 "apart two voters with the same name.",
             )
-        twin = paper_twin(budget, name, postcode)
+        # With a date of birth the identity hash tells one person from another (and refuses the
+        # same person twice); without one, a second paper for the same name and postcode asks.
+        twin = paper_twin(budget, name, postcode) if person_hash is None else None
         if twin is not None and not confirm_duplicate:
             raise FieldError(
                 "confirm_duplicate",
@@ -323,6 +397,7 @@ def enter_paper_ballot(
         entered_by=officer,
         receipt=receipt,
         paper_postcode=postcode,
+        identity_hash=person_hash,
     )
 
 
@@ -416,4 +491,14 @@ def voided_count(budget: Budget) -> int:
             AuditEvent.object_type == "budget",
             AuditEvent.object_id == str(budget.id),
         )
+    )
+
+
+def _verified_account(person_hash: str) -> User | None:
+    from pbapp.models.verification import Verification
+
+    return db.session.scalar(
+        select(User)
+        .join(Verification, Verification.user_id == User.id)
+        .where(Verification.identity_hash == person_hash, Verification.revoked_at.is_(None))
     )

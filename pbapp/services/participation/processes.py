@@ -20,11 +20,20 @@ from pbapp.models import (
     User,
 )
 from pbapp.models.funding import MAX_POUNDS
+from pbapp.models.process import ELIGIBILITY, MIN_AGE_LIMITS
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 
 # Settings that change what a ballot means: frozen once voting opens.
-BALLOT_SETTINGS = ("ballot_type", "max_projects", "points_total", "rule", "voting_start")
+BALLOT_SETTINGS = (
+    "ballot_type",
+    "max_projects",
+    "points_total",
+    "rule",
+    "voting_start",
+    "eligibility",
+    "min_age",
+)
 
 
 @dataclass
@@ -41,6 +50,8 @@ class ProcessSettings:
     voting_start: date
     results_start: date
     delivery_start: date
+    eligibility: str = "signed_in"  # who may vote: ELIGIBILITY
+    min_age: int | None = None  # voters' minimum age on the day they vote
 
 
 def _check(settings: ProcessSettings) -> None:
@@ -52,6 +63,13 @@ def _check(settings: ProcessSettings) -> None:
         raise FieldError("ballot_type", "Choose a ballot type.")
     if settings.rule not in COUNTING_RULES:
         raise FieldError("rule", "Choose a counting rule.")
+    if settings.eligibility not in ELIGIBILITY:
+        raise FieldError("eligibility", "Choose who may vote.")
+    low, high = MIN_AGE_LIMITS
+    if settings.min_age is not None and not low <= settings.min_age <= high:
+        raise FieldError(
+            "min_age", f"Enter a minimum age from {low} to {high}, or leave it empty for none."
+        )
     if settings.ballot_type == "points" and not settings.points_total:
         raise FieldError("points_total", "Say how many points each voter spreads.")
     if settings.ballot_type != "points":

@@ -1,0 +1,1 @@
+"""Verified residents: identities, eligibility per process, letter codes."""
