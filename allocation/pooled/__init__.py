@@ -16,7 +16,7 @@ spends every contribution in full, only on cells it allows, and
    cost of a shortfall;
 3. **whole pounds**: each contribution's lines add up to its amount exactly and each cell
    moves less than a pound from the programme, the worse-off cells getting the pounds that
-   rounding hands out (``rounding.whole_pounds``);
+   rounding hands out (at the same level, largest remainder; ``rounding.whole_pounds``);
 4. **deterministic payers**: the programmes are built with cells and contributions in the order
    of their ids, so the same pool gives the same lines whatever order it is given in.
 

@@ -63,8 +63,10 @@ def allocate_pooled_budget(
     y = np.bincount(pool.pair_k, weights=x, minlength=n_cells)
     shortfall = np.clip(target - y, 0.0, None) / target
     weighted = shortfall * pool.weight
-    # Worse off first: rank by weighted shortfall (then id, the canonical order).
-    order = np.lexsort((np.arange(n_cells), -weighted))
+    # Worse off first; at the same level, the largest remainder (the cell nearest the pound
+    # above), then the id.
+    remainder = np.round(y - np.floor(y), 9)
+    order = np.lexsort((np.arange(n_cells), -remainder, -np.round(weighted, 9)))
     priority = np.empty(n_cells)
     priority[order] = (n_cells - np.arange(n_cells)) / n_cells
     keys = [

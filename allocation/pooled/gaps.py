@@ -16,16 +16,31 @@ SAME = 1e-7
 
 def restriction(contribution: Contribution, cell: Cell, by_id: Mapping[str, Cell]) -> str:
     """Which restriction keeps ``contribution`` out of ``cell`` (see ``Blocker``)."""
-    if cell.neighbourhood is None or cell.theme is None:
-        return "cell"
-    allowed = [by_id[k] for k in contribution.allowed]
-    same_place = any(a.neighbourhood == cell.neighbourhood for a in allowed)
-    same_theme = any(a.theme == cell.theme for a in allowed)
-    if same_place and not same_theme:
-        return "theme"
-    if same_theme and not same_place:
-        return "neighbourhood"
-    return "cell" if same_place else "theme and neighbourhood"
+    return _Reach.of(contribution, by_id).restriction(cell)
+
+
+class _Reach:
+    """The neighbourhoods and themes a contribution may pay in or for."""
+
+    def __init__(self, contribution: Contribution, by_id: Mapping[str, Cell]) -> None:
+        allowed = [by_id[k] for k in contribution.allowed]
+        self.places = {a.neighbourhood for a in allowed}
+        self.themes = {a.theme for a in allowed}
+
+    @classmethod
+    def of(cls, contribution: Contribution, by_id: Mapping[str, Cell]) -> _Reach:
+        return cls(contribution, by_id)
+
+    def restriction(self, cell: Cell) -> str:
+        if cell.neighbourhood is None or cell.theme is None:
+            return "cell"
+        same_place = cell.neighbourhood in self.places
+        same_theme = cell.theme in self.themes
+        if same_place and not same_theme:
+            return "theme"
+        if same_theme and not same_place:
+            return "neighbourhood"
+        return "cell" if same_place else "theme and neighbourhood"
 
 
 def find_gaps(
@@ -68,17 +83,22 @@ def find_gaps(
             freed[key] = np.sort(order[order < n_contrib])
         return freed[key]
 
+    reach = [_Reach(c, by_id) for c in spending]
+    allowed_in: dict[int, set[int]] = {}
+    for i, k in zip(pair_c.tolist(), pair_k.tolist(), strict=True):
+        allowed_in.setdefault(k, set()).add(i)
     gaps = []
     for outcome in outcomes:
         if outcome.shortfall < 0.5:  # less than a pound short is rounding, not a gap
             continue
         k = index[outcome.cell]
         cell = cells[k]
-        names = sorted(c.id for c in spending if cell.id in c.allowed)
+        here = allowed_in.get(k, set())
+        names = sorted(spending[i].id for i in here)
         blockers = [
-            Blocker(spending[i].id, restriction(spending[i], cell, by_id))
+            Blocker(spending[i].id, reach[i].restriction(cell))
             for i in free_contributions(float(weighted_shortfall[k])).tolist()
-            if cell.id not in spending[i].allowed
+            if i not in here
         ]
         if not names:
             reason = "no_contribution_allowed" if not blockers else "restricted"
