@@ -60,6 +60,13 @@ def allocate_pooled_budget(
     x = x * scale[pool.pair_c]
     target = pool.target * unit
     n_cells = len(pool.cells)
+    # A contribution below the solver's resolution (a few pounds beside billions) may come
+    # back unspent: it goes to the worst off of the cells it may pay for.
+    for i in np.flatnonzero(spent <= 0).tolist():
+        mine = np.flatnonzero(pool.pair_c == i)
+        y = np.bincount(pool.pair_k, weights=x, minlength=n_cells)
+        short = pool.weight * np.clip(target - y, 0.0, None) / target
+        x[mine[int(np.argmax(short[pool.pair_k[mine]]))]] = amounts[i]
     y = np.bincount(pool.pair_k, weights=x, minlength=n_cells)
     shortfall = np.clip(target - y, 0.0, None) / target
     weighted = shortfall * pool.weight

@@ -125,6 +125,26 @@ def test_a_cell_nobody_may_pay_for_is_a_gap_with_that_reason():
     assert alone.gaps[0].reason == "no_contribution_allowed" and alone.gaps[0].blocked_by == []
 
 
+def test_a_few_pounds_beside_hundreds_of_billions_are_still_spent():
+    # Found by fuzzing magnitudes: a contribution below the solver's resolution came back
+    # unspent and rounding raised ValueError. Now it goes to the worst off of its cells.
+    cells = [Cell("k0", 38.63), Cell("k1", 326.19), Cell("k2", 332_296_068_175.9)]
+    contributions = [
+        Contribution("c0", 5805, ("k1",)),
+        Contribution("c1", 32_615_737_183, ("k2",)),
+        Contribution("c2", 396_982_852_314, ("k0", "k2", "k1")),
+        Contribution("c3", 21591, ("k1", "k0")),
+        Contribution("c4", 1464, ("k0",)),
+        Contribution("c5", 14_182_324, ("k1", "k0")),
+    ]
+    for weighting in ("even", "need"):
+        pool = [Cell(c.id, c.target, need=1.0) for c in cells]
+        result = allocate_pooled_budget(pool, contributions, weighting)
+        for c in contributions:
+            assert sum(x.amount for x in result.lines if x.contribution == c.id) == c.amount
+        assert all(abs(o.allocated - o.programme_allocated) < 1 for o in result.outcomes)
+
+
 # --- properties --------------------------------------------------------------------------------
 
 
