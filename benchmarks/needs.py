@@ -226,7 +226,8 @@ def pooled_main() -> None:
         "",
         f"Machine: {machine}. Synthetic pools; wall time of `allocate_pooled_budget` "
         "(programmes, whole pounds, gaps), best of 7 runs at city size and of 3 at England's, "
-        f"inputs already built. Run on {time.strftime('%Y-%m-%d')}.",
+        f"inputs already built. Run on {time.strftime('%Y-%m-%d')}, load average "
+        f"{os.getloadavg()[0]:.1f} (other work on the machine slows every figure).",
         "Target: 28 neighbourhoods × 8 themes × 12 contributions under 1 s.",
         "",
         "| what | time |",
