@@ -256,3 +256,18 @@ def test_the_demo_pool_leaves_burngreave_at_nothing_in_no_theme_it_could_be_paid
             for other in same_theme:
                 assert other.share <= cell.share + 1 / other.target + 1 / cell.target, other
     assert view.lowest_percent is not None and view.lowest_percent >= 90
+
+
+def test_need_weighting_without_a_need_figure_is_explained(
+    create_user, sign_in, neighbourhoods, client
+):
+    # Parkwood's score is 0: its multiplier would be 0, which the library refuses by code.
+    add_need(neighbourhoods, {"E05000001": 40.0, "E05000002": 20.0, "E05000003": 0.0})
+    user = create_user("funder")
+    sign_in(user)
+    scenario = make_scenario(user)
+    make_contribution(user, "Foundation", 10_000, themes=["money-work"])
+    response = client.get(pool_url(scenario, weighting="need", **{"money-work": 1}))
+    page = text(response)
+    assert "A neighbourhood has no need figure above 0, so shortfalls cannot be weighted" in page
+    assert "problem code" not in page
