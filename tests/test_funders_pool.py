@@ -133,6 +133,8 @@ def test_a_gap_is_said_in_words_with_the_restriction_that_stands_in_the_way(
         "Council (contribution 1) could narrow or close this gap if it were allowed to pay "
         "in Riverside." in page
     )
+    # The same loosening, once for all the gaps it could help.
+    assert "NHS (contribution 2) could narrow or close 2 gaps (£" in page
     assert "Where each contribution goes" in page
     assert "deviation" not in page.lower()
 

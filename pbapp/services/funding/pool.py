@@ -84,6 +84,20 @@ class GapRow:
 
 
 @dataclass(frozen=True)
+class Lever:
+    """One loosening that several gaps have in common: a contribution allowed to pay for a
+    theme (anywhere it pays now), in a neighbourhood, or for one theme in one neighbourhood."""
+
+    funder: str
+    contribution_id: int
+    restriction: str  # "theme", "neighbourhood" or another allocation.pooled restriction
+    theme: str | None
+    neighbourhood: str | None
+    gaps: int
+    shortfall: int
+
+
+@dataclass(frozen=True)
 class NeighbourhoodShare:
     """A neighbourhood's targets and how much of them the pool meets (within target)."""
 
@@ -116,6 +130,7 @@ class PoolView:
     lines: dict[int, list[tuple[CellRow, int]]] = field(default_factory=dict)
     gaps: list[GapRow] = field(default_factory=list)
     neighbourhoods: list[NeighbourhoodShare] = field(default_factory=list)
+    levers: list[Lever] = field(default_factory=list)
     lowest_percent: int | None = None
     need_source: NeedSource | None = None
     problem: str | None = None
@@ -290,7 +305,25 @@ def pool_view(
             )
         )
     view.gaps.sort(key=lambda g: (g.cell.share, g.cell.neighbourhood, g.cell.theme))
+    view.levers = _levers(view.gaps)
     return view
+
+
+def _levers(gaps: list[GapRow]) -> list[Lever]:
+    """The loosenings gaps have in common, the most pounds short first."""
+    groups: dict[tuple, list[GapRow]] = {}
+    for gap in gaps:
+        for b in gap.blockers:
+            theme = gap.cell.theme if b.restriction != "neighbourhood" else None
+            place = gap.cell.neighbourhood if b.restriction != "theme" else None
+            key = (b.funder, b.contribution_id, b.restriction, theme, place)
+            groups.setdefault(key, []).append(gap)
+    levers = [
+        Lever(*key, len(mine), sum(g.shortfall for g in mine)) for key, mine in groups.items()
+    ]
+    return sorted(
+        levers, key=lambda x: (-x.shortfall, x.funder, x.theme or "", x.neighbourhood or "")
+    )
 
 
 def _by_neighbourhood(cells: list[CellRow]) -> list[NeighbourhoodShare]:
