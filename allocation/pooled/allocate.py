@@ -14,6 +14,7 @@ from allocation.pooled.model import (
     Cell,
     CellOutcome,
     Contribution,
+    ExcessLevel,
     Level,
     PooledAllocation,
 )
@@ -40,7 +41,8 @@ def allocate_pooled_budget(
     Returns
     -------
     PooledAllocation: whole-pound lines adding up to each contribution exactly, each cell's
-    outcome, the levels of the progressive filling, and the gaps with what blocks them.
+    outcome, the levels of the progressive filling (shortfalls, then money above targets),
+    and the gaps with what blocks them.
 
     Raises
     ------
@@ -70,10 +72,13 @@ def allocate_pooled_budget(
     y = np.bincount(pool.pair_k, weights=x, minlength=n_cells)
     shortfall = np.clip(target - y, 0.0, None) / target
     weighted = shortfall * pool.weight
-    # Worse off first; at the same level, the largest remainder (the cell nearest the pound
-    # above), then the id.
+    excess = np.clip(y - target, 0.0, None) / target
+    # Worse off first; among cells at their target or above, the least far above it; at the
+    # same level, the largest remainder (the cell nearest the pound above), then the id.
     remainder = np.round(y - np.floor(y), 9)
-    order = np.lexsort((np.arange(n_cells), -remainder, -np.round(weighted, 9)))
+    order = np.lexsort(
+        (np.arange(n_cells), -remainder, np.round(excess, 9), -np.round(weighted, 9))
+    )
     priority = np.empty(n_cells)
     priority[order] = (n_cells - np.arange(n_cells)) / n_cells
     keys = [
@@ -84,6 +89,9 @@ def allocate_pooled_budget(
     allocated = np.bincount(pool.pair_k, weights=pounds, minlength=n_cells).astype(np.int64)
 
     index = {c.id: k for k, c in enumerate(pool.cells)}
+    excess_level_of = {
+        k: i for i, (_, members) in enumerate(programme.excess_levels) for k in members
+    }
     outcomes = []
     for cell in cells:
         k = index[cell.id]
@@ -98,6 +106,7 @@ def allocate_pooled_budget(
                 max(a - t, 0.0),
                 float(y[k]),
                 programme.level_of.get(k),
+                excess_level_of.get(k),
             )
         )
     by_pair = {
@@ -112,6 +121,10 @@ def allocate_pooled_budget(
         if (c.id, cell.id) in by_pair
     ]
     levels = [Level(mu, [pool.cells[k].id for k in members]) for mu, members in programme.levels]
+    excess_levels = [
+        ExcessLevel(nu, [pool.cells[k].id for k in members])
+        for nu, members in programme.excess_levels
+    ]
     gaps = find_gaps(pool.cells, pool.spending, pool.pair_c, pool.pair_k, x, weighted, outcomes)
     return PooledAllocation(
         list(cells),
@@ -124,4 +137,7 @@ def allocate_pooled_budget(
         float(shortfall.max()) if n_cells else 0.0,
         math.fsum(o.excess / o.target for o in outcomes),
         gaps,
+        excess_levels,
+        max((o.excess / o.target for o in outcomes), default=0.0),
+        float(excess.max()) if n_cells else 0.0,
     )

@@ -1,4 +1,4 @@
-"""The linear programmes: leximin shortfalls by progressive filling, then the least excess.
+"""The linear programmes: leximin shortfalls by progressive filling, then leximin excess.
 
 All money is in units of the pool's largest sum (``Pool.unit``), so the solver's tolerances
 mean the same for a £5,000 pool as for a £5bn one. Cells and contributions are put in the
@@ -73,6 +73,7 @@ class Programme:
     x: np.ndarray
     levels: list[tuple[float, list[int]]]  # (weighted shortfall, cell indices), worst first
     level_of: dict[int, int]  # cell index -> index in levels
+    excess_levels: list[tuple[float, list[int]]]  # (relative excess, cells), highest first
 
 
 def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> object:
@@ -96,7 +97,7 @@ def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> object:
 
 
 def solve(pool: Pool) -> Programme:
-    """Leximin on (weighted) relative shortfall, then the least total relative excess."""
+    """Leximin on (weighted) relative shortfall, then leximin on relative excess."""
     n_cells, n_contrib = len(pool.cells), len(pool.spending)
     x = np.zeros(pool.pair_c.size)
     levels: list[tuple[float, list[int]]] = []
@@ -136,8 +137,8 @@ def solve(pool: Pool) -> Programme:
         level_of.update({int(k): len(levels) for k in tight})
         levels.append((float(mu), sorted(int(k) for k in tight)))
         _freeze(pool, on, xs, x, cell_on, contrib_on, fixed, reached_cells, reached_contrib)
-    _excess(pool, x, cell_on, contrib_on, fixed, lower)
-    return Programme(x, levels, level_of)
+    excess_levels = _excess(pool, x, cell_on, contrib_on, fixed, lower)
+    return Programme(x, levels, level_of, excess_levels)
 
 
 def _level(pool, on, cur, free, lower, fixed):
@@ -217,12 +218,14 @@ def _raisable(pool, on, cur, free, xs, ys, bound, lower):
 
 
 def _freeze(pool, on, xs, x, cell_on, contrib_on, fixed, reached_cells, reached_contrib):
-    """Take the fixed cells nothing can raise, with the contributions that pay them, out of
-    the later programmes.
+    """Take the fixed cells no chain reaches (nothing can raise them in the shortfall stage,
+    or lower them in the excess stage), with the contributions that pay them, out of the
+    later programmes.
 
-    Contributions no chain reaches have no money to spare and pay only such cells, and only
-    they may pay those cells: keeping those cells at their level takes all of that money in
-    every allocation, so freezing it loses nothing (exactly the progressive-filling step).
+    Contributions no chain reaches have no money to spare (or nowhere else to put it) and pay
+    only such cells, and only they may pay those cells: keeping those cells at their level
+    takes all of that money in every allocation, so freezing it loses nothing (exactly the
+    progressive-filling step).
     """
     pc, pk = pool.pair_c[on], pool.pair_k[on]
     cells = fixed & cell_on & ~reached_cells
@@ -238,33 +241,140 @@ def _freeze(pool, on, xs, x, cell_on, contrib_on, fixed, reached_cells, reached_
     contrib_on &= ~contribs
 
 
-def _excess(pool, x, cell_on, contrib_on, fixed, lower) -> None:
-    """Spend the rest in full, every cell at least at its level, with the least relative
-    excess ``Σ max(y − T, 0) / T``."""
-    on = contrib_on[pool.pair_c] & cell_on[pool.pair_k]
+def _excess(pool, x, cell_on, contrib_on, fixed, lower) -> list[tuple[float, list[int]]]:
+    """Spend the rest in full, every cell at least at its level, the money above targets
+    shared by leximin on relative excess ``(y − T) / T``, from the top down.
+
+    Progressive filling again, downwards: each programme finds the smallest relative excess
+    ``nu`` every cell not yet capped can have at once; the cells that cannot go lower while no
+    other cell goes above its cap are tight (no chain of one-pound moves takes a pound from
+    them to a cell below its cap); they are capped at ``nu``, and the next programme lowers the
+    rest. It stops when the cells left can all stay within their targets. Returns the excess
+    levels ``(nu, cell indices)``, highest first.
+    """
+    n_cells = len(pool.cells)
+    # This stage decides every pair still on (the shortfall stage may have left its figures).
+    x[contrib_on[pool.pair_c] & cell_on[pool.pair_k]] = 0.0
+    floor = np.where(fixed, lower, np.maximum(pool.target - SLACK, 0.0))
+    cap = np.full(n_cells, np.inf)
+    capped = np.zeros(n_cells, dtype=bool)
+    levels: list[tuple[float, list[int]]] = []
+    while True:
+        on = contrib_on[pool.pair_c] & cell_on[pool.pair_k]
+        if not on.any():
+            break
+        cur = np.flatnonzero(cell_on)
+        free = cur[~capped[cur]]
+        if free.size == 0:
+            x[np.flatnonzero(on)] = _spend(pool, on, cur, floor, cap)
+            break
+        nu, xs, ys, marginals = _excess_level(pool, on, cur, free, floor, cap)
+        if nu <= TOL:
+            x[np.flatnonzero(on)] = xs  # the cells left can all stay within their targets
+            break
+        bound = pool.target[free] * (1.0 + nu)
+        ceiling = cap.copy()
+        ceiling[free] = bound
+        at_level = free[ys[np.searchsorted(cur, free)] - bound >= -TOL]
+        reached_cells, reached_contrib = _lowerable(pool, on, cur, xs, ys, ceiling)
+        tight = at_level[~reached_cells[at_level]]
+        if tight.size == 0:  # numerical trouble: fall back on the dual values, then on all
+            tight = free[marginals < -TOL]
+            if tight.size == 0:
+                tight = at_level if at_level.size else free
+        capped[tight] = True
+        cap[tight] = pool.target[tight] * (1.0 + nu) + SLACK
+        levels.append((float(nu), sorted(int(k) for k in tight)))
+        _freeze(pool, on, xs, x, cell_on, contrib_on, capped, reached_cells, reached_contrib)
+    return levels
+
+
+def _spending_rows(pool, on, cur):
+    """The rows every programme of the excess stage shares: each contribution spends exactly
+    its amount, and ``y_k − Σ_c x = 0``. Columns: x (m), y (nc), then one more."""
     pc, pk = pool.pair_c[on], pool.pair_k[on]
-    if pc.size == 0:
-        return
     contribs = np.unique(pc)
-    cur = np.flatnonzero(cell_on)
     m, nc = pc.size, cur.size
-    cell_row = np.searchsorted(cur, pk)
     a_eq = coo_matrix(
-        (np.ones(m), (np.searchsorted(contribs, pc), np.arange(m))), shape=(contribs.size, m + nc)
-    ).tocsr()
-    # -sum_c x <= -floor_k ; sum_c x - e_k <= T_k
-    a_ub = coo_matrix(
         (
-            np.concatenate([-np.ones(m), np.ones(m), -np.ones(nc)]),
+            np.concatenate([np.ones(m), -np.ones(m), np.ones(nc)]),
             (
-                np.concatenate([cell_row, nc + cell_row, nc + np.arange(nc)]),
+                np.concatenate(
+                    [np.searchsorted(contribs, pc), contribs.size + np.searchsorted(cur, pk)]
+                    + [contribs.size + np.arange(nc)]
+                ),
                 np.concatenate([np.arange(m), np.arange(m), m + np.arange(nc)]),
             ),
         ),
-        shape=(2 * nc, m + nc),
+        shape=(contribs.size + nc, m + nc + 1),
     ).tocsr()
-    floor = np.where(fixed[cur], lower[cur], np.maximum(pool.target[cur] - SLACK, 0.0))
-    b_ub = np.concatenate([-floor, pool.target[cur]])
-    cost = np.concatenate([np.zeros(m), 1.0 / pool.target[cur]])
-    res = _solve(cost, a_ub, b_ub, a_eq, pool.amount[contribs], (0, None))
-    x[np.flatnonzero(on)] = np.clip(res.x[:m], 0.0, None)
+    b_eq = np.concatenate([pool.amount[contribs], np.zeros(nc)])
+    return a_eq, b_eq, m, nc
+
+
+def _excess_level(pool, on, cur, free, floor, cap):
+    """The smallest relative excess ``nu`` every free cell can have at once, every cell
+    between its floor and its cap, every contribution spent in full."""
+    a_eq, b_eq, m, nc = _spending_rows(pool, on, cur)
+    nf = free.size
+    # y_k / T_k - nu <= 1 for free cells (divided by T_k: HiGHS drops coefficients below
+    # 1e-9, which a target that small beside the pool's largest sum would be).
+    a_ub = coo_matrix(
+        (
+            np.concatenate([1.0 / pool.target[free], -np.ones(nf)]),
+            (
+                np.concatenate([np.arange(nf), np.arange(nf)]),
+                np.concatenate([m + np.searchsorted(cur, free), np.full(nf, m + nc)]),
+            ),
+        ),
+        shape=(nf, m + nc + 1),
+    ).tocsr()
+    bounds = np.column_stack(
+        [
+            np.concatenate([np.zeros(m), floor[cur], [0.0]]),
+            np.concatenate([np.full(m, np.inf), cap[cur], [np.inf]]),
+        ]
+    )
+    cost = np.zeros(m + nc + 1)
+    cost[-1] = 1.0
+    res = _solve(cost, a_ub, np.ones(nf), a_eq, b_eq, bounds)
+    xs = np.clip(res.x[:m], 0.0, None)
+    return float(res.x[-1]), xs, res.x[m : m + nc], res.ineqlin.marginals
+
+
+def _spend(pool, on, cur, floor, cap):
+    """Any allocation of the contributions left with every cell between its floor and cap
+    (every cell is capped: nothing is left to choose)."""
+    a_eq, b_eq, m, nc = _spending_rows(pool, on, cur)
+    bounds = np.column_stack(
+        [
+            np.concatenate([np.zeros(m), floor[cur], [0.0]]),
+            np.concatenate([np.full(m, np.inf), cap[cur], [0.0]]),
+        ]
+    )
+    res = _solve(np.zeros(m + nc + 1), None, None, a_eq, b_eq, bounds)
+    return np.clip(res.x[:m], 0.0, None)
+
+
+def _lowerable(pool, on, cur, xs, ys, ceiling):
+    """Which cells could give up a pound, and which contributions could move one, with no cell
+    going above its ``ceiling``.
+
+    A cell can be lowered if a chain of moves within the restrictions takes a pound from it to
+    a cell below its ceiling: breadth-first search backwards in the allocation's residual
+    graph (a cell below its ceiling -> every contribution that may pay it -> every cell that
+    contribution pays -> ...).
+    """
+    n_contrib, n_cells = len(pool.spending), len(pool.cells)
+    pc, pk = pool.pair_c[on], pool.pair_k[on]
+    y = np.zeros(n_cells)
+    y[cur] = ys
+    source = n_contrib + n_cells
+    room = cur[ceiling[cur] - y[cur] > TOL]
+    paying = xs > TOL
+    rows = np.concatenate([n_contrib + pk, pc[paying], np.full(room.size, source)])
+    cols = np.concatenate([pc, n_contrib + pk[paying], n_contrib + room])
+    graph = csr_matrix((np.ones(rows.size), (rows, cols)), shape=(source + 1, source + 1))
+    reached = np.zeros(source + 1, dtype=bool)
+    reached[breadth_first_order(graph, source, directed=True, return_predecessors=False)] = True
+    return reached[n_contrib:source], reached[:n_contrib]

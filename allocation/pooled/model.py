@@ -129,7 +129,9 @@ class CellOutcome:
     ``shortfall`` and ``excess`` in pounds (one of them is 0); ``programme_allocated`` the
     linear programmes' amount before rounding to pounds (within a pound of ``allocated``);
     ``level`` the index in ``PooledAllocation.levels`` at which the cell was fixed (the
-    first level is the worst off), or ``None`` for a cell that reached its target.
+    first level is the worst off), or ``None`` for a cell that reached its target;
+    ``excess_level`` the index in ``PooledAllocation.excess_levels`` of a cell that had to go
+    above its target, or ``None``.
     """
 
     cell: str
@@ -140,6 +142,7 @@ class CellOutcome:
     excess: float
     programme_allocated: float
     level: int | None
+    excess_level: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -155,6 +158,22 @@ class Level:
     """
 
     shortfall: float
+    cells: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ExcessLevel:
+    """Cells capped together when money must land above targets, highest first.
+
+    ``excess`` is the relative excess ``(allocated − target) / target`` the programme gives
+    each of these cells: unavoidable money above targets is spread in proportion to the
+    targets of the cells that can take it, never piled into one.
+    """
+
+    excess: float
     cells: list[str]
 
     def to_dict(self) -> dict:
@@ -212,7 +231,10 @@ class PooledAllocation:
     exactly. ``max_relative_shortfall`` is the largest ``(target − allocated) / target`` of
     these whole pounds, ``optimal_max_relative_shortfall`` the programme's before rounding
     (they differ by less than a pound over the target of the cell concerned).
-    ``total_relative_excess`` is ``Σ max(allocated − target, 0) / target``.
+    ``max_relative_excess`` is the largest ``(allocated − target) / target`` of the whole
+    pounds (0 when no cell is above its target), ``optimal_max_relative_excess`` the
+    programme's, ``excess_levels`` the levels at which money above targets was spread (highest
+    first). ``total_relative_excess`` is ``Σ max(allocated − target, 0) / target``.
     """
 
     cells: list[Cell]
@@ -225,6 +247,9 @@ class PooledAllocation:
     optimal_max_relative_shortfall: float
     total_relative_excess: float
     gaps: list[Gap] = field(default_factory=list)
+    excess_levels: list[ExcessLevel] = field(default_factory=list)
+    max_relative_excess: float = 0.0
+    optimal_max_relative_excess: float = 0.0
 
     def allocated(self) -> dict[str, int]:
         """Cell id -> whole pounds allocated to it."""
@@ -240,8 +265,11 @@ class PooledAllocation:
             "weighting": self.weighting,
             "max_relative_shortfall": self.max_relative_shortfall,
             "optimal_max_relative_shortfall": self.optimal_max_relative_shortfall,
+            "max_relative_excess": self.max_relative_excess,
+            "optimal_max_relative_excess": self.optimal_max_relative_excess,
             "total_relative_excess": self.total_relative_excess,
             "levels": [level.to_dict() for level in self.levels],
+            "excess_levels": [level.to_dict() for level in self.excess_levels],
             "allocation": [line.to_dict() for line in self.lines],
             "cells": [o.to_dict() for o in self.outcomes],
             "gaps": [gap.to_dict() for gap in self.gaps],
