@@ -218,9 +218,8 @@ def test_the_pool_can_be_recomputed_from_its_downloaded_figures(
     assert sum(c.target for c in pool.cells) == 100_000  # the scenario's amounts, split by theme
 
 
-def test_the_demo_pool_leaves_burngreave_at_nothing_in_no_theme_it_could_be_paid_for(client):
-    # Issue 21: with the old objective, Burngreave (the most deprived ward) got £0 in four of
-    # its six themes while other wards' same themes were fully funded.
+def demo_pool_view():
+    """The demo's pool on 1 June 2026: its first scenario's targets, every theme weighted 1."""
     from pbapp.demo import load_demo
     from pbapp.demo.funding import load_funding_demo
     from pbapp.models import Neighbourhood
@@ -232,13 +231,19 @@ def test_the_demo_pool_leaves_burngreave_at_nothing_in_no_theme_it_could_be_paid
     db.session.commit()
     scenario = funding.scenarios()[0]
     computation = funding.computation_of(scenario)
-    view = funding_pool.pool_view(
+    return funding_pool.pool_view(
         computation.rows,
         funding.contributions(),
         {key: Decimal(1) for key in THEMES},
         date(2026, 6, 1),
         Neighbourhood.all_by_name(),
     )
+
+
+def test_the_demo_pool_leaves_burngreave_at_nothing_in_no_theme_it_could_be_paid_for(client):
+    # Issue 21: with the old objective, Burngreave (the most deprived ward) got £0 in four of
+    # its six themes while other wards' same themes were fully funded.
+    view = demo_pool_view()
     assert view.problem is None
     payable = {
         cell_id
@@ -258,6 +263,35 @@ def test_the_demo_pool_leaves_burngreave_at_nothing_in_no_theme_it_could_be_paid
             for other in same_theme:
                 assert other.share <= cell.share + 1 / other.target + 1 / cell.target, other
     assert view.lowest_percent is not None and view.lowest_percent >= 90
+
+
+def test_the_demo_pool_spreads_the_money_above_targets_over_the_cells_that_can_take_it(client):
+    # Review of issue 21: the least total relative excess put all of the NHS contribution's
+    # £66,660 beyond the targets in Burngreave's community connections (£79,741 against a
+    # £13,081 target). Now no cell is further above its target than it has to be (the optimum
+    # of an independent min-max programme, give or take a pound), and the NHS money above
+    # targets is spread over all the cells it may pay, each the same share above its target.
+    from allocation.pooled import allocate_pooled_budget, pooled_budget_from_dict
+    from tests.allocation.pooled_reference import independent_min_max_excess, within_targets
+
+    view = demo_pool_view()
+    assert view.problem is None
+    pool = pooled_budget_from_dict(view.input_document)
+    result = allocate_pooled_budget(*pool)
+    assert result.allocated() == {c.id: c.allocated for c in view.cells}
+    optimum = independent_min_max_excess(
+        pool.cells, pool.contributions, within_targets(pool.cells, result)
+    )
+    assert optimum > 0.1  # the NHS contribution is bigger than the targets it may pay
+    for cell in view.cells:
+        assert cell.difference / cell.target <= optimum + 1 / cell.target, cell
+    (nhs,) = [c for c in pool.contributions if c.funder == "NHS South Yorkshire ICB"]
+    assert len(nhs.allowed) == 56
+    by_id = {c.id: c for c in view.cells}
+    for cell_id in nhs.allowed:
+        cell = by_id[cell_id]
+        assert abs(cell.difference / cell.target - optimum) <= 1 / cell.target, cell
+    assert {c.id for c in view.cells if c.difference > 0} == set(nhs.allowed)
 
 
 def test_need_weighting_without_a_need_figure_is_explained(
