@@ -1,7 +1,8 @@
 """Sub-command ``pooled`` of ``python -m allocation``: allocate a pooled budget from JSON.
 
-Prints ``{"max_relative_shortfall", "levels", "allocation": [{"contribution", "cell",
-"amount"}], "cells": [{"cell", "share_met", ...}], "gaps", ...}``.
+Prints ``{"max_relative_shortfall", "max_relative_excess", "levels", "excess_levels",
+"allocation": [{"contribution", "cell", "amount"}], "cells": [{"cell", "share_met", ...}],
+"gaps", ...}``.
 Input that cannot be allocated prints one line on standard error and exits with status 2.
 """
 
@@ -58,14 +59,16 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         description='Read {"cells": [{"id", "target"}], "contributions": [{"id", "amount", '
         '"allowed": [cell ids]}]} and print, as JSON in whole pounds, the allocation that '
         "spends every contribution within its restrictions, minimising the largest relative "
-        "shortfall, then the next largest (leximin), then the total relative excess.",
+        "shortfall, then the next largest (leximin); money that must land above targets is "
+        "spread the same way, minimising the largest relative excess, then the next largest.",
     )
     p.add_argument("file", metavar="FILE.json")
     p.add_argument(
         "--weighting",
         choices=WEIGHTINGS,
         help='compare shortfalls as they are ("even", the default) or times each cell\'s '
-        '"need" multiplier ("need"); overrides the file\'s "weighting"',
+        '"need" multiplier ("need"); overrides the file\'s "weighting". Money above targets '
+        "is spread by excess / target either way",
     )
     p.add_argument("--indent", action="store_true", help="pretty-print the JSON")
     p.set_defaults(func=_pooled)

@@ -557,6 +557,17 @@ def test_pooled_command_prints_shortfalls_levels_and_shares(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["max_relative_shortfall"] == pytest.approx(0.25)
     assert out["levels"][0]["cells"] == ["A/health", "B/health"]
+    assert out["max_relative_excess"] == pytest.approx(0.07)  # 107 for a target of 100
+    assert out["optimal_max_relative_excess"] == pytest.approx(10 / 150)
+    assert out["excess_levels"] == [
+        {"excess": pytest.approx(10 / 150), "cells": ["A/youth", "B/youth"]}
+    ]
+    assert {c["cell"]: c["excess_level"] for c in out["cells"]} == {
+        "A/health": None,
+        "A/youth": 0,
+        "B/health": None,
+        "B/youth": 0,
+    }
     assert {c["cell"]: c["share_met"] for c in out["cells"]} == {
         "A/health": 0.75,
         "A/youth": 1.0,
