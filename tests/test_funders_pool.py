@@ -3,6 +3,8 @@ cover a scenario's targets: the allocation, the deviation, and what stands in th
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
 from decimal import Decimal
 from html import unescape
@@ -137,6 +139,42 @@ def test_a_gap_is_said_in_words_with_the_restriction_that_stands_in_the_way(
     assert "NHS (contribution 2) could narrow or close 2 gaps (£" in page
     assert "Where each contribution goes" in page
     assert "deviation" not in page.lower()
+
+
+def test_money_above_targets_is_said_with_where_it_goes_and_how_far_above(
+    funder, client, neighbourhoods
+):
+    # The council's £60,000 may only pay in Hillside, whose two targets come to less, and the
+    # NHS's £40,000 only for early help: what they cannot spend within targets must go above
+    # them, spread over the cells each may pay in proportion to their targets.
+    scenario = make_scenario(funder)
+    make_contribution(funder, "Council", 60_000, neighbourhood_ids=[neighbourhoods[0].id])
+    make_contribution(funder, "NHS", 40_000, themes=["early-help"])
+    page = text(client.get(pool_url(scenario, **{"early-help": 1, "money-work": 1})))
+    rows = [
+        (place, theme, int(target.replace(",", "")), int(allocated.replace(",", "")))
+        for place, theme, target, allocated in re.findall(
+            r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td>'
+            r'<td class="num">£([\d,]+)</td><td class="num">£([\d,]+)</td>',
+            page,
+        )
+    ]
+    assert len(rows) == 2 * len(neighbourhoods)
+    above = [(t, a) for _, _, t, a in rows if a > t]
+    most = max(math.ceil((a - t) / t * 100) for t, a in above)
+    assert (
+        f"£{sum(a - t for t, a in above):,} has to go above targets: every contribution is "
+        "spent in full, and some contributions' restrictions leave that money nowhere else to "
+        f"go. It is spread over {len(above)} neighbourhoods and themes as evenly, in proportion "
+        f"to their targets, as the restrictions allow: none gets more than {most}% above its "
+        "target." in page
+    )
+    # Hillside's two themes take the council's money above their targets in proportion to
+    # them (the same share above, give or take a pound in each).
+    (t1, a1), (t2, a2) = [(t, a) for place, _, t, a in rows if place == neighbourhoods[0].name]
+    assert a1 > t1 and a2 > t2
+    assert abs((a1 - t1) / t1 - (a2 - t2) / t2) <= 1 / t1 + 1 / t2
+    assert "spread over the themes that can take it, in proportion to their targets" in page
 
 
 def test_the_pool_shares_a_shortfall_instead_of_leaving_one_neighbourhood_at_nothing(

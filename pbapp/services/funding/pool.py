@@ -149,6 +149,29 @@ class PoolView:
     def met_total(self) -> int:
         return sum(min(c.allocated, c.target) for c in self.cells)
 
+    @property
+    def above_total(self) -> int:
+        """Pounds above targets, in all."""
+        return sum(max(c.difference, 0) for c in self.cells)
+
+    @property
+    def above_count(self) -> int:
+        """How many cells get more than their target."""
+        return sum(1 for c in self.cells if c.difference > 0)
+
+    @property
+    def most_above_percent(self) -> int:
+        """The largest share above target, as a whole percentage rounded up: "at most" stays
+        true."""
+        return max(
+            (
+                math.ceil(c.difference / c.target * 100 - 1e-9)
+                for c in self.cells
+                if c.difference > 0
+            ),
+            default=0,
+        )
+
 
 def theme_targets(amount: int, weights: dict[str, Decimal]) -> dict[str, int]:
     """Split ``amount`` between themes in proportion to ``weights``, in whole pounds that add
