@@ -285,6 +285,12 @@ def _excess(pool, x, cell_on, contrib_on, fixed, lower) -> list[tuple[float, lis
         capped[tight] = True
         cap[tight] = pool.target[tight] * (1.0 + nu) + SLACK
         levels.append((float(nu), sorted(int(k) for k in tight)))
+        rest = free[~capped[free]]
+        if np.all(ys[np.searchsorted(cur, rest)] - pool.target[rest] <= TOL):
+            # Every cell left is within its target in this allocation already: it is the
+            # last level's, and another programme would only confirm it.
+            x[np.flatnonzero(on)] = xs
+            break
         _freeze(pool, on, xs, x, cell_on, contrib_on, capped, reached_cells, reached_contrib)
     return levels
 
