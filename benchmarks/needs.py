@@ -212,8 +212,10 @@ def pooled_main() -> None:
             rows.append(
                 (
                     f"{n_areas} areas × {n_themes} themes × {n_contributions} contributions, "
-                    f"weighting {weighting} ({len(result.levels)} levels, {len(result.gaps)} "
-                    f"gaps, lowest share {result.lowest_share_met:.1%})",
+                    f"weighting {weighting} ({len(result.levels)} shortfall levels, "
+                    f"{len(result.excess_levels)} excess levels, {len(result.gaps)} gaps, "
+                    f"lowest share {result.lowest_share_met:.1%}, most above target "
+                    f"{result.max_relative_excess:.0%})",
                     t,
                 )
             )
