@@ -11,9 +11,12 @@ spends every contribution in full, only on cells it allows, and
    through SciPy) that fix the cells tight at each level, as in progressive filling. This
    puts as much money within targets as the restrictions allow (the fill ratios form the
    lexicographically optimal base of a polymatroid, Fujishige 1980), the worst-off first;
-2. **excess last**: money that must land above targets (every pound is spent) goes where the
-   total relative excess ``Σ max(allocated − target, 0) / target`` is least, never at the
-   cost of a shortfall;
+2. **excess last, spread the same way**: money that must land above targets (every pound is
+   spent) is shared by leximin on relative excess ``max(allocated − target, 0) / target``,
+   from the top down (progressive filling downwards), never at the cost of a shortfall: it is
+   spread in proportion to targets over the cells that can take it, not piled into one (the
+   least *total* relative excess would put it all in the largest target a contribution may
+   pay);
 3. **whole pounds**: each contribution's lines add up to its amount exactly and each cell
    moves less than a pound from the programme, the worse-off cells getting the pounds that
    rounding hands out (at the same level, largest remainder; ``rounding.whole_pounds``);
@@ -37,6 +40,7 @@ Use::
     result = allocate_pooled_budget(cells, [nhs, ...])
     result.lines                     # [AllocationLine(contribution, cell, amount)], pounds
     result.max_relative_shortfall    # the worst (target − allocated) / target
+    result.max_relative_excess       # the most (allocated − target) / target
     result.outcomes                  # per cell: allocated, share_met, shortfall, excess, level
     result.gaps                      # [Gap(cell, ..., reason, blocked_by=[Blocker(...)])]
     result.to_dict()                 # the JSON the ``pooled`` command prints
