@@ -1,6 +1,8 @@
 """Sub-command ``pooled`` of ``python -m allocation``: allocate a pooled budget from JSON.
 
-Prints ``{"allocation": [{"contribution", "cell", "amount"}], "deviation", "gaps", ...}``.
+Prints ``{"max_relative_shortfall", "max_relative_excess", "levels", "excess_levels",
+"allocation": [{"contribution", "cell", "amount"}], "cells": [{"cell", "share_met", ...}],
+"gaps", ...}``.
 Input that cannot be allocated prints one line on standard error and exits with status 2.
 """
 
@@ -10,7 +12,12 @@ import argparse
 import json
 import sys
 
-from allocation.pooled import PooledBudgetError, allocate_pooled_budget, pooled_budget_from_dict
+from allocation.pooled import (
+    WEIGHTINGS,
+    PooledBudgetError,
+    allocate_pooled_budget,
+    pooled_budget_from_dict,
+)
 
 USER_FAULT = 2
 
@@ -33,8 +40,9 @@ def _pooled(args: argparse.Namespace) -> int:
         )
         return USER_FAULT
     try:
-        cells, contributions = pooled_budget_from_dict(data)
-        result = allocate_pooled_budget(cells, contributions)
+        pool = pooled_budget_from_dict(data)
+        weighting = args.weighting or pool.weighting
+        result = allocate_pooled_budget(pool.cells, pool.contributions, weighting)
     except PooledBudgetError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return USER_FAULT
@@ -47,12 +55,20 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``pooled``."""
     p = subparsers.add_parser(
         "pooled",
-        help="allocate a pooled budget with restricted contributions (linear programme)",
+        help="allocate a pooled budget with restricted contributions, worst-off cells first",
         description='Read {"cells": [{"id", "target"}], "contributions": [{"id", "amount", '
-        '"allowed": [cell ids]}]} and print the allocation that spends every '
-        "contribution within its restrictions with the least total relative "
-        "deviation from the targets, in whole pounds, as JSON.",
+        '"allowed": [cell ids]}]} and print, as JSON in whole pounds, the allocation that '
+        "spends every contribution within its restrictions, minimising the largest relative "
+        "shortfall, then the next largest (leximin); money that must land above targets is "
+        "spread the same way, minimising the largest relative excess, then the next largest.",
     )
     p.add_argument("file", metavar="FILE.json")
+    p.add_argument(
+        "--weighting",
+        choices=WEIGHTINGS,
+        help='compare shortfalls as they are ("even", the default) or times each cell\'s '
+        '"need" multiplier ("need"); overrides the file\'s "weighting". Money above targets '
+        "is spread by excess / target either way",
+    )
     p.add_argument("--indent", action="store_true", help="pretty-print the JSON")
     p.set_defaults(func=_pooled)

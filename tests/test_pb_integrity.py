@@ -219,9 +219,7 @@ def test_a_new_process_is_a_draft_seen_only_by_officers_until_published(
     assert not process.is_draft
     forms.post("/account/sign-out", {}, page="/account/")
     assert client.get(f"/processes/{process.id}").status_code == 200
-    assert [p["id"] for p in client.get("/api/v1/processes").get_json()["items"]] == [
-        process.id
-    ]
+    assert [p["id"] for p in client.get("/api/v1/processes").get_json()["items"]] == [process.id]
     assert "A participatory-budgeting process was published" in text(client.get("/changes"))
 
 

@@ -28,6 +28,7 @@ from pbapp.forms import (
     row_id,
 )
 from pbapp.models import THEMES
+from pbapp.services.funding.pool import WEIGHTING_CHOICES
 
 
 class NumberField(Field):
@@ -344,6 +345,12 @@ class PoolForm(FlaskForm):
 
     scenario = SelectField("Targets from scenario", coerce=optional_int, validate_choice=False)
     day = DateField("Contributions that may be spent on", validators=[Optional()])
+    weighting = RadioField(
+        "Who is protected first when money is short",
+        choices=[SelectChoice(key, label) for key, label in WEIGHTING_CHOICES.items()],
+        default="even",
+        validators=[Optional()],
+    )
 
 
 # One relative weight per theme: how a neighbourhood's amount is split into theme targets.

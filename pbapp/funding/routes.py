@@ -607,12 +607,15 @@ def _pool_view():
             if computation.problem:
                 form.form_errors.append(computation.problem)
             else:
+                form.weighting.data = form.weighting.data or "even"
                 view = funding_pool.pool_view(
                     computation.rows,
                     funding.contributions(),
                     weights,
                     day,
                     Neighbourhood.all_by_name(),
+                    weighting=form.weighting.data,
+                    source=funding_pool.need_source(computation.document),
                 )
     return form, scenario, view
 

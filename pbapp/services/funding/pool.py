@@ -3,12 +3,17 @@
 The targets are a scenario's amounts per neighbourhood, split between themes by relative
 weights (whole pounds, by largest remainder, so each neighbourhood's targets add up to its
 amount). The contributions whose period covers the chosen day are allocated to the
-(neighbourhood, theme) cells they may pay for by ``allocation.pooled.allocate_pooled_budget``;
-nothing is stored, and the input can be downloaded in the ``pooled`` command's JSON format.
+(neighbourhood, theme) cells they may pay for by ``allocation.pooled.allocate_pooled_budget``
+(the worst-off cells first); nothing is stored, and the input can be downloaded in the
+``pooled`` command's JSON format.
+
+The words are chosen here from the library's codes (``PooledBudgetError.code``,
+``Gap.reason``, ``Blocker.restriction``), never from its messages.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,19 +22,24 @@ from typing import Any
 import numpy as np
 
 from allocation.needs import largest_remainder
-from allocation.pooled import Cell, PooledAllocation, PooledBudgetError, allocate_pooled_budget
+from allocation.pooled import Cell, PooledBudgetError, allocate_pooled_budget
 from allocation.pooled import Contribution as PoolContribution
 from pbapp.models import THEMES, Neighbourhood
 from pbapp.models.funding import Contribution
 from pbapp.services.errors import FieldError
+from pbapp.services.funding.need import indicator_label
 from pbapp.services.funding.scenarios import Row
 
-RESTRICTION_WORDS = {
-    "theme": "it may not pay for this theme",
-    "neighbourhood": "it may not pay in this neighbourhood",
-    "theme and neighbourhood": "it may pay neither for this theme nor in this neighbourhood",
-    "cell": "it may not pay for this theme in this neighbourhood",
+#: How shortfalls are compared, in the funders' words.
+WEIGHTING_CHOICES = {
+    "even": "Every neighbourhood's themes alike (the targets already carry need)",
+    "need": "Needier neighbourhoods protected first (shortfalls weighted by need)",
 }
+
+
+def share_percent(share: float) -> int:
+    """A share of target as a whole percentage, rounded down: "at least" stays true."""
+    return math.floor(share * 100 + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -39,32 +49,93 @@ class CellRow:
     theme: str
     target: int
     allocated: int
+    multiplier: float | None = None
 
     @property
     def difference(self) -> int:
         return self.allocated - self.target
+
+    @property
+    def share(self) -> float:
+        return min(self.allocated / self.target, 1.0)
+
+    @property
+    def percent(self) -> int:
+        return share_percent(self.share)
+
+
+@dataclass(frozen=True)
+class BlockerRow:
+    """A contribution that could raise a gap's share, were a restriction loosened."""
+
+    funder: str
+    contribution_id: int
+    restriction: str  # allocation.pooled.Blocker.restriction
 
 
 @dataclass(frozen=True)
 class GapRow:
     cell: CellRow
     shortfall: int
+    worst_off: bool
+    reason: str  # allocation.pooled.GAP_REASONS
     allowed: list[str]
-    blockers: list[str]  # plain sentences
+    blockers: list[BlockerRow]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One loosening that several gaps have in common: a contribution allowed to pay for a
+    theme (anywhere it pays now), in a neighbourhood, or for one theme in one neighbourhood."""
+
+    funder: str
+    contribution_id: int
+    restriction: str  # "theme", "neighbourhood" or another allocation.pooled restriction
+    theme: str | None
+    neighbourhood: str | None
+    gaps: int
+    shortfall: int
+
+
+@dataclass(frozen=True)
+class NeighbourhoodShare:
+    """A neighbourhood's targets and how much of them the pool meets (within target)."""
+
+    name: str
+    target: int
+    met: int  # Σ min(allocated, target) over its themes
+    lowest_percent: int  # its worst-off theme
+
+    @property
+    def percent(self) -> int:
+        return share_percent(self.met / self.target) if self.target else 100
+
+
+@dataclass(frozen=True)
+class NeedSource:
+    """Where the need multipliers of the need weighting come from."""
+
+    indicators: list[str]  # "IMD score 2025"
+    alpha: float
 
 
 @dataclass
 class PoolView:
-    """The pool on a day: its contributions, cells, allocation, deviation and gaps."""
+    """The pool on a day: its contributions, cells, allocation, shares met and gaps."""
 
     day: date
     contributions: list[Contribution]
+    weighting: str = "even"
     cells: list[CellRow] = field(default_factory=list)
     lines: dict[int, list[tuple[CellRow, int]]] = field(default_factory=dict)
     gaps: list[GapRow] = field(default_factory=list)
-    deviation: float | None = None
+    neighbourhoods: list[NeighbourhoodShare] = field(default_factory=list)
+    levers: list[Lever] = field(default_factory=list)
+    lowest_percent: int | None = None
+    need_source: NeedSource | None = None
     problem: str | None = None
     input_document: dict[str, Any] | None = None
+    technical: dict[str, Any] | None = None  # the library's figures, for the JSON
 
     @property
     def contributed(self) -> int:
@@ -73,6 +144,33 @@ class PoolView:
     @property
     def target_total(self) -> int:
         return sum(c.target for c in self.cells)
+
+    @property
+    def met_total(self) -> int:
+        return sum(min(c.allocated, c.target) for c in self.cells)
+
+    @property
+    def above_total(self) -> int:
+        """Pounds above targets, in all."""
+        return sum(max(c.difference, 0) for c in self.cells)
+
+    @property
+    def above_count(self) -> int:
+        """How many cells get more than their target."""
+        return sum(1 for c in self.cells if c.difference > 0)
+
+    @property
+    def most_above_percent(self) -> int:
+        """The largest share above target, as a whole percentage rounded up: "at most" stays
+        true."""
+        return max(
+            (
+                math.ceil(c.difference / c.target * 100 - 1e-9)
+                for c in self.cells
+                if c.difference > 0
+            ),
+            default=0,
+        )
 
 
 def theme_targets(amount: int, weights: dict[str, Decimal]) -> dict[str, int]:
@@ -95,8 +193,40 @@ def check_weights(weights: dict[str, Decimal | None]) -> dict[str, Decimal]:
     return clean
 
 
+def need_source(document: dict[str, Any]) -> NeedSource:
+    """The indicators, years and gradient α of a scenario's document (its need figures)."""
+    alpha = document["rules"].get("alpha")
+    return NeedSource(
+        [f"{indicator_label(i['indicator'])} {i['year']}" for i in document["indicators"]],
+        float(Decimal(alpha)) if alpha is not None else 1.0,
+    )
+
+
 def _funder(item: Contribution) -> str:
     return f"{item.funder_name} (£{item.amount:,}, contribution {item.id})"
+
+
+def _problem(error: PooledBudgetError, by_id: dict[str, Contribution]) -> str:
+    """Words for a pool that cannot be allocated, chosen by the error's code."""
+    if error.code == "unspendable":
+        item = by_id.get(str(error.figures.get("contribution")))
+        if item is not None:
+            return (
+                f"{_funder(item)} may pay only for neighbourhoods and themes that have no "
+                "target in this pool, so it could not be spent. Give those themes a weight, "
+                "or widen its restrictions."
+            )
+    if error.code == "need_not_positive":
+        return (
+            "A neighbourhood has no need figure above 0, so shortfalls cannot be weighted by "
+            "need. Compare every neighbourhood's themes alike instead."
+        )
+    if error.code == "solver_failed":
+        return (
+            "The pool could not be computed: the targets and contributions differ too much in "
+            "size for the calculation. Check the amounts."
+        )
+    return f"The pool cannot be allocated (problem code: {error.code})."
 
 
 def pool_view(
@@ -105,25 +235,34 @@ def pool_view(
     weights: dict[str, Decimal],
     day: date,
     areas: list[Neighbourhood],
+    *,
+    weighting: str = "even",
+    source: NeedSource | None = None,
 ) -> PoolView:
     """Allocate the contributions covering ``day`` to the targets of a scenario's ``rows``.
 
-    Never raises for a pool that cannot be allocated: ``problem`` says why in plain words.
+    With ``weighting="need"``, each neighbourhood's need multiplier is its need in the
+    scenario (relative to the city's average) raised to the scenario's gradient α, as
+    ``source`` says. Never raises for a pool that cannot be allocated: ``problem`` says why.
     """
     active = [c for c in items if c.covers(day)]
-    view = PoolView(day=day, contributions=active)
+    view = PoolView(day=day, contributions=active, weighting=weighting, need_source=source)
     if not active:
         view.problem = f"No contribution covers {day:%-d %B %Y}. Choose another day."
         return view
+    alpha = source.alpha if source is not None else 1.0
     code_of = {a.id: a.code for a in areas}
     cells: list[Cell] = []
     cell_rows: dict[str, CellRow] = {}
     for row in rows:
+        multiplier = row.need**alpha if weighting == "need" else None
         for theme, target in theme_targets(row.amount, weights).items():
             if target > 0:
                 cell_id = f"{row.code}/{theme}"
-                cells.append(Cell(cell_id, target, row.code, theme))
-                cell_rows[cell_id] = CellRow(cell_id, row.name, THEMES[theme], target, 0)
+                cells.append(Cell(cell_id, target, row.code, theme, multiplier))
+                cell_rows[cell_id] = CellRow(
+                    cell_id, row.name, THEMES[theme], target, 0, multiplier
+                )
     if not cells:
         view.problem = "The scenario gives no neighbourhood any money, so there is nothing to fund."
         return view
@@ -145,19 +284,14 @@ def pool_view(
         "cells": [c.to_dict() for c in cells],
         "contributions": [c.to_dict() for c in pool],
     }
+    if weighting != "even":
+        view.input_document["weighting"] = weighting
     try:
-        result: PooledAllocation = allocate_pooled_budget(cells, pool)
+        result = allocate_pooled_budget(cells, pool, weighting)
     except PooledBudgetError as error:
-        item = by_id.get((error.item or "").removeprefix("contribution "))
-        if item is not None and "may pay for no cell" in str(error):
-            view.problem = (
-                f"{_funder(item)} may pay only for neighbourhoods and themes that have no "
-                "target in this pool, so it could not be spent. Give those themes a weight, "
-                "or widen its restrictions."
-            )
-        else:
-            view.problem = f"The pool cannot be allocated: {error}."
+        view.problem = _problem(error, by_id)
         return view
+    view.technical = result.to_dict()
     allocated = result.allocated()
     view.cells = [
         CellRow(
@@ -166,6 +300,7 @@ def pool_view(
             cell_rows[c.id].theme,
             int(c.target),
             allocated[c.id],
+            c.need,
         )
         for c in cells
     ]
@@ -174,23 +309,58 @@ def pool_view(
         view.lines.setdefault(by_id[line.contribution].id, []).append(
             (final[line.cell], line.amount)
         )
-    view.deviation = result.deviation
+    view.lowest_percent = share_percent(result.lowest_share_met)
+    view.neighbourhoods = _by_neighbourhood(view.cells)
     for gap in result.gaps:
-        blockers = []
-        for blocker in gap.blocked_by:
-            item = by_id[blocker.contribution]
-            blockers.append(
-                f"{item.funder_name} (contribution {item.id}) could help, but "
-                f"{RESTRICTION_WORDS.get(blocker.restriction, 'its restrictions do not allow it')}"
-                f". Each pound it could move here would lower the deviation by "
-                f"{blocker.gain_per_pound:.6f}."
-            )
         view.gaps.append(
             GapRow(
                 cell=final[gap.cell],
                 shortfall=round(gap.shortfall),
+                worst_off=gap.worst_off,
+                reason=gap.reason,
                 allowed=[by_id[c].funder_name for c in gap.allowed_contributions],
-                blockers=blockers,
+                blockers=[
+                    BlockerRow(
+                        by_id[b.contribution].funder_name, by_id[b.contribution].id, b.restriction
+                    )
+                    for b in gap.blocked_by
+                ],
             )
         )
+    view.gaps.sort(key=lambda g: (g.cell.share, g.cell.neighbourhood, g.cell.theme))
+    view.levers = _levers(view.gaps)
     return view
+
+
+def _levers(gaps: list[GapRow]) -> list[Lever]:
+    """The loosenings gaps have in common, the most pounds short first."""
+    groups: dict[tuple, list[GapRow]] = {}
+    for gap in gaps:
+        for b in gap.blockers:
+            theme = gap.cell.theme if b.restriction != "neighbourhood" else None
+            place = gap.cell.neighbourhood if b.restriction != "theme" else None
+            key = (b.funder, b.contribution_id, b.restriction, theme, place)
+            groups.setdefault(key, []).append(gap)
+    levers = [
+        Lever(*key, len(mine), sum(g.shortfall for g in mine)) for key, mine in groups.items()
+    ]
+    return sorted(
+        levers, key=lambda x: (-x.shortfall, x.funder, x.theme or "", x.neighbourhood or "")
+    )
+
+
+def _by_neighbourhood(cells: list[CellRow]) -> list[NeighbourhoodShare]:
+    """Share of target met per neighbourhood, lowest first (ties by name)."""
+    groups: dict[str, list[CellRow]] = {}
+    for cell in cells:
+        groups.setdefault(cell.neighbourhood, []).append(cell)
+    shares = [
+        NeighbourhoodShare(
+            name,
+            sum(c.target for c in mine),
+            sum(min(c.allocated, c.target) for c in mine),
+            min(c.percent for c in mine),
+        )
+        for name, mine in groups.items()
+    ]
+    return sorted(shares, key=lambda s: (s.met / s.target, s.name))
