@@ -9,8 +9,8 @@ document.addEventListener("DOMContentLoaded", () => {
   fit();
   wide.addEventListener("change", fit);
 
-  // A table wider than the screen scrolls inside itself: let the keyboard reach and scroll it,
-  // and name it for screen readers by its caption or the heading before it.
+  // A table wider than the screen scrolls inside itself (site.css): let the keyboard reach it
+  // to scroll it; its caption still names it.
   const regions = () => document.querySelectorAll("main table").forEach((table) => {
     if (table.scrollWidth > table.clientWidth + 1) {
       table.tabIndex = 0;
@@ -59,24 +59,6 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // Ballots: a running total of money (knapsack) or points, said politely to screen readers.
 document.addEventListener("DOMContentLoaded", () => {
-  // The menu is always open on wide screens (browsers without ::details-content need this).
-  const menu = document.querySelector("[data-menu]");
-  const wide = window.matchMedia("(min-width: 48rem)");
-  const fit = () => { if (menu && wide.matches) menu.open = true; };
-  fit();
-  wide.addEventListener("change", fit);
-
-  // A table wider than the screen scrolls inside itself: let the keyboard reach and scroll it,
-  // and name it for screen readers by its caption or the heading before it.
-  const regions = () => document.querySelectorAll("main table").forEach((table) => {
-    if (table.scrollWidth > table.clientWidth + 1) {
-      table.tabIndex = 0;
-    } else if (table.getAttribute("tabindex") === "0") {
-      table.removeAttribute("tabindex");
-    }
-  });
-  regions();
-  window.addEventListener("resize", regions);
 
   const ballot = document.querySelector("form.ballot");
   if (!ballot) return;
