@@ -9,7 +9,7 @@ from pbapp.demo.core_funding import load_core_funding_demo
 from pbapp.extensions import db
 from pbapp.models import User
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 
 
 def counts() -> tuple[int, int, int]:

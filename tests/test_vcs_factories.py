@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator
 from pbapp.models.core_funding import Organisation, OrganisationKeeper, OrganisationReach
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 
 NEED = (30.0, 10.0, 20.0)  # Hillside, Riverside, Parkwood: mean 20
 
@@ -72,10 +73,10 @@ EXAMPLE_SETTINGS = dict(
     years=3,
     first_year=2027,
     bands=[(10_000, 1_000), (100_000, 3_000), (None, None), (None, 5_000)],
-    alpha=cf.Decimal(1),
+    alpha=Decimal(1),
     cap=20_000,
-    cap_income_percent=cf.Decimal(50),
-    delta_percent=cf.Decimal(10),
+    cap_income_percent=Decimal(50),
+    delta_percent=Decimal(10),
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
 from pbapp.models.core_funding import Award, CoreFundingRound
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 from pbapp.services.errors import FieldError
 from tests.test_vcs_factories import add_need, example_round, round_query, worked_example
 
@@ -396,3 +396,32 @@ def test_anyone_can_recompute_a_published_round_from_its_downloaded_inputs(
     )
     recomputed = {a["group"]: a["amount"] for a in json.loads(run.stdout)["awards"]}
     assert recomputed == {str(a.organisation_id): a.amount for a in item.awards}
+
+
+def test_refusal_words_come_from_the_code_and_figures_never_the_engines_message():
+    # Issue 15: the service rewrote the engine's message with str.replace. Now a reworded (here:
+    # nonsense) message changes nothing the officer reads; the group is named from the document.
+    from allocation.core_funding import CoreFundingError
+    from pbapp.services.core_funding.refusals import explain_refusal
+
+    document = {"about": {"groups": {"7": {"name": "Pitsmoor Trust"}}}}
+    error = CoreFundingError(
+        "zzz reworded zzz",
+        code="subsidy_limit",
+        group="7",
+        numbers={
+            "threshold": 315_000,
+            "received": 300_000,
+            "award_total": 20_301,
+            "total": 320_301,
+        },
+    )
+    words = explain_refusal(error, document).message
+    assert "zzz" not in words
+    for part in ("Pitsmoor Trust trades", "£20,301", "£300,000", "£320,301", "£315,000"):
+        assert part in words
+    error = CoreFundingError("zzz", code="above_bands", field="income", group="7")
+    words = explain_refusal(error, document).message
+    assert words == (
+        "The round cannot be computed: a group's income is above every size band (Pitsmoor Trust)."
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
 from pbapp.models.core_funding import CorrectionRequest
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 from tests.test_vcs_factories import add_need, example_round, worked_example
 
 

@@ -23,7 +23,7 @@ from pbapp.models.core_funding import (
     OrganisationKeeper,
     OrganisationReach,
 )
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 
 DEMO_KEEPER = "vcs@demo.test"
 DEMO_OFFICER = "officer@demo.test"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
@@ -13,16 +13,9 @@ from wtforms.widgets import TextInput
 from pbapp.forms import PoundsField as _PoundsField
 from pbapp.forms import WholeNumberField as _WholeNumberField
 from pbapp.models.core_funding import CORRECTION_SUBJECTS, ELIGIBILITY_CHECKS
-from pbapp.services.core_funding.rounds import (
-    DETAILS_MAX,
-    MAX_BANDS,
-    NAME_MAX,
-    REASON_MAX,
-    REGISTRATION_MAX,
-    Profile,
-    RoundSettings,
-    parse_decimal,
-)
+from pbapp.services.core_funding.corrections import DETAILS_MAX, REASON_MAX
+from pbapp.services.core_funding.profiles import NAME_MAX, REGISTRATION_MAX, Profile
+from pbapp.services.core_funding.settings import MAX_BANDS, RoundSettings
 
 
 # Numbers are typed in text boxes (inputmode brings up a number keypad on phones): a number box
@@ -35,6 +28,22 @@ def WholeNumberField(label: str, **kwargs) -> _WholeNumberField:  # noqa: N802
     return _WholeNumberField(
         label, widget=TextInput(), render_kw={"inputmode": "numeric"}, **kwargs
     )
+
+
+def parse_decimal(text: str | None) -> Decimal | None:
+    """A typed number as an exact decimal ('0.5', '1', '12.5%'); None when empty.
+
+    Raises ``ValueError`` for text that is not a number.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip().rstrip("%").replace(",", ""))
+    except InvalidOperation:
+        raise ValueError("Enter a number, like 0.5.") from None
+    if not value.is_finite():
+        raise ValueError("Enter a number, like 0.5.")
+    return value
 
 
 class DecimalTextField(StringField):

@@ -18,7 +18,7 @@ from pbapp.models.core_funding import (
     CorrectionRequest,
     Organisation,
 )
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 from pbapp.services.errors import FieldError
 from pbapp.vcs import bp
 from pbapp.vcs.forms import (
