@@ -12,9 +12,21 @@ from wtforms.widgets import TextInput
 
 from pbapp.forms import PoundsField as _PoundsField
 from pbapp.forms import WholeNumberField as _WholeNumberField
-from pbapp.models.core_funding import CORRECTION_SUBJECTS, ELIGIBILITY_CHECKS
+from pbapp.models.core_funding import (
+    CORRECTION_SUBJECTS,
+    ELIGIBILITY_CHECKS,
+    REACH_CHECK_RESULTS,
+)
 from pbapp.services.core_funding.corrections import DETAILS_MAX, REASON_MAX
-from pbapp.services.core_funding.profiles import NAME_MAX, REGISTRATION_MAX, Profile
+from pbapp.services.core_funding.profiles import (
+    EQUALITY_DESCRIPTION_MAX,
+    METHOD_MAX,
+    NAME_MAX,
+    PERIOD_MAX,
+    REACH_CHECK_METHOD_MAX,
+    REGISTRATION_MAX,
+    Profile,
+)
 from pbapp.services.core_funding.settings import MAX_BANDS, RoundSettings
 
 
@@ -98,6 +110,45 @@ def profile_form(neighbourhoods, org=None, formdata=None) -> FlaskForm:
         income_earlier = PoundsField(
             "Income the year before that (if you have it)", validators=[Optional()]
         )
+        reach_period = StringField(
+            "The period your figures cover",
+            description="For example: April 2025 to March 2026.",
+            validators=[Length(max=PERIOD_MAX, message=f"Use at most {PERIOD_MAX} characters.")],
+        )
+        reach_method = TextAreaField(
+            "How you counted",
+            description="So that each person is counted once: for example, names on your "
+            "register, or sign-in sheets with duplicates removed.",
+            validators=[Length(max=METHOD_MAX, message=f"Use at most {METHOD_MAX:,} characters.")],
+        )
+        equality_people = WholeNumberField(
+            "People you serve across the city as a community (if this is you)",
+            description="Different people in the same period, wherever they live: for example a "
+            "Deaf community, a faith or ethnic community, LGBT+ people, or people with no fixed "
+            "address. Leave empty if this is not your group.",
+            validators=[Optional()],
+        )
+        equality_intensive = WholeNumberField(
+            "Of them, people given intensive support", validators=[Optional()]
+        )
+        equality_description = StringField(
+            "Which community, or people with no fixed address",
+            validators=[
+                Length(
+                    max=EQUALITY_DESCRIPTION_MAX,
+                    message=f"Use at most {EQUALITY_DESCRIPTION_MAX} characters.",
+                )
+            ],
+        )
+        trades = BooleanField(
+            "Our group trades: it sells goods or services (for example a café or paid courses)"
+        )
+        mfa_declared = PoundsField(
+            "Minimal Financial Assistance from other public bodies, this and the last two "
+            "financial years",
+            description="Subsidy control: in whole pounds, £0 if none. Only for groups that trade.",
+            validators=[Optional()],
+        )
         submit = SubmitField("Save profile")
 
     for area in neighbourhoods:
@@ -105,6 +156,11 @@ def profile_form(neighbourhoods, org=None, formdata=None) -> FlaskForm:
             ProfileForm,
             f"reach_{area.id}",
             WholeNumberField(area.name, validators=[Optional()]),
+        )
+        setattr(
+            ProfileForm,
+            f"intensive_{area.id}",
+            WholeNumberField(f"{area.name}: of them, intensive support", validators=[Optional()]),
         )
     data = {}
     if org is not None:
@@ -115,13 +171,26 @@ def profile_form(neighbourhoods, org=None, formdata=None) -> FlaskForm:
             "income_latest": org.income_latest,
             "income_previous": org.income_previous,
             "income_earlier": org.income_earlier,
-        } | {f"reach_{r.neighbourhood_id}": r.people for r in org.reach}
+            "reach_period": org.reach_period,
+            "reach_method": org.reach_method,
+            "equality_people": org.equality_people,
+            "equality_intensive": org.equality_intensive,
+            "equality_description": org.equality_description,
+            "trades": org.trades,
+            "mfa_declared": org.mfa_declared,
+        }
+        data |= {f"reach_{r.neighbourhood_id}": r.people for r in org.reach}
+        data |= {f"intensive_{r.neighbourhood_id}": r.intensive for r in org.reach}
     form = (
         ProfileForm(formdata=formdata, data=data)
         if formdata is not None
         else ProfileForm(data=data)
     )
     form.reach_fields = [(area.id, getattr(form, f"reach_{area.id}")) for area in neighbourhoods]
+    form.reach_rows = [
+        (area.id, getattr(form, f"reach_{area.id}"), getattr(form, f"intensive_{area.id}"))
+        for area in neighbourhoods
+    ]
     return form
 
 
@@ -134,7 +203,36 @@ def profile_from(form) -> Profile:
         income_previous=form.income_previous.data,
         income_earlier=form.income_earlier.data,
         reach={area_id: f.data or 0 for area_id, f in form.reach_fields},
+        intensive={area_id: i.data or 0 for area_id, _, i in form.reach_rows if i.data},
+        reach_period=form.reach_period.data or "",
+        reach_method=form.reach_method.data or "",
+        equality_people=form.equality_people.data,
+        equality_intensive=form.equality_intensive.data,
+        equality_description=form.equality_description.data or "",
+        trades=bool(form.trades.data),
+        mfa_declared=form.mfa_declared.data,
     )
+
+
+class ReachCheckForm(FlaskForm):
+    result = RadioField(
+        "What did the sample show?",
+        choices=list(REACH_CHECK_RESULTS.items()),
+        validators=[InputRequired("Choose whether the sample matched the figures.")],
+    )
+    method = TextAreaField(
+        "How you checked",
+        description="For example: 20 names picked at random from the register, each found on "
+        "a sign-in sheet in the period.",
+        validators=[
+            InputRequired("Say how you checked."),
+            Length(
+                max=REACH_CHECK_METHOD_MAX,
+                message=f"Use at most {REACH_CHECK_METHOD_MAX:,} characters.",
+            ),
+        ],
+    )
+    submit = SubmitField("Save the check")
 
 
 class KeeperForm(FlaskForm):
