@@ -128,9 +128,7 @@ class Organisation(db.Model):
             name="equality_reach_valid",
         ),
         CheckConstraint("mfa_declared >= 0", name="mfa_not_negative"),
-        one_of(
-            "reach_check_result", REACH_CHECK_RESULTS, name="reach_check_known", nullable=True
-        ),
+        one_of("reach_check_result", REACH_CHECK_RESULTS, name="reach_check_known", nullable=True),
     )
 
     @property
