@@ -9,6 +9,7 @@ from pbapp.extensions import db
 from pbapp.models import NeedIndicator
 from pbapp.models.core_funding import Organisation, OrganisationKeeper, OrganisationReach
 from pbapp.services import core_funding as cf
+from pbapp.services.core_funding.settings import FIRST_FORMULA
 
 NEED = (30.0, 10.0, 20.0)  # Hillside, Riverside, Parkwood: mean 20
 
@@ -77,6 +78,8 @@ EXAMPLE_SETTINGS = dict(
     cap=20_000,
     cap_income_percent=Decimal(50),
     delta_percent=Decimal(10),
+    # The worked example is the first formula's; the fair formula has its own tests.
+    **FIRST_FORMULA,
 )
 
 
@@ -105,6 +108,13 @@ def round_query(**overrides) -> dict:
         "cap": "20000",
         "cap_income_percent": "50",
         "delta_percent": "10",
+        # The first formula: no taper (the box unticked), every person counted the same.
+        "reach_exponent": "1",
+        "intensive_weight": "1",
+        "unchecked_reach_cap": "",
+        "equality_percent": "0",
+        "cap_income_allowance": "0",
+        "mfa_threshold": "315000",
     }
     data.update(overrides)
     return data

@@ -49,8 +49,9 @@ def test_group_reads_every_pound_of_its_award(client, sign_in, published):
     assert "average yearly income was £8,000" in page
     # Reach: 100 people in Hillside (need 30, mean 20: multiplier 1.5) = 150 weighted people,
     # at λ = 200/9 = £22.2222 each.
-    assert "Hillside 100 30.0 1.500 150.0" in page
-    assert "150.0 × £22.2222 = £3,333.33" in page
+    # The table shows light and intensive support (none intensive here, weight 1).
+    assert "Hillside 100 0 100.0 30.0 1.500 150.0" in page
+    assert "150.00 × £22.2222 = £3,333.33" in page
     assert "£1,000 + £3,333.33 = £4,333.33" in page
     # The income cap of 50% × 8,000 = 4,000 applied.
     assert "The income limit applied" in page and "held at £4,000" in page

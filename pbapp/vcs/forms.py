@@ -294,6 +294,41 @@ class RoundForm(FlaskForm):
         description="An award moves at most this much, up or down, from the group's award per "
         "year in the last round.",
     )
+    base_taper = BooleanField(
+        "Taper the base between bands (no cliffs)",
+        description="Each band's base is paid at the band's lowest income and rises in a straight "
+        "line to the next band's base, so £1 more income never moves the base by more than £1.",
+    )
+    reach_exponent = DecimalTextField(
+        "Reach exponent",
+        description="0.5 takes the square root of the need-weighted people reached, so that "
+        "inflating a count buys little; 1 counts every person the same however many there are.",
+    )
+    intensive_weight = DecimalTextField(
+        "Weight of intensive support",
+        description="How many times a person given intensive support counts (for example 4).",
+    )
+    unchecked_reach_cap = WholeNumberField(
+        "Most people counted before an officer has checked a group's figures (optional)",
+        description="Leave empty to count unchecked figures in full.",
+        validators=[Optional()],
+    )
+    equality_percent = DecimalTextField(
+        "Equality share, percent of the pot",
+        description="Kept for groups serving a community of identity across the city or people "
+        "with no fixed address, shared on the people they serve city-wide. 0 for none.",
+    )
+    cap_income_allowance = PoundsField(
+        "Allowance added to the income limit",
+        description="So that a small group is not held to a fraction of a small income.",
+        validators=[Optional()],
+    )
+    mfa_threshold = PoundsField(
+        "Minimal Financial Assistance threshold",
+        description="Subsidy control: the most a trading group may have over three financial "
+        "years (£315,000 since 2022).",
+        validators=[Optional()],
+    )
     submit = SubmitField("Save settings")
 
 
@@ -326,6 +361,13 @@ def round_form_data(settings: RoundSettings) -> dict:
         "cap": settings.cap,
         "cap_income_percent": settings.cap_income_percent,
         "delta_percent": settings.delta_percent,
+        "base_taper": settings.base_taper,
+        "reach_exponent": settings.reach_exponent,
+        "intensive_weight": settings.intensive_weight,
+        "unchecked_reach_cap": settings.unchecked_reach_cap,
+        "equality_percent": settings.equality_percent,
+        "cap_income_allowance": settings.cap_income_allowance,
+        "mfa_threshold": settings.mfa_threshold,
     }
     for i, (top, base) in enumerate(settings.bands, start=1):
         if i < MAX_BANDS:
@@ -349,6 +391,13 @@ def settings_from(form: RoundForm) -> RoundSettings:
         cap=form.cap.data,
         cap_income_percent=form.cap_income_percent.data,
         delta_percent=form.delta_percent.data,
+        base_taper=bool(form.base_taper.data),
+        reach_exponent=form.reach_exponent.data,
+        intensive_weight=form.intensive_weight.data,
+        unchecked_reach_cap=form.unchecked_reach_cap.data,
+        equality_percent=form.equality_percent.data,
+        cap_income_allowance=form.cap_income_allowance.data,
+        mfa_threshold=form.mfa_threshold.data,
     )
 
 

@@ -286,15 +286,19 @@ def statement(org_id: int, round_id: int):
         abort(404)
     about = item.inputs["about"]
     b = award.breakdown
+    weight = float(item.inputs.get("intensive_weight", 1))
     reach_rows = sorted(
         (
             {
                 "name": about["neighbourhoods"][code]["name"],
-                "people": people,
+                "people": cf.people_of(value),
+                "intensive": value.get("intensive", 0) if isinstance(value, dict) else 0,
+                "counted": cf.people_of(value)
+                + (weight - 1) * (value.get("intensive", 0) if isinstance(value, dict) else 0),
                 "need": next(n["need"] for n in item.inputs["neighbourhoods"] if n["id"] == code),
                 "multiplier": b["need_multipliers"][code],
             }
-            for code, people in b["reach_by_neighbourhood"].items()
+            for code, value in b["reach_by_neighbourhood"].items()
         ),
         key=lambda r: r["name"],
     )
@@ -311,6 +315,10 @@ def statement(org_id: int, round_id: int):
         checked=cf.check_published(item),
         is_keeper=org.kept_by(current_user),
         stability_up=cf.stability_ceiling(item, b.get("previous")),
+        fair="reach_exponent" in item.inputs,
+        inputs=item.inputs,
+        group=next(g for g in item.inputs["groups"] if g["id"] == str(org.id)),
+        corrections=[c for c in cf.corrections_of(org) if c.round_id == item.id and c.corrected],
     )
 
 

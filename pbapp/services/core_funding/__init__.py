@@ -25,7 +25,12 @@ from pbapp.services.core_funding.corrections import (
     open_corrections,
     raise_correction,
 )
-from pbapp.services.core_funding.document import RoundProblem, build_document, fingerprint_of
+from pbapp.services.core_funding.document import (
+    RoundProblem,
+    build_document,
+    fingerprint_of,
+    people_of,
+)
 from pbapp.services.core_funding.exports import BOUND_NAMES, CSV_HEADER, awards_csv
 from pbapp.services.core_funding.profiles import (
     Profile,
@@ -88,6 +93,7 @@ __all__ = [
     "open_corrections",
     "organisation_of",
     "parameters_of",
+    "people_of",
     "preview_round",
     "publish_round",
     "published_rounds",

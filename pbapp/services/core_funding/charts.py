@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pbapp.services.core_funding.document import people_of
 from pbapp.services.core_funding.settings import band_labels
 
 
@@ -30,12 +31,12 @@ def awards_by_need(document: dict[str, Any], amounts: dict[str, int]) -> list[di
     unplaced = 0
     for group in document["groups"]:
         amount = amounts.get(group["id"], 0)
-        reach = sum(group["reach"].values())
+        reach = sum(people_of(v) for v in group["reach"].values())
         if not reach:
             unplaced += amount
             continue
-        for code, people in group["reach"].items():
-            pounds[code] += amount * people / reach
+        for code, value in group["reach"].items():
+            pounds[code] += amount * people_of(value) / reach
     rows = [
         {"code": code, "label": names[code]["name"], "need": needs[code], "pounds": round(v)}
         for code, v in pounds.items()

@@ -28,6 +28,7 @@ from pbapp.services.core_funding.document import (
     build_document,
     compute_document,
     fingerprint_of,
+    more_reach_amounts,
 )
 from pbapp.services.core_funding.profiles import organisation_of  # noqa: F401  (read through this module by older callers)
 from pbapp.services.core_funding.refusals import explain_refusal
@@ -163,12 +164,16 @@ def compute_round(
         computation.problem = explain_refusal(error, document)
         return computation
     computation.result = result
+    more = more_reach_amounts(document) if "reach_exponent" in document else {}
     for org, award, group in zip(organisations, result.awards, document["groups"], strict=True):
+        breakdown = _breakdown(award, result, group)
+        if award.group in more:
+            breakdown["amount_with_more_reach"] = more[award.group]
         computation.rows.append(
             AwardRow(
                 organisation=org,
                 amount=award.amount,
-                breakdown=_breakdown(award, result, group),
+                breakdown=breakdown,
                 previous=group["previous"],
             )
         )
@@ -181,6 +186,8 @@ def _breakdown(
     data = award.to_dict()
     data["previous"] = group["previous"]
     data["reach_price"] = round(float(result.reach_price), 4)
+    data["equality_pot"] = result.to_dict()["equality_pot"]
+    data["equality_price"] = round(float(result.equality_price), 4)
     data["incomes"] = group["income"]
     data["reach_by_neighbourhood"] = group["reach"]
     data["need_multipliers"] = {
@@ -234,6 +241,7 @@ def publish_round(actor: User, funding_round: CoreFundingRound) -> None:
                 organisation_id=row.organisation.id,
                 amount=row.amount,
                 breakdown=row.breakdown,
+                trades=bool(row.breakdown.get("trades", False)),
                 previous_award_id=previous.id if previous is not None else None,
             )
         )

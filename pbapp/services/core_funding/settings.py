@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pbapp.models.core_funding import (
-    CoreFundingRound,
-)
+from allocation.core_funding import DEFAULT_MFA_THRESHOLD
+from pbapp.models.core_funding import CoreFundingRound
 from pbapp.services.core_funding.profiles import MAX_INCOME
 from pbapp.services.errors import FieldError
 
@@ -29,6 +28,27 @@ class RoundSettings:
     cap: int | None
     cap_income_percent: Decimal | None
     delta_percent: Decimal | None
+    # The fair formula (issue 24). The defaults are the values recommended for a new round;
+    # a round saved before these settings existed reads as the first formula (FIRST_FORMULA).
+    base_taper: bool = True
+    reach_exponent: Decimal | None = Decimal("0.5")
+    intensive_weight: Decimal | None = Decimal(4)
+    unchecked_reach_cap: int | None = 500
+    equality_percent: Decimal | None = Decimal(10)
+    cap_income_allowance: int | None = 2_000
+    mfa_threshold: int | None = DEFAULT_MFA_THRESHOLD
+
+
+#: The settings of the first formula, which a round saved before the fair formula keeps.
+FIRST_FORMULA: dict[str, Any] = {
+    "base_taper": False,
+    "reach_exponent": Decimal(1),
+    "intensive_weight": Decimal(1),
+    "unchecked_reach_cap": None,
+    "equality_percent": Decimal(0),
+    "cap_income_allowance": 0,
+    "mfa_threshold": DEFAULT_MFA_THRESHOLD,
+}
 
 
 DEFAULT_SETTINGS = RoundSettings(
@@ -97,6 +117,53 @@ def check_settings(settings: RoundSettings) -> None:
         )
     if settings.delta_percent is None or not Decimal(0) <= settings.delta_percent <= Decimal(100):
         raise FieldError("delta_percent", "Enter a stability band between 0% and 100%.")
+    _check_fair_settings(settings)
+
+
+def _check_fair_settings(settings: RoundSettings) -> None:
+    beta = settings.reach_exponent
+    if beta is None or not Decimal(0) < beta <= Decimal(1):
+        raise FieldError(
+            "reach_exponent",
+            "Enter a reach exponent above 0 and at most 1: 0.5 is a square root, 1 counts every "
+            "person the same however many there are.",
+        )
+    if settings.intensive_weight is None or not Decimal(1) <= settings.intensive_weight <= 20:
+        raise FieldError("intensive_weight", "Enter a weight for intensive support from 1 to 20.")
+    if settings.unchecked_reach_cap is not None and not 0 < settings.unchecked_reach_cap <= (
+        MAX_INCOME
+    ):
+        raise FieldError(
+            "unchecked_reach_cap",
+            "Enter 1 or more people, or leave it empty to count unchecked figures in full.",
+        )
+    share = settings.equality_percent
+    if share is None or not Decimal(0) <= share <= Decimal(50):
+        raise FieldError("equality_percent", "Enter an equality share between 0% and 50%.")
+    allowance = settings.cap_income_allowance
+    if allowance is None or not 0 <= allowance <= MAX_POT:
+        raise FieldError("cap_income_allowance", "Enter the allowance in whole pounds, £0 or more.")
+    if settings.mfa_threshold is None or not 0 < settings.mfa_threshold <= MAX_INCOME:
+        raise FieldError(
+            "mfa_threshold",
+            f"Enter the threshold in force in whole pounds (£{DEFAULT_MFA_THRESHOLD:,} "
+            "since 2022).",
+        )
+    if settings.base_taper:
+        used = [
+            (i, top, base)
+            for i, (top, base) in enumerate(settings.bands, start=1)
+            if base is not None
+        ]
+        low = 0
+        for (_, top, base), (j, _, next_base) in zip(used, used[1:], strict=False):
+            if top is not None and abs(next_base - base) > top - low:
+                raise FieldError(
+                    f"band{j}_base",
+                    "With a tapered base, a base may change by at most £1 for each £1 of "
+                    "income across the band before it. Lower the step or widen that band.",
+                )
+            low = top or low
 
 
 def parameters_of(settings: RoundSettings) -> dict[str, Any]:
@@ -120,6 +187,13 @@ def parameters_of(settings: RoundSettings) -> dict[str, Any]:
             else _decimal_text(settings.cap_income_percent / 100)
         ),
         "delta": _decimal_text(settings.delta_percent / 100),  # type: ignore[operator]
+        "base_taper": settings.base_taper,
+        "reach_exponent": _decimal_text(settings.reach_exponent),  # type: ignore[arg-type]
+        "intensive_weight": _decimal_text(settings.intensive_weight),  # type: ignore[arg-type]
+        "unchecked_reach_cap": settings.unchecked_reach_cap,
+        "equality_share": _decimal_text(settings.equality_percent / 100),  # type: ignore[operator]
+        "cap_income_allowance": settings.cap_income_allowance,
+        "mfa_threshold": settings.mfa_threshold,
     }
 
 
@@ -137,6 +211,13 @@ def settings_of(funding_round: CoreFundingRound) -> RoundSettings:
         cap=p.get("cap"),
         cap_income_percent=None if fraction is None else Decimal(fraction) * 100,
         delta_percent=Decimal(p["delta"]) * 100,
+        base_taper=p.get("base_taper", FIRST_FORMULA["base_taper"]),
+        reach_exponent=Decimal(p.get("reach_exponent", FIRST_FORMULA["reach_exponent"])),
+        intensive_weight=Decimal(p.get("intensive_weight", FIRST_FORMULA["intensive_weight"])),
+        unchecked_reach_cap=p.get("unchecked_reach_cap", FIRST_FORMULA["unchecked_reach_cap"]),
+        equality_percent=Decimal(p.get("equality_share", 0)) * 100,
+        cap_income_allowance=p.get("cap_income_allowance", FIRST_FORMULA["cap_income_allowance"]),
+        mfa_threshold=p.get("mfa_threshold", FIRST_FORMULA["mfa_threshold"]),
     )
 
 
