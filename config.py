@@ -42,6 +42,10 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     CITY_NAME = "Sheffield"
+    # 360Giving: the publisher's registered prefix and the funding organisation's org-id.
+    OPEN_GRANTS_PREFIX = "360G-pbapp-sheffield"
+    OPEN_GRANTS_FUNDER_ID = "GB-LAE-SHF"
+    OPEN_GRANTS_FUNDER_NAME = "Sheffield City Council"
     TIMEZONE = "Europe/London"
     TODAY: str | None = None  # pin the date (ISO), for tests only
     DEMO_ALLOWED = False

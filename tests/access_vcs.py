@@ -11,6 +11,8 @@ VCS_ACCESS: dict[str, object] = {
     "vcs.round_page": "public",
     "vcs.round_csv": "public",
     "vcs.round_inputs": "public",
+    "vcs.round_open_grants": "public",
+    "vcs.open_grants_all": "public",
     # A group's keepers (their own group only) and officers.
     "vcs.my_group": VCS,
     "vcs.group_new": VCS,
