@@ -44,6 +44,8 @@ def make_group(
         safeguarding=eligible,
         accounts=eligible,
         eligibility_checked_at=datetime(2026, 1, 1) if eligible else None,
+        reach_period="April 2025 to March 2026",
+        reach_method="Names on our register, each counted once",
     )
     org.reach = [
         OrganisationReach(neighbourhood_id=area.id, people=people) for area, people in reach.items()

@@ -78,10 +78,14 @@ class DecimalTextField(StringField):
 # ----------------------------------------------------------------------------- profiles
 
 
-def profile_form(neighbourhoods, org=None, formdata=None) -> FlaskForm:
-    """A group's profile, with one 'people reached' box per neighbourhood."""
+def profile_form(neighbourhoods, org=None, formdata=None, base=FlaskForm) -> FlaskForm:
+    """A group's profile, with one 'people reached' box per neighbourhood.
 
-    class ProfileForm(FlaskForm):
+    ``base`` adds the fields of another form: an officer's correction decision carries the
+    profile's figures, so that accepting a correction applies them in the same step.
+    """
+
+    class ProfileForm(base):
         name = StringField(
             "Group name",
             validators=[

@@ -434,7 +434,18 @@ def corrections():
 @roles_required("officer")
 def correction(request_id: int):
     item = db.get_or_404(CorrectionRequest, request_id)
-    form = DecisionForm()
+    # Accepting carries the profile's figures (applied in the same step); declining does not.
+    declining = request.method == "POST" and request.form.get("decision") == "decline"
+    form = (
+        DecisionForm()
+        if declining
+        else profile_form(
+            Neighbourhood.all_by_name(),
+            item.organisation,
+            formdata=request.form if request.method == "POST" else None,
+            base=DecisionForm,
+        )
+    )
     if item.status == "open" and form.validate_on_submit():
         try:
             cf.decide_correction(
@@ -442,6 +453,7 @@ def correction(request_id: int):
                 item,
                 accept=form.decision.data == "accept",
                 reason=form.reason.data or "",
+                profile=None if declining else profile_from(form),
             )
         except FieldError as error:
             db.session.rollback()
