@@ -23,6 +23,7 @@ VCS_ACCESS: dict[str, object] = {
     # Officers: eligibility, rounds, corrections.
     "vcs.groups": OFFICER,
     "vcs.eligibility": OFFICER,
+    "vcs.reach_check": OFFICER,
     "vcs.keepers": OFFICER,
     "vcs.round_new": OFFICER,
     "vcs.round_edit": OFFICER,

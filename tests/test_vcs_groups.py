@@ -286,3 +286,40 @@ def test_concurrent_profile_submissions_leave_one_account_with_one_group(app, cr
     assert kept == 1, outcomes
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
     assert sorted(outcomes) == ["created"] + ["refused"] * (attempts - 1)
+
+
+def test_officer_records_a_sample_check_of_the_reach_figures_and_a_change_clears_it(
+    client, forms, create_user, sign_in, neighbourhoods
+):
+    org = make_group("Checked Group", [5_000], {neighbourhoods[0]: 40})
+    sign_in(create_user("officer"))
+    url = f"/core-funding/groups/{org.id}/reach-check"
+    response = forms.post(url, {"result": "confirmed", "method": "  "})
+    assert response.status_code == 422 and 'id="method-error"' in text(response)
+    response = forms.post(url, {"result": "maybe", "method": "20 names"})
+    assert response.status_code == 422
+    db.session.refresh(org)
+    assert org.reach_check_result is None
+    response = forms.post(
+        url, {"result": "confirmed", "method": "20 names from the register matched sign-in sheets"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.reach_checked and org.reach_checked_at is not None
+    page = words(client.get(f"/core-funding/groups/{org.id}"))
+    assert "Confirmed by a sample check" in page and "20 names from the register" in page
+    # New figures need a new check.
+    from pbapp.services import core_funding as cf
+
+    profile = cf.Profile(
+        name=org.name,
+        registration_number="",
+        income_year=2025,
+        income_latest=5_000,
+        reach={neighbourhoods[0].id: 400},
+        reach_period=org.reach_period,
+        reach_method=org.reach_method,
+    )
+    cf.update_organisation(org.keepers[0].user if org.keepers else None, org, profile)
+    db.session.commit()
+    assert not org.reach_checked and org.reach_check_method is None

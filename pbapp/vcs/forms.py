@@ -221,7 +221,7 @@ def profile_from(form) -> Profile:
 class ReachCheckForm(FlaskForm):
     result = RadioField(
         "What did the sample show?",
-        choices=list(REACH_CHECK_RESULTS.items()),
+        choices=[SelectChoice(k, v) for k, v in REACH_CHECK_RESULTS.items()],
         validators=[InputRequired("Choose whether the sample matched the figures.")],
     )
     method = TextAreaField(

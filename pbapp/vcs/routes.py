@@ -7,7 +7,6 @@ import json
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +27,6 @@ from pbapp.models.core_funding import (
     Organisation,
 )
 from pbapp.services import core_funding as cf
-from pbapp.services import open_grants
 from pbapp.services.errors import FieldError
 from pbapp.vcs import bp
 from pbapp.vcs.forms import (
@@ -37,6 +35,7 @@ from pbapp.vcs.forms import (
     EligibilityForm,
     KeeperForm,
     PublishForm,
+    ReachCheckForm,
     RoundForm,
     profile_form,
     profile_from,
@@ -57,7 +56,7 @@ def _organisation_for_user(org_id: int) -> Organisation:
     return org
 
 
-def _published_or_404(round_id: int) -> CoreFundingRound:
+def published_or_404(round_id: int) -> CoreFundingRound:
     item = db.get_or_404(CoreFundingRound, round_id)
     if not item.is_published:
         abort(404)  # a draft round is not public
@@ -115,7 +114,7 @@ class _StoredRow:
 @bp.route("/rounds/<int:round_id>")
 @public
 def round_page(round_id: int):
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     names = item.inputs["about"]["groups"]
     rows = sorted(
         (_StoredRow(a, names[str(a.organisation_id)]["name"]) for a in item.awards),
@@ -137,7 +136,7 @@ def round_page(round_id: int):
 @bp.route("/rounds/<int:round_id>/awards.csv")
 @public
 def round_csv(round_id: int):
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     return Response(
         cf.awards_csv(item),
         mimetype="text/csv",
@@ -148,7 +147,7 @@ def round_csv(round_id: int):
 @bp.route("/rounds/<int:round_id>/inputs.json")
 @public
 def round_inputs(round_id: int):
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     return Response(
         json.dumps(item.inputs, indent=1, sort_keys=True, ensure_ascii=False),
         mimetype="application/json",
@@ -156,59 +155,6 @@ def round_inputs(round_id: int):
             "Content-Disposition": f'attachment; filename="core-funding-round-{item.id}-inputs.json"'
         },
     )
-
-
-# --- 360Giving --------------------------------------------------------------------------------
-
-
-def _publisher() -> open_grants.Publisher:
-    config = current_app.config
-    return open_grants.Publisher(
-        prefix=config["OPEN_GRANTS_PREFIX"],
-        funder_id=config["OPEN_GRANTS_FUNDER_ID"],
-        funder_name=config["OPEN_GRANTS_FUNDER_NAME"],
-    )
-
-
-def _grants_response(grants: list[dict], title: str, filename: str, fmt: str) -> Response:
-    if not grants:
-        abort(404)  # the standard's package holds at least one grant: nothing to publish yet
-    if fmt == "csv":
-        body, mimetype = open_grants.grants_csv(grants), "text/csv"
-    else:
-        package = open_grants.package(_publisher(), grants, title)
-        body = json.dumps(package, indent=1, ensure_ascii=False)
-        mimetype = "application/json"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
-    )
-
-
-@bp.route("/rounds/<int:round_id>/360giving.<any(json, csv):fmt>")
-@public
-def round_open_grants(round_id: int, fmt: str):
-    item = _published_or_404(round_id)
-    grants = open_grants.core_funding_grants(_publisher(), item)
-    return _grants_response(
-        grants, f"Core funding awards: {item.title}", f"360giving-core-funding-{item.id}", fmt
-    )
-
-
-@bp.route("/360giving/<any(awards, projects):kind>.<any(json, csv):fmt>")
-@public
-def open_grants_all(kind: str, fmt: str):
-    publisher = _publisher()
-    if kind == "awards":
-        grants = [
-            g for r in cf.published_rounds() for g in open_grants.core_funding_grants(publisher, r)
-        ]
-        title = "Core funding awards, every published round"
-    else:
-        grants = open_grants.project_grants(publisher)
-        title = "Projects funded by participatory budgeting"
-    return _grants_response(grants, title, f"360giving-{kind}", fmt)
 
 
 # --- Groups -----------------------------------------------------------------------------------
@@ -339,11 +285,29 @@ def eligibility(org_id: int):
     return render_template("vcs/eligibility.html", form=form, org=org), form_status(form)
 
 
+@bp.route("/groups/<int:org_id>/reach-check", methods=["GET", "POST"])
+@roles_required("officer")
+def reach_check(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    form = ReachCheckForm()
+    if form.validate_on_submit():
+        try:
+            cf.record_reach_check(current_user, org, form.result.data, form.method.data or "")
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The check of {org.name}'s reach figures is recorded.", "success")
+            return redirect(url_for("vcs.group", org_id=org.id))
+    return render_template("vcs/reach_check.html", form=form, org=org), form_status(form)
+
+
 @bp.route("/groups/<int:org_id>/awards/<int:round_id>")
 @roles_required("vcs", "officer")
 def statement(org_id: int, round_id: int):
     org = _organisation_for_user(org_id)
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     award = cf.award_of(item, org)
     if award is None:
         abort(404)

@@ -37,6 +37,7 @@ from pbapp.services.core_funding.profiles import (
     add_keeper,
     create_organisation,
     organisation_of,
+    record_reach_check,
     set_eligibility,
     update_organisation,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "publish_round",
     "published_rounds",
     "raise_correction",
+    "record_reach_check",
     "set_eligibility",
     "settings_of",
     "stability_ceiling",
