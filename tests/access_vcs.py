@@ -13,6 +13,7 @@ VCS_ACCESS: dict[str, object] = {
     "vcs.round_inputs": "public",
     "vcs.round_open_grants": "public",
     "vcs.open_grants_all": "public",
+    "vcs.equality_note": "public",
     # A group's keepers (their own group only) and officers.
     "vcs.my_group": VCS,
     "vcs.group_new": VCS,

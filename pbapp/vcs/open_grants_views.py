@@ -1,10 +1,11 @@
-"""The 360Giving downloads of the core-funding blueprint: awards and funded PB projects."""
+"""Published documents of the core-funding blueprint: 360Giving downloads of awards and funded
+PB projects, and each round's equality impact note."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app
+from flask import Response, abort, current_app, render_template
 
 from pbapp.access import public
 from pbapp.services import core_funding as cf
@@ -63,3 +64,39 @@ def open_grants_all(kind: str, fmt: str):
         grants = open_grants.project_grants(publisher)
         title = "Projects funded by participatory budgeting"
     return _grants_response(grants, title, f"360giving-{kind}", fmt)
+
+
+@bp.route("/rounds/<int:round_id>/equality-note.md")
+@public
+def equality_note(round_id: int):
+    """The round's one-page equality impact note (a template with the round's figures)."""
+    item = published_or_404(round_id)
+    inputs = item.inputs
+    about = inputs["about"]
+    claims = [
+        {
+            "name": about["groups"][g["id"]]["name"],
+            "who": about["groups"][g["id"]].get("equality_description", ""),
+            "people": g["equality_reach"]["light"] + g["equality_reach"]["intensive"],
+        }
+        for g in inputs["groups"]
+        if g.get("equality_reach")
+    ]
+    reached = {code for g in inputs["groups"] for code, v in g["reach"].items() if cf.people_of(v)}
+    values = [v for g in inputs["groups"] for v in g["reach"].values()]
+    text = render_template(
+        "vcs/equality_note.md",
+        round=item,
+        inputs=inputs,
+        claims=claims,
+        people=sum(cf.people_of(v) for v in values),
+        intensive=sum(v.get("intensive", 0) for v in values if isinstance(v, dict)),
+        unreached=sorted(
+            info["name"] for code, info in about["neighbourhoods"].items() if code not in reached
+        ),
+    )
+    return Response(
+        text,
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'inline; filename="equality-note-round-{item.id}.md"'},
+    )
