@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
-from pbapp.models.core_funding import Award, CoreFundingRound
+from pbapp.models.core_funding import Award, CoreFundingRound, Organisation
 from pbapp.services import core_funding as cf
 from pbapp.services.errors import FieldError
 from tests.test_vcs_factories import add_need, example_round, round_query, worked_example
@@ -425,3 +425,43 @@ def test_refusal_words_come_from_the_code_and_figures_never_the_engines_message(
     assert words == (
         "The round cannot be computed: a group's income is above every size band (Pitsmoor Trust)."
     )
+
+
+def test_a_trading_groups_award_over_the_subsidy_threshold_is_refused_with_the_figures(
+    client, create_user, sign_in, example
+):
+    # Group Three trades and declares £300,000 of Minimal Financial Assistance: its award of
+    # £9,444 a year for 3 years (£28,332) would take it to £328,332, over £315,000.
+    three = db.session.scalar(select(Organisation).where(Organisation.name == "Group Three"))
+    three.trades, three.mfa_declared = True, 300_000
+    db.session.commit()
+    officer = create_user("officer")
+    item = example_round(officer)
+    sign_in(officer)
+    page = " ".join(
+        unescape(
+            client.get(f"/core-funding/rounds/{item.id}/preview").get_data(as_text=True)
+        ).split()
+    )
+    assert "These settings cannot share the pot" in page
+    assert "Group Three trades, so its award is a subsidy" in page
+    assert "£28,332" in page and "£328,332" in page and "£315,000" in page
+    with pytest.raises(FieldError):
+        cf.publish_round(officer, item)
+    db.session.rollback()
+    # A threshold in force that is higher (a setting of the round) lets it through.
+    response = client.get(
+        f"/core-funding/rounds/{item.id}/preview", query_string=round_query(mfa_threshold="400000")
+    )
+    assert "These settings cannot share the pot" not in response.get_data(as_text=True)
+
+
+def test_a_tapered_base_steeper_than_income_is_refused_next_to_the_band(
+    client, forms, create_user, sign_in, example
+):
+    sign_in(create_user("officer"))
+    data = round_query(base_taper="y", band1_max="1000", band1_base="0", band2_base="3000")
+    response = forms.post("/core-funding/rounds/new", data)
+    assert response.status_code == 422
+    assert 'id="band2_base-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CoreFundingRound)) == 0
