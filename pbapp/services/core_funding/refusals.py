@@ -47,7 +47,9 @@ def explain_refusal(error: CoreFundingError, document: dict[str, Any]) -> RoundP
         )
     if error.code == "bases_exceed_pot":
         bases = math.ceil(n["base_total"])
-        if document.get("equality_share"):
+        # The equality share counts here only when some group claims it (else it is not set aside).
+        claimed = any(g.get("equality_reach") for g in document.get("groups", []))
+        if document.get("equality_share") and claimed:
             what, lower = "The base amounts and the equality share", "the base amounts or the share"
         else:
             what, lower = "The base amounts", "the base amounts"
