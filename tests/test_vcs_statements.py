@@ -148,7 +148,7 @@ def test_accepted_correction_is_used_by_the_draft_round_not_the_published_one(
     assert actions == ["correction.raise", "correction.accepted"]
     assert db.session.scalar(
         select(AuditEvent.id).where(
-            AuditEvent.action == "organisation.update", AuditEvent.object_id == one.id
+            AuditEvent.action == "organisation.update", AuditEvent.object_id == str(one.id)
         )
     )
 
