@@ -465,3 +465,32 @@ def test_a_tapered_base_steeper_than_income_is_refused_next_to_the_band(
     assert response.status_code == 422
     assert 'id="band2_base-error"' in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CoreFundingRound)) == 0
+
+
+def test_the_platform_counts_a_trading_groups_awards_as_assistance_over_three_financial_years(
+    create_user, example
+):
+    from datetime import date
+
+    from pbapp.services.core_funding import subsidy
+
+    three = db.session.scalar(select(Organisation).where(Organisation.name == "Group Three"))
+    three.trades, three.mfa_declared = True, 1_000
+    db.session.commit()
+    officer = create_user("officer")
+    first = example_round(officer)
+    cf.publish_round(officer, first)
+    db.session.commit()
+    award = next(a for a in first.awards if a.organisation_id == three.id)
+    assert award.trades and award.round_total == 28_332
+    today = first.published_at.date()
+    assert subsidy.platform_mfa(three, today) == 28_332
+    assert subsidy.mfa_received(three, today) == 29_332
+    # The next round's inputs carry it; three financial years on, the award has dropped out.
+    later = example_round(officer, title="Next round", first_year=2030)
+    document, _, _ = cf.build_document(cf.settings_of(later), first)
+    group = next(g for g in document["groups"] if g["id"] == str(three.id))
+    assert (group["trades"], group["mfa_received"]) == (True, 29_332)
+    assert subsidy.window_start(date(2027, 3, 31)) == date(2024, 4, 1)
+    assert subsidy.window_start(date(2027, 4, 1)) == date(2025, 4, 1)
+    assert subsidy.platform_mfa(three, date(today.year + 3, 4, 1)) == 0
