@@ -101,7 +101,8 @@ def test_demo_round_uses_the_fair_formula_with_equality_share_checks_and_360givi
     for part in (
         "This round tapers the base so that there are no cliffs",
         "35 of them given intensive support",
-        "A person given intensive support counts 4 times",
+        "A person given intensive support (in this round: ten hours or more of contact with "
+        "the person in the period) counts 4 times",
         "the square root of that number",
         "Equality share: £",
         "People with no fixed address who come to our daily meal",

@@ -117,6 +117,7 @@ def round_query(**overrides) -> dict:
         "equality_percent": "0",
         "cap_income_allowance": "0",
         "mfa_threshold": "315000",
+        "intensive_definition": "",
     }
     data.update(overrides)
     return data

@@ -312,6 +312,11 @@ class RoundForm(FlaskForm):
         "Weight of intensive support",
         description="How many times a person given intensive support counts (for example 4).",
     )
+    intensive_definition = StringField(
+        "What counts as intensive support",
+        description="Groups count a person as given intensive support by this definition.",
+        validators=[Length(max=300, message="Use at most 300 characters.")],
+    )
     unchecked_reach_cap = WholeNumberField(
         "Most people counted before an officer has checked a group's figures (optional)",
         description="Leave empty to count unchecked figures in full.",
@@ -372,6 +377,7 @@ def round_form_data(settings: RoundSettings) -> dict:
         "equality_percent": settings.equality_percent,
         "cap_income_allowance": settings.cap_income_allowance,
         "mfa_threshold": settings.mfa_threshold,
+        "intensive_definition": settings.intensive_definition,
     }
     for i, (top, base) in enumerate(settings.bands, start=1):
         if i < MAX_BANDS:
@@ -402,6 +408,7 @@ def settings_from(form: RoundForm) -> RoundSettings:
         equality_percent=form.equality_percent.data,
         cap_income_allowance=form.cap_income_allowance.data,
         mfa_threshold=form.mfa_threshold.data,
+        intensive_definition=form.intensive_definition.data or "",
     )
 
 

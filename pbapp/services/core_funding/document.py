@@ -163,6 +163,7 @@ def build_document(
         "about": {
             "title": settings.title,
             "first_year": settings.first_year,
+            **({"intensive_definition": params["intensive_definition"]} if fair else {}),
             "previous_round": previous_round.id if previous_round is not None else None,
             "groups": about_groups,
             "neighbourhoods": {

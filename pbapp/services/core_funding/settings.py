@@ -12,6 +12,7 @@ from pbapp.services.core_funding.profiles import MAX_INCOME
 from pbapp.services.errors import FieldError
 
 MAX_BANDS = 4
+DEFAULT_INTENSIVE_DEFINITION = "Ten hours or more of contact with the person in the period"
 MAX_POT = 100_000_000
 
 
@@ -37,7 +38,10 @@ class RoundSettings:
     equality_percent: Decimal | None = Decimal(10)
     cap_income_allowance: int | None = 2_000
     mfa_threshold: int | None = DEFAULT_MFA_THRESHOLD
+    intensive_definition: str = DEFAULT_INTENSIVE_DEFINITION
 
+
+DEFINITION_MAX = 300
 
 #: The settings of the first formula, which a round saved before the fair formula keeps.
 FIRST_FORMULA: dict[str, Any] = {
@@ -48,6 +52,7 @@ FIRST_FORMULA: dict[str, Any] = {
     "equality_percent": Decimal(0),
     "cap_income_allowance": 0,
     "mfa_threshold": DEFAULT_MFA_THRESHOLD,
+    "intensive_definition": "",
 }
 
 
@@ -121,6 +126,14 @@ def check_settings(settings: RoundSettings) -> None:
 
 
 def _check_fair_settings(settings: RoundSettings) -> None:
+    settings.intensive_definition = (settings.intensive_definition or "").strip()
+    if len(settings.intensive_definition) > DEFINITION_MAX:
+        raise FieldError("intensive_definition", f"Use at most {DEFINITION_MAX} characters.")
+    if settings.intensive_weight not in (None, Decimal(1)) and not settings.intensive_definition:
+        raise FieldError(
+            "intensive_definition",
+            "Say what counts as intensive support, for example ten hours of contact or more.",
+        )
     beta = settings.reach_exponent
     if beta is None or not Decimal(0) < beta <= Decimal(1):
         raise FieldError(
@@ -194,6 +207,7 @@ def parameters_of(settings: RoundSettings) -> dict[str, Any]:
         "equality_share": _decimal_text(settings.equality_percent / 100),  # type: ignore[operator]
         "cap_income_allowance": settings.cap_income_allowance,
         "mfa_threshold": settings.mfa_threshold,
+        "intensive_definition": settings.intensive_definition,
     }
 
 
@@ -218,6 +232,7 @@ def settings_of(funding_round: CoreFundingRound) -> RoundSettings:
         equality_percent=Decimal(p.get("equality_share", 0)) * 100,
         cap_income_allowance=p.get("cap_income_allowance", FIRST_FORMULA["cap_income_allowance"]),
         mfa_threshold=p.get("mfa_threshold", FIRST_FORMULA["mfa_threshold"]),
+        intensive_definition=p.get("intensive_definition", FIRST_FORMULA["intensive_definition"]),
     )
 
 
