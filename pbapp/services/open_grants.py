@@ -27,6 +27,7 @@ from pbapp.extensions import db
 from pbapp.models import Budget, Neighbourhood, Proposal, Result
 from pbapp.models.core_funding import CoreFundingRound
 from pbapp.services.core_funding.document import people_of
+from pbapp.services.csv_safety import safe_cell
 
 STANDARD_VERSION = "1.4"
 CURRENCY = "GBP"
@@ -227,17 +228,10 @@ def grants_csv(grants: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for grant in grants:
-        row = [_safe(value(grant)) for _, value in _COLUMNS]
+        row = [safe_cell(value(grant)) for _, value in _COLUMNS]
         places = grant.get("beneficiaryLocation", [])
         for i in range(locations):
             place = places[i] if i < len(places) else {}
-            row += [_safe(place.get(key, "")) for _, key in _LOCATION]
+            row += [safe_cell(place.get(key, "")) for _, key in _LOCATION]
         writer.writerow(row)
     return out.getvalue()
-
-
-def _safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (text only; numbers stay numbers)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -9,6 +9,7 @@ from pbapp.models.core_funding import (
     CoreFundingRound,
 )
 from pbapp.services.core_funding.settings import band_labels
+from pbapp.services.csv_safety import safe_cell
 
 CSV_HEADER = [
     "round",
@@ -37,11 +38,6 @@ BOUND_NAMES = {
 }
 
 
-def _cell(text: str) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def awards_csv(funding_round: CoreFundingRound) -> str:
     """The published awards of a round as CSV text with a header row."""
     out = io.StringIO()
@@ -54,9 +50,9 @@ def awards_csv(funding_round: CoreFundingRound) -> str:
         about = names[str(award.organisation_id)]
         writer.writerow(
             [
-                _cell(funding_round.title),
-                _cell(about["name"]),
-                _cell(about["registration_number"]),
+                safe_cell(funding_round.title),
+                safe_cell(about["name"]),
+                safe_cell(about["registration_number"]),
                 labels[b["band"]],
                 b["income"],
                 b["reach"],
