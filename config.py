@@ -51,6 +51,10 @@ class Config:
     # without losing every verification).
     IDENTITY_HASH_KEY: str | None = None
     CITY_NAME = "Sheffield"
+    # 360Giving: the publisher's registered prefix and the funding organisation's org-id.
+    OPEN_GRANTS_PREFIX = "360G-pbapp-sheffield"
+    OPEN_GRANTS_FUNDER_ID = "GB-LAE-SHF"
+    OPEN_GRANTS_FUNDER_NAME = "Sheffield City Council"
     TIMEZONE = "Europe/London"
     TODAY: str | None = None  # pin the date (ISO), for tests only
     DEMO_ALLOWED = False

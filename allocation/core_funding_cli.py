@@ -12,6 +12,13 @@ The input file::
 ``years`` is optional (1); ``cap`` and ``cap_income_fraction`` may be ``null`` (no such cap);
 ``previous`` is ``null`` for a group new to core funding. Keys not listed are ignored.
 
+Optional round keys, with the defaults that keep a file written before them computing the same
+awards: ``base_taper`` (false), ``reach_exponent`` (1), ``intensive_weight`` (1),
+``unchecked_reach_cap`` (null), ``equality_share`` (0), ``cap_income_allowance`` (0),
+``mfa_threshold`` (315000; null: not checked). Optional group keys: ``equality_reach`` (null),
+``reach_checked`` (true), ``trades`` (false), ``mfa_received`` (0). A reach figure is a number
+(all light support) or ``{"light": L, "intensive": I}``. docs/core-funding.md says what each means.
+
 Prints ``{"awards": [{"group", "amount", "base", "reach_part", "capped", ...}], "total", ...}``
 (see :meth:`allocation.core_funding.CoreFundingResult.to_dict`). A fault in the file, or a round
 that cannot be funded, prints one line on standard error and exits with status 2.
@@ -26,9 +33,11 @@ from decimal import Decimal
 from typing import Any
 
 from allocation.core_funding import (
+    DEFAULT_MFA_THRESHOLD,
     CoreFundingError,
     Group,
     Neighbourhood,
+    Reach,
     Round,
     RoundParameters,
     SizeBand,
@@ -104,7 +113,9 @@ def read_round(data: Any) -> tuple[Round, list[Group]]:
         _require(top, name, "the round")
     years = top.get("years", 1)
     if isinstance(years, bool) or not isinstance(years, int):
-        raise CoreFundingError(f"years must be a whole number, not {years!r}", field="years")
+        raise CoreFundingError(
+            f"years must be a whole number, not {years!r}", code="wrong_type", field="years"
+        )
 
     bands = [
         SizeBand(
@@ -131,6 +142,17 @@ def read_round(data: Any) -> tuple[Round, list[Group]]:
             top["cap_income_fraction"], "cap_income_fraction", nullable=True
         ),
         delta=_number(top["delta"], "delta"),
+        base_taper=_flag(top, "base_taper", False),
+        reach_exponent=_number(top.get("reach_exponent", 1), "reach_exponent"),
+        intensive_weight=_number(top.get("intensive_weight", 1), "intensive_weight"),
+        unchecked_reach_cap=_number(
+            top.get("unchecked_reach_cap"), "unchecked_reach_cap", nullable=True
+        ),
+        equality_share=_number(top.get("equality_share", 0), "equality_share"),
+        cap_income_allowance=_number(top.get("cap_income_allowance", 0), "cap_income_allowance"),
+        mfa_threshold=_number(
+            top.get("mfa_threshold", DEFAULT_MFA_THRESHOLD), "mfa_threshold", nullable=True
+        ),
     )
     return (
         Round(
@@ -159,32 +181,71 @@ def _group(raw: Any, index: int) -> Group:
     if not isinstance(reach, dict):
         raise CoreFundingError(
             f"{where}: reach must be an object of people reached by neighbourhood id",
+            code="wrong_type",
             field="reach",
             group=gid,
         )
+    equality = raw.get("equality_reach")
     return Group(
         id=gid,
         income=income,
-        reach={nid: _number(people, f"reach in {nid!r}", gid=gid) for nid, people in reach.items()},
+        reach={nid: _reach(people, f"reach in {nid!r}", gid) for nid, people in reach.items()},
         previous=_number(raw["previous"], "previous", gid=gid, nullable=True),
+        equality_reach=None if equality is None else _reach(equality, "equality_reach", gid),
+        reach_checked=_flag(raw, "reach_checked", True, gid),
+        trades=_flag(raw, "trades", False, gid),
+        mfa_received=_number(raw.get("mfa_received", 0), "mfa_received", gid=gid),
     )
+
+
+def _reach(value: Any, name: str, gid: str) -> int | Decimal | Reach:
+    """People reached: a number (all light support) or ``{"light": L, "intensive": I}``."""
+    if not isinstance(value, dict):
+        return _number(value, name, gid=gid)
+    unknown = sorted(set(value) - {"light", "intensive"})
+    if unknown:
+        raise CoreFundingError(
+            f"group {gid!r}: {name} may hold only light and intensive, not {unknown[0]!r}",
+            code="wrong_type",
+            field=name,
+            group=gid,
+        )
+    return Reach(
+        light=_number(value.get("light", 0), f"{name} (light)", gid=gid),
+        intensive=_number(value.get("intensive", 0), f"{name} (intensive)", gid=gid),
+    )
+
+
+def _flag(obj: dict[str, Any], name: str, default: bool, gid: str | None = None) -> bool:
+    value = obj.get(name, default)
+    if not isinstance(value, bool):
+        where = f"group {gid!r}: " if gid is not None else ""
+        raise CoreFundingError(
+            f"{where}{name} must be true or false, not {_shown(value)}",
+            code="wrong_type",
+            field=name,
+            group=gid,
+        )
+    return value
 
 
 def _require(obj: dict[str, Any], name: str, where: str, gid: str | None = None) -> Any:
     if name not in obj:
-        raise CoreFundingError(f"{where}: field {name!r} is missing", field=name, group=gid)
+        raise CoreFundingError(
+            f"{where}: field {name!r} is missing", code="missing", field=name, group=gid
+        )
     return obj[name]
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise CoreFundingError(f"{where} must be a JSON object", field=where)
+        raise CoreFundingError(f"{where} must be a JSON object", code="wrong_type", field=where)
     return value
 
 
 def _objects(value: Any, name: str) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise CoreFundingError(f"{name} must be a list", field=name)
+        raise CoreFundingError(f"{name} must be a list", code="wrong_type", field=name)
     return [_object(item, f"{name}[{i}]") for i, item in enumerate(value)]
 
 
@@ -197,7 +258,10 @@ def _number(
         where = f"group {gid!r}: " if gid is not None else ""
         kind = "a number or null" if nullable else "a number"
         raise CoreFundingError(
-            f"{where}{name} must be {kind}, not {_shown(value)}", field=name, group=gid
+            f"{where}{name} must be {kind}, not {_shown(value)}",
+            code="wrong_type",
+            field=name,
+            group=gid,
         )
     return value
 
@@ -208,7 +272,9 @@ def _text_id(value: Any, name: str) -> str:
         return str(value)
     if not isinstance(value, str) or not value:
         raise CoreFundingError(
-            f"{name} must be a non-empty text id, not {_shown(value)}", field=name
+            f"{name} must be a non-empty text id, not {_shown(value)}",
+            code="wrong_type",
+            field=name,
         )
     return value
 
@@ -218,7 +284,9 @@ def _shown(value: Any) -> str:
 
 
 def _reject_constant(name: str) -> None:
-    raise CoreFundingError(f"{name} is not a number this formula can use", field=name)
+    raise CoreFundingError(
+        f"{name} is not a number this formula can use", code="not_finite", field=name
+    )
 
 
 def _fail(message: str) -> int:

@@ -11,6 +11,9 @@ VCS_ACCESS: dict[str, object] = {
     "vcs.round_page": "public",
     "vcs.round_csv": "public",
     "vcs.round_inputs": "public",
+    "vcs.round_open_grants": "public",
+    "vcs.open_grants_all": "public",
+    "vcs.equality_note": "public",
     # A group's keepers (their own group only) and officers.
     "vcs.my_group": VCS,
     "vcs.group_new": VCS,
@@ -21,6 +24,7 @@ VCS_ACCESS: dict[str, object] = {
     # Officers: eligibility, rounds, corrections.
     "vcs.groups": OFFICER,
     "vcs.eligibility": OFFICER,
+    "vcs.reach_check": OFFICER,
     "vcs.keepers": OFFICER,
     "vcs.round_new": OFFICER,
     "vcs.round_edit": OFFICER,

@@ -228,6 +228,9 @@ NOT_RECORDS = {
     "funding.allocation_inputs",
     "vcs.round_csv",
     "vcs.round_inputs",
+    "vcs.round_open_grants",  # downloads of published awards in the 360Giving standard
+    "vcs.open_grants_all",
+    "vcs.equality_note",  # a round's equality impact note (a document, not a record)
     "accountability.open_data_csv",
     "accountability.open_data_json",
 }

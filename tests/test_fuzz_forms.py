@@ -294,6 +294,9 @@ RECIPES: dict[str, Recipe] = {
     "vcs.eligibility": Recipe(
         "officer", lambda: f"/core-funding/groups/{_first_id(Organisation)}/eligibility"
     ),
+    "vcs.reach_check": Recipe(
+        "officer", lambda: f"/core-funding/groups/{_first_id(Organisation)}/reach-check"
+    ),
     "vcs.correction_new": Recipe(
         "vcs",
         lambda: f"/core-funding/groups/{_kept_org()}/corrections/new?round={_published_round()}",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pbapp.extensions import db
 from pbapp.models import NeedIndicator
 from pbapp.models.core_funding import Organisation, OrganisationKeeper, OrganisationReach
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
+from pbapp.services.core_funding.settings import FIRST_FORMULA
 
 NEED = (30.0, 10.0, 20.0)  # Hillside, Riverside, Parkwood: mean 20
 
@@ -42,6 +44,8 @@ def make_group(
         safeguarding=eligible,
         accounts=eligible,
         eligibility_checked_at=datetime(2026, 1, 1) if eligible else None,
+        reach_period="April 2025 to March 2026",
+        reach_method="Names on our register, each counted once",
     )
     org.reach = [
         OrganisationReach(neighbourhood_id=area.id, people=people) for area, people in reach.items()
@@ -72,10 +76,12 @@ EXAMPLE_SETTINGS = dict(
     years=3,
     first_year=2027,
     bands=[(10_000, 1_000), (100_000, 3_000), (None, None), (None, 5_000)],
-    alpha=cf.Decimal(1),
+    alpha=Decimal(1),
     cap=20_000,
-    cap_income_percent=cf.Decimal(50),
-    delta_percent=cf.Decimal(10),
+    cap_income_percent=Decimal(50),
+    delta_percent=Decimal(10),
+    # The worked example is the first formula's; the fair formula has its own tests.
+    **FIRST_FORMULA,
 )
 
 
@@ -104,6 +110,14 @@ def round_query(**overrides) -> dict:
         "cap": "20000",
         "cap_income_percent": "50",
         "delta_percent": "10",
+        # The first formula: no taper (the box unticked), every person counted the same.
+        "reach_exponent": "1",
+        "intensive_weight": "1",
+        "unchecked_reach_cap": "",
+        "equality_percent": "0",
+        "cap_income_allowance": "0",
+        "mfa_threshold": "315000",
+        "intensive_definition": "",
     }
     data.update(overrides)
     return data

@@ -34,6 +34,9 @@ def profile_form(neighbourhoods, **overrides) -> dict:
         f"reach_{neighbourhoods[0].id}": "120",
         f"reach_{neighbourhoods[1].id}": "30",
         f"reach_{neighbourhoods[2].id}": "",
+        f"intensive_{neighbourhoods[0].id}": "20",
+        "reach_period": "April 2025 to March 2026",
+        "reach_method": "Names on our lunch register, each counted once",
     }
     data.update(overrides)
     return data
@@ -219,3 +222,104 @@ def test_officer_links_a_group_account_to_a_profile(client, forms, create_user, 
     response = forms.post(url, {"email": "club@example.org"}, page=page)
     assert "already keeps a group's profile: this one" in text(response)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.keeper"))
+
+
+def test_concurrent_profile_submissions_leave_one_account_with_one_group(app, create_user):
+    # Issue 16: 12 parallel POST /core-funding/groups/new left one account with three groups on
+    # PostgreSQL (each request checked "keeps no group yet" before any of them had committed).
+    # A unique index on the keeper's user id now makes a second group impossible in the database.
+    import threading
+
+    from config import TestConfig
+    from pbapp import create_app
+    from pbapp.models import User
+    from pbapp.models.core_funding import OrganisationKeeper
+    from pbapp.services import core_funding as cf
+    from pbapp.services.errors import FieldError
+
+    keeper_id = create_user("vcs").id
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    outcomes: list[str] = []
+    # Apps built one after another (building them on several threads trips a CPython 3.11 bug).
+    workers = [create_app(TestConfig(url)) for _ in range(attempts)]
+
+    def submit(worker, i: int) -> None:
+        with worker.app_context():
+            try:
+                profile = cf.Profile(
+                    name=f"Racing Group {i}",
+                    registration_number="",
+                    income_year=2025,
+                    income_latest=5_000,
+                )
+                barrier.wait(timeout=30)
+                cf.create_organisation(db.session.get(User, keeper_id), profile)
+                db.session.commit()
+                outcomes.append("created")
+            except FieldError:
+                db.session.rollback()
+                outcomes.append("refused")
+            except Exception as error:  # noqa: BLE001  (reported below: anything else is a 500)
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [
+        threading.Thread(target=submit, args=(w, i), daemon=True) for i, w in enumerate(workers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), outcomes
+
+    db.session.expire_all()
+    kept = db.session.scalar(
+        select(func.count())
+        .select_from(OrganisationKeeper)
+        .where(OrganisationKeeper.user_id == keeper_id)
+    )
+    assert kept == 1, outcomes
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
+    assert sorted(outcomes) == ["created"] + ["refused"] * (attempts - 1)
+
+
+def test_officer_records_a_sample_check_of_the_reach_figures_and_a_change_clears_it(
+    client, forms, create_user, sign_in, neighbourhoods
+):
+    org = make_group("Checked Group", [5_000], {neighbourhoods[0]: 40})
+    sign_in(create_user("officer"))
+    url = f"/core-funding/groups/{org.id}/reach-check"
+    response = forms.post(url, {"result": "confirmed", "method": "  "})
+    assert response.status_code == 422 and 'id="method-error"' in text(response)
+    response = forms.post(url, {"result": "maybe", "method": "20 names"})
+    assert response.status_code == 422
+    db.session.refresh(org)
+    assert org.reach_check_result is None
+    response = forms.post(
+        url, {"result": "confirmed", "method": "20 names from the register matched sign-in sheets"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.reach_checked and org.reach_checked_at is not None
+    page = words(client.get(f"/core-funding/groups/{org.id}"))
+    assert "Confirmed by a sample check" in page and "20 names from the register" in page
+    # New figures need a new check.
+    from pbapp.services import core_funding as cf
+
+    profile = cf.Profile(
+        name=org.name,
+        registration_number="",
+        income_year=2025,
+        income_latest=5_000,
+        reach={neighbourhoods[0].id: 400},
+        reach_period=org.reach_period,
+        reach_method=org.reach_method,
+    )
+    cf.update_organisation(org.keepers[0].user if org.keepers else None, org, profile)
+    db.session.commit()
+    assert not org.reach_checked and org.reach_check_method is None

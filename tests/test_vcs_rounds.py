@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
-from pbapp.models.core_funding import Award, CoreFundingRound
-from pbapp.services.core_funding import rounds as cf
+from pbapp.models.core_funding import Award, CoreFundingRound, Organisation
+from pbapp.services import core_funding as cf
 from pbapp.services.errors import FieldError
 from tests.test_vcs_factories import add_need, example_round, round_query, worked_example
 
@@ -397,3 +397,101 @@ def test_anyone_can_recompute_a_published_round_from_its_downloaded_inputs(
     )
     recomputed = {a["group"]: a["amount"] for a in json.loads(run.stdout)["awards"]}
     assert recomputed == {str(a.organisation_id): a.amount for a in item.awards}
+
+
+def test_refusal_words_come_from_the_code_and_figures_never_the_engines_message():
+    # Issue 15: the service rewrote the engine's message with str.replace. Now a reworded (here:
+    # nonsense) message changes nothing the officer reads; the group is named from the document.
+    from allocation.core_funding import CoreFundingError
+    from pbapp.services.core_funding.refusals import explain_refusal
+
+    document = {"about": {"groups": {"7": {"name": "Pitsmoor Trust"}}}}
+    error = CoreFundingError(
+        "zzz reworded zzz",
+        code="subsidy_limit",
+        group="7",
+        numbers={
+            "threshold": 315_000,
+            "received": 300_000,
+            "award_total": 20_301,
+            "total": 320_301,
+        },
+    )
+    words = explain_refusal(error, document).message
+    assert "zzz" not in words
+    for part in ("Pitsmoor Trust trades", "£20,301", "£300,000", "£320,301", "£315,000"):
+        assert part in words
+    error = CoreFundingError("zzz", code="above_bands", field="income", group="7")
+    words = explain_refusal(error, document).message
+    assert words == (
+        "The round cannot be computed: a group's income is above every size band (Pitsmoor Trust)."
+    )
+
+
+def test_a_trading_groups_award_over_the_subsidy_threshold_is_refused_with_the_figures(
+    client, create_user, sign_in, example
+):
+    # Group Three trades and declares £300,000 of Minimal Financial Assistance: its award of
+    # £9,444 a year for 3 years (£28,332) would take it to £328,332, over £315,000.
+    three = db.session.scalar(select(Organisation).where(Organisation.name == "Group Three"))
+    three.trades, three.mfa_declared = True, 300_000
+    db.session.commit()
+    officer = create_user("officer")
+    item = example_round(officer)
+    sign_in(officer)
+    page = " ".join(
+        unescape(
+            client.get(f"/core-funding/rounds/{item.id}/preview").get_data(as_text=True)
+        ).split()
+    )
+    assert "These settings cannot share the pot" in page
+    assert "Group Three trades, so its award is a subsidy" in page
+    assert "£28,332" in page and "£328,332" in page and "£315,000" in page
+    with pytest.raises(FieldError):
+        cf.publish_round(officer, item)
+    db.session.rollback()
+    # A threshold in force that is higher (a setting of the round) lets it through.
+    response = client.get(
+        f"/core-funding/rounds/{item.id}/preview", query_string=round_query(mfa_threshold="400000")
+    )
+    assert "These settings cannot share the pot" not in response.get_data(as_text=True)
+
+
+def test_a_tapered_base_steeper_than_income_is_refused_next_to_the_band(
+    client, forms, create_user, sign_in, example
+):
+    sign_in(create_user("officer"))
+    data = round_query(base_taper="y", band1_max="1000", band1_base="0", band2_base="3000")
+    response = forms.post("/core-funding/rounds/new", data)
+    assert response.status_code == 422
+    assert 'id="band2_base-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CoreFundingRound)) == 0
+
+
+def test_the_platform_counts_a_trading_groups_awards_as_assistance_over_three_financial_years(
+    create_user, example
+):
+    from datetime import date
+
+    from pbapp.services.core_funding import subsidy
+
+    three = db.session.scalar(select(Organisation).where(Organisation.name == "Group Three"))
+    three.trades, three.mfa_declared = True, 1_000
+    db.session.commit()
+    officer = create_user("officer")
+    first = example_round(officer)
+    cf.publish_round(officer, first)
+    db.session.commit()
+    award = next(a for a in first.awards if a.organisation_id == three.id)
+    assert award.trades and award.round_total == 28_332
+    today = first.published_at.date()
+    assert subsidy.platform_mfa(three, today) == 28_332
+    assert subsidy.mfa_received(three, today) == 29_332
+    # The next round's inputs carry it; three financial years on, the award has dropped out.
+    later = example_round(officer, title="Next round", first_year=2030)
+    document, _, _ = cf.build_document(cf.settings_of(later), first)
+    group = next(g for g in document["groups"] if g["id"] == str(three.id))
+    assert (group["trades"], group["mfa_received"]) == (True, 29_332)
+    assert subsidy.window_start(date(2027, 3, 31)) == date(2024, 4, 1)
+    assert subsidy.window_start(date(2027, 4, 1)) == date(2025, 4, 1)
+    assert subsidy.platform_mfa(three, date(today.year + 3, 4, 1)) == 0

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
 from pbapp.models.core_funding import CorrectionRequest
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 from tests.test_vcs_factories import add_need, example_round, worked_example
 
 
@@ -49,8 +49,9 @@ def test_group_reads_every_pound_of_its_award(client, sign_in, published):
     assert "average yearly income was £8,000" in page
     # Reach: 100 people in Hillside (need 30, mean 20: multiplier 1.5) = 150 weighted people,
     # at λ = 200/9 = £22.2222 each.
-    assert "Hillside 100 30.0 1.500 150.0" in page
-    assert "150.0 × £22.2222 = £3,333.33" in page
+    # The table shows light and intensive support (none intensive here, weight 1).
+    assert "Hillside 100 0 100.0 30.0 1.500 150.0" in page
+    assert "150.00 × £22.2222 = £3,333.33" in page
     assert "£1,000 + £3,333.33 = £4,333.33" in page
     # The income cap of 50% × 8,000 = 4,000 applied.
     assert "The income limit applied" in page and "held at £4,000" in page
@@ -99,16 +100,29 @@ def test_accepted_correction_is_used_by_the_draft_round_not_the_published_one(
 
     sign_in(published["officer"])
     assert "Group One" in words(client.get("/core-funding/corrections"))
-    # The officer corrects the profile, then accepts with a reason.
-    one.income_latest = 19_000
-    db.session.commit()
+    url = f"/core-funding/corrections/{request.id}"
+    # Issue 16: "Accepted" used to change nothing. Accepting without changing a figure is now
+    # refused, and nothing changes.
+    response = forms.post(url, decision_data(one, reason="Your accounts show £19,000."))
+    assert response.status_code == 422 and "no figure changed" in words(response)
+    db.session.refresh(request)
+    assert request.status == "open"
+    # The officer corrects the figure in the decision form and accepts: one step.
     response = forms.post(
-        f"/core-funding/corrections/{request.id}",
-        {"decision": "accept", "reason": "Your 2025 accounts show £19,000."},
+        url,
+        decision_data(one, reason="Your 2025 accounts show £19,000.", income_latest="19000"),
     )
     assert response.status_code == 302
     db.session.refresh(request)
-    assert request.status == "accepted"
+    db.session.refresh(one)
+    assert request.status == "accepted" and one.income_latest == 19_000
+    assert request.corrected == {
+        "income_latest": {
+            "label": "Income in the latest year",
+            "before": "£9,000",
+            "after": "£19,000",
+        }
+    }
     assert "stays as published" in request.takes_effect
     assert "Core funding 2030 to 2033" in request.takes_effect
 
@@ -124,10 +138,39 @@ def test_accepted_correction_is_used_by_the_draft_round_not_the_published_one(
     sign_in(published["keeper"])
     page = words(client.get(f"/core-funding/groups/{one.id}"))
     assert "Accepted" in page and "Your 2025 accounts show £19,000." in page
+    # The statement says which figures were corrected.
+    statement = words(client.get(f"/core-funding/groups/{one.id}/awards/{item.id}"))
+    assert "Corrected figures" in statement
+    assert "Income in the latest year from £9,000 to £19,000" in statement
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.object_type == "correction_request")
     ).all()
     assert actions == ["correction.raise", "correction.accepted"]
+    assert db.session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "organisation.update", AuditEvent.object_id == str(one.id)
+        )
+    )
+
+
+def decision_data(org, **changes) -> dict:
+    """The decision form as an officer sends it: the profile's figures, some changed."""
+    data = {
+        "decision": "accept",
+        "name": org.name,
+        "registration_number": org.registration_number,
+        "income_year": str(org.income_year),
+        "income_latest": str(org.income_latest),
+        "income_previous": "" if org.income_previous is None else str(org.income_previous),
+        "income_earlier": "" if org.income_earlier is None else str(org.income_earlier),
+        "reach_period": org.reach_period,
+        "reach_method": org.reach_method,
+    }
+    for row in org.reach:
+        data[f"reach_{row.neighbourhood_id}"] = str(row.people)
+        data[f"intensive_{row.neighbourhood_id}"] = str(row.intensive)
+    data.update(changes)
+    return data
 
 
 def test_officer_declines_with_a_reason_and_cannot_decide_twice(client, forms, sign_in, published):

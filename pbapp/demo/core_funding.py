@@ -1,6 +1,10 @@
 """Demo core funding: eight Sheffield community groups across the wards, one published round
 and one draft round, and a correction request waiting for an officer.
 
+Both rounds use the fair formula's recommended settings (tapered base, square-root reach term,
+intensive support counted 4 times, a 10% equality share claimed by two groups, unchecked reach
+counted up to 500 people: one group's figures are not checked yet; one group trades).
+
 The groups and their figures are invented for the demo (any likeness to a real group's name is
 a coincidence); the wards and their need figures are the real ones loaded by ``load_demo``.
 Loading is idempotent: a second call finds everything in place and adds nothing.
@@ -23,7 +27,7 @@ from pbapp.models.core_funding import (
     OrganisationKeeper,
     OrganisationReach,
 )
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 
 DEMO_KEEPER = "vcs@demo.test"
 DEMO_OFFICER = "officer@demo.test"
@@ -34,9 +38,14 @@ class DemoGroup:
     name: str
     number: str
     incomes: tuple[int, ...]  # latest first, years ending 2025, 2024, 2023
-    reach: dict[str, int]  # ward name -> people
+    reach: dict[str, int]  # ward name -> unique people
     eligible: bool = True
     kept_by_demo_account: bool = False
+    intensive: dict[str, int] | None = None  # ward name -> of them, intensive support
+    equality: tuple[int, int, str] | None = None  # city-wide people, intensive, who
+    reach_checked: bool = True  # an officer's sample check confirmed the figures
+    trades: bool = False
+    mfa_declared: int = 0
 
 
 DEMO_GROUPS = (
@@ -46,42 +55,54 @@ DEMO_GROUPS = (
         (42_000, 38_000, 35_000),
         {"Burngreave": 320, "Firth Park": 40, "Shiregreen and Brightside": 25},
         kept_by_demo_account=True,
+        intensive={"Burngreave": 35},
+        equality=(45, 30, "People with no fixed address who come to our daily meal"),
     ),
     DemoGroup(
         "Darnall Wellbeing Walkers",
         "",
         (8_500, 7_200),
         {"Darnall": 110, "Manor Castle": 30},
+        intensive={"Darnall": 12},
     ),
     DemoGroup(
         "Gleadless Valley Youth Project",
         "1098123",
         (128_000, 119_000, 112_000),
         {"Gleadless Valley": 260, "Richmond": 60, "Park and Arbourthorne": 45},
+        intensive={"Gleadless Valley": 70, "Richmond": 10},
     ),
     DemoGroup(
         "Firth Park Family Hub",
         "09876543",
         (66_000, 61_000, 64_000),
         {"Firth Park": 210, "Southey": 70, "Shiregreen and Brightside": 90},
+        intensive={"Firth Park": 40, "Southey": 8, "Shiregreen and Brightside": 15},
+        trades=True,  # runs a café: its award is a subsidy
+        mfa_declared=12_000,
     ),
     DemoGroup(
         "Manor Castle Men's Shed",
         "1176540",
         (12_400, 11_000, 9_800),
         {"Manor Castle": 55, "Park and Arbourthorne": 20},
+        intensive={"Manor Castle": 30, "Park and Arbourthorne": 5},
     ),
     DemoGroup(
         "Sharrow Refugee Welcome",
         "1154321",
         (212_000, 198_000, 176_000),
         {"Nether Edge and Sharrow": 380, "Broomhill and Sharrow Vale": 150, "City": 120},
+        intensive={"Nether Edge and Sharrow": 90, "City": 40},
+        equality=(310, 120, "Refugees and people seeking asylum, across the city"),
+        reach_checked=False,  # figures not checked yet: the round counts at most 500 people
     ),
     DemoGroup(
         "Stocksbridge Carers' Circle",
         "1123987",
         (18_300, 17_900, 16_100),
         {"Stocksbridge and Upper Don": 95, "West Ecclesfield": 15},
+        intensive={"Stocksbridge and Upper Don": 60, "West Ecclesfield": 10},
     ),
     DemoGroup(
         "Southey Green Gardeners",
@@ -156,9 +177,29 @@ def load_core_funding_demo() -> CoreFundingDemoReport:
             accounts=group.eligible,
             eligibility_checked_at=datetime(2026, 2, 2, 10, 0) if group.eligible else None,
             eligibility_checked_by_id=officer.id if officer and group.eligible else None,
+            reach_period="April 2024 to March 2025",
+            reach_method="Names on our register or sign-in sheets, each person counted once; "
+            "intensive support is ten hours of contact or more in the year.",
+            equality_people=group.equality[0] if group.equality else None,
+            equality_intensive=group.equality[1] if group.equality else None,
+            equality_description=group.equality[2] if group.equality else "",
+            trades=group.trades,
+            mfa_declared=group.mfa_declared,
         )
+        if group.eligible and group.reach_checked:
+            org.reach_check_result = "confirmed"
+            org.reach_check_method = (
+                "20 people picked at random from the register, each found on a sign-in sheet "
+                "in the period."
+            )
+            org.reach_checked_at = datetime(2026, 2, 2, 11, 0)
+            org.reach_checked_by_id = officer.id if officer else None
         org.reach = [
-            OrganisationReach(neighbourhood_id=wards[ward].id, people=people)
+            OrganisationReach(
+                neighbourhood_id=wards[ward].id,
+                people=people,
+                intensive=(group.intensive or {}).get(ward, 0),
+            )
             for ward, people in group.reach.items()
             if ward in wards
         ]

@@ -47,6 +47,12 @@ CORRECTION_SUBJECTS: dict[str, str] = {
     "other": "Something else",
 }
 
+# The result of an officer's sample check of a group's reach figures.
+REACH_CHECK_RESULTS: dict[str, str] = {
+    "confirmed": "Confirmed: the sample matched the figures",
+    "not_confirmed": "Not confirmed: the sample did not match the figures",
+}
+
 CORRECTION_STATUSES = {
     "open": "Waiting for an officer",
     "accepted": "Accepted",
@@ -74,6 +80,25 @@ class Organisation(db.Model):
         ForeignKey("user.id", ondelete="SET NULL")
     )
     eligibility_checked_at: Mapped[datetime | None]
+    # How the reach figures were counted: the period they cover and the group's method.
+    reach_period: Mapped[str] = mapped_column(String(200), default="")
+    reach_method: Mapped[str] = mapped_column(Text, default="")
+    # Unique people served across the city as a community of identity or without a fixed
+    # address (None: the group does not claim the equality share), and who they are.
+    equality_people: Mapped[int | None]
+    equality_intensive: Mapped[int | None]
+    equality_description: Mapped[str] = mapped_column(String(300), default="")
+    # Subsidy control: does the group trade, and the Minimal Financial Assistance it declares
+    # from other public bodies in this and the two previous financial years (whole pounds).
+    trades: Mapped[bool] = mapped_column(Boolean, default=False)
+    mfa_declared: Mapped[int] = mapped_column(default=0)
+    # An officer's sample check of the reach figures; cleared when the figures change.
+    reach_check_result: Mapped[str | None] = mapped_column(String(20))
+    reach_check_method: Mapped[str | None] = mapped_column(Text)
+    reach_checked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    reach_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -83,7 +108,10 @@ class Organisation(db.Model):
     reach: Mapped[list[OrganisationReach]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
-    eligibility_checked_by: Mapped[User | None] = relationship()
+    eligibility_checked_by: Mapped[User | None] = relationship(
+        foreign_keys=[eligibility_checked_by_id]
+    )
+    reach_checked_by: Mapped[User | None] = relationship(foreign_keys=[reach_checked_by_id])
 
     __table_args__ = (
         CheckConstraint(
@@ -94,6 +122,13 @@ class Organisation(db.Model):
         CheckConstraint(
             "income_earlier IS NULL OR income_previous IS NOT NULL", name="incomes_in_order"
         ),
+        CheckConstraint(
+            "(equality_people IS NULL AND equality_intensive IS NULL) OR (equality_people > 0 "
+            "AND equality_intensive >= 0 AND equality_intensive <= equality_people)",
+            name="equality_reach_valid",
+        ),
+        CheckConstraint("mfa_declared >= 0", name="mfa_not_negative"),
+        one_of("reach_check_result", REACH_CHECK_RESULTS, name="reach_check_known", nullable=True),
     )
 
     @property
@@ -104,6 +139,11 @@ class Organisation(db.Model):
             for v in (self.income_latest, self.income_previous, self.income_earlier)
             if v is not None
         ]
+
+    @property
+    def reach_checked(self) -> bool:
+        """An officer's sample check confirmed the reach figures as they are now."""
+        return self.reach_check_result == "confirmed"
 
     @property
     def eligible(self) -> bool:
@@ -125,8 +165,10 @@ class OrganisationKeeper(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
     )
+    # One account keeps one group: a unique index, so that two requests at once cannot both
+    # add a group for the same account (issue 16).
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True, unique=True
     )
 
     organisation: Mapped[Organisation] = relationship(back_populates="keepers")
@@ -134,7 +176,11 @@ class OrganisationKeeper(db.Model):
 
 
 class OrganisationReach(db.Model):
-    """How many people a group reaches who live in one neighbourhood."""
+    """How many unique people a group reaches who live in one neighbourhood.
+
+    ``people`` counts each person once; ``intensive`` of them had intensive support (the round
+    defines it), the others light support.
+    """
 
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
@@ -143,11 +189,19 @@ class OrganisationReach(db.Model):
         ForeignKey("neighbourhood.id", ondelete="RESTRICT"), primary_key=True
     )
     people: Mapped[int]
+    intensive: Mapped[int] = mapped_column(default=0)
 
     organisation: Mapped[Organisation] = relationship(back_populates="reach")
     neighbourhood: Mapped[Neighbourhood] = relationship()
 
-    __table_args__ = (CheckConstraint("people > 0", name="people_positive"),)
+    __table_args__ = (
+        CheckConstraint("people > 0", name="people_positive"),
+        CheckConstraint("intensive >= 0 AND intensive <= people", name="intensive_within_people"),
+    )
+
+    @property
+    def light(self) -> int:
+        return self.people - self.intensive
 
 
 class CoreFundingRound(db.Model):
@@ -217,6 +271,9 @@ class Award(db.Model):
     )
     amount: Mapped[int]  # whole pounds per year
     breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Subsidy control: the group traded when the award was made, so the award counts towards its
+    # Minimal Financial Assistance.
+    trades: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_award_id: Mapped[int | None] = mapped_column(
         ForeignKey("award.id", ondelete="SET NULL")
     )
@@ -255,6 +312,8 @@ class CorrectionRequest(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)  # the officer's reason, shown to the group
     # Where an accepted correction takes effect, said when it was accepted.
     takes_effect: Mapped[str | None] = mapped_column(Text)
+    # The figures an accepted correction applied to the profile: {"field": [before, after]}.
+    corrected: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     organisation: Mapped[Organisation] = relationship()
     funding_round: Mapped[CoreFundingRound | None] = relationship()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from pbapp.access import public, roles_required
@@ -18,7 +26,7 @@ from pbapp.models.core_funding import (
     CorrectionRequest,
     Organisation,
 )
-from pbapp.services.core_funding import rounds as cf
+from pbapp.services import core_funding as cf
 from pbapp.services.errors import FieldError
 from pbapp.vcs import bp
 from pbapp.vcs.forms import (
@@ -27,6 +35,7 @@ from pbapp.vcs.forms import (
     EligibilityForm,
     KeeperForm,
     PublishForm,
+    ReachCheckForm,
     RoundForm,
     profile_form,
     profile_from,
@@ -47,7 +56,7 @@ def _organisation_for_user(org_id: int) -> Organisation:
     return org
 
 
-def _published_or_404(round_id: int) -> CoreFundingRound:
+def published_or_404(round_id: int) -> CoreFundingRound:
     item = db.get_or_404(CoreFundingRound, round_id)
     if not item.is_published:
         abort(404)  # a draft round is not public
@@ -105,15 +114,29 @@ class _StoredRow:
 @bp.route("/rounds/<int:round_id>")
 @public
 def round_page(round_id: int):
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     names = item.inputs["about"]["groups"]
     rows = sorted(
         (_StoredRow(a, names[str(a.organisation_id)]["name"]) for a in item.awards),
         key=lambda r: r.name,
     )
     by_band, by_need = _chart_data(item.parameters, item.inputs, rows)
+    breakdowns = [(names[str(a.organisation_id)]["name"], a.breakdown) for a in item.awards]
+    equality = {
+        "pot": next((b.get("equality_pot", 0) for _, b in breakdowns), 0),
+        "groups": sorted(name for name, b in breakdowns if b.get("equality_part")),
+    }
+    checks = {
+        "confirmed": sum(
+            1 for g in names.values() if (g.get("reach_check") or {}).get("result") == "confirmed"
+        ),
+        "limited": sorted(name for name, b in breakdowns if b.get("reach_limited")),
+    }
     return render_template(
         "vcs/round.html",
+        fair="reach_exponent" in item.inputs,
+        equality=equality,
+        checks=checks,
         round=item,
         rows=rows,
         by_band=by_band,
@@ -127,7 +150,7 @@ def round_page(round_id: int):
 @bp.route("/rounds/<int:round_id>/awards.csv")
 @public
 def round_csv(round_id: int):
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     return Response(
         cf.awards_csv(item),
         mimetype="text/csv",
@@ -138,7 +161,7 @@ def round_csv(round_id: int):
 @bp.route("/rounds/<int:round_id>/inputs.json")
 @public
 def round_inputs(round_id: int):
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     return Response(
         json.dumps(item.inputs, indent=1, sort_keys=True, ensure_ascii=False),
         mimetype="application/json",
@@ -276,25 +299,47 @@ def eligibility(org_id: int):
     return render_template("vcs/eligibility.html", form=form, org=org), form_status(form)
 
 
+@bp.route("/groups/<int:org_id>/reach-check", methods=["GET", "POST"])
+@roles_required("officer")
+def reach_check(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    form = ReachCheckForm()
+    if form.validate_on_submit():
+        try:
+            cf.record_reach_check(current_user, org, form.result.data, form.method.data or "")
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The check of {org.name}'s reach figures is recorded.", "success")
+            return redirect(url_for("vcs.group", org_id=org.id))
+    return render_template("vcs/reach_check.html", form=form, org=org), form_status(form)
+
+
 @bp.route("/groups/<int:org_id>/awards/<int:round_id>")
 @roles_required("vcs", "officer")
 def statement(org_id: int, round_id: int):
     org = _organisation_for_user(org_id)
-    item = _published_or_404(round_id)
+    item = published_or_404(round_id)
     award = cf.award_of(item, org)
     if award is None:
         abort(404)
     about = item.inputs["about"]
     b = award.breakdown
+    weight = float(item.inputs.get("intensive_weight", 1))
     reach_rows = sorted(
         (
             {
                 "name": about["neighbourhoods"][code]["name"],
-                "people": people,
+                "people": cf.people_of(value),
+                "intensive": value.get("intensive", 0) if isinstance(value, dict) else 0,
+                "counted": cf.people_of(value)
+                + (weight - 1) * (value.get("intensive", 0) if isinstance(value, dict) else 0),
                 "need": next(n["need"] for n in item.inputs["neighbourhoods"] if n["id"] == code),
                 "multiplier": b["need_multipliers"][code],
             }
-            for code, people in b["reach_by_neighbourhood"].items()
+            for code, value in b["reach_by_neighbourhood"].items()
         ),
         key=lambda r: r["name"],
     )
@@ -311,6 +356,10 @@ def statement(org_id: int, round_id: int):
         checked=cf.check_published(item),
         is_keeper=org.kept_by(current_user),
         stability_up=cf.stability_ceiling(item, b.get("previous")),
+        fair="reach_exponent" in item.inputs,
+        inputs=item.inputs,
+        group=next(g for g in item.inputs["groups"] if g["id"] == str(org.id)),
+        corrections=[c for c in cf.corrections_of(org) if c.round_id == item.id and c.corrected],
     )
 
 
@@ -363,7 +412,18 @@ def corrections():
 @roles_required("officer")
 def correction(request_id: int):
     item = db.get_or_404(CorrectionRequest, request_id)
-    form = DecisionForm()
+    # Accepting carries the profile's figures (applied in the same step); declining does not.
+    declining = request.method == "POST" and request.form.get("decision") == "decline"
+    form = (
+        DecisionForm()
+        if declining
+        else profile_form(
+            Neighbourhood.all_by_name(),
+            item.organisation,
+            formdata=request.form if request.method == "POST" else None,
+            base=DecisionForm,
+        )
+    )
     if item.status == "open" and form.validate_on_submit():
         try:
             cf.decide_correction(
@@ -371,6 +431,7 @@ def correction(request_id: int):
                 item,
                 accept=form.decision.data == "accept",
                 reason=form.reason.data or "",
+                profile=None if declining else profile_from(form),
             )
         except FieldError as error:
             db.session.rollback()

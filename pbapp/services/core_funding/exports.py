@@ -1,0 +1,70 @@
+"""A published round's awards as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from pbapp.models.core_funding import (
+    CoreFundingRound,
+)
+from pbapp.services.core_funding.settings import band_labels
+from pbapp.services.csv_safety import safe_cell
+
+CSV_HEADER = [
+    "round",
+    "group",
+    "charity_or_company_number",
+    "size_band",
+    "average_income",
+    "people_reached",
+    "need_multiplier",
+    "base",
+    "reach_part",
+    "formula_amount",
+    "limit_applied",
+    "previous_award_per_year",
+    "award_per_year",
+    "years",
+    "award_over_round",
+]
+
+BOUND_NAMES = {
+    "cap": "the round's cap",
+    "income": "the share of income limit",
+    "stability-up": "the stability band (most it may rise)",
+    "stability-down": "the stability band (least it may fall to)",
+    None: "",
+}
+
+
+def awards_csv(funding_round: CoreFundingRound) -> str:
+    """The published awards of a round as CSV text with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    labels = band_labels(funding_round.parameters["bands"])
+    names = funding_round.inputs["about"]["groups"] if funding_round.inputs else {}
+    for award in sorted(funding_round.awards, key=lambda a: names[str(a.organisation_id)]["name"]):
+        b = award.breakdown
+        about = names[str(award.organisation_id)]
+        writer.writerow(
+            [
+                safe_cell(funding_round.title),
+                safe_cell(about["name"]),
+                safe_cell(about["registration_number"]),
+                labels[b["band"]],
+                b["income"],
+                b["reach"],
+                "" if b["need_multiplier"] is None else b["need_multiplier"],
+                b["base"],
+                b["reach_part"],
+                b["formula_amount"],
+                BOUND_NAMES.get(b["bound"], b["bound"]),
+                "" if b["previous"] is None else b["previous"],
+                award.amount,
+                funding_round.years,
+                award.amount * funding_round.years,
+            ]
+        )
+    return out.getvalue()
