@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +28,7 @@ from pbapp.models.core_funding import (
     CoreFundingRound,
     Organisation,
 )
+from pbapp.services import published
 from pbapp.services.core_funding.common import now
 from pbapp.services.core_funding.settings import RoundSettings, parameters_of
 from pbapp.services.core_funding.subsidy import mfa_received
@@ -176,9 +175,8 @@ def build_document(
 
 
 def fingerprint_of(document: dict[str, Any]) -> str:
-    """SHA-256 of the document in canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the document in canonical JSON (``services/published``: one encoding)."""
+    return published.fingerprint(document)
 
 
 def compute_document(document: dict[str, Any]) -> CoreFundingResult:

@@ -15,8 +15,6 @@ per resident of the scenario's population), and pace of change is NHS-style.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,6 +37,7 @@ from allocation.needs import Neighbourhood as NeedArea
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood
 from pbapp.models.funding import Scenario
+from pbapp.services import published
 from pbapp.services.funding.need import (
     EDITIONS,
     EDITIONS_DIFFER,
@@ -254,9 +253,8 @@ def build_document(settings: ScenarioSettings) -> dict[str, Any]:
 
 
 def fingerprint_of(document: dict[str, Any]) -> str:
-    """SHA-256 of the document in canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the document in canonical JSON (``services/published``: one encoding)."""
+    return published.fingerprint(document)
 
 
 def compute_document(document: dict[str, Any]) -> SharesResult:

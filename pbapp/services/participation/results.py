@@ -4,7 +4,6 @@ anonymised ballots as a pabulib file anyone can recount.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from datetime import date, timedelta
@@ -15,7 +14,7 @@ from allocation import pb
 from allocation.pb.rules import META_RULES
 from pbapp.extensions import db
 from pbapp.models import Ballot, Budget, Result, User
-from pbapp.services import audit
+from pbapp.services import audit, published
 from pbapp.services.errors import FieldError
 from pbapp.services.participation.ballots import ballot_proposals
 
@@ -92,7 +91,7 @@ def fingerprint(budget: Budget, election: pb.Election) -> str:
         "projects": sorted((p.id, int(p.cost)) for p in election.projects),
         "ballots": ballots,
     }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+    return published.result_fingerprint(canonical)
 
 
 def why_not_publish(budget: Budget, today: date) -> str | None:
