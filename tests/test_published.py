@@ -29,7 +29,10 @@ def test_scenarios_and_rounds_share_the_one_encoding():
 
 def test_results_keep_the_encoding_they_were_published_with():
     # The result fingerprint of a document published before this module existed.
-    legacy = {"ballots": ['[1, 2]'], "budget": 10000, "rule": "mes-add1"}
-    assert published.result_fingerprint(legacy) == hashlib.sha256(
-        b'{"ballots": ["[1, 2]"], "budget": 10000, "rule": "mes-add1"}'
-    ).hexdigest()
+    legacy = {"ballots": ["[1, 2]"], "budget": 10000, "rule": "mes-add1"}
+    assert (
+        published.result_fingerprint(legacy)
+        == hashlib.sha256(
+            b'{"ballots": ["[1, 2]"], "budget": 10000, "rule": "mes-add1"}'
+        ).hexdigest()
+    )
