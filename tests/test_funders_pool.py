@@ -167,7 +167,7 @@ def test_money_above_targets_is_said_with_where_it_goes_and_how_far_above(
     assert (
         f"£{sum(a - t for t, a in above):,} has to go above targets: every contribution is "
         "spent in full, and some contributions' restrictions leave that money nowhere else to "
-        f"go. It is spread over {len(above)} neighbourhoods and themes as evenly, in proportion "
+        f"go. It is spread over {len(above)} neighbourhood themes as evenly, in proportion "
         f"to their targets, as the restrictions allow: none gets more than {most}% above its "
         "target." in page
     )
