@@ -33,3 +33,35 @@ def register(app: Flask) -> None:
         click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             click.echo(f"  {account.role:<9} {account.email}")
+
+    @app.cli.group()
+    def mail() -> None:
+        """The email outbox."""
+
+    @mail.command("send")
+    def mail_send() -> None:
+        """Deliver every message due now, then stop (for cron, or to empty the outbox once)."""
+        from pbapp.mailer import deliver_due
+
+        report = deliver_due()
+        click.echo(
+            f"Outbox: {report.sent} sent, {report.retried} to try again later, "
+            f"{report.failed} given up (listed at /admin/outbox)."
+        )
+
+    @mail.command("work")
+    @click.option("--every", default=5.0, show_default=True, help="Seconds between looks.")
+    def mail_work(every: float) -> None:
+        """Deliver the outbox for ever: the production worker (Ctrl-C or SIGTERM stops it)."""
+        import time
+
+        from pbapp.mailer import deliver_due
+
+        click.echo(f"Delivering the outbox every {every:g} s (Ctrl-C stops).")
+        while True:
+            report = deliver_due()
+            if report.sent or report.retried or report.failed:
+                click.echo(
+                    f"{report.sent} sent, {report.retried} to try again, {report.failed} given up"
+                )
+            time.sleep(every)

@@ -42,6 +42,24 @@ def _render(code: int, detail: str | None = None):
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 
 
+def _wait_message() -> str:
+    """How long until the limit that was hit lets the next attempt through, in plain words."""
+    import time
+
+    from pbapp.extensions import limiter
+
+    limit = limiter.current_limit
+    if limit is None:
+        return MESSAGES[429][1]
+    seconds = max(int(limit.reset_at - time.time()), 1)
+    if seconds < 90:
+        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+    else:
+        minutes = -(-seconds // 60)
+        wait = f"{minutes} minutes"
+    return f"For your safety, please wait {wait} before trying again."
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
@@ -71,6 +89,8 @@ def register(app: Flask) -> None:
             return server_error(error)
         if error.code is None or error.code < 400:
             return error
+        if error.code == 429:
+            return _render(429, _wait_message())
         return _render(error.code)
 
     @app.errorhandler(500)

@@ -26,3 +26,7 @@ class UserSearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     q = StringField("Find by name or email", validators=[Length(max=254)])
+
+
+class RetryForm(FlaskForm):
+    submit = SubmitField("Try again")

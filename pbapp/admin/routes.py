@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from pbapp.access import roles_required
 from pbapp.admin import bp
-from pbapp.admin.forms import RolesForm, UserSearchForm
+from pbapp.admin.forms import RetryForm, RolesForm, UserSearchForm
 from pbapp.extensions import db
 from pbapp.forms import MAX_ID
 from pbapp.models import AuditEvent, User
+from pbapp.models.mail import MAIL_STATUSES, OutboxMessage
+from pbapp.services import audit
 from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
+from pbapp.services.mail.delivery import retry_now
 
 
 def _page_number() -> int:
@@ -72,3 +75,46 @@ def audit_log():
         )
     }
     return render_template("admin/audit.html", page=page, actors=actors)
+
+
+@bp.route("/outbox")
+@roles_required("admin")
+def outbox():
+    counts = dict.fromkeys(MAIL_STATUSES, 0) | dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    failed = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc())
+        .limit(200)
+    ).all()
+    oldest_pending = db.session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+    )
+    return render_template(
+        "admin/outbox.html",
+        counts=counts,
+        failed=failed,
+        oldest_pending=oldest_pending,
+        form=RetryForm(),
+    )
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@roles_required("admin")
+def outbox_retry(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    form = RetryForm()
+    if not form.validate_on_submit():
+        flash("That form had expired. Please try again.", "error")
+    elif message.status != "failed":
+        flash("That message has not failed, so there is nothing to try again.", "info")
+    else:
+        retry_now(message)
+        audit.record(current_user, "mail.retry", "outbox_message", message.id)
+        db.session.commit()
+        flash("The message will be sent again by the next round of the mail worker.", "success")
+    return redirect(url_for("admin.outbox"))
