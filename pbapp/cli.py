@@ -65,3 +65,20 @@ def register(app: Flask) -> None:
                     f"{report.sent} sent, {report.retried} to try again, {report.failed} given up"
                 )
             time.sleep(every)
+
+    @app.cli.group()
+    def notices() -> None:
+        """Notices that come from the calendar."""
+
+    @notices.command("send")
+    def notices_send() -> None:
+        """Write today's scheduled notices (voting opens; closes in two days) to the outbox.
+        Run it daily (cron, or beside the mail worker): a second run writes nothing twice."""
+        from pbapp.clock import today
+        from pbapp.services.notifications.notices import scheduled
+
+        report = scheduled(today())
+        db.session.commit()
+        click.echo(
+            f"Notices written: {report.opens} 'voting is open', {report.closing} 'closes soon'."
+        )

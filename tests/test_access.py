@@ -26,6 +26,7 @@ EXPECTED_ACCESS = (
         "auth.logout": "signed-in",
         "auth.change_password": "signed-in",
         "auth.account": "signed-in",
+        "auth.notices": "signed-in",
         "auth.registered": "public",
         "auth.check_email": "public",
         "auth.forgot_password": "public",

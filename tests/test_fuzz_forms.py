@@ -216,6 +216,7 @@ RECIPES: dict[str, Recipe] = {
     "auth.logout": Recipe("resident", lambda: ("/account/sign-out", "/account/")),
     "auth.change_password": Recipe("resident", lambda: "/account/password"),
     "auth.forgot_password": Recipe(None, lambda: "/account/forgot-password"),
+    "auth.notices": Recipe("resident", lambda: "/account/notices"),
     "auth.reset_password": Recipe(None, _reset_link),
     "auth.unsubscribe": Recipe(None, _unsubscribe_link),
     "admin.outbox_retry": Recipe("admin", _failed_message),

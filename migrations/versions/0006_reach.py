@@ -58,8 +58,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('user_id', 'topic', name=op.f('pk_notice_preference'))
     )
 
+    op.create_table('notice_sent',
+    sa.Column('topic', sa.String(length=60), nullable=False),
+    sa.Column('subject_key', sa.String(length=60), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notice_sent_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('topic', 'subject_key', 'user_id', name=op.f('pk_notice_sent'))
+    )
+
 
 def downgrade():
+    op.drop_table('notice_sent')
     op.drop_table('notice_preference')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_due')

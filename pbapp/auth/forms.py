@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from pbapp.forms import optional_int
 from pbapp.models import Neighbourhood
@@ -146,3 +154,16 @@ class ResetPasswordForm(FlaskForm):
 
 class UnsubscribeForm(FlaskForm):
     submit = SubmitField("Stop these emails")
+
+
+class NoticesForm(FlaskForm):
+    topics = SelectMultipleField(
+        "Email me when",
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    submit = SubmitField("Save my choices")
+
+    def __init__(self, *args, topics: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.topics.choices = [SelectChoice(key, label) for key, label in topics.items()]

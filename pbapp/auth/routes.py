@@ -12,15 +12,17 @@ from pbapp.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    NoticesForm,
     RegisterForm,
     ResetPasswordForm,
     SignOutForm,
     UnsubscribeForm,
 )
+from pbapp.clock import today
 from pbapp.extensions import csrf, db, limiter
-from pbapp.models import ROLES, User
+from pbapp.models import PROPOSAL_STATUSES, ROLES, User
 from pbapp.services import audit
-from pbapp.services.accounts import links
+from pbapp.services.accounts import links, personal
 from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
 from pbapp.services.mail.outbox import read_unsubscribe_token
@@ -144,7 +146,9 @@ def login():
             audit.record(user, "user.sign_in", "user", user.id)
             db.session.commit()
             flash(f"Signed in as {user.name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            target = request.args.get("next")
+            # Without a page to go back to, a person lands on their own page.
+            return redirect(_safe_next(target) if target else url_for("auth.account"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -252,7 +256,39 @@ def unsubscribe(token: str):
     return render_template("auth/unsubscribe.html", label=label, form=UnsubscribeForm())
 
 
+def _topics_for(user: User) -> dict[str, str]:
+    return {
+        topic: label
+        for topic, (label, _) in preferences.TOPICS.items()
+        if not topic.startswith("officer.") or user.has_role("officer")
+    }
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@signed_in
+def notices():
+    topics = _topics_for(current_user)
+    chosen = preferences.choices(current_user)
+    form = NoticesForm(
+        topics=topics,
+        data={"topics": [t for t in topics if chosen[t]]} if request.method == "GET" else None,
+    )
+    if form.validate_on_submit():
+        wanted = set(form.topics.data or [])
+        for topic in topics:
+            preferences.set_wanted(current_user, topic, topic in wanted)
+        db.session.commit()
+        flash("Your email choices are saved.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/notices.html", form=form), 422 if form.errors else 200
+
+
 @bp.route("/")
 @signed_in
 def account():
-    return render_template("auth/account.html", roles=ROLES)
+    return render_template(
+        "auth/account.html",
+        roles=ROLES,
+        statuses=PROPOSAL_STATUSES,
+        you=personal.overview(current_user, today()),
+    )

@@ -62,3 +62,17 @@ class NoticePreference(db.Model):
     topic: Mapped[str] = mapped_column(String(60), primary_key=True)
     wanted: Mapped[bool]
     changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class NoticeSent(db.Model):
+    """A scheduled notice already written for someone (voting opens, closes soon): the command
+    that writes them skips these, so running it twice sends nothing twice."""
+
+    __tablename__ = "notice_sent"
+
+    topic: Mapped[str] = mapped_column(String(60), primary_key=True)
+    subject_key: Mapped[str] = mapped_column(String(60), primary_key=True)  # "process:7"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
