@@ -217,6 +217,18 @@ RECIPES: dict[str, Recipe] = {
     "auth.change_password": Recipe("resident", lambda: "/account/password"),
     "auth.forgot_password": Recipe(None, lambda: "/account/forgot-password"),
     "auth.notices": Recipe("resident", lambda: "/account/notices"),
+    "auth.delete_account": Recipe("resident", lambda: "/account/delete"),
+    "admin.user_active": Recipe(
+        "admin",
+        lambda: (f"/admin/users/{(u := _demo_user('resident').id)}/active", f"/admin/users/{u}"),
+    ),
+    "admin.user_force_reset": Recipe(
+        "admin",
+        lambda: (
+            f"/admin/users/{(u := _demo_user('resident').id)}/force-reset",
+            f"/admin/users/{u}",
+        ),
+    ),
     "auth.reset_password": Recipe(None, _reset_link),
     "auth.unsubscribe": Recipe(None, _unsubscribe_link),
     "admin.outbox_retry": Recipe("admin", _failed_message),

@@ -30,3 +30,9 @@ class UserSearchForm(FlaskForm):
 
 class RetryForm(FlaskForm):
     submit = SubmitField("Try again")
+
+
+class AccountActionForm(FlaskForm):
+    """Deactivate or reactivate, or force a password reset: a button and its token."""
+
+    submit = SubmitField("Go")

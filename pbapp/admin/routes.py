@@ -6,12 +6,13 @@ from sqlalchemy import func, or_, select
 
 from pbapp.access import roles_required
 from pbapp.admin import bp
-from pbapp.admin.forms import RetryForm, RolesForm, UserSearchForm
+from pbapp.admin.forms import AccountActionForm, RetryForm, RolesForm, UserSearchForm
 from pbapp.extensions import db
 from pbapp.forms import MAX_ID
 from pbapp.models import AuditEvent, User
 from pbapp.models.mail import MAIL_STATUSES, OutboxMessage
 from pbapp.services import audit
+from pbapp.services.accounts import closing
 from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
 from pbapp.services.mail.delivery import retry_now
@@ -54,9 +55,9 @@ def user(user_id: int):
         .order_by(AuditEvent.id.desc())
         .limit(50)
     ).all()
-    return render_template("admin/user.html", person=person, form=form, events=events), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "admin/user.html", person=person, form=form, events=events, action=AccountActionForm()
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/audit")
@@ -118,3 +119,47 @@ def outbox_retry(message_id: int):
         db.session.commit()
         flash("The message will be sent again by the next round of the mail worker.", "success")
     return redirect(url_for("admin.outbox"))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def user_active(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = AccountActionForm()
+    if not form.validate_on_submit():
+        flash("That form had expired. Please try again.", "error")
+        return redirect(url_for("admin.user", user_id=person.id))
+    active = not person.is_active_account
+    try:
+        closing.set_active(current_user, person, active)
+    except FieldError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{person.name}'s account is {'active again' if active else 'deactivated: they are signed out everywhere'}.",
+            "success",
+        )
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.route("/users/<int:user_id>/force-reset", methods=["POST"])
+@roles_required("admin")
+def user_force_reset(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = AccountActionForm()
+    if not form.validate_on_submit():
+        flash("That form had expired. Please try again.", "error")
+        return redirect(url_for("admin.user", user_id=person.id))
+    try:
+        closing.force_reset(current_user, person)
+    except FieldError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{person.name}'s password no longer works; they are signed out and have been "
+            "emailed a link to choose a new one.",
+            "success",
+        )
+    return redirect(url_for("admin.user", user_id=person.id))

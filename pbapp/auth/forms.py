@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -167,3 +168,24 @@ class NoticesForm(FlaskForm):
     def __init__(self, *args, topics: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.topics.choices = [SelectChoice(key, label) for key, label in topics.items()]
+
+
+class DeleteAccountForm(FlaskForm):
+    contributions = RadioField(
+        "Your proposals and stories",
+        choices=[
+            SelectChoice("keep", "Keep them, without my name"),
+            SelectChoice(
+                "remove", "Remove my draft and unreviewed proposals, and withdraw my stories"
+            ),
+        ],
+        default="keep",
+        validators=[DataRequired("Choose what happens to your proposals and stories.")],
+    )
+    password = PasswordField(
+        "Your password",
+        description="To be sure it is you.",
+        validators=[DataRequired("Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Delete my account")

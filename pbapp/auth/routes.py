@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -10,6 +10,7 @@ from pbapp.access import public, signed_in
 from pbapp.auth import bp
 from pbapp.auth.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     NoticesForm,
@@ -22,7 +23,7 @@ from pbapp.clock import today
 from pbapp.extensions import csrf, db, limiter
 from pbapp.models import PROPOSAL_STATUSES, ROLES, User
 from pbapp.services import audit
-from pbapp.services.accounts import links, personal
+from pbapp.services.accounts import closing, links, personal
 from pbapp.services.accounts import users as accounts
 from pbapp.services.errors import FieldError
 from pbapp.services.mail.outbox import read_unsubscribe_token
@@ -281,6 +282,36 @@ def notices():
         flash("Your email choices are saved.", "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/notices.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/data.json")
+@signed_in
+def data_download():
+    response = jsonify(closing.data_of(current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@signed_in
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            closing.delete_account(
+                current_user,
+                password=form.password.data,
+                remove_contributions=form.contributions.data == "remove",
+            )
+        except FieldError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account is deleted. Your ballots still count, with no link to you.", "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/delete.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/")
