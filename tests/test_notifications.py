@@ -161,3 +161,12 @@ def test_notice_choices_page_saves_choices(client, forms, create_user, sign_in):
     }
     bad = forms.post("/account/notices", {"topics": ["voting.opens", "nonsense"]})
     assert bad.status_code == 422
+
+
+def test_scheduled_notices_skip_people_who_turned_them_off(app, create_user, neighbourhoods):
+    make_process("voting", neighbourhoods=[neighbourhoods[0]])
+    keen, quiet = create_user("resident"), create_user("resident")
+    preferences.set_wanted(quiet, "voting.opens", False)
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["notices", "send"]).exit_code == 0
+    assert [m.to_address for m in outbox_rows(topic="voting.opens")] == [keen.email]

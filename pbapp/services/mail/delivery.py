@@ -13,6 +13,7 @@ its commit. The message is then sent again, with the same Message-ID, so mail sy
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -73,6 +74,13 @@ def smtp_settings(config) -> SmtpSettings:
     )
 
 
+def _no_delay(connection: smtplib.SMTP) -> None:
+    """Send each SMTP command at once: with Nagle's algorithm a message's last small write waits
+    for the server's delayed acknowledgement (about 40 ms a message on Linux)."""
+    if connection.sock is not None:
+        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class SmtpTransport:
     """One connection, opened on the first message and reopened after any failure."""
 
@@ -88,8 +96,10 @@ class SmtpTransport:
             )
         else:
             connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            _no_delay(connection)
             if s.tls == "starttls":
                 connection.starttls(context=ssl.create_default_context())
+        _no_delay(connection)
         if s.user:
             connection.login(s.user, s.password or "")
         return connection

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
-from pbapp.models.mail import NoticeSent
+from pbapp.models.mail import NoticePreference, NoticeSent
 from pbapp.services.mail.outbox import enqueue, external_url
 from pbapp.services.notifications.preferences import wants
 
@@ -21,9 +22,23 @@ CLOSING_NOTICE_DAYS = 2
 
 
 def _send(
-    user: User, topic: str, subject: str, paragraphs: list[str], link_text: str, link_url: str
+    user: User,
+    topic: str,
+    subject: str,
+    paragraphs: list[str],
+    link_text: str,
+    link_url: str,
+    *,
+    turned_off: set[int] | None = None,
 ):
-    if not user.is_active or not wants(user, topic):
+    """``turned_off``: the ids of people who turned ``topic`` off, when the caller looked them
+    up at once for many people (else each person's choice is read)."""
+    if not user.is_active:
+        return None
+    if turned_off is not None:
+        if user.id in turned_off:
+            return None
+    elif not wants(user, topic):
         return None
     return enqueue(
         to=user.email,
@@ -148,7 +163,25 @@ def _already(topic: str, key: str) -> set[int]:
     )
 
 
+def _turned_off(topic: str) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(NoticePreference.user_id).where(
+                NoticePreference.topic == topic, NoticePreference.wanted.is_(False)
+            )
+        )
+    )
+
+
 def scheduled(today: date) -> ScheduledReport:
+    """See ``_scheduled``; in one request context (links and templates) when run by a command."""
+    if has_request_context():
+        return _scheduled(today)
+    with current_app.test_request_context("/"):
+        return _scheduled(today)
+
+
+def _scheduled(today: date) -> ScheduledReport:
     """Write the date-driven notices due on ``today``; idempotent (see module docstring).
 
     Voting opens: every process in its voting phase today, once per resident it concerns.
@@ -156,6 +189,7 @@ def scheduled(today: date) -> ScheduledReport:
     once per resident who may vote in it and has not.
     """
     report = ScheduledReport()
+    off = {topic: _turned_off(topic) for topic in ("voting.opens", "voting.closing")}
     processes = db.session.scalars(
         select(Process).where(Process.voting_start <= today, Process.results_start > today)
     ).all()
@@ -167,6 +201,7 @@ def scheduled(today: date) -> ScheduledReport:
             for user in _eligible_residents(budget):
                 people.setdefault(user.id, user)
         last_day = process.results_start - timedelta(days=1)
+        process_url = external_url("pb.process", process_id=process.id)
         for user in people.values():
             if user.id in done:
                 continue
@@ -180,7 +215,8 @@ def scheduled(today: date) -> ScheduledReport:
                     "on how your neighbourhood's budget, and the city-wide one, are spent."
                 ],
                 "Vote now",
-                external_url("pb.process", process_id=process.id),
+                process_url,
+                turned_off=off["voting.opens"],
             ):
                 report.opens += 1
         if (last_day - today).days > CLOSING_NOTICE_DAYS:
@@ -192,6 +228,7 @@ def scheduled(today: date) -> ScheduledReport:
                 db.session.scalars(select(Ballot.voter_id).where(Ballot.budget_id == budget.id))
             )
             where = budget.neighbourhood.name if budget.neighbourhood else "city-wide"
+            vote_url = external_url("pb.vote", budget_id=budget.id)
             for user in _eligible_residents(budget):
                 if user.id in done or user.id in voted:
                     continue
@@ -205,7 +242,8 @@ def scheduled(today: date) -> ScheduledReport:
                         f"{last_day:%A %-d %B}, and you have not voted yet."
                     ],
                     "Vote now",
-                    external_url("pb.vote", budget_id=budget.id),
+                    vote_url,
+                    turned_off=off["voting.closing"],
                 ):
                     report.closing += 1
         db.session.flush()
