@@ -380,3 +380,31 @@ def test_unsubscribe_link_turns_one_kind_of_notice_off(client, forms, create_use
     assert not preferences.wants(user, "voting.opens")
     assert preferences.wants(user, "results.published")
     assert client.get("/account/unsubscribe/forged").status_code == 400
+
+
+def test_a_second_registration_of_an_unchecked_address_replaces_the_first(
+    forms, client, database_url, neighbourhoods
+):
+    """Pre-hijacking: someone registers another person's address with their own password. When
+    the owner registers, their details replace the stranger's and the stranger's link dies, so
+    the account the owner checks never carries the stranger's password."""
+    stranger = {
+        "name": "Stranger",
+        "email": "owner@example.org",
+        "password": "stranger knows this one",
+        "confirm": "stranger knows this one",
+        "neighbourhood": str(neighbourhoods[1].id),
+    }
+    owner = stranger | {"name": "Owner", "password": PASSWORD, "confirm": PASSWORD}
+    owner["neighbourhood"] = str(neighbourhoods[0].id)
+    forms.post("/account/register", stranger)
+    forms.post("/account/register", owner)
+    first, second = outbox_rows(topic="account.email_check")
+    old = another_browser(database_url).get(link_in(first, "/account/check/"))
+    assert old.status_code == 400 and "replaced by a newer one" in text(old)
+    assert another_browser(database_url).get(link_in(second, "/account/check/")).status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "owner@example.org"))
+    db.session.refresh(user)
+    assert user.name == "Owner" and user.neighbourhood_id == neighbourhoods[0].id
+    assert user.check_password(PASSWORD)
+    assert not user.check_password("stranger knows this one")

@@ -35,7 +35,7 @@ def reset_minutes() -> int:
 
 
 def email_check_token(user: User) -> str:
-    return _serializer(_CHECK_SALT).dumps({"u": user.id, "e": user.email})
+    return _serializer(_CHECK_SALT).dumps({"u": user.id, "e": user.email, "f": _fingerprint(user)})
 
 
 def _fingerprint(user: User) -> str:
@@ -68,6 +68,11 @@ def read_email_check_token(token: str) -> User:
     user = db.session.get(User, data["u"])
     if user is None or user.email != data.get("e"):
         raise FieldError("token", "This address check link is no longer valid.")
+    if user.awaiting_email_check and data.get("f") != _fingerprint(user):
+        raise FieldError(
+            "token",
+            "This address check link was replaced by a newer one: use the latest email we sent.",
+        )
     return user
 
 

@@ -89,7 +89,14 @@ def register_resident(
     existing = db.session.scalar(select(User).where(User.email == normalised))
     if existing is not None:
         if existing.awaiting_email_check:
-            send_email_check(existing)  # they registered before and lost the email
+            # Nobody has shown this mailbox is theirs yet: the latest registration's details
+            # replace the earlier ones, and the earlier link stops working (it is bound to the
+            # password it was sent for), so whoever registered first, perhaps someone else,
+            # cannot keep a password on an account the mailbox's owner then checks.
+            existing.name = name
+            existing.password_hash = password_hash
+            existing.neighbourhood_id = neighbourhood_id
+            send_email_check(existing)
         else:
             enqueue(
                 to=existing.email,
