@@ -55,7 +55,7 @@ def test_resident_journey_by_keyboard_and_mouse(page, live_server, neighbourhood
     page.get_by_label("Password").press("Enter")
     assert "Signed in as Priya Patel" in page.get_by_role("status").inner_text()
 
-    page.get_by_role("link", name="Your account").click()
+    page.get_by_role("link", name="Your account", exact=True).click()
     page.get_by_role("link", name="Change your password").click()
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
@@ -92,7 +92,7 @@ def test_forgotten_password_by_email_ends_the_other_session(
     page.get_by_label("Type the new password again").fill(NEW_PASSWORD)
     page.get_by_label("Type the new password again").press("Enter")
     assert "Your password is set and you are signed in" in page.get_by_role("status").inner_text()
-    assert page.get_by_role("heading", level=1).inner_text() == "Your account"
+    assert page.get_by_role("heading", level=1).inner_text() == "Your Sheffield"
 
     other.goto(live_server + "/account/")
     assert "/account/sign-in" in other.url  # the other device was signed out
