@@ -149,3 +149,48 @@ def test_the_personal_page_shows_what_is_open(client, create_user, sign_in, neig
     page = text(client.get("/account/"))
     assert "Vote in Healthy Hillside 2027: Hillside" in page
     assert "You have not voted yet." in page
+
+
+def _story_by(user, text: str):
+    from datetime import date, datetime
+
+    from pbapp.models.accountability import Commitment, CommitmentUpdate, Story
+
+    commitment = Commitment(
+        shift="Prevention",
+        position=len(text),
+        text="Do better",
+        owner="Board",
+        due_date=date(2027, 3, 31),
+        status="on_track",
+    )
+    update = CommitmentUpdate(commitment=commitment, summary="Going well.")
+    story = Story(
+        commitment_update=update,
+        text=text,
+        teller_name=user.name,
+        teller_id=user.id,
+        consent_given_at=datetime(2026, 1, 1),
+        consent_how="Online form",
+    )
+    db.session.add_all([commitment, update, story])
+    db.session.commit()
+    return story
+
+
+def test_deleting_withdraws_or_keeps_stories_without_the_name(forms, create_user, sign_in):
+    """Found by the form fuzzer: removing contributions left a teller's name on a withdrawn
+    story, which the database refuses (a 500)."""
+    from pbapp.models.accountability import Story
+
+    for choice in ("remove", "keep"):
+        user = create_user("resident")
+        story_id = _story_by(user, f"My story, {choice}").id
+        sign_in(user)
+        done = forms.post("/account/delete", {"contributions": choice, "password": PASSWORD})
+        assert done.status_code == 302
+        story = db.session.get(Story, story_id)
+        db.session.refresh(story)
+        assert story.teller_id is None and story.teller_name is None
+        assert (story.text is None) == (choice == "remove")
+        assert (story.withdrawn_at is not None) == (choice == "remove")

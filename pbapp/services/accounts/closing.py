@@ -125,8 +125,9 @@ def delete_account(user: User, *, password: str, remove_contributions: bool) -> 
             proposal.author_id = None
     for story in db.session.scalars(select(Story).where(Story.teller_id == user.id)):
         story.teller_id = None
+        story.teller_name = None  # kept stories stay without the name too
         if remove_contributions and story.withdrawn_at is None:
-            story.withdrawn_at = utcnow()
+            story.withdrawn_at = utcnow()  # erased as a withdrawal erases: words and name
             story.text = None
     for comment in db.session.scalars(
         select(CommitmentComment).where(CommitmentComment.author_id == user.id)
