@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/flask --app pbapp db upgrade
 	$(BIN)/flask --app pbapp demo load
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
-	$(BIN)/flask --app pbapp run --host 127.0.0.1 --port $(PORT)
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app pbapp run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite on SQLite; when TEST_DATABASE_URL is set (CI sets a fresh PostgreSQL
 # database), the database-backed tests run a second time on it.

@@ -50,6 +50,8 @@ class Config:
     # The key of identity hashes; unset: derived from SECRET_KEY (set it to rotate SECRET_KEY
     # without losing every verification).
     IDENTITY_HASH_KEY: str | None = None
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"  # failed attempts only
+    RESET_LIMIT_PER_ACCOUNT = "5 per hour"  # reset emails asked for one address
     CITY_NAME = "Sheffield"
     # 360Giving: the publisher's registered prefix and the funding organisation's org-id.
     OPEN_GRANTS_PREFIX = "360G-pbapp-sheffield"
@@ -58,6 +60,29 @@ class Config:
     TIMEZONE = "Europe/London"
     TODAY: str | None = None  # pin the date (ISO), for tests only
     DEMO_ALLOWED = False
+    # How many proxies (TLS terminator, load balancer) stand in front of the app: their
+    # X-Forwarded-For/-Proto are trusted that many hops deep (Werkzeug's ProxyFix). 0 trusts none.
+    TRUSTED_PROXIES = 0
+    # Links in emails are built on this address, never on the request's Host header.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # Email: "smtp" (a worker delivers the outbox: flask mail work) or "files" (development:
+    # .eml files in MAIL_FILE_DIR, written after each request, listed at /dev/outbox).
+    MAIL_BACKEND = "smtp"
+    MAIL_FILE_DIR = str(INSTANCE / "outbox")
+    MAIL_DELIVER_AFTER_REQUEST = False
+    MAIL_FROM = "Sheffield Healthier Together <no-reply@localhost>"
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_SECONDS = 60  # then 2, 4, 8... minutes, at most six hours apart
+    SMTP_URL: str | None = None
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TLS = "none"
+    SMTP_TIMEOUT = 30
+    # Address checks and password resets: how long a link stays good.
+    EMAIL_CHECK_MAX_AGE = 3 * 24 * 60 * 60
+    PASSWORD_RESET_MAX_AGE = 60 * 60
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(
@@ -65,6 +90,15 @@ class Config:
         )
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         self.IDENTITY_HASH_KEY = os.environ.get("IDENTITY_HASH_KEY") or None
+        self.TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", self.TRUSTED_PROXIES)
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL") or self.PUBLIC_URL
+        self.MAIL_FROM = os.environ.get("MAIL_FROM") or self.MAIL_FROM
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or self.MAIL_BACKEND
+        self.SMTP_URL = os.environ.get("SMTP_URL") or None
+        for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS"):
+            if os.environ.get(name):
+                setattr(self, name, os.environ[name])
+        self.SMTP_PORT = _whole_number("SMTP_PORT", self.SMTP_PORT)
 
 
 class DevelopmentConfig(Config):
@@ -73,6 +107,8 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False  # served over plain http://127.0.0.1
     REMEMBER_COOKIE_SECURE = False
     DEMO_ALLOWED = True
+    MAIL_BACKEND = "files"  # no mail server needed: read the messages at /dev/outbox
+    MAIL_DELIVER_AFTER_REQUEST = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -105,13 +141,26 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [
+            name
+            for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL")
+            if not os.environ.get(name)
+        ]
         if missing:
             raise RuntimeError(
                 "Refusing to start in production without "
                 + " and ".join(missing)
                 + " set in the environment (set PBAPP_ENV=development for a local demo)."
             )
+
+
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value)
 
 
 def _development_secret_key() -> str:

@@ -34,6 +34,13 @@ def create_app(config: object | None = None) -> Flask:
 
         config = config_from_environment()
     app.config.from_object(config)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind n proxies, the client's address is the n-th from the right of X-Forwarded-For;
+        # with none trusted, a client's own X-Forwarded-For is ignored (it could say anything).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
@@ -44,7 +51,7 @@ def create_app(config: object | None = None) -> Flask:
     from pbapp import accountability as accountability_bp
     from pbapp import admin as admin_bp
     from pbapp import api as api_bp
-    from pbapp import auth, cli, errors, formatting, main, security
+    from pbapp import auth, cli, dev, errors, formatting, mailer, main, security
     from pbapp import funding as funding_bp
     from pbapp import pb as pb_bp
     from pbapp import vcs as vcs_bp
@@ -64,6 +71,8 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(funding_bp.bp)
     app.register_blueprint(accountability_bp.bp)
     app.register_blueprint(verification_bp.bp)
+    app.register_blueprint(dev.bp)
+    mailer.register(app)
     errors.register(app)
     security.register(app)
     formatting.register(app)

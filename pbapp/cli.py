@@ -50,3 +50,52 @@ def register(app: Flask) -> None:
             f"Deleted {done.birth_dates} dates of birth typed on ballots and "
             f"{done.unused_codes} unused codes of withdrawn letter batches."
         )
+
+    @app.cli.group()
+    def mail() -> None:
+        """The email outbox."""
+
+    @mail.command("send")
+    def mail_send() -> None:
+        """Deliver every message due now, then stop (for cron, or to empty the outbox once)."""
+        from pbapp.mailer import deliver_due
+
+        report = deliver_due()
+        click.echo(
+            f"Outbox: {report.sent} sent, {report.retried} to try again later, "
+            f"{report.failed} given up (listed at /admin/outbox)."
+        )
+
+    @mail.command("work")
+    @click.option("--every", default=5.0, show_default=True, help="Seconds between looks.")
+    def mail_work(every: float) -> None:
+        """Deliver the outbox for ever: the production worker (Ctrl-C or SIGTERM stops it)."""
+        import time
+
+        from pbapp.mailer import deliver_due
+
+        click.echo(f"Delivering the outbox every {every:g} s (Ctrl-C stops).")
+        while True:
+            report = deliver_due()
+            if report.sent or report.retried or report.failed:
+                click.echo(
+                    f"{report.sent} sent, {report.retried} to try again, {report.failed} given up"
+                )
+            time.sleep(every)
+
+    @app.cli.group()
+    def notices() -> None:
+        """Notices that come from the calendar."""
+
+    @notices.command("send")
+    def notices_send() -> None:
+        """Write today's scheduled notices (voting opens; closes in two days) to the outbox.
+        Run it daily (cron, or beside the mail worker): a second run writes nothing twice."""
+        from pbapp.clock import today
+        from pbapp.services.notifications.notices import scheduled
+
+        report = scheduled(today())
+        db.session.commit()
+        click.echo(
+            f"Notices written: {report.opens} 'voting is open', {report.closing} 'closes soon'."
+        )

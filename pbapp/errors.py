@@ -53,6 +53,24 @@ def _render(code: int, detail: str | None = None, headers: dict[str, str] | None
     return response, code, headers or {}
 
 
+def _wait_message() -> str:
+    """How long until the limit that was hit lets the next attempt through, in plain words."""
+    import time
+
+    from pbapp.extensions import limiter
+
+    limit = limiter.current_limit
+    if limit is None:
+        return MESSAGES[429][1]
+    seconds = max(int(limit.reset_at - time.time()), 1)
+    if seconds < 90:
+        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+    else:
+        minutes = -(-seconds // 60)
+        wait = f"{minutes} minutes"
+    return f"For your safety, please wait {wait} before trying again."
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def limit_request_size():
@@ -107,6 +125,8 @@ def register(app: Flask) -> None:
             return error
         # Keep what HTTP requires of the answer: a 405 says which methods are allowed.
         headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+        if error.code == 429:
+            return _render(429, _wait_message(), headers=headers)
         return _render(error.code, headers=headers)
 
     @app.errorhandler(IntegrityError)

@@ -181,3 +181,32 @@ def counted(neighbourhoods):
     votes = [{a.id: 1, b.id: 1}] * 6 + [{c.id: 1, d.id: 1}] * 5
     add_voters(budget, area, votes)
     return budget, (a, b, c, d)
+
+
+@pytest.fixture()
+def smtp_server(app: Flask):
+    """A real SMTP server on 127.0.0.1; the app's SMTP settings point at it."""
+    from tests.mail_support import SmtpServer
+
+    server = SmtpServer().start()
+    app.config.update(MAIL_BACKEND="smtp", SMTP_URL=None, SMTP_HOST="127.0.0.1")
+    app.config.update(SMTP_PORT=server.port, SMTP_TLS="none", SMTP_TIMEOUT=10)
+    yield server
+    server.stop()
+
+
+def outbox_rows(**filters):
+    """The outbox's rows (optionally only some topic or address), oldest first."""
+    from pbapp.models.mail import OutboxMessage
+
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    for name, value in filters.items():
+        query = query.where(getattr(OutboxMessage, name) == value)
+    return db.session.scalars(query).all()
+
+
+def link_in(message, prefix: str) -> str:
+    """The first link in an outbox row's text starting with ``prefix`` (a path), as a path."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]*)", message.body_text)
+    assert match, f"no {prefix} link in: {message.body_text}"
+    return match.group(1)

@@ -20,10 +20,21 @@ def test_production_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("PBAPP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PUBLIC_URL", "https://example.org")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_production_refuses_to_start_without_public_url(monkeypatch):
+    """Links in emails (resets) are built on PUBLIC_URL, never on a request's Host header."""
+    monkeypatch.setenv("PBAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app()
 
 
 def test_unknown_environment_name_is_refused(monkeypatch):

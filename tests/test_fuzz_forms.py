@@ -257,12 +257,63 @@ def _register_check() -> tuple[str, str, str]:
     return "/verification/register-check", page, email
 
 
+def _demo_user(role: str) -> User:
+    return db.session.scalar(select(User).where(User.email == DEMO_EMAILS[role]))
+
+
+def _reset_link() -> str:
+    from pbapp.services.accounts import links
+
+    return f"/account/reset/{links.reset_token(_demo_user('resident'))}"
+
+
+def _unsubscribe_link() -> str:
+    from pbapp.services.mail.outbox import unsubscribe_token
+
+    return f"/account/unsubscribe/{unsubscribe_token(_demo_user('resident'), 'voting.opens')}"
+
+
+def _failed_message() -> tuple[str, str]:
+    from pbapp.services.mail.outbox import enqueue
+
+    message = enqueue(
+        to="someone@example.org",
+        template="password_reset",
+        subject="Reset",
+        topic="t",
+        kind="security",
+        name="Someone",
+        reset_url="http://x/",
+        minutes=60,
+    )
+    message.status = "failed"
+    db.session.flush()
+    return f"/admin/outbox/{message.id}/retry", "/admin/outbox"
+
+
 RECIPES: dict[str, Recipe] = {
     # Accounts
     "auth.register": Recipe(None, lambda: "/account/register"),
     "auth.login": Recipe(None, lambda: "/account/sign-in"),
     "auth.logout": Recipe("resident", lambda: ("/account/sign-out", "/account/")),
     "auth.change_password": Recipe("resident", lambda: "/account/password"),
+    "auth.forgot_password": Recipe(None, lambda: "/account/forgot-password"),
+    "auth.notices": Recipe("resident", lambda: "/account/notices"),
+    "auth.delete_account": Recipe("resident", lambda: "/account/delete"),
+    "admin.user_active": Recipe(
+        "admin",
+        lambda: (f"/admin/users/{(u := _demo_user('resident').id)}/active", f"/admin/users/{u}"),
+    ),
+    "admin.user_force_reset": Recipe(
+        "admin",
+        lambda: (
+            f"/admin/users/{(u := _demo_user('resident').id)}/force-reset",
+            f"/admin/users/{u}",
+        ),
+    ),
+    "auth.reset_password": Recipe(None, _reset_link),
+    "auth.unsubscribe": Recipe(None, _unsubscribe_link),
+    "admin.outbox_retry": Recipe("admin", _failed_message),
     "admin.user": Recipe(
         "admin", lambda: f"/admin/users/{_first_id(User, User.email == DEMO_EMAILS['resident'])}"
     ),

@@ -50,3 +50,13 @@ class AuditFilterForm(FlaskForm):
             from wtforms.validators import ValidationError
 
             raise ValidationError("Choose an end date on or after the start date.")
+
+
+class RetryForm(FlaskForm):
+    submit = SubmitField("Try again")
+
+
+class AccountActionForm(FlaskForm):
+    """Deactivate or reactivate, or force a password reset: a button and its token."""
+
+    submit = SubmitField("Go")

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from pbapp.forms import optional_int
 from pbapp.models import Neighbourhood
-from pbapp.services.accounts.users import MIN_PASSWORD_LENGTH, email_taken, password_problem
+from pbapp.services.accounts.users import MIN_PASSWORD_LENGTH, password_problem
 
 
 class RegisterForm(FlaskForm):
@@ -56,12 +65,6 @@ class RegisterForm(FlaskForm):
         self.neighbourhood.choices = [SelectChoice("", "Choose your neighbourhood")] + [
             SelectChoice(n.id, n.name) for n in self.neighbourhoods
         ]
-
-    def validate_email(self, field) -> None:
-        if email_taken(field.data):
-            raise ValidationError(
-                "An account with this email address already exists. Sign in, or use another address."
-            )
 
     def validate_password(self, field) -> None:
         problem = password_problem(
@@ -116,3 +119,73 @@ class SignOutForm(FlaskForm):
     """Signing out changes state, so it is a POST with a CSRF token, not a link."""
 
     submit = SubmitField("Sign out")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        description="The address you created your account with.",
+        # No format check: an address that is not one has no account, and gets the same answer.
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    submit = SubmitField("Send me a link")
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        validators=[DataRequired("Choose a new password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            DataRequired("Type your new password again."),
+            EqualTo("new_password", "The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Set password and sign in")
+
+
+class UnsubscribeForm(FlaskForm):
+    submit = SubmitField("Stop these emails")
+
+
+class NoticesForm(FlaskForm):
+    topics = SelectMultipleField(
+        "Email me when",
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    submit = SubmitField("Save my choices")
+
+    def __init__(self, *args, topics: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.topics.choices = [SelectChoice(key, label) for key, label in topics.items()]
+
+
+class DeleteAccountForm(FlaskForm):
+    contributions = RadioField(
+        "Your proposals and stories",
+        choices=[
+            SelectChoice("keep", "Keep them, without my name"),
+            SelectChoice(
+                "remove", "Remove my draft and unreviewed proposals, and withdraw my stories"
+            ),
+        ],
+        default="keep",
+        validators=[DataRequired("Choose what happens to your proposals and stories.")],
+    )
+    password = PasswordField(
+        "Your password",
+        description="To be sure it is you.",
+        validators=[DataRequired("Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Delete my account")

@@ -4,6 +4,7 @@ import pbapp.models.core_funding  # noqa: E402,F401,I001  (registers its tables)
 import pbapp.models.funding  # noqa: E402,F401,I001  (registers its tables)
 import pbapp.models.accountability  # noqa: E402,F401,I001  (registers its tables)
 import pbapp.models.verification  # noqa: E402,F401,I001  (registers its tables)
+import pbapp.models.mail  # noqa: E402,F401,I001  (registers its tables)
 from pbapp.models.audit import AuditEvent
 from pbapp.models.ballot import Ballot, BallotItem, Result
 from pbapp.models.neighbourhood import NeedIndicator, Neighbourhood

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +39,13 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # Funders: the funding organisation the account acts for (its contributions, its scenarios).
     funding_organisation: Mapped[str | None] = mapped_column(String(200))
+    # Raised by sign-out, a password change or reset: every session made before is refused.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the owner last proved the address is theirs (a link sent to it); None: never.
+    email_checked_at: Mapped[datetime | None]
+    # Registered but the address not yet checked: signing in waits for the link, so a
+    # registration reveals nothing about whether the address already had an account.
+    awaiting_email_check: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -56,6 +64,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and the session version, so a cookie made
+        before the version was raised no longer signs anyone in."""
+        return f"{self.id}.{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        self.session_version += 1
 
     @property
     def roles(self) -> set[str]:

@@ -46,6 +46,8 @@ def public_urls() -> list[str]:
         "/about/data",
         "/account/register",
         "/account/sign-in",
+        "/account/forgot-password",
+        "/account/register/check-your-email",
         "/processes/",
         f"/processes/{finished.id}",
         f"/processes/{finished.id}/proposals",
@@ -77,6 +79,8 @@ def signed_in_urls(role: str) -> list[str]:
         "resident": [
             "/account/",
             "/account/password",
+            "/account/notices",
+            "/account/delete",
             f"/budgets/{home.id}/vote",
             # The demo's open process is past proposals (the form would be a 403): one taking them.
             f"/budgets/{make_process('proposals', neighbourhoods=[home.neighbourhood]).budgets[0].id}/propose",
@@ -99,6 +103,7 @@ def signed_in_urls(role: str) -> list[str]:
             "/admin/audit",
             "/verification/people",
             f"/verification/people/{db.session.scalar(select(Verification.id))}/revoke",
+            "/admin/outbox",
         ],
     }
     return urls[role]

@@ -1,4 +1,5 @@
-"""A resident registers, signs out, signs in and changes their password in a real browser."""
+"""A resident registers, checks their address, signs out, signs in, changes their password and
+resets a forgotten one in a real browser."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import User
+from tests.conftest import link_in, outbox_rows
 
 PASSWORD = "blue kettle morning walk"
 NEW_PASSWORD = "green bicycle evening run"
@@ -34,8 +36,14 @@ def test_resident_journey_by_keyboard_and_mouse(page, live_server, neighbourhood
     assert page.get_by_label("Your neighbourhood").input_value() == str(neighbourhoods[1].id)
     page.get_by_label("Type the password again").press("Enter")
 
+    page.wait_for_url("**/register/check-your-email")
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    [message] = outbox_rows(topic="account.email_check")
+    page.goto(live_server + link_in(message, "/account/check/"))
     page.wait_for_url(f"**/neighbourhoods/{neighbourhoods[1].code}")
-    assert "Welcome, Priya Patel" in page.get_by_role("status").inner_text()
+    assert (
+        "your address is checked and you are signed in" in page.get_by_role("status").inner_text()
+    )
     assert page.get_by_role("heading", level=1).inner_text() == "Riverside"
 
     page.get_by_role("button", name="Sign out").click()
@@ -47,7 +55,7 @@ def test_resident_journey_by_keyboard_and_mouse(page, live_server, neighbourhood
     page.get_by_label("Password").press("Enter")
     assert "Signed in as Priya Patel" in page.get_by_role("status").inner_text()
 
-    page.get_by_role("link", name="Your account").click()
+    page.get_by_role("link", name="Your account", exact=True).click()
     page.get_by_role("link", name="Change your password").click()
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
@@ -58,6 +66,40 @@ def test_resident_journey_by_keyboard_and_mouse(page, live_server, neighbourhood
     user = db.session.scalar(select(User).where(User.email == "priya@example.org"))
     db.session.refresh(user)
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_forgotten_password_by_email_ends_the_other_session(
+    page, browser, live_server, create_user
+):
+    user = create_user(email="sam@example.org")
+    # Another device, signed in first: it must be signed out by the reset.
+    other = browser.new_context().new_page()
+    other.goto(live_server + "/account/sign-in")
+    other.get_by_label("Email address").fill(user.email)
+    other.get_by_label("Password").fill("correct horse battery staple")
+    other.get_by_label("Password").press("Enter")
+    assert "Signed in as" in other.get_by_role("status").inner_text()
+
+    page.goto(live_server + "/account/sign-in")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    page.get_by_label("Email address").fill("SAM@example.org")
+    page.get_by_role("button", name="Send me a link").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+
+    [message] = outbox_rows(topic="account.reset")
+    page.goto(live_server + link_in(message, "/account/reset/"))
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Type the new password again").fill(NEW_PASSWORD)
+    page.get_by_label("Type the new password again").press("Enter")
+    assert "Your password is set and you are signed in" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Your Sheffield"
+
+    other.goto(live_server + "/account/")
+    assert "/account/sign-in" in other.url  # the other device was signed out
+    # The link worked once.
+    page.goto(live_server + link_in(message, "/account/reset/"))
+    assert "has been used already" in page.get_by_role("main").inner_text()
+    other.context.close()
 
 
 def test_keyboard_user_can_skip_to_content(page, live_server, neighbourhoods):

@@ -33,6 +33,7 @@ from pbapp.models.accountability import (
 )
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
+from pbapp.services.notifications import notices
 
 TEXT_MAX = 2000
 STORY_MAX = 3000
@@ -299,6 +300,7 @@ def answer_challenge(actor: User, challenge: CommitmentComment, text: str) -> Ch
         challenge.commitment_id,
         after={"challenge": challenge.id, "answer": answer.id, "text": text},
     )
+    notices.challenge_answered(challenge, answer)
     return answer
 
 

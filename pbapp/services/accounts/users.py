@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from pbapp.extensions import db
 from pbapp.models import ROLES, Neighbourhood, User, UserRole
 from pbapp.services import audit
+from pbapp.services.accounts import links
 from pbapp.services.errors import FieldError
+from pbapp.services.mail.outbox import enqueue, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 EMAIL_TAKEN = "An account with this email address already exists."
@@ -63,39 +68,168 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     return None
 
 
-def email_taken(email: str) -> bool:
-    normalised = User.normalise_email(email)
-    return db.session.scalar(select(func.count()).where(User.email == normalised)) > 0
+def account_with(email: str) -> User | None:
+    """The account with this (normalised) address, if any."""
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def register_resident(
     *, name: str, email: str, password: str, neighbourhood_id: int | None
-) -> User:
-    """Create a resident account. Raises ``FieldError`` naming the field at fault."""
+) -> User | None:
+    """Register a resident, or tell the owner of an address that already has an account.
+
+    Raises ``FieldError`` naming the field at fault. Both outcomes do the same work (a password
+    hash and one email) and the caller answers both the same way, so registering reveals
+    nothing about who has an account. Returns the new user, or None when the address was taken.
+    The new account signs in once its address is checked (the link in the email).
+    """
     name = name.strip()
     if not name:
         raise FieldError("name", "Enter your name.")
-    if email_taken(email):
-        raise FieldError("email", EMAIL_TAKEN)
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise FieldError("password", problem)
     if neighbourhood_id is None or db.session.get(Neighbourhood, neighbourhood_id) is None:
         raise FieldError("neighbourhood", "Choose the neighbourhood you live in.")
+    normalised = User.normalise_email(email)
+    password_hash = generate_password_hash(password)
+    existing = account_with(normalised)
+    if existing is not None:
+        if existing.awaiting_email_check:
+            # Nobody has shown this mailbox is theirs yet: the latest registration's details
+            # replace the earlier ones, and the earlier link stops working (it is bound to the
+            # password it was sent for), so whoever registered first, perhaps someone else,
+            # cannot keep a password on an account the mailbox's owner then checks.
+            existing.name = name
+            existing.password_hash = password_hash
+            existing.neighbourhood_id = neighbourhood_id
+            send_email_check(existing)
+        else:
+            enqueue(
+                to=existing.email,
+                template="account_exists",
+                subject="Someone tried to create an account with your email address",
+                topic="account.exists",
+                kind="security",
+                user=existing,
+                name=existing.name,
+                sign_in_url=links.external("auth.login"),
+                reset_url=links.external("auth.forgot_password"),
+            )
+        return None
     user = User(
         name=name,
-        email=User.normalise_email(email),
+        email=normalised,
+        password_hash=password_hash,
         neighbourhood_id=neighbourhood_id,
+        awaiting_email_check=True,
         role_rows=[UserRole(role="resident")],
     )
-    user.set_password(password)
-    db.session.add(user)
     try:
-        db.session.flush()
-    except IntegrityError:  # a twin request registered the address a moment ago
-        raise FieldError("email", EMAIL_TAKEN) from None  # the caller rolls back
+        with db.session.begin_nested():  # a savepoint: a clash undoes only this insert
+            db.session.add(user)
+    except IntegrityError:
+        # A twin request registered the address a moment ago: answered as when the address
+        # already had an account (its own email goes out from the twin), so a race reveals
+        # nothing either.
+        return None
     audit.record(user, "user.register", "user", user.id, after={"email": user.email})
+    send_email_check(user)
     return user
+
+
+def send_email_check(user: User) -> None:
+    """Put a link that proves the address is ``user``'s in the outbox."""
+    enqueue(
+        to=user.email,
+        template="email_check",
+        subject="Check your email address",
+        topic="account.email_check",
+        kind="security",
+        user=user,
+        name=user.name,
+        check_url=links.external("auth.check_email", token=links.email_check_token(user)),
+        hours=links.email_check_hours(),
+    )
+
+
+def check_email(token: str) -> tuple[User, bool]:
+    """Mark the address in ``token`` as checked. Returns the user and whether this was the
+    first check after registering (only that one may sign the person in: a link that leaks
+    later signs nobody in). Raises ``FieldError`` for a link that is wrong, too old or stale."""
+    user = links.read_email_check_token(token)
+    first = user.awaiting_email_check
+    if user.email_checked_at is None or first:
+        user.email_checked_at = utcnow()
+        audit.record(user, "user.email_checked", "user", user.id)
+    user.awaiting_email_check = False
+    return user, first
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("no account has this password: it keeps the time even")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose address and password these are, if they may sign in.
+
+    An unknown address still checks a password hash, so an answer takes as long whether or not
+    the address has an account. An account awaiting its address check gets a new link instead.
+    """
+    user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    if user.awaiting_email_check:
+        send_email_check(user)
+        return None
+    return user
+
+
+def ask_for_reset(email: str) -> None:
+    """Email a reset link if ``email`` has an active account; do nothing visible otherwise."""
+    user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+    if user is None or not user.is_active:
+        return
+    enqueue(
+        to=user.email,
+        template="password_reset",
+        subject="Reset your password",
+        topic="account.reset",
+        kind="security",
+        user=user,
+        name=user.name,
+        reset_url=links.external("auth.reset_password", token=links.reset_token(user)),
+        minutes=links.reset_minutes(),
+    )
+    audit.record(None, "user.reset_asked", "user", user.id)
+
+
+def reset_password(token: str, new: str) -> User:
+    """Set a new password from a reset link: ends every session, and proves the address.
+    Raises ``FieldError`` ("token" or "new_password")."""
+    user = links.read_reset_token(token)
+    if not user.is_active:
+        raise FieldError("token", "This account has been closed by an administrator.")
+    problem = password_problem(new, email=user.email, name=user.name)
+    if problem:
+        raise FieldError("new_password", problem)
+    user.set_password(new)
+    user.end_all_sessions()
+    if user.awaiting_email_check or user.email_checked_at is None:
+        user.email_checked_at = utcnow()
+    user.awaiting_email_check = False
+    audit.record(user, "user.password_reset", "user", user.id)
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of ``user`` (this one and any copied cookie)."""
+    user.end_all_sessions()
+    audit.record(user, "user.sign_out", "user", user.id)
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
@@ -108,6 +242,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     if user.check_password(new):
         raise FieldError("new_password", "Choose a password different from your current one.")
     user.set_password(new)
+    user.end_all_sessions()
     audit.record(user, "user.password_change", "user", user.id)
 
 

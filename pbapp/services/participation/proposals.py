@@ -11,6 +11,7 @@ from pbapp.extensions import db
 from pbapp.models import PROPOSAL_STATUSES, THEMES, Budget, Proposal, Result, User
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
+from pbapp.services.notifications import notices
 
 TITLE_MAX, SUMMARY_MAX, DESCRIPTION_MAX, LOCATION_MAX = 120, 300, 5000, 200
 
@@ -84,6 +85,7 @@ def save_proposal(
         raise FieldError("form", "Only the author can change a proposal.")
     _check(budget, text, submit=submit)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in vars(text).items()}
+    was_submitted = proposal is not None and proposal.status == "submitted"
     if proposal is None:
         proposal = Proposal(budget=budget, author_id=author.id, **clean)
         db.session.add(proposal)
@@ -100,6 +102,8 @@ def save_proposal(
             proposal.id,
             after={"title": proposal.title, "cost": proposal.cost},
         )
+        if not was_submitted:
+            notices.proposal_submitted(proposal)
     return proposal
 
 
@@ -165,6 +169,7 @@ def review_proposal(
             "note": proposal.review_note,
         },
     )
+    notices.proposal_reviewed(proposal)
 
 
 # --- What a proposal's status is now --------------------------------------------------------

@@ -16,6 +16,7 @@ from pbapp.extensions import db
 from pbapp.models import Ballot, Budget, Result, User
 from pbapp.services import audit, published
 from pbapp.services.errors import FieldError
+from pbapp.services.notifications import notices
 from pbapp.services.participation.ballots import ballot_proposals
 
 # Our ballot types as pabulib vote types: a knapsack ballot is an approval ballot whose
@@ -146,6 +147,7 @@ def publish_result(actor: User, budget: Budget, today: date) -> Result:
             "fingerprint": result.fingerprint,
         },
     )
+    notices.results_published(result)
     return result
 
 

@@ -1,0 +1,1 @@
+"""Mail: the outbox (messages written with the event that causes them) and its delivery."""

@@ -1,0 +1,250 @@
+"""Notices: each written to the outbox in the transaction of the event that causes it (a review,
+a submission, a published result, an answered challenge), or by the scheduled command for
+dates (voting opens; voting closes in two days), which records what it wrote so that running it
+twice writes nothing twice. Only active accounts that want the topic are written to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, has_request_context
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
+from pbapp.models.mail import NoticePreference, NoticeSent
+from pbapp.services.mail.outbox import enqueue, external_url
+from pbapp.services.notifications.preferences import wants
+
+CLOSING_NOTICE_DAYS = 2
+
+
+def _send(
+    user: User,
+    topic: str,
+    subject: str,
+    paragraphs: list[str],
+    link_text: str,
+    link_url: str,
+    *,
+    turned_off: set[int] | None = None,
+):
+    """``turned_off``: the ids of people who turned ``topic`` off, when the caller looked them
+    up at once for many people (else each person's choice is read)."""
+    if not user.is_active:
+        return None
+    if turned_off is not None:
+        if user.id in turned_off:
+            return None
+    elif not wants(user, topic):
+        return None
+    return enqueue(
+        to=user.email,
+        template="notice",
+        subject=subject,
+        topic=topic,
+        user=user,
+        name=user.name,
+        paragraphs=paragraphs,
+        link_text=link_text,
+        link_url=link_url,
+    )
+
+
+def proposal_reviewed(proposal: Proposal) -> None:
+    author = db.session.get(User, proposal.author_id) if proposal.author_id else None
+    if author is None:
+        return
+    if proposal.status == "feasible":
+        outcome = "It has been found feasible and will be on the ballot when voting opens."
+    else:
+        outcome = "It has been found not feasible, so it will not be on the ballot."
+    paragraphs = [f"Your proposal “{proposal.title}” has been reviewed. {outcome}"]
+    if proposal.review_note:
+        paragraphs.append(f"The reviewer's reason: {proposal.review_note}")
+    _send(
+        author,
+        "proposal.reviewed",
+        "Your proposal has been reviewed",
+        paragraphs,
+        "Read your proposal",
+        external_url("pb.proposal", proposal_id=proposal.id),
+    )
+
+
+def proposal_submitted(proposal: Proposal) -> None:
+    """Officers hear of a new proposal waiting for review."""
+    officers = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == "officer").order_by(User.id)
+    ).all()
+    area = proposal.budget.neighbourhood.name if proposal.budget.neighbourhood else "city-wide"
+    for officer in officers:
+        _send(
+            officer,
+            "officer.new_proposal",
+            "A new proposal is waiting for review",
+            [f"“{proposal.title}” ({area}, £{proposal.cost:,}) has been submitted for review."],
+            "Review it",
+            external_url("pb.proposal_review", proposal_id=proposal.id),
+        )
+
+
+def results_published(result: Result) -> None:
+    """Everyone who voted online in the budget hears that its result is out."""
+    budget = db.session.get(Budget, result.budget_id)
+    voters = db.session.scalars(
+        select(User)
+        .join(Ballot, Ballot.voter_id == User.id)
+        .where(Ballot.budget_id == budget.id, Ballot.source == "online")
+        .order_by(User.id)
+    ).all()
+    where = budget.neighbourhood.name if budget.neighbourhood else "the city-wide budget"
+    for voter in voters:
+        _send(
+            voter,
+            "results.published",
+            f"Results are out: {budget.process.title}",
+            [
+                f"The result of {budget.process.title} ({where}), in which you voted, is "
+                "published, with why each project won or lost."
+            ],
+            "See the result",
+            external_url("pb.results", budget_id=budget.id),
+        )
+
+
+def challenge_answered(challenge, answer) -> None:
+    author = db.session.get(User, challenge.author_id) if challenge.author_id else None
+    if author is None:
+        return
+    _send(
+        author,
+        "challenge.answered",
+        "Your challenge has been answered",
+        [
+            "Your challenge to a Board commitment has a public answer:",
+            answer.text,
+        ],
+        "Read the answer",
+        external_url("accountability.commitment", commitment_id=challenge.commitment_id),
+    )
+
+
+# --- scheduled -------------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduledReport:
+    opens: int = 0
+    closing: int = 0
+
+
+def _eligible_residents(budget: Budget):
+    query = (
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == "resident", User.is_active_account.is_(True))
+        .order_by(User.id)
+    )
+    if budget.neighbourhood_id is not None:
+        query = query.where(User.neighbourhood_id == budget.neighbourhood_id)
+    return db.session.scalars(query).all()
+
+
+def _already(topic: str, key: str) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(NoticeSent.user_id).where(
+                NoticeSent.topic == topic, NoticeSent.subject_key == key
+            )
+        )
+    )
+
+
+def _turned_off(topic: str) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(NoticePreference.user_id).where(
+                NoticePreference.topic == topic, NoticePreference.wanted.is_(False)
+            )
+        )
+    )
+
+
+def scheduled(today: date) -> ScheduledReport:
+    """See ``_scheduled``; in one request context (links and templates) when run by a command."""
+    if has_request_context():
+        return _scheduled(today)
+    with current_app.test_request_context("/"):
+        return _scheduled(today)
+
+
+def _scheduled(today: date) -> ScheduledReport:
+    """Write the date-driven notices due on ``today``; idempotent (see module docstring).
+
+    Voting opens: every process in its voting phase today, once per resident it concerns.
+    Closes soon: every budget whose last voting day is within ``CLOSING_NOTICE_DAYS`` days,
+    once per resident who may vote in it and has not.
+    """
+    report = ScheduledReport()
+    off = {topic: _turned_off(topic) for topic in ("voting.opens", "voting.closing")}
+    processes = db.session.scalars(
+        select(Process).where(Process.voting_start <= today, Process.results_start > today)
+    ).all()
+    for process in processes:
+        key = f"process:{process.id}"
+        done = _already("voting.opens", key)
+        people: dict[int, User] = {}
+        for budget in process.budgets:
+            for user in _eligible_residents(budget):
+                people.setdefault(user.id, user)
+        last_day = process.results_start - timedelta(days=1)
+        process_url = external_url("pb.process", process_id=process.id)
+        for user in people.values():
+            if user.id in done:
+                continue
+            db.session.add(NoticeSent(topic="voting.opens", subject_key=key, user_id=user.id))
+            if _send(
+                user,
+                "voting.opens",
+                f"Voting is open: {process.title}",
+                [
+                    f"Voting is open in {process.title} until {last_day:%A %-d %B}. You can vote "
+                    "on how your neighbourhood's budget, and the city-wide one, are spent."
+                ],
+                "Vote now",
+                process_url,
+                turned_off=off["voting.opens"],
+            ):
+                report.opens += 1
+        if (last_day - today).days > CLOSING_NOTICE_DAYS:
+            continue
+        for budget in process.budgets:
+            key = f"budget:{budget.id}"
+            done = _already("voting.closing", key)
+            voted = set(
+                db.session.scalars(select(Ballot.voter_id).where(Ballot.budget_id == budget.id))
+            )
+            where = budget.neighbourhood.name if budget.neighbourhood else "city-wide"
+            vote_url = external_url("pb.vote", budget_id=budget.id)
+            for user in _eligible_residents(budget):
+                if user.id in done or user.id in voted:
+                    continue
+                db.session.add(NoticeSent(topic="voting.closing", subject_key=key, user_id=user.id))
+                if _send(
+                    user,
+                    "voting.closing",
+                    f"Voting closes soon: {process.title}",
+                    [
+                        f"Voting in {process.title} ({where}) closes at the end of "
+                        f"{last_day:%A %-d %B}, and you have not voted yet."
+                    ],
+                    "Vote now",
+                    vote_url,
+                    turned_off=off["voting.closing"],
+                ):
+                    report.closing += 1
+        db.session.flush()
+    return report

@@ -1,0 +1,52 @@
+"""Which notices a person wants. Each topic has a default; a row records a change of mind."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pbapp.extensions import db
+from pbapp.models import User
+from pbapp.models.mail import NoticePreference
+from pbapp.services import audit
+
+# topic: (what the person reads on their settings page, on unless they turn it off?)
+TOPICS: dict[str, tuple[str, bool]] = {
+    "proposal.reviewed": ("A proposal of yours has been reviewed (with the reason)", True),
+    "voting.opens": ("Voting opens in your neighbourhood", True),
+    "voting.closing": ("Voting closes in two days and you have not voted", True),
+    "results.published": ("Results are published for a budget you voted in", True),
+    "challenge.answered": ("Your challenge or comment on a commitment was answered", True),
+    "officer.new_proposal": ("Officers: a new proposal is waiting for review", True),
+}
+
+
+def wants(user: User, topic: str) -> bool:
+    if topic not in TOPICS:
+        raise ValueError(f"unknown notice topic {topic!r}")
+    row = db.session.get(NoticePreference, (user.id, topic))
+    return TOPICS[topic][1] if row is None else row.wanted
+
+
+def choices(user: User) -> dict[str, bool]:
+    rows = {
+        r.topic: r.wanted
+        for r in db.session.scalars(
+            select(NoticePreference).where(NoticePreference.user_id == user.id)
+        )
+    }
+    return {topic: rows.get(topic, default) for topic, (_, default) in TOPICS.items()}
+
+
+def set_wanted(user: User, topic: str, wanted: bool) -> bool:
+    """Record ``user``'s choice for ``topic``; returns whether anything changed."""
+    if topic not in TOPICS:
+        raise ValueError(f"unknown notice topic {topic!r}")
+    if wants(user, topic) == wanted:
+        return False
+    row = db.session.get(NoticePreference, (user.id, topic))
+    if row is None:
+        db.session.add(NoticePreference(user_id=user.id, topic=topic, wanted=wanted))
+    else:
+        row.wanted = wanted
+    audit.record(user, "user.notice_choice", "user", user.id, after={topic: wanted})
+    return True
