@@ -219,6 +219,13 @@ PAGE_DATA = {
 NOT_RECORDS = {
     "auth.login",
     "auth.register",
+    "auth.registered",
+    "auth.check_email",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.unsubscribe",
+    "dev.outbox",  # development only: mail written to files
+    "dev.outbox_message",
     "main.index",
     "main.data_sources",
     "main.disclosure",

@@ -366,8 +366,12 @@ def _operation(
         "200": ok,
         "304": {"description": "Not modified since the ETag or date the client sent."},
     }
-    if bad:
-        responses["400"] = _problem("A query parameter is not one the operation takes.")
+    # Any request may be refused whole: a control character in any value is never taken.
+    responses["400"] = _problem(
+        "A parameter is not one the operation takes"
+        + (" (a value out of range, or not one of those listed)" if bad else "")
+        + ", or a value holds a control character."
+    )
     if found:
         responses["404"] = _problem("No such public resource.")
     responses["405"] = {
@@ -535,7 +539,15 @@ def document() -> dict:
                 "getNeighbourhood",
                 "One neighbourhood by its ONS code.",
                 ref("Neighbourhood"),
-                parameters=[{"name": "code", "in": "path", "required": True, "schema": STRING}],
+                parameters=[
+                    {
+                        "name": "code",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[A-Z][0-9]{8}$"},
+                        "example": "E05010861",
+                    }
+                ],
                 found=True,
             )
         },
@@ -656,7 +668,7 @@ def document() -> dict:
                         "name": "name",
                         "in": "path",
                         "required": True,
-                        "schema": STRING,
+                        "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
                         "example": "fairness",
                     }
                 ],
