@@ -12,7 +12,7 @@ from fractions import Fraction
 from threadpoolctl import threadpool_limits
 
 from allocation.pb.add1 import equal_shares_add1
-from allocation.pb.election import Election, Number, as_number
+from allocation.pb.election import Election, Number, NumberError, as_number
 from allocation.pb.equal_shares import MesRun, equal_shares
 from allocation.pb.greedy import GreedyStep, greedy
 from allocation.pb.metrics import json_number
@@ -160,8 +160,24 @@ def score_threshold(election: Election) -> Number:
         raise RuleError("greedy-threshold needs META min_project_score_threshold")
     try:
         return as_number(text)
-    except ValueError:
-        raise RuleError(f"META min_project_score_threshold {text!r} is not a number") from None
+    except NumberError as error:
+        raise RuleError(f"META min_project_score_threshold {text!r} {error.reason}") from None
+
+
+def honours_threshold(election: Election, asked: str, rule: str) -> bool:
+    """Whether a greedy count leaves out projects below META min_project_score_threshold.
+
+    ``greedy-threshold`` always does (and needs the key); when the file gives a threshold,
+    ``greedy-no-skip`` does too, and so does the rule META names (``official``): a city that
+    published a threshold did not fund projects below it (Gdynia 2020 and 2023 name
+    ``greedy-no-skip`` with a threshold of 50). Plain ``greedy`` asked by name stays the
+    reference utilitarian greedy over every project (pabutools' ``greedy_utilitarian_welfare``).
+    """
+    if rule == "greedy-threshold":
+        return True
+    if "min_project_score_threshold" not in election.meta:
+        return False
+    return rule == "greedy-no-skip" or asked == OFFICIAL
 
 
 def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
@@ -176,10 +192,10 @@ def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
 
 
 def _run_rule(election: Election, rule: str, *, record: bool) -> Count:
-    rule = resolve_rule(election, rule)
+    asked, rule = rule, resolve_rule(election, rule)
     support = build_support(election, as_approval=(rule == "phragmen"))
     if rule in ("greedy", "greedy-no-skip", "greedy-threshold"):
-        threshold = score_threshold(election) if rule == "greedy-threshold" else None
+        threshold = score_threshold(election) if honours_threshold(election, asked, rule) else None
         chosen, steps = greedy(support, skip=(rule != "greedy-no-skip"), threshold=threshold)
         return Count(rule, support, chosen, greedy_steps=steps, threshold=threshold)
     if rule == "mes":
