@@ -18,9 +18,14 @@ from allocation.pb.election import Election
 from allocation.pb.explain import explain
 from allocation.pb.pabulib import read_pb
 from allocation.pb.rules import OFFICIAL, RULES, RuleError, count
+from allocation.pb.support import TIE_BREAKS
 from allocation.pb.validate import PbFormatError, check_pb
 
 USER_FAULT = 2
+TIE_HELP = (
+    "which of two tied projects wins: id-text (the id as text, pabutools' default), "
+    "id-number (the smaller number), cheaper-first (the cheaper project)"
+)
 STRICT_HELP = (
     "refuse a file with any fault; without it, faults that leave the count unambiguous "
     "(a project named twice on an approval ballot, a points total slightly off the limits) "
@@ -48,6 +53,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     tally.add_argument("--json", action="store_true", help="print one JSON object")
     tally.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    tally.add_argument("--tie-break", choices=TIE_BREAKS, default="id-text", help=TIE_HELP)
     tally.set_defaults(func=run_tally)
 
     exp = subparsers.add_parser(
@@ -65,6 +71,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help=f"one of {', '.join(rule_choices)}",
     )
     exp.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    exp.add_argument("--tie-break", choices=TIE_BREAKS, default="id-text", help=TIE_HELP)
     exp.set_defaults(func=run_explain)
 
     check = subparsers.add_parser(
@@ -99,7 +106,7 @@ def run_tally(args: argparse.Namespace) -> int:
     if isinstance(election, str):
         return _fault(election)
     try:
-        outcome = count(election, args.rule)
+        outcome = count(election, args.rule, tie_break=args.tie_break)
     except RuleError as error:
         return _fault(f"{args.file}: {error}")
     if args.json:
@@ -122,7 +129,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if isinstance(election, str):
         return _fault(election)
     try:
-        explanation = explain(election, args.rule)
+        explanation = explain(election, args.rule, tie_break=args.tie_break)
     except RuleError as error:
         return _fault(f"{args.file}: {error}")
     print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1))

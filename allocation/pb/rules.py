@@ -17,7 +17,7 @@ from allocation.pb.equal_shares import MesRun, equal_shares
 from allocation.pb.greedy import GreedyStep, greedy
 from allocation.pb.metrics import json_number
 from allocation.pb.phragmen import phragmen
-from allocation.pb.support import Support, build_support
+from allocation.pb.support import TIE_BREAKS, Support, build_support
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,14 @@ def honours_threshold(election: Election, asked: str, rule: str) -> bool:
     return rule == "greedy-no-skip" or asked == OFFICIAL
 
 
-def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
+def run_rule(
+    election: Election,
+    rule: str,
+    *,
+    record: bool = False,
+    tie_break: str = "id-text",
+    reverse_ties: bool = False,
+) -> Count:
     """Count ``election`` with ``rule``, keeping the working; raises RuleError as resolve_rule.
 
     With one BLAS thread: the counts' sums are matrix-vector products, and a second thread
@@ -188,12 +195,21 @@ def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
     wall, against 1.4 s for both), and would compete with the web server's other workers.
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _run_rule(election, rule, record=record)
+        return _run_rule(election, rule, record, tie_break, reverse_ties)
 
 
-def _run_rule(election: Election, rule: str, *, record: bool) -> Count:
+def _run_rule(
+    election: Election, rule: str, record: bool, tie_break: str, reverse_ties: bool
+) -> Count:
     asked, rule = rule, resolve_rule(election, rule)
-    support = build_support(election, as_approval=(rule == "phragmen"))
+    if tie_break not in TIE_BREAKS:
+        raise RuleError(f"unknown tie-break {tie_break!r}; choose one of {', '.join(TIE_BREAKS)}")
+    support = build_support(
+        election,
+        as_approval=(rule == "phragmen"),
+        tie_break=tie_break,
+        reverse_ties=reverse_ties,
+    )
     if rule in ("greedy", "greedy-no-skip", "greedy-threshold"):
         threshold = score_threshold(election) if honours_threshold(election, asked, rule) else None
         chosen, steps = greedy(support, skip=(rule != "greedy-no-skip"), threshold=threshold)
@@ -213,13 +229,15 @@ def _run_rule(election: Election, rule: str, *, record: bool) -> Count:
     return Count(rule, support, chosen, phragmen_times=times)
 
 
-def count(election: Election, rule: str) -> Outcome:
+def count(election: Election, rule: str, *, tie_break: str = "id-text") -> Outcome:
     """Count ``election`` with ``rule`` (an id of RULES, or ``"official"``).
 
+    ``tie_break``: which of two projects tied on score (or alpha, or time) wins: one of
+    ``TIE_BREAKS`` (default: the id as text, pabutools' rule).
     Returns the Outcome: funded project ids in the order the rule chose them, and their cost.
-    Raises RuleError when the rule is unknown or the election lacks what it needs.
+    Raises RuleError when the rule or tie-break is unknown or the election lacks what it needs.
     """
-    done = run_rule(election, rule)
+    done = run_rule(election, rule, tie_break=tie_break)
     s = done.support
     return Outcome(
         rule=done.rule,

@@ -124,3 +124,62 @@ voter_id;vote
 """
     with pytest.raises(PbFormatError, match="names a project twice"):
         read_pb(text, strict=False)
+
+
+TIED = """META
+key;value
+budget;100
+vote_type;approval
+PROJECTS
+project_id;cost
+10;60
+9;50
+VOTES
+voter_id;vote
+1;10,9
+2;10
+3;9
+"""
+
+
+@pytest.mark.parametrize(
+    ("tie_break", "winner"),
+    [("id-text", "10"), ("id-number", "9"), ("cheaper-first", "9")],
+)
+# (Phragmén is not tied here: the cheaper project is bought earlier.)
+@pytest.mark.parametrize("rule", ["greedy", "greedy-no-skip", "mes", "mes-add1"])
+def test_tie_break_decides_between_tied_projects(tie_break, winner, rule):
+    election = read_pb(TIED)  # 10 and 9 both have 2 approvals; only one fits
+    assert count(election, rule, tie_break=tie_break).selected == [winner]
+
+
+def test_the_explanation_says_when_a_tie_decided(capsys):
+
+    from allocation.pb import explain
+
+    lines = {p.id: p for p in explain(read_pb(TIED), "greedy").projects}
+    assert lines["10"].funded and lines["10"].decided_by_tie
+    assert "would not have been funded" in lines["10"].tie_note
+    assert not lines["9"].funded and lines["9"].decided_by_tie
+    assert "would have been funded" in lines["9"].tie_note
+    untied = read_pb(TIED.replace("3;9", "3;10"))
+    assert not any(p.decided_by_tie for p in explain(untied, "greedy").projects)
+
+
+def test_stary_mokotow_recount_with_the_citys_tie_break(tmp_path, capsys):
+    path = faulty("Poland_Warszawa_2026_Stary_Mokotow.pb")
+    election = read_pb(path)
+    by_text = set(count(election, "official").selected)
+    assert published(election) - by_text == {"64"} and by_text - published(election) == {"1534"}
+    for rule in ("id-number", "cheaper-first"):
+        assert set(count(election, "official", tie_break=rule).selected) == published(election)
+    assert main(["explain", str(path), "--rule", "official"]) == 0
+    import json
+
+    projects = {p["id"]: p for p in json.loads(capsys.readouterr().out)["projects"]}
+    assert projects["64"]["decided_by_tie"] and projects["1534"]["decided_by_tie"]
+    assert sum(p["decided_by_tie"] for p in projects.values()) == 2
+    assert (
+        main(["tally", str(path), "--rule", "official", "--tie-break", "id-number", "--json"]) == 0
+    )
+    assert "64" in json.loads(capsys.readouterr().out)["selected"]
