@@ -41,6 +41,9 @@ _MAX_SPAN = 1 << 12
 _SLOPES_UP_TO = 1000
 # Budgets (runs x classes of ballots) in the first batch of the batched search (see _add1_batch).
 FIRST_BATCH = 250_000
+# A batch of R runs does about R x m^2 array work (m moments, each over an R x m matrix): the
+# first batch holds at most this many, so that 500 projects start with 80 runs, not 512.
+_MOMENT_CELLS = 20_000_000
 # After a batch that selected the same projects throughout, slope probes (see _add1_batch)
 # continue until two in a row prove fewer than this many shares.
 _PROBE_PAYS = 64
@@ -284,7 +287,7 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     # usually done in one batch, a large one starts small so that little is computed past the
     # share where the search stops. Then twice as many runs each time, within CELLS budgets,
     # and no more than the spending's trend says are left before it passes the budget.
-    size = first = min(512, max(16, FIRST_BATCH // kinds))
+    size = first = min(512, max(16, FIRST_BATCH // kinds), max(16, _MOMENT_CELLS // s.m**2))
     judged: dict[tuple[int, ...], tuple] = {}  # selection: (its cost, over budget, stop here)
 
     def judge(selected: list[int]) -> tuple:

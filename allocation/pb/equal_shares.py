@@ -410,7 +410,11 @@ def run_mes(
             if best is not None:
                 if fast and approx[j] > best_approx:
                     break
-                if bound[j] > best:
+                # bound[j] is exact and alpha never falls: a project whose bound is above
+                # the best, or equal to it with a higher index, cannot win this moment (without
+                # the tie case, m projects tied at one alpha each needed a new price after
+                # every purchase: m^2 prices a run).
+                if bound[j] > best or (bound[j] == best and j > best_j):
                     if fast:
                         continue
                     break
