@@ -289,7 +289,9 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     # usually done in one batch, a large one starts small so that little is computed past the
     # share where the search stops. Then twice as many runs each time, within CELLS budgets,
     # and no more than the spending's trend says are left before it passes the budget.
-    size = first = min(512, max(16, FIRST_BATCH // kinds), max(16, _MOMENT_CELLS // s.m**2))
+    size = first = min(
+        512, max(16, FIRST_BATCH // kinds), max(16, _MOMENT_CELLS // max(1, s.m) ** 2)
+    )
     judged: dict[tuple[int, ...], tuple] = {}  # selection: (its cost, over budget, stop here)
 
     def judge(selected: list[int]) -> tuple:
