@@ -20,6 +20,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +29,16 @@ DATA = ROOT / ".." / "shared" / "data" / "pabulib"
 REFERENCE = ROOT / "tests" / "allocation" / "pb" / "reference"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN tally -->", "<!-- END tally -->"
+STRESS_BEGIN, STRESS_END = "<!-- BEGIN tally-stress -->", "<!-- END tally-stress -->"
+STRESS_HEAD = [
+    "Stress cases, ours only (`mes-add1`, the fastest of `--repeat` fresh processes by CPU; "
+    "worst_case_*: m projects costing 1,000 each, every one of 10 voters approves all, "
+    "budget 500 m, issue 17's worst case; then the forint-scale Budapest files of "
+    "`faults/`):",
+    "",
+    "| file | rule | ours s (wall / CPU) | ours peak MB |",
+    "|---|---|---|---|",
+]
 
 OURS = """
 import json, resource, sys, time
@@ -64,6 +75,7 @@ RULES = (
     "mes-add1-last-fit",
     "phragmen",
 )
+FORINT_FILES = ("Hungary_Budapest_2022_VIII_Jozsefvaros.pb", "Hungary_Budapest_2024.pb")
 # Rules pabutools has no counterpart for (docs/counting.md): ours is timed alone.
 NO_REFERENCE = {"mes-add1-last-fit"}
 
@@ -110,14 +122,70 @@ def recorded_seconds(path: Path, rule: str) -> float | None:
     return None if entry is None else entry["seconds"]
 
 
+def worst_case(m: int, folder: Path) -> Path:
+    """mes-add1's worst case (issue 17): m projects of equal cost, every voter approves all."""
+    lines = ["META", "key;value", f"num_projects;{m}", "num_votes;10", f"budget;{500 * m}"]
+    lines += ["vote_type;approval", "rule;equalshares/add1", "PROJECTS", "project_id;cost"]
+    lines += [f"{j};1000" for j in range(1, m + 1)]
+    every = ",".join(str(j) for j in range(1, m + 1))
+    lines += ["VOTES", "voter_id;vote", *(f"{i};{every}" for i in range(1, 11))]
+    path = folder / f"worst_case_equal_cost_{m}_projects.pb"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def stress_rows(repeat: int, timeout: float) -> list[str]:
+    """The crafted worst case and the forint-scale files of ``faults/``, ours only."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [worst_case(m, Path(folder)) for m in (50, 200, 500)]
+        paths += [DATA / "faults" / n for n in FORINT_FILES if (DATA / "faults" / n).is_file()]
+        for path in paths:
+            tries = [measure(OURS, path, "mes-add1", timeout) for _ in range(max(1, repeat))]
+            done = [x for x in tries if x is not None and "error" not in x]
+            if not done:
+                rows.append(f"| {path.name} | mes-add1 | > {timeout:.0f} (stopped) | - |")
+            else:
+                best = min(done, key=lambda x: x["cpu"])
+                rows.append(
+                    f"| {path.name} | mes-add1 | {best['seconds']:.2f} / {best['cpu']:.2f} "
+                    f"| {best['peak_mb']:.0f} |"
+                )
+            print(rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pabutools-timeout", type=float, default=30.0)
     parser.add_argument("--no-pabutools", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes for each of ours")
+    parser.add_argument(
+        "--stress-only",
+        action="store_true",
+        help="only the crafted worst case and the forint-scale files (printed, docs unchanged)",
+    )
+    parser.add_argument("--stress-timeout", type=float, default=300.0)
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
+    if args.stress_only:
+        began = time.time()
+        stress = stress_rows(args.repeat, args.stress_timeout)
+        write_section(
+            STRESS_BEGIN,
+            STRESS_END,
+            [
+                "## Counting votes: stress cases (`benchmarks/tally.py --stress-only`)",
+                "",
+                f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M')}, "
+                f"{time.time() - began:.0f} s in all, the machine shared with other work.",
+                "",
+                *STRESS_HEAD,
+                *stress,
+            ],
+        )
+        return
     rows = []
     worst = 0.0
     worst_mb = 0.0
@@ -159,6 +227,7 @@ def main() -> None:
                 f"| {their_s} | {their_mb} | {ratio} | {agree} |"
             )
             print(rows[-1], flush=True)
+    stress = stress_rows(args.repeat, args.stress_timeout)
     section = "\n".join(
         [
             BEGIN,
@@ -187,12 +256,27 @@ def main() -> None:
             "| same selection |",
             "|---|---|---|---|---|---|---|---|",
             *rows,
+            "",
+            *STRESS_HEAD,
+            *stress,
             END,
         ]
     )
     text = DOC.read_text(encoding="utf-8")
     start, stop = text.index(BEGIN), text.index(END) + len(END)
     DOC.write_text(text[:start] + section + text[stop:], encoding="utf-8")
+
+
+def write_section(begin: str, end: str, lines: list[str]) -> None:
+    """Replace (or append) the section between ``begin`` and ``end`` in docs/benchmarks.md."""
+    section = "\n".join([begin, *lines, end])
+    text = DOC.read_text(encoding="utf-8")
+    if begin in text:
+        start, stop = text.index(begin), text.index(end) + len(end)
+        text = text[:start] + section + text[stop:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

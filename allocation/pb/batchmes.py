@@ -456,6 +456,20 @@ class _Runs:
             self.dead[maybe[~self.b[maybe].any(axis=1)]] = True
 
 
+def _dominated(big: np.ndarray, wlow: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Per run and project: True where the project's exact lower bound 1/wlow is not below
+    the alpha 1/W of the run's best fresh exact project (largest W, then lowest index), and
+    loses the tie by index when equal. Exact: integers only."""
+    w_best = big.max(axis=1)
+    i_best = big.argmax(axis=1)  # the first (lowest index) of the largest
+    w_best_col, i_best_col = w_best[:, None], i_best[:, None]
+    return (
+        (w_best_col > 0)
+        & (wlow > 0)
+        & ((wlow < w_best_col) | ((wlow == w_best_col) & (index[None, :] > i_best_col)))
+    )
+
+
 def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
     """What Equal Shares selects, in order, for each per-voter budget in ``budgets``; None for
     a budget where some decision was too close to prove in floats (run it alone).
@@ -480,6 +494,13 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
     stale = lo.copy()
     hi = np.full((runs, m), inf)
     big = np.zeros((runs, m), dtype=np.int64)
+    # ``wlow``: an exact W with alpha >= 1/W for the rest of the run (alpha never falls):
+    # the score at first, then the W of the last exact price. A project whose wlow is below
+    # (or equal to, with a higher index) the best fresh exact W cannot win the moment, so it
+    # needs no new price: without this, m projects tied at alpha 1/W (equal costs, everyone
+    # approving all) each needed a new price after every purchase, m^2 a run.
+    wlow = np.zeros((runs, m), dtype=np.int64)
+    wlow[:, live0] = [int(s.scores[j]) for j in live0]
     price = np.zeros((runs, m))
     margin = np.zeros((runs, m))
     left = np.full(runs, len(live0))  # projects not yet bought nor gone
@@ -494,6 +515,7 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         # known (alpha only grows, so old lower bounds stay valid).
         while True:
             need = stale <= np.minimum(hi.min(axis=1), most)[:, None]
+            need &= ~_dominated(big, wlow, index)
             rows = need.any(axis=1).nonzero()[0]
             if not len(rows):
                 break
@@ -517,6 +539,7 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
                     stale[lost] = inf
                 rs = rs[ok]
                 lo[rs, j], hi[rs, j], big[rs, j] = a_lo, a_hi, a_w
+                wlow[rs, j] = np.where(a_w > 0, a_w, wlow[rs, j])
                 price[rs, j], margin[rs, j] = a_p, a_a
         act = (active & (left > 0)).nonzero()[0]
         active[:] = False
@@ -534,6 +557,10 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         beaten = (w_all < w_win) | ((w_all == w_win) & (index[None, :] > win[:, None]))
         proven = (lo[act] > h_win[:, None]) | (both_exact & beaten)
         proven[at, win] = True
+        # A project that cannot beat the best fresh exact one (wlow) loses to the winner
+        # when that one does.
+        i_best = w_all.argmax(axis=1)
+        proven |= _dominated(w_all, wlow[act], index) & proven[at, i_best][:, None]
         good = proven.all(axis=1)
         if not good.all():
             lost = act[~good]
@@ -549,6 +576,7 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
             state.buy(j, rs, price[rs, j], margin[rs, j])
         lo[act, win] = hi[act, win] = inf
         big[act, win] = 0
+        wlow[act, win] = 0
         left[act] -= 1
         # Projects sharing supporters with the one bought: their alpha is to be found again.
         again = shares[win]

@@ -18,9 +18,19 @@ from allocation.pb.election import Election
 from allocation.pb.explain import explain
 from allocation.pb.pabulib import read_pb
 from allocation.pb.rules import OFFICIAL, RULES, RuleError, count
+from allocation.pb.support import TIE_BREAKS
 from allocation.pb.validate import PbFormatError, check_pb
 
 USER_FAULT = 2
+TIE_HELP = (
+    "which of two tied projects wins: id-text (the id as text, pabutools' default), "
+    "id-number (the smaller number), cheaper-first (the cheaper project)"
+)
+STRICT_HELP = (
+    "refuse a file with any fault; without it, faults that leave the count unambiguous "
+    "(a project named twice on an approval ballot, a points total slightly off the limits) "
+    "are counted and each is a warning line on standard error"
+)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -42,6 +52,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help=f"one of {', '.join(rule_choices)}",
     )
     tally.add_argument("--json", action="store_true", help="print one JSON object")
+    tally.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    tally.add_argument("--tie-break", choices=TIE_BREAKS, default="id-text", help=TIE_HELP)
     tally.set_defaults(func=run_tally)
 
     exp = subparsers.add_parser(
@@ -58,6 +70,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         metavar="RULE",
         help=f"one of {', '.join(rule_choices)}",
     )
+    exp.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    exp.add_argument("--tie-break", choices=TIE_BREAKS, default="id-text", help=TIE_HELP)
     exp.set_defaults(func=run_explain)
 
     check = subparsers.add_parser(
@@ -74,22 +88,25 @@ def _fault(message: str) -> int:
     return USER_FAULT
 
 
-def _read(path: str) -> Election | str:
+def _read(path: str, strict: bool = True) -> Election | str:
     try:
-        return read_pb(Path(path))
+        election = read_pb(Path(path), strict=strict)
     except PbFormatError as error:
         return f"{path}: {error}"
     except OSError as error:
         return f"{path}: cannot read the file ({error.strerror or error})"
+    for fault in election.warnings:
+        print(f"warning: {path}: {fault} (counted)", file=sys.stderr)
+    return election
 
 
 def run_tally(args: argparse.Namespace) -> int:
     """Print the outcome; return 0, or 2 on a user fault."""
-    election = _read(args.file)
+    election = _read(args.file, args.strict)
     if isinstance(election, str):
         return _fault(election)
     try:
-        outcome = count(election, args.rule)
+        outcome = count(election, args.rule, tie_break=args.tie_break)
     except RuleError as error:
         return _fault(f"{args.file}: {error}")
     if args.json:
@@ -108,11 +125,11 @@ def run_tally(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print the explanation as JSON; return 0, or 2 on a user fault."""
-    election = _read(args.file)
+    election = _read(args.file, args.strict)
     if isinstance(election, str):
         return _fault(election)
     try:
-        explanation = explain(election, args.rule)
+        explanation = explain(election, args.rule, tie_break=args.tie_break)
     except RuleError as error:
         return _fault(f"{args.file}: {error}")
     print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1))

@@ -6,6 +6,7 @@ The web app builds an :class:`Election` from its database rows; the reader build
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -20,29 +21,76 @@ POINTS_VOTE_TYPES = ("cumulative", "scoring")
 BallotVote = frozenset[str] | set[str] | list[str] | tuple[str, ...] | Mapping[str, Number]
 
 
+# The largest amount (budget, cost, points, META count) the engine counts, and the finest
+# fraction of one. Far beyond any real budget (Budapest's, in forints, is 10^9; a city's in
+# pence about 10^11) and far inside what the float screens of the counts hold (1e308): a file
+# with budget 1e309 is refused with a message instead of overflowing mid-count. Fractions finer
+# than a billionth would make every exact sum of the count carry huge denominators.
+MAX_AMOUNT = 10**15
+MAX_DENOMINATOR = 10**9
+# Exponents beyond this are refused before the number is built (1e999999999 would otherwise
+# take minutes and gigabytes to write out exactly).
+_MAX_EXPONENT = 400
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
+
+
+class NumberError(ValueError):
+    """A value that is not a number the engine counts; ``reason`` says why, as a phrase
+    ("is not a number", "is larger than 10^15")."""
+
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{value!r} {reason}")
+
+
 def as_number(value: Number | float | str) -> Number:
     """Return ``value`` as an int when it is whole, else as an exact Fraction.
 
-    Raises ValueError when ``value`` is not a finite number (floats are taken at their
-    decimal spelling, so ``0.1`` is one tenth, not the nearest binary float).
+    Raises NumberError (a ValueError) when ``value`` is not a finite number, is larger than
+    MAX_AMOUNT in size, or has a fraction finer than 1/MAX_DENOMINATOR (floats are taken at
+    their decimal spelling, so ``0.1`` is one tenth, not the nearest binary float).
     """
+    shown = value
     if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, int):
-        return value
+        raise NumberError(shown, "is not a number")
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        text = value.strip()
+        text = shown = value.strip()
         if not text:
-            raise ValueError("empty number")
+            raise NumberError(value, "is not a number (it is empty)")
+        exponent = _EXPONENT.search(text)
+        if exponent:
+            power = exponent.group(1).lstrip("+-").lstrip("0")
+            if len(power) > 4 or int(power or 0) > _MAX_EXPONENT:
+                digits = text[: exponent.start()].strip().lstrip("+-").replace(".", "", 1)
+                if not digits.isdigit():
+                    raise NumberError(text, "is not a number")
+                if digits.strip("0"):
+                    raise NumberError(text, _too_large_or_fine(exponent.group(1)))
+                value = "0"
         try:
-            value = Fraction(text)
+            value = Fraction(value)
         except (ValueError, ZeroDivisionError):
-            raise ValueError(f"not a number: {text!r}") from None
+            raise NumberError(text, "is not a number") from None
+    if isinstance(value, int):
+        if abs(value) > MAX_AMOUNT:
+            raise NumberError(shown, "is larger than 10^15, the largest amount counted")
+        return value
     if isinstance(value, Fraction):
+        if abs(value) > MAX_AMOUNT:
+            raise NumberError(shown, "is larger than 10^15, the largest amount counted")
+        if value.denominator > MAX_DENOMINATOR:
+            raise NumberError(shown, "has a fraction finer than a billionth (10^-9)")
         return int(value) if value.denominator == 1 else value
-    raise ValueError(f"not a number: {value!r}")
+    raise NumberError(shown, "is not a number")
+
+
+def _too_large_or_fine(exponent: str) -> str:
+    if not exponent.startswith("-"):
+        return "is larger than 10^15, the largest amount counted"
+    return "has a fraction finer than a billionth (10^-9)"
 
 
 @dataclass
@@ -97,6 +145,9 @@ class Election:
     ballots: list[Ballot]
     vote_type: VoteType = "approval"
     meta: dict[str, str] = field(default_factory=dict)
+    # Faults of the file it was read from that were counted anyway (read_pb(strict=False)):
+    # validate.Fault objects, each with its line.
+    warnings: list = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.budget = as_number(self.budget)

@@ -21,15 +21,30 @@ from fractions import Fraction
 
 import numpy as np
 
-try:  # exact rationals in C; pabutools depends on gmpy2, so the reference setup has it
-    from gmpy2 import mpq as Q
-except ImportError:  # pragma: no cover - same results, slower
-    Q = Fraction
-
 from allocation.pb import fastmes
 from allocation.pb.affine import Affine, key, value
 from allocation.pb.election import Number
 from allocation.pb.support import Support, overlap
+
+_exact_type: type | None = None
+
+
+def Q(*args) -> Fraction:  # noqa: N802 - named as the type it makes
+    """An exact rational: gmpy2's ``mpq`` when installed (rationals in C; pabutools depends on
+    gmpy2, so the reference setup has it), else a Fraction (same results, slower).
+
+    gmpy2 is imported at the first exact amount, not with this module: its import pulls in
+    importlib.metadata and the email package (about 50 ms of CPU), and a count whose float
+    runs prove every decision (``tally`` on most files) never needs an exact amount.
+    """
+    global _exact_type
+    if _exact_type is None:
+        try:
+            from gmpy2 import mpq as exact
+        except ImportError:  # pragma: no cover
+            exact = Fraction
+        _exact_type = exact
+    return _exact_type(*args)
 
 
 @dataclass
@@ -353,16 +368,17 @@ def run_mes(
         per_voter = Affine(Q(per_voter.v), Q(per_voter.s))
     else:
         run = MesRun(budget_per_voter=Fraction(per_voter), selected=[])
-        per_voter = Q(per_voter)
     if s.n == 0:
         return run
     shares = overlap(s) if shares is None else shares
     if not record and not isinstance(per_voter, Affine) and fastmes.usable(s):
         try:  # floats with every decision proven; a near-tie falls back to exact rationals
-            run.selected = fastmes.run_fast(s, per_voter, shares)
+            run.selected = fastmes.run_fast(s, run.budget_per_voter, shares)
             return run
         except fastmes.Uncertain:
             pass
+    if not isinstance(per_voter, Affine):
+        per_voter = Q(per_voter)
     state = _State(s, per_voter)
     live = []
     for j in range(s.m):
@@ -394,7 +410,11 @@ def run_mes(
             if best is not None:
                 if fast and approx[j] > best_approx:
                     break
-                if bound[j] > best:
+                # bound[j] is exact and alpha never falls: a project whose bound is above
+                # the best, or equal to it with a higher index, cannot win this moment (without
+                # the tie case, m projects tied at one alpha each needed a new price after
+                # every purchase: m^2 prices a run).
+                if bound[j] > best or (bound[j] == best and j > best_j):
                     if fast:
                         continue
                     break

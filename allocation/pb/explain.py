@@ -16,6 +16,12 @@ from allocation.pb.election import Election, Number
 from allocation.pb.metrics import Comparison, ResultFigures, compare, figures, json_number
 from allocation.pb.rules import RULES, Count, run_rule
 
+TIE_WORDS = {
+    "id-text": "the project id read as text (the smaller first)",
+    "id-number": "the project number (the smaller first)",
+    "cheaper-first": "cost (the cheaper first)",
+}
+
 # What happened to a project, as codes the pages turn into sentences.
 FUNDED = "funded"
 FUNDED_BY_COMPLETION = "funded_by_greedy_completion"
@@ -59,6 +65,10 @@ class ProjectExplanation:
     money_left_when_considered: Number | None = None
     lacked: Number | None = None
     highest_cost_that_fits: Number | None = None
+    # True when a tie decided whether it was funded: breaking ties the opposite way would
+    # have changed that; ``tie_note`` says so in words.
+    decided_by_tie: bool = False
+    tie_note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the line as JSON-ready data (amounts as numbers, exact when whole)."""
@@ -100,18 +110,32 @@ class Explanation:
         }
 
 
-def explain(election: Election, rule: str, *, compare_rules: bool = True) -> Explanation:
+def explain(
+    election: Election, rule: str, *, compare_rules: bool = True, tie_break: str = "id-text"
+) -> Explanation:
     """Count ``election`` with ``rule`` and explain every project.
 
     ``compare_rules``: also count greedy and Equal Shares (add1) for the side-by-side.
+    ``tie_break``: as for :func:`count`. A project whose funding a tie decided (the count
+    with ties broken the opposite way funds it where this one does not, or the reverse) is
+    marked ``decided_by_tie``, with a sentence in ``tie_note``.
     Raises RuleError (a ValueError) when the rule is unknown or cannot apply.
     """
-    done = run_rule(election, rule, record=True)
+    done = run_rule(election, rule, record=True, tie_break=tie_break)
+    other = run_rule(election, rule, tie_break=tie_break, reverse_ties=True)
     s = done.support
     result = figures(s, done.rule, done.selected)
     names = {p.id: p.name for p in election.projects}
     supporters_of = {s.ids[j]: len(s.voters[j]) for j in range(s.m)}
     lines = [_line(done, j, names, supporters_of) for j in range(s.m)]
+    funded_other = {other.support.ids[j] for j in other.selected}
+    for line in lines:
+        if line.funded != (line.id in funded_other):
+            line.decided_by_tie = True
+            line.tie_note = (
+                f"A tie decided this: ties were broken by {TIE_WORDS[tie_break]}; broken the "
+                f"other way, this project would {'not ' if line.funded else ''}have been funded."
+            )
     lines.sort(key=lambda p: (p.position is None, p.position or 0, -p.score, p.id))
     comparison = None
     if compare_rules:

@@ -223,6 +223,10 @@ def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
     exact_w: dict[int, int] = {}
     price: dict[int, tuple[float, float]] = {}
     fresh = dict.fromkeys(live, False)
+    # An exact W with alpha >= 1/W from now on (alpha never falls): the score, then the W of
+    # the last exact price. A stale project that cannot beat the best exact one needs no new
+    # price (m projects tied at 1/W each needed one after every purchase: m^2 a run).
+    wlow = {j: int(s.scores[j]) for j in live}
     while live:
         best = -1
         gone = []
@@ -230,11 +234,16 @@ def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
             if best >= 0 and lo[j] > hi[best]:
                 break
             if not fresh[j]:
+                wb = exact_w[best] if best >= 0 else 0
+                if wb and (wlow[j] < wb or (wlow[j] == wb and j > best)):
+                    continue
                 found = state.alpha(j)
                 if found is None:
                     gone.append(j)
                     continue
                 lo[j], hi[j], exact_w[j], p, a = found
+                if exact_w[j]:
+                    wlow[j] = exact_w[j]
                 price[j] = (p, a)
                 fresh[j] = True
             if best < 0:

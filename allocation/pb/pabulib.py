@@ -20,19 +20,21 @@ from allocation.pb.validate import PbFormatError, check_text, collection_paused,
 _DERIVED_META = ("num_projects", "num_votes", "budget", "vote_type")
 
 
-def read_pb(source: str | Path) -> Election:
+def read_pb(source: str | Path, *, strict: bool = True) -> Election:
     """Read a ``.pb`` file (a path, or the file's text) into an :class:`Election`.
 
     Raises PbFormatError (a ValueError) listing every fault when the file is malformed:
     nothing of a faulty file is returned. Raises OSError when a path cannot be read.
+    With ``strict=False`` the faults that leave the count unambiguous (docs/counting.md,
+    "Faults") are counted and listed in the election's ``warnings``.
     """
     text = read_text(source)
     with collection_paused():
-        return _election(text)
+        return _election(text, strict)
 
 
-def _election(text: str) -> Election:
-    checked, faults = check_text(text)
+def _election(text: str, strict: bool = True) -> Election:
+    checked, faults = check_text(text, lenient=not strict)
     if checked is None:
         raise PbFormatError(faults)
     projects = [
@@ -59,6 +61,7 @@ def _election(text: str) -> Election:
     )  # type: ignore[arg-type]
     # The checker has already proved each ballot sound: skip the per-ballot normalisation.
     election.ballots = ballots
+    election.warnings = list(checked.warnings)
     return election
 
 

@@ -12,12 +12,12 @@ from fractions import Fraction
 from threadpoolctl import threadpool_limits
 
 from allocation.pb.add1 import equal_shares_add1
-from allocation.pb.election import Election, Number, as_number
+from allocation.pb.election import Election, Number, NumberError, as_number
 from allocation.pb.equal_shares import MesRun, equal_shares
 from allocation.pb.greedy import GreedyStep, greedy
 from allocation.pb.metrics import json_number
 from allocation.pb.phragmen import phragmen
-from allocation.pb.support import Support, build_support
+from allocation.pb.support import TIE_BREAKS, Support, build_support
 
 
 @dataclass(frozen=True)
@@ -160,11 +160,34 @@ def score_threshold(election: Election) -> Number:
         raise RuleError("greedy-threshold needs META min_project_score_threshold")
     try:
         return as_number(text)
-    except ValueError:
-        raise RuleError(f"META min_project_score_threshold {text!r} is not a number") from None
+    except NumberError as error:
+        raise RuleError(f"META min_project_score_threshold {text!r} {error.reason}") from None
 
 
-def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
+def honours_threshold(election: Election, asked: str, rule: str) -> bool:
+    """Whether a greedy count leaves out projects below META min_project_score_threshold.
+
+    ``greedy-threshold`` always does (and needs the key); when the file gives a threshold,
+    ``greedy-no-skip`` does too, and so does the rule META names (``official``): a city that
+    published a threshold did not fund projects below it (Gdynia 2020 and 2023 name
+    ``greedy-no-skip`` with a threshold of 50). Plain ``greedy`` asked by name stays the
+    reference utilitarian greedy over every project (pabutools' ``greedy_utilitarian_welfare``).
+    """
+    if rule == "greedy-threshold":
+        return True
+    if "min_project_score_threshold" not in election.meta:
+        return False
+    return rule == "greedy-no-skip" or asked == OFFICIAL
+
+
+def run_rule(
+    election: Election,
+    rule: str,
+    *,
+    record: bool = False,
+    tie_break: str = "id-text",
+    reverse_ties: bool = False,
+) -> Count:
     """Count ``election`` with ``rule``, keeping the working; raises RuleError as resolve_rule.
 
     With one BLAS thread: the counts' sums are matrix-vector products, and a second thread
@@ -172,14 +195,23 @@ def run_rule(election: Election, rule: str, *, record: bool = False) -> Count:
     wall, against 1.4 s for both), and would compete with the web server's other workers.
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _run_rule(election, rule, record=record)
+        return _run_rule(election, rule, record, tie_break, reverse_ties)
 
 
-def _run_rule(election: Election, rule: str, *, record: bool) -> Count:
-    rule = resolve_rule(election, rule)
-    support = build_support(election, as_approval=(rule == "phragmen"))
+def _run_rule(
+    election: Election, rule: str, record: bool, tie_break: str, reverse_ties: bool
+) -> Count:
+    asked, rule = rule, resolve_rule(election, rule)
+    if tie_break not in TIE_BREAKS:
+        raise RuleError(f"unknown tie-break {tie_break!r}; choose one of {', '.join(TIE_BREAKS)}")
+    support = build_support(
+        election,
+        as_approval=(rule == "phragmen"),
+        tie_break=tie_break,
+        reverse_ties=reverse_ties,
+    )
     if rule in ("greedy", "greedy-no-skip", "greedy-threshold"):
-        threshold = score_threshold(election) if rule == "greedy-threshold" else None
+        threshold = score_threshold(election) if honours_threshold(election, asked, rule) else None
         chosen, steps = greedy(support, skip=(rule != "greedy-no-skip"), threshold=threshold)
         return Count(rule, support, chosen, greedy_steps=steps, threshold=threshold)
     if rule == "mes":
@@ -197,13 +229,15 @@ def _run_rule(election: Election, rule: str, *, record: bool) -> Count:
     return Count(rule, support, chosen, phragmen_times=times)
 
 
-def count(election: Election, rule: str) -> Outcome:
+def count(election: Election, rule: str, *, tie_break: str = "id-text") -> Outcome:
     """Count ``election`` with ``rule`` (an id of RULES, or ``"official"``).
 
+    ``tie_break``: which of two projects tied on score (or alpha, or time) wins: one of
+    ``TIE_BREAKS`` (default: the id as text, pabutools' rule).
     Returns the Outcome: funded project ids in the order the rule chose them, and their cost.
-    Raises RuleError when the rule is unknown or the election lacks what it needs.
+    Raises RuleError when the rule or tie-break is unknown or the election lacks what it needs.
     """
-    done = run_rule(election, rule)
+    done = run_rule(election, rule, tie_break=tie_break)
     s = done.support
     return Outcome(
         rule=done.rule,

@@ -1,7 +1,8 @@
 """Who supports what, as arrays the rules can count fast.
 
-Projects are put in tie-break order (project id compared as a string, as pabutools does), so
-"the lower index wins a tie" everywhere in the rules. Each project keeps the indices of its
+Projects are put in tie-break order (by default the project id compared as a string, as
+pabutools does; ``TIE_BREAKS`` lists the others), so "the lower index wins a tie" everywhere in
+the rules. Each project keeps the indices of its
 supporters and, for points and ranked ballots, a code for each supporter's weight; the exact
 weights live in ``weight_values`` (ints or Fractions), never in floats.
 """
@@ -44,13 +45,51 @@ class Support:
         return len(self.ids)
 
 
-def build_support(election: Election, *, as_approval: bool = False) -> Support:
-    """Return the support arrays of ``election``.
+TIE_BREAKS = ("id-text", "id-number", "cheaper-first")
+
+
+def tie_order(
+    election: Election, tie_break: str = "id-text", *, reverse: bool = False
+) -> list[str]:
+    """Project ids in tie-break order: the first wins a tie.
+
+    ``id-text``: the id compared as text (pabutools' default, "1534" before "64");
+    ``id-number``: ids that are whole numbers by their value, before the others (as text);
+    ``cheaper-first``: the cheaper project, then the id as text. ``reverse``: the opposite
+    order (used to find the projects a tie decided). Raises ValueError for another name.
+    """
+    if tie_break == "id-text":
+        ids = sorted(p.id for p in election.projects)
+    elif tie_break == "id-number":
+        ids = sorted((p.id for p in election.projects), key=_as_number_first)
+    elif tie_break == "cheaper-first":
+        ids = [p.id for p in sorted(election.projects, key=lambda p: (p.cost, p.id))]
+    else:
+        raise ValueError(f"unknown tie-break {tie_break!r}; choose one of {', '.join(TIE_BREAKS)}")
+    return ids[::-1] if reverse else ids
+
+
+def _as_number_first(pid: str) -> tuple[int, int, str]:
+    text = pid.strip()
+    if text.isascii() and text.isdigit():
+        return (0, int(text), pid)
+    return (1, 0, pid)
+
+
+def build_support(
+    election: Election,
+    *,
+    as_approval: bool = False,
+    tie_break: str = "id-text",
+    reverse_ties: bool = False,
+) -> Support:
+    """Return the support arrays of ``election``, projects in ``tie_break`` order.
 
     With ``as_approval`` every supported project gets weight 1 (for rules defined on
-    approval ballots only, such as Phragmén). Raises nothing: the election is already sound.
+    approval ballots only, such as Phragmén). Raises ValueError for an unknown tie-break,
+    nothing else: the election is already sound.
     """
-    ids = sorted(p.id for p in election.projects)
+    ids = tie_order(election, tie_break, reverse=reverse_ties)
     index = {pid: j for j, pid in enumerate(ids)}
     cost_of = {p.id: p.cost for p in election.projects}
     m = len(ids)

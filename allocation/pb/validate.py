@@ -13,11 +13,22 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
-from allocation.pb.election import POINTS_VOTE_TYPES, VOTE_TYPES, Number, as_number
+from allocation.pb.election import (
+    POINTS_VOTE_TYPES,
+    VOTE_TYPES,
+    Number,
+    NumberError,
+    as_number,
+)
 
 SECTIONS = ("meta", "projects", "votes")
+# A points total at most this far (as a share of the limit) outside META min_sum_points /
+# max_sum_points is counted as given, with a warning (98 or 99 points where 100 are asked).
+SLIGHTLY = Fraction(5, 100)
+REPEATED = "repeated"  # _ballot_fault's code for a project named twice
 
 
 @dataclass(frozen=True)
@@ -69,28 +80,78 @@ class CheckedFile:
     votes: list[tuple[str, tuple[str, ...], tuple[Number, ...] | None, dict[str, str]]]
     budget: Number
     vote_type: str
+    warnings: list[Fault] = field(default_factory=list)  # faults counted anyway (lenient)
 
 
 def read_text(source: str | Path) -> str:
     """Return the text of a file given by path, or ``source`` itself when it already holds text.
 
-    Raises OSError when a path cannot be read.
+    Raises OSError when a path cannot be read, PbFormatError when its bytes are not text
+    (UTF-8, or UTF-16 with its byte-order mark).
     """
-    if isinstance(source, Path) or (
-        "\n" not in source and (source.endswith(".pb") or Path(source).is_file())
-    ):
-        return Path(source).read_text(encoding="utf-8-sig")
+    if isinstance(source, Path) or _names_a_file(source):
+        return decode(Path(source).read_bytes())
     return source
+
+
+def _names_a_file(source: str) -> bool:
+    """Whether ``source`` is a path (one line ending in .pb, or an existing file) not text."""
+    if "\n" in source or "\r" in source:
+        return False
+    try:
+        return source.endswith(".pb") or Path(source).is_file()
+    except (OSError, ValueError):  # too long for a file name, a NUL byte
+        return False
+
+
+def decode(data: bytes) -> str:
+    """The text of a file's bytes: UTF-8 (a byte-order mark is dropped), or UTF-16 when it
+    starts with one of its byte-order marks. Raises PbFormatError naming the line of the
+    first byte that is not text."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise PbFormatError(
+                [Fault(0, "the file starts as UTF-16 but is not UTF-16 text")]
+            ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PbFormatError(
+            [
+                Fault(
+                    line,
+                    f"byte 0x{data[error.start]:02x} is not UTF-8 text; save the file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def split_sections(text: str) -> tuple[dict[str, RawSection], list[Fault]]:
     """Split the text into META / PROJECTS / VOTES sections; return them and the faults found."""
     faults: list[Fault] = []
     sections: dict[str, RawSection] = {}
+    # Line ends: LF, CRLF or a bare CR (old Mac files); one line is one row in the archive.
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    reader = csv.reader(lines, delimiter=";")
+    try:
+        _split_rows(reader, sections, faults)
+    except csv.Error as error:  # a field past csv's size limit, and the like
+        faults.append(Fault(reader.line_num, f"cannot be read as ;-separated fields ({error})"))
+    for name in SECTIONS:
+        if name not in sections:
+            faults.append(Fault(0, f"the {name.upper()} section is missing"))
+        elif not sections[name].header:
+            faults.append(Fault(sections[name].line, f"the {name.upper()} section has no header"))
+    return sections, faults
+
+
+def _split_rows(reader, sections: dict[str, RawSection], faults: list[Fault]) -> None:
+    """Read the rows into ``sections`` (csv handles the archive's quoting: "" inside "...")."""
     current: RawSection | None = None
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
-    # csv handles the archive's quoting ("" inside "..."); one line is one row in the archive.
-    for number, row in enumerate(csv.reader(lines, delimiter=";"), 1):
+    for number, row in enumerate(reader, 1):
         # Cheap test first: this loop sees every line of a 65,000-voter file. Blank lines and
         # section names have at most two fields, the second one blank.
         if len(row) <= 2 and (len(row) < 2 or not row[1].strip()):
@@ -110,12 +171,6 @@ def split_sections(text: str) -> tuple[dict[str, RawSection], list[Fault]]:
             current.header = [h.strip() for h in row]
             continue
         current.rows.append((number, row))
-    for name in SECTIONS:
-        if name not in sections:
-            faults.append(Fault(0, f"the {name.upper()} section is missing"))
-        elif not sections[name].header:
-            faults.append(Fault(sections[name].line, f"the {name.upper()} section has no header"))
-    return sections, faults
 
 
 def check_pb(source: str | Path) -> list[Fault]:
@@ -123,7 +178,11 @@ def check_pb(source: str | Path) -> list[Fault]:
 
     Raises OSError when a path cannot be read.
     """
-    return check_text(read_text(source))[1]
+    try:
+        text = read_text(source)
+    except PbFormatError as error:
+        return error.faults
+    return check_text(text)[1]
 
 
 @contextmanager
@@ -143,13 +202,18 @@ def collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
-    """Check the text of a ``.pb`` file; return its checked content (None when faulty) and faults."""
+def check_text(text: str, *, lenient: bool = False) -> tuple[CheckedFile | None, list[Fault]]:
+    """Check the text of a ``.pb`` file; return its checked content (None when faulty) and faults.
+
+    ``lenient``: faults that leave the count unambiguous (a project named twice on an approval
+    ballot, counted once; a points total slightly outside META min_sum_points / max_sum_points,
+    counted as given) do not refuse the file: they are in the content's ``warnings``.
+    """
     with collection_paused():
-        return _check_text(text)
+        return _check_text(text, lenient)
 
 
-def _check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
+def _check_text(text: str, lenient: bool = False) -> tuple[CheckedFile | None, list[Fault]]:
     sections, faults = split_sections(text)
     if faults:
         return None, faults
@@ -169,7 +233,10 @@ def _check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
     project_ids = {
         fields[id_col].strip() for _, fields in sections["projects"].rows if len(fields) > id_col
     }
-    votes, vote_header = _check_votes(sections["votes"], meta, vote_type, project_ids, faults)
+    tolerable: list[Fault] = []
+    votes, vote_header = _check_votes(
+        sections["votes"], meta, vote_type, project_ids, faults, tolerable
+    )
     # Rows, not sound rows: one faulty ballot must not also read as a miscount.
     for key, actual in (
         ("num_projects", len(sections["projects"].rows)),
@@ -183,9 +250,14 @@ def _check_text(text: str) -> tuple[CheckedFile | None, list[Fault]]:
                     f"META {key} says {declared} but the {section_name(key)} section has {actual}",
                 )
             )
+    if not lenient:
+        faults = sorted(faults + tolerable, key=lambda f: f.line)
+        tolerable = []
     if faults or budget is None:
         return None, faults
-    return CheckedFile(meta, project_header, projects, vote_header, votes, budget, vote_type), []
+    checked = CheckedFile(meta, project_header, projects, vote_header, votes, budget, vote_type)
+    checked.warnings = tolerable
+    return checked, []
 
 
 def section_name(key: str) -> str:
@@ -222,8 +294,8 @@ def _meta_number(
         return None
     try:
         value = as_number(meta[key])
-    except ValueError:
-        faults.append(Fault(_meta_line(section, key), f"META {key} {meta[key]!r} is not a number"))
+    except NumberError as error:
+        faults.append(Fault(_meta_line(section, key), f"META {key} {meta[key]!r} {error.reason}"))
         return None
     if value < 0:
         faults.append(Fault(_meta_line(section, key), f"META {key} is negative"))
@@ -259,8 +331,8 @@ def _check_projects(
         seen.add(pid)
         try:
             cost = as_number(fields[cost_col])
-        except ValueError:
-            faults.append(Fault(line, f"project {pid}: cost {fields[cost_col]!r} is not a number"))
+        except NumberError as error:
+            faults.append(Fault(line, f"project {pid}: cost {fields[cost_col]!r} {error.reason}"))
             continue
         if cost < 0:
             faults.append(Fault(line, f"project {pid}: cost is negative"))
@@ -278,6 +350,7 @@ def _check_votes(
     vote_type: str,
     project_ids: set[str],
     faults: list[Fault],
+    tolerable: list[Fault],
 ):
     header = section.header
     missing = [c for c in ("voter_id", "vote") if c not in header]
@@ -300,8 +373,8 @@ def _check_votes(
         if key in meta:
             try:
                 limits[key] = as_number(meta[key])
-            except ValueError:
-                faults.append(Fault(0, f"META {key} {meta[key]!r} is not a number"))
+            except NumberError as error:
+                faults.append(Fault(0, f"META {key} {meta[key]!r} {error.reason}"))
     if vote_type == "choose-1":
         limits["max_length"] = min(limits.get("max_length", 1), 1)
     shortest = limits.get("min_length", 0)
@@ -342,11 +415,21 @@ def _check_votes(
             fault = None
         else:
             fault = _ballot_fault(voter, vote, project_ids, limits)
+            if fault == REPEATED and vote_type in ("approval", "choose-1"):
+                # A repeated approval is one approval: the count is not in doubt.
+                once = tuple(dict.fromkeys(vote))
+                if _ballot_fault(voter, once, project_ids, limits) is None:
+                    tolerable.append(Fault(line, f"voter {voter} names a project twice"))
+                    vote, fault = once, None
         points: tuple[Number, ...] | None = None
         if fault is None and points_col is not None and (points_needed or f[points_col].strip()):
-            points, fault = _ballot_points(voter, vote, f[points_col], limits)
+            points, fault, off = _ballot_points(voter, vote, f[points_col], limits)
+            if off:
+                tolerable.append(Fault(line, off))
         if fault:
-            faults.append(Fault(line, fault))
+            faults.append(
+                Fault(line, fault if fault != REPEATED else f"voter {voter} names a project twice")
+            )
             continue
         others = {h: f[i] for h, i in extra} if extra else {}
         votes.append((voter, vote, points, others))
@@ -360,7 +443,7 @@ def _ballot_fault(
         unknown = next(p for p in vote if p not in project_ids)
         return f"voter {voter} votes for unknown project {unknown!r}"
     if len(set(vote)) != len(vote):
-        return f"voter {voter} names a project twice"
+        return REPEATED
     if "min_length" in limits and len(vote) < limits["min_length"]:
         return (
             f"voter {voter} chose {len(vote)} projects, fewer than min_length "
@@ -375,26 +458,40 @@ def _ballot_fault(
 
 def _ballot_points(
     voter: str, vote: tuple[str, ...], text: str, limits: dict[str, Number]
-) -> tuple[tuple[Number, ...] | None, str | None]:
+) -> tuple[tuple[Number, ...] | None, str | None, str | None]:
+    """(points, fault that refuses the ballot, fault that lets it be counted as given)."""
     try:
         points = tuple(as_number(x) for x in text.split(",")) if text.strip() else ()
-    except ValueError:
-        return None, f"voter {voter}: points {text!r} are not numbers"
+    except NumberError as error:
+        return None, f"voter {voter}: points {text!r}: {error}", None
     if len(points) != len(vote):
-        return None, f"voter {voter} names {len(vote)} projects but gives {len(points)} points"
-    total = sum(points)
-    if "max_sum_points" in limits and total > limits["max_sum_points"]:
-        return None, (
-            f"voter {voter} gives {total} points in all, more than max_sum_points "
-            f"{limits['max_sum_points']}"
-        )
-    if "min_sum_points" in limits and total < limits["min_sum_points"]:
-        return None, (
-            f"voter {voter} gives {total} points in all, fewer than min_sum_points "
-            f"{limits['min_sum_points']}"
+        return (
+            None,
+            f"voter {voter} names {len(vote)} projects but gives {len(points)} points",
+            None,
         )
     if "max_points" in limits and any(p > limits["max_points"] for p in points):
-        return None, f"voter {voter} gives a project more than max_points {limits['max_points']}"
+        return (
+            None,
+            f"voter {voter} gives a project more than max_points {limits['max_points']}",
+            None,
+        )
     if "min_points" in limits and any(p < limits["min_points"] for p in points):
-        return None, f"voter {voter} gives a project fewer than min_points {limits['min_points']}"
-    return points, None
+        return (
+            None,
+            f"voter {voter} gives a project fewer than min_points {limits['min_points']}",
+            None,
+        )
+    total = sum(points)
+    off = None
+    if "max_sum_points" in limits and total > limits["max_sum_points"]:
+        limit = limits["max_sum_points"]
+        off = f"voter {voter} gives {total} points in all, more than max_sum_points {limit}"
+    elif "min_sum_points" in limits and total < limits["min_sum_points"]:
+        limit = limits["min_sum_points"]
+        off = f"voter {voter} gives {total} points in all, fewer than min_sum_points {limit}"
+    if off is None:
+        return points, None, None
+    if abs(total - limit) <= SLIGHTLY * limit:  # slightly off: counted as given
+        return points, None, off
+    return None, off, None

@@ -85,7 +85,13 @@ def reference(rule: str, instance: Instance, profile, meta: dict) -> list[str]:
             budget_limit=instance.budget_limit,
         )
         out = greedy_utilitarian_welfare(kept, profile, sat_class=sat)
-    elif rule == "greedy-no-skip":
+    elif rule == "greedy-no-skip":  # honours a threshold the file gives (docs/counting.md)
+        if "min_project_score_threshold" in meta:
+            threshold = float(meta["min_project_score_threshold"])
+            instance = Instance(
+                [p for p in instance if score(profile, p) >= threshold],
+                budget_limit=instance.budget_limit,
+            )
         out = _greedy_prefix(instance, profile, sat)
     elif rule == "mes":
         out = method_of_equal_shares(instance, profile, sat_class=sat)

@@ -106,3 +106,66 @@ def test_tally_counts_a_real_file(capsys):
     assert sorted(json.loads(capsys.readouterr().out)["selected"]) == sorted(
         ["3", "9", "11", "2", "13", "14", "5", "6", "12"]
     )
+
+
+def test_command_table_matches_what_each_module_registers():
+    """``--help`` lists commands from a table (so that nothing is imported to print it): the
+    table must name every command each module adds, with the same help."""
+    import argparse
+    import importlib
+
+    from allocation.__main__ import COMMAND_MODULES, COMMANDS
+
+    registered = {}
+    for module in COMMAND_MODULES:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(module).add_commands(sub)
+        for action in sub._choices_actions:
+            registered[action.dest] = (module, action.help)
+    assert registered == COMMANDS
+
+
+def _imports_of(*argv: str) -> set[str]:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from allocation.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({list(argv)!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_help_and_tally_import_only_what_they_need(election_file):
+    help_modules = _imports_of("--help")
+    assert not {m for m in help_modules if m.startswith(("scipy", "pandas", "numpy"))}
+    assert "allocation.pooled" not in help_modules
+    tally_modules = _imports_of("tally", str(election_file), "--rule", "mes-add1")
+    assert "allocation.pb.rules" in tally_modules  # it did count
+    for heavy in (
+        "scipy",
+        "pandas",
+        "allocation.pooled",
+        "allocation.needs",
+        "allocation.core_funding",
+    ):
+        assert heavy not in tally_modules, heavy
+
+
+def test_help_lists_every_command(capsys):
+    from allocation.__main__ import COMMANDS
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    for command, (_module, help_text) in COMMANDS.items():
+        assert command in out and help_text.split()[0] in out
