@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "pooled": (
         "allocation.pooled_cli",
-        "allocate a pooled budget with restricted contributions (linear programme)",
+        "allocate a pooled budget with restricted contributions, worst-off cells first",
     ),
     "core-funding": (
         "allocation.core_funding_cli",
