@@ -51,6 +51,10 @@ def test_group_reads_every_pound_of_its_award(client, sign_in, published):
     # at λ = 200/9 = £22.2222 each.
     # The table shows light and intensive support (none intensive here, weight 1).
     assert "Hillside 100 0 100.0 30.0 1.500 150.0" in page
+    # Issue 21: the multiplier names its indicator, year, average and α, and links to how.
+    assert "Need multiplier = (Index of Multiple Deprivation score" in page
+    assert "÷ the plain average of the neighbourhoods) to the power α = 1" in page
+    assert "how it is worked out" in page
     assert "150.00 × £22.2222 = £3,333.33" in page
     assert "£1,000 + £3,333.33 = £4,333.33" in page
     # The income cap of 50% × 8,000 = 4,000 applied.

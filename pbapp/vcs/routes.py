@@ -28,6 +28,7 @@ from pbapp.models.core_funding import (
 )
 from pbapp.services import core_funding as cf
 from pbapp.services.errors import FieldError
+from pbapp.services.funding.indicators import multiplier_source
 from pbapp.vcs import bp
 from pbapp.vcs.forms import (
     CorrectionForm,
@@ -343,6 +344,7 @@ def statement(org_id: int, round_id: int):
         ),
         key=lambda r: r["name"],
     )
+    need_year = next(iter(about["neighbourhoods"].values()), {}).get("need_year")
     return render_template(
         "vcs/statement.html",
         org=org,
@@ -352,7 +354,12 @@ def statement(org_id: int, round_id: int):
         about=about["groups"][str(org.id)],
         reach_rows=reach_rows,
         labels=cf.band_labels(item.parameters["bands"]),
-        need_year=next(iter(about["neighbourhoods"].values()), {}).get("need_year"),
+        need_year=need_year,
+        # The same ward has another multiplier on pages that use another indicator, year,
+        # average or α: this one names its own (issue 21).
+        multiplier=multiplier_source(
+            "imd_score", need_year, item.inputs["alpha"], average="neighbourhoods"
+        ),
         checked=cf.check_published(item),
         is_keeper=org.kept_by(current_user),
         stability_up=cf.stability_ceiling(item, b.get("previous")),
