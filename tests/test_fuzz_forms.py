@@ -141,6 +141,7 @@ def _paper_to_void() -> tuple[str, str]:
         voter_name="Paper Voter",
         receipt=None,
         voter_postcode="S4 7AB",
+        voter_date_of_birth=date(1980, 5, 6),  # the demo process is for verified residents
     )
     db.session.commit()
     url = f"/paper-ballots/{cast.ballot_id}/void"

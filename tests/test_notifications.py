@@ -79,7 +79,7 @@ def test_voters_hear_the_result_is_out(create_user, counted):
     results.publish_result(officer, budget, date.today())
     db.session.commit()
     sent = outbox_rows(topic="results.published")
-    assert len(sent) == 10  # the ten voters of the counted budget
+    assert len(sent) == 11  # the 11 voters of the counted budget
     assert "/budgets/" in sent[0].body_text and "/results" in sent[0].body_text
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -73,8 +74,12 @@ def link(*parts: object) -> str:
     return "/".join([request.script_root + bp.url_prefix, *map(str, parts)])
 
 
+DIGITS = re.compile(r"[0-9]{1,20}")  # plain ASCII digits only ("²" and "٣" are not numbers here)
+
+
 def _whole(name: str, text: str, low: int, high: int) -> int:
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    """A query parameter's whole number within its bounds (a problem naming it otherwise)."""
+    if not DIGITS.fullmatch(text) or not low <= int(text) <= high:
         raise Problem(
             400, "Bad parameter", f"“{name}” must be a whole number from {low} to {high}."
         )

@@ -16,6 +16,7 @@ from pbapp import clock
 from pbapp.access import public
 from pbapp.api import bp
 from pbapp.api.conventions import (
+    DIGITS,
     Page,
     Problem,
     href,
@@ -138,7 +139,7 @@ def _outcome_lines(result_id: int, fingerprint: str) -> dict[int, dict]:
     vote_word = "points" if result.budget.process.ballot_type == "points" else "votes"
     outcomes = {}
     for line in result.explanation["projects"]:
-        if not str(line["id"]).isdigit():
+        if not DIGITS.fullmatch(str(line["id"])):  # a proposal's id (the file's own are text)
             continue
         shown = policy.people(line["supporters"]) is not None
         outcomes[int(line["id"])] = {

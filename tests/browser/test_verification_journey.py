@@ -11,6 +11,7 @@ from pbapp.demo.participation import OPEN
 from pbapp.demo.verification import DEMO_CODES
 from pbapp.extensions import db
 from pbapp.models import Ballot, Process
+from tests.conftest import link_in, outbox_rows
 
 PASSWORD = "blue kettle morning walk"
 
@@ -40,6 +41,11 @@ def test_a_new_account_cannot_vote_until_verified(page, live_server, demo_site):
     page.get_by_label("Type the password again").fill(PASSWORD)
     page.get_by_label("Type part of the name to shorten the list").fill("burngreave")
     page.get_by_role("button", name="Create account").click()
+    page.get_by_text("Check your email").first.wait_for()
+    # The account signs in once its address is checked (issue 19): follow the emailed link.
+    db.session.expire_all()
+    [message] = outbox_rows(to_address="sock@example.org", topic="account.email_check")
+    page.goto(live_server + link_in(message, "/account/check/"))
     page.get_by_role("status").wait_for()
 
     page.goto(f"{live_server}/budgets/{budget.id}/vote")
