@@ -103,7 +103,10 @@ def main() -> int:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(args.admin_url).set(database=name).render_as_string(False)
     os.environ.update(
-        PBAPP_ENV="production", DATABASE_URL=url, SECRET_KEY=secrets.token_urlsafe(32)
+        PBAPP_ENV="production",
+        DATABASE_URL=url,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        PUBLIC_URL="http://127.0.0.1",  # production requires it (links in emails)
     )
     try:
         ballots, cookies, setup_seconds = prepare(url, args.voters)
@@ -202,8 +205,11 @@ def prepare(url: str, voters: int):
         }
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
+        # What signing in stores: the account's id and session version (User.get_id).
+        session_ids = {user.id: user.get_id() for user in users}
         cookies = {
-            uid: serializer.dumps({"_user_id": str(uid), "_fresh": False}) for uid in ballots
+            uid: serializer.dumps({"_user_id": session_ids[uid], "_fresh": False})
+            for uid in ballots
         }
     return ballots, cookies, time.perf_counter() - started
 
