@@ -204,9 +204,17 @@ def test_several_workers_send_each_message_once(database_url, create_user, smtp_
     port = smtp_server.port
     reports, errors = [], []
 
-    def worker():
+    def worker_app():
         app = create_app(TestConfig(database_url))
         app.config.update(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}")
+        return app
+
+    # Apps are made before the threads start: Python 3.11's ast.parse, which Werkzeug uses to
+    # compile routes, is not safe in threads at once ("AST constructor recursion depth
+    # mismatch", seen in CI), and a worker process makes its app once, alone, anyway.
+    apps = [worker_app() for _ in range(4)]
+
+    def worker(app):
         try:
             with app.app_context():
                 reports.append(deliver_due())
@@ -215,7 +223,7 @@ def test_several_workers_send_each_message_once(database_url, create_user, smtp_
         except Exception as error:  # noqa: BLE001 (reported below)
             errors.append(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
+    threads = [threading.Thread(target=worker, args=(app,)) for app in apps]
     for t in threads:
         t.start()
     for t in threads:
