@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from pbapp.demo import load_demo
@@ -65,3 +68,15 @@ def test_the_demo_scenario_counts_people_in_need_and_names_its_population(app, c
     page = client.get(f"/funding/allocations/{scenario.id}").get_data(as_text=True)
     assert "ONS Census 2021, usual residents (OGL v3)" in page
     assert "1.88×</strong> as much per resident as the least-funded" in page
+    # docs/needs.md states these too: Burngreave's £3.10 a head, the 90th-to-10th ratio, and
+    # what the IMD 2025 score would have given City.
+    assert "(£3.10 against" in page
+    assert "1.61× from the 10th to the 90th percentile" in page
+    on_imd = funding.compute(
+        replace(
+            funding.settings_of(scenario),
+            indicators=[funding.IndicatorChoice("imd_score", 2025, Decimal(1))],
+        )
+    )
+    assert on_imd.problem is None
+    assert {r.name: r.amount for r in on_imd.rows}["City"] == 37_086

@@ -29,7 +29,8 @@ target.
 
 **Band** (``pace="band"``, the earlier method, kept so published scenarios recompute): each
 change from last year is held within ``[L_i(1 − max_decrease), L_i(1 + max_increase)]`` and
-everyone gets ``clip(s·T_i, low_i, high_i)`` with one common ``s``.
+everyone gets ``clip(s·T_i, low_i, high_i)`` with one common ``s``; its glide path repeats the
+band.
 """
 
 from __future__ import annotations
@@ -244,11 +245,57 @@ def glide_path(
     number of further years, repeating this year's rules with the budget changing by
     ``growth`` each year and targets keeping their shares; ``None`` beyond ``years``.
     """
+    g = minimum_growth
+    if growth >= 0 and g is not None:
+        g = min(g, growth)
+    everyone = np.ones(target.size, dtype=bool)
+    return _years_to_target(
+        target,
+        amounts,
+        growth,
+        lambda t, current, budget: (
+            nhs_pace(
+                t,
+                current,
+                everyone,
+                budget,
+                minimum_growth=g if growth >= 0 else None,
+                convergence=convergence,
+                max_decrease=max_decrease,
+                max_below_target=max_below_target,
+            ).amounts
+        ),
+        years,
+    )
+
+
+def band_glide_path(
+    target: np.ndarray,
+    amounts: np.ndarray,
+    growth: float,
+    *,
+    max_decrease: float | None,
+    max_increase: float | None,
+    years: int = GLIDE_YEARS,
+) -> list[int | None]:
+    """``glide_path`` for the band: the same band year after year."""
+    everyone = np.ones(target.size, dtype=bool)
+    return _years_to_target(
+        target,
+        amounts,
+        growth,
+        lambda t, current, budget: (
+            band_pace(t, current, everyone, budget, max_decrease, max_increase).amounts
+        ),
+        years,
+    )
+
+
+def _years_to_target(target, amounts, growth, step, years: int) -> list[int | None]:
+    """Repeat ``step(targets, last year's amounts, budget) -> amounts`` year after year."""
     t = target.astype(float)
     current = amounts.astype(float)
     result: list[int | None] = [None] * t.size
-    everyone = np.ones(t.size, dtype=bool)
-    g = minimum_growth
     for year in range(years + 1):
         near = np.abs(current - t) <= np.maximum(AT_TARGET * t, 1.0)
         for i in np.flatnonzero(near).tolist():
@@ -257,17 +304,5 @@ def glide_path(
         if all(r is not None for r in result) or year == years:
             break
         t = t * (1.0 + growth)
-        budget = fsum(t)
-        if growth >= 0 and g is not None:
-            g = min(g, growth)
-        current = nhs_pace(
-            t,
-            current,
-            everyone,
-            budget,
-            minimum_growth=g if growth >= 0 else None,
-            convergence=convergence,
-            max_decrease=max_decrease,
-            max_below_target=max_below_target,
-        ).amounts
+        current = step(t, current, fsum(t))
     return result

@@ -65,6 +65,7 @@ from .pace import (
     REACHED,
     SHARED_CUT,
     TOWARDS,
+    band_glide_path,
     band_pace,
     glide_path,
     nhs_pace,
@@ -493,6 +494,14 @@ def _compute(
         prev = np.array([p if p is not None else 0 for p in previous], dtype=float)
         if method == BAND:
             outcome = band_pace(bounded, prev, has, budget, rules.max_decrease, rules.max_increase)
+            if glide:
+                years = band_glide_path(
+                    bounded,
+                    outcome.amounts,
+                    outcome.growth,
+                    max_decrease=rules.max_decrease,
+                    max_increase=rules.max_increase,
+                )
         else:
             nhs = {
                 "convergence": rules.convergence,

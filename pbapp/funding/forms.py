@@ -117,11 +117,6 @@ class ContributionForm(FlaskForm):
 WEIGHT_INPUT = re.compile(r"^weight-([a-z][a-z0-9_]{0,79})-(\d{4})$")
 
 
-def weight_input_name(indicator: str, year: int) -> str:
-    """The name of the weight input of one indicator and year: ``weight-imd_score-2025``."""
-    return f"weight-{indicator}-{year}"
-
-
 class IndicatorWeightsField(Field):
     """Weights of need indicators, one text input per indicator and year, each named by its
     identity (``weight-<indicator>-<year>``), never by its position on the page: a weight typed

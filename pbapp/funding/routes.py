@@ -4,6 +4,7 @@ divided (scenarios and the pooled budget are in scenario_views.py)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -156,6 +157,24 @@ def _flash_report(report: funding_need.ImportReport) -> None:
         )
 
 
+def _imported(form, run: Callable[[], funding_need.ImportReport]) -> bool:
+    """Run one import and commit it, saying what was stored; or roll it back, put what is wrong
+    on ``form`` and return False."""
+    try:
+        report = run()
+    except FieldError as error:
+        db.session.rollback()
+        show_field_error(form, error)
+        return False
+    except IntegrityError:  # someone imported the same figures at the same moment
+        db.session.rollback()
+        form.form_errors.append(_CONCURRENT_IMPORT)
+        return False
+    db.session.commit()
+    _flash_report(report)
+    return True
+
+
 @bp.route("/need-data")
 @roles_required(*NEED_DATA_ROLES)
 def need_data():
@@ -169,27 +188,17 @@ def need_data():
 @roles_required(*NEED_DATA_ROLES)
 def need_import_deprivation():
     form = DeprivationImportForm()
-    if form.validate_on_submit():
-        try:
-            report = funding_need.import_deprivation(
-                current_user,
-                _upload(
-                    form.deprivation_file, "deprivation_file", funding_need.DEPRIVATION_MAX_BYTES
-                ),
-                _upload(form.lookup_file, "lookup_file", funding_need.LOOKUP_MAX_BYTES),
-                year=form.year.data,
-                source=form.source.data or "",
-            )
-        except FieldError as error:
-            db.session.rollback()
-            show_field_error(form, error)
-        except IntegrityError:  # someone imported the same figures at the same moment
-            db.session.rollback()
-            form.form_errors.append(_CONCURRENT_IMPORT)
-        else:
-            db.session.commit()
-            _flash_report(report)
-            return redirect(url_for("funding.need_data"))
+    if form.validate_on_submit() and _imported(
+        form,
+        lambda: funding_need.import_deprivation(
+            current_user,
+            _upload(form.deprivation_file, "deprivation_file", funding_need.DEPRIVATION_MAX_BYTES),
+            _upload(form.lookup_file, "lookup_file", funding_need.LOOKUP_MAX_BYTES),
+            year=form.year.data,
+            source=form.source.data or "",
+        ),
+    ):
+        return redirect(url_for("funding.need_data"))
     return _need_page(form, IndicatorImportForm(formdata=None))
 
 
@@ -198,26 +207,18 @@ def need_import_deprivation():
 @roles_required(*NEED_DATA_ROLES)
 def need_import_indicators():
     form = IndicatorImportForm()
-    if form.validate_on_submit():
-        try:
-            report = funding_need.import_indicators(
-                current_user,
-                _upload(form.indicator_file, "indicator_file", funding_need.INDICATOR_MAX_BYTES),
-                year=form.year.data,
-                source=form.source.data or "",
-                direction=form.direction.data,
-                kind=form.kind.data or "other",
-            )
-        except FieldError as error:
-            db.session.rollback()
-            show_field_error(form, error)
-        except IntegrityError:  # someone imported the same figures at the same moment
-            db.session.rollback()
-            form.form_errors.append(_CONCURRENT_IMPORT)
-        else:
-            db.session.commit()
-            _flash_report(report)
-            return redirect(url_for("funding.need_data"))
+    if form.validate_on_submit() and _imported(
+        form,
+        lambda: funding_need.import_indicators(
+            current_user,
+            _upload(form.indicator_file, "indicator_file", funding_need.INDICATOR_MAX_BYTES),
+            year=form.year.data,
+            source=form.source.data or "",
+            direction=form.direction.data,
+            kind=form.kind.data or "other",
+        ),
+    ):
+        return redirect(url_for("funding.need_data"))
     return _need_page(DeprivationImportForm(formdata=None), form)
 
 

@@ -302,9 +302,11 @@ def scenario_download(scenario_id: int, kind: str):
 
 
 def _pool_view():
-    """The pool form read from the query string, and the pool it shows (or None)."""
+    """The pool form read from the query string, the pool it shows (or None), and the
+    contributions."""
     form = PoolForm(request.args if request.args else None)
     choices = funding.scenarios()
+    items = funding.contributions()
     form.scenario.choices = [(s.id, f"{s.name} ({s.status})") for s in choices]
     view = None
     scenario = None
@@ -329,27 +331,27 @@ def _pool_view():
                 form.weighting.data = form.weighting.data or "even"
                 view = funding_pool.pool_view(
                     computation.rows,
-                    funding.contributions(),
+                    items,
                     weights,
                     day,
                     Neighbourhood.all_by_name(),
                     weighting=form.weighting.data,
                     source=funding_pool.need_source(computation.document),
                 )
-    return form, scenario, view
+    return form, scenario, view, items
 
 
 @bp.route("/pool")
 @roles_required(*FUNDER_OR_OFFICER)
 def pool():
-    form, scenario, view = _pool_view()
+    form, scenario, view, items = _pool_view()
     return render_template(
         "funders/pool.html",
         form=form,
         theme_fields=[(THEMES[key], getattr(form, name)) for key, name in THEME_FIELDS],
         scenario=scenario,
         view=view,
-        contributions=funding.contributions(),
+        contributions=items,
         query=request.query_string.decode(),
     ), form_status(form)
 
@@ -358,7 +360,7 @@ def pool():
 @roles_required(*FUNDER_OR_OFFICER)
 def pool_inputs():
     """The pool's input in the ``python -m allocation pooled`` format, to recompute it."""
-    _form, _scenario, view = _pool_view()
+    _form, _scenario, view, _items = _pool_view()
     if view is None or view.input_document is None:
         abort(404)
     return Response(

@@ -39,8 +39,6 @@ INDICATOR_KINDS = {
     "other": "Another measure",
 }
 
-SCENARIO_STATUSES = {"draft": "Draft (only funders can see it)", "published": "Published"}
-
 
 class Contribution(db.Model):
     """Money a funder puts into the pooled budget for a period, with its restrictions.

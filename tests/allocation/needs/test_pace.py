@@ -49,6 +49,22 @@ def test_growth_goes_to_the_area_below_target_not_in_proportion_to_history():
     assert "within 1% of target in 6 more years at this pace" in y.explanation
 
 
+def test_the_band_has_a_glide_path_too():
+    # Found in review: the band never worked out years to target, so every band line said "not
+    # within 1% of target in 50 years at this pace" (and the command line said so too). Flat
+    # budget of 1,000 from 500 + 500, targets 250 and 750, band -5%...+10%: x falls 5% a year
+    # (475 this year, 475 * 0.95^12 = 256.7 is 2.7% above target, next year's band reaches
+    # 250: 13 years), y takes what x gives (1,000 - 256.7 = 743.3 is within 1% of 750: 12).
+    result = needs_weighted_shares(
+        two_wards(), 1000, pace="band", max_decrease=0.05, max_increase=0.10
+    )
+    assert result.amounts() == {"x": 475, "y": 525}
+    x, y = result.lines
+    assert (x.years_to_target, y.years_to_target) == (13, 12)
+    assert "within 1% of target in 13 more years at this pace" in x.explanation
+    assert "50 years" not in x.explanation + y.explanation
+
+
 def test_minimum_growth_is_given_to_everyone_first():
     # +10% budget, minimum growth 4%: x 520, y 520 + the rest (60) = 580.
     result = needs_weighted_shares(two_wards(), 1100, pace="nhs", minimum_growth=0.04)

@@ -105,6 +105,10 @@ def test_counts_per_head_spread_like_the_imd_but_the_decile_share_is_a_cliff(she
         2.87, abs=0.01
     )
     assert sum(w.share_most_deprived_decile == 0 for w in wards) == 11
+    # docs/needs.md: those 11 wards hold 26,730 income-deprived people, 17% of the city's.
+    at_zero = sum(w.people["income"] for w in wards if w.share_most_deprived_decile == 0)
+    assert at_zero == 26_730
+    assert at_zero / sum(w.people["income"] for w in wards) == pytest.approx(0.17, abs=0.005)
     assert spread([w.share_most_deprived_decile for w in wards]) == pytest.approx(4.81, abs=0.01)
 
 
