@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from pbapp.extensions import db
 from pbapp.models import Budget, Neighbourhood, Proposal, Result
@@ -134,15 +135,23 @@ def project_grants(publisher: Publisher) -> list[dict]:
     delivering it (the recipient), and the description says residents chose it.
     """
     grants = []
-    results = db.session.scalars(select(Result).order_by(Result.id))
+    results = db.session.scalars(
+        select(Result)
+        .options(
+            joinedload(Result.budget).joinedload(Budget.process),
+            joinedload(Result.budget).joinedload(Budget.neighbourhood),
+        )
+        .order_by(Result.id)
+    ).all()
+    # Every selected proposal in one query, not one query per result.
+    chosen = {p_id for result in results for p_id in result.selected}
+    proposals = {
+        p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(chosen)))
+    }
     for result in results:
         budget: Budget = result.budget
         process = budget.process
         ward: Neighbourhood | None = budget.neighbourhood
-        proposals = {
-            p.id: p
-            for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(result.selected)))
-        }
         for proposal_id in result.selected:
             proposal = proposals.get(proposal_id)
             if proposal is None:
