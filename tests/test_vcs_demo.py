@@ -113,7 +113,12 @@ def test_demo_round_uses_the_fair_formula_with_equality_share_checks_and_360givi
         assert part in words, part
     more = kitchen.breakdown["amount_with_more_reach"] - kitchen.amount
     assert f"£{more:,} more" in words
-    assert "counted for at most 500 people" in statement(by_name["Sharrow Refugee Welcome"])
+    sharrow_words = statement(by_name["Sharrow Refugee Welcome"])
+    assert "counted for at most 500 people" in sharrow_words
+    # What the group reported (650, 130 intensive), then what the cap counted (500, 100).
+    assert "You reported 650 different people" in sharrow_words
+    assert "130 of them given intensive support" in sharrow_words
+    assert "at most 500 people: 500, 100 of them given intensive support" in sharrow_words
     assert "Your group trades, so this award is a subsidy" in statement(
         by_name["Firth Park Family Hub"]
     )
