@@ -77,6 +77,8 @@ def test_demo_round_uses_the_fair_formula_with_equality_share_checks_and_360givi
     assert "Equality share" in page and "£9,000 a year (10% of the pot) to 2 groups" in page
     assert "6 of 7 groups' figures confirmed by an officer's sample check" in page
     assert "Sharrow Refugee Welcome: not checked yet" in page
+    # The demo counts intensive support 4 times: the multiplier's average is weighted so.
+    assert "weighted by the people counted in each (a person given intensive support" in page
     note = client.get(f"/core-funding/rounds/{item.id}/equality-note.md")
     assert note.status_code == 200 and note.mimetype == "text/markdown"
     note = note.get_data(as_text=True)
