@@ -334,9 +334,8 @@ def statement(org_id: int, round_id: int):
             {
                 "name": about["neighbourhoods"][code]["name"],
                 "people": cf.people_of(value),
-                "intensive": value.get("intensive", 0) if isinstance(value, dict) else 0,
-                "counted": cf.people_of(value)
-                + (weight - 1) * (value.get("intensive", 0) if isinstance(value, dict) else 0),
+                "intensive": cf.intensive_of(value),
+                "counted": cf.people_of(value) + (weight - 1) * cf.intensive_of(value),
                 "need": next(n["need"] for n in item.inputs["neighbourhoods"] if n["id"] == code),
                 "multiplier": b["need_multipliers"][code],
             }

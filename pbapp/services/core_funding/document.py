@@ -252,3 +252,8 @@ def people_of(value: Any) -> int | float:
     if isinstance(value, dict):
         return value.get("light", 0) + value.get("intensive", 0)
     return value
+
+
+def intensive_of(value: Any) -> int | float:
+    """Of them, people given intensive support (0 for a figure saved before the fair formula)."""
+    return value.get("intensive", 0) if isinstance(value, dict) else 0
