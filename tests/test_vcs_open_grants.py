@@ -115,7 +115,7 @@ def published(create_user, neighbourhoods):
     add_need(neighbourhoods)
     groups = worked_example(neighbourhoods)
     groups[1].registration_number = "09876543"  # a company
-    groups[2].registration_number = "1187654"  # a charity
+    groups[2].registration_number = "118 7654"  # a charity, typed with a space
     db.session.commit()
     item = example_round(create_user("officer"))
     cf.publish_round(create_user("officer"), item)
@@ -148,6 +148,7 @@ def test_a_published_rounds_awards_are_valid_360giving_json_and_csv(client, publ
         "companyNumber": "09876543",
     }
     assert three["recipientOrganization"][0]["id"] == "GB-CHC-1187654"
+    assert three["recipientOrganization"][0]["charityNumber"] == "1187654"  # as in the id
     assert one["fundingOrganization"] == [{"id": "GB-LAE-SHF", "name": "Sheffield City Council"}]
     # Beneficiary locations: the wards reached, by ONS code, as electoral wards.
     assert two["beneficiaryLocation"] == [

@@ -48,13 +48,21 @@ class Publisher:
         return {"id": self.funder_id, "name": self.funder_name}
 
 
-def organisation_id(publisher: Publisher, registration: str, local_id: int) -> str:
-    """An org-id: charity or company number when the group has one, else the publisher's own."""
+def _registered(registration: str) -> tuple[str, str, str] | None:
+    """(org-id scheme, 360Giving field, number) of a charity or company number, else None."""
     number = (registration or "").replace(" ", "").upper()
     if _CHARITY.match(number):
-        return f"GB-CHC-{number}"
+        return "GB-CHC", "charityNumber", number
     if _COMPANY.match(number):
-        return f"GB-COH-{number}"
+        return "GB-COH", "companyNumber", number
+    return None
+
+
+def organisation_id(publisher: Publisher, registration: str, local_id: int) -> str:
+    """An org-id: charity or company number when the group has one, else the publisher's own."""
+    registered = _registered(registration)
+    if registered is not None:
+        return f"{registered[0]}-{registered[2]}"
     return f"{publisher.prefix}-org-{local_id}"
 
 
@@ -87,10 +95,9 @@ def core_funding_grants(publisher: Publisher, funding_round: CoreFundingRound) -
             "id": organisation_id(publisher, registration, award.organisation_id),
             "name": names["name"],
         }
-        if recipient["id"].startswith("GB-CHC-"):
-            recipient["charityNumber"] = registration
-        elif recipient["id"].startswith("GB-COH-"):
-            recipient["companyNumber"] = registration
+        registered = _registered(registration)
+        if registered is not None:  # the number as in the org-id (no spaces, upper case)
+            recipient[registered[1]] = registered[2]
         reached = sorted(
             (code for code, value in group["reach"].items() if people_of(value)),
             key=lambda code: wards[code]["name"],
