@@ -124,3 +124,26 @@ def test_demo_round_uses_the_fair_formula_with_equality_share_checks_and_360givi
     assert "Your group trades, so this award is a subsidy" in statement(
         by_name["Firth Park Family Hub"]
     )
+
+
+def test_the_command_line_recomputes_the_demos_fair_round_from_its_published_inputs(app, client):
+    """The fair formula's inputs (taper, intensive weight, equality share, unchecked cap, MFA)
+    read by the command line's reader give the published awards, as the round page promises."""
+    import json
+    from decimal import Decimal
+
+    from allocation.core_funding import compute_core_awards
+    from allocation.core_funding_cli import read_round
+
+    load_demo()
+    load_core_funding_demo()
+    db.session.commit()
+    (item,) = cf.published_rounds()
+    text = client.get(f"/core-funding/rounds/{item.id}/inputs.json").get_data(as_text=True)
+    result = compute_core_awards(*read_round(json.loads(text, parse_float=Decimal)))
+    assert {a.group: a.amount for a in result.awards} == {
+        str(a.organisation_id): a.amount for a in item.awards
+    }
+    assert any(a.equality_part for a in result.awards) and any(
+        a.reach_limited for a in result.awards
+    )
