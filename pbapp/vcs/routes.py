@@ -122,22 +122,10 @@ def round_page(round_id: int):
         key=lambda r: r.name,
     )
     by_band, by_need = _chart_data(item.parameters, item.inputs, rows)
-    breakdowns = [(names[str(a.organisation_id)]["name"], a.breakdown) for a in item.awards]
-    equality = {
-        "pot": next((b.get("equality_pot", 0) for _, b in breakdowns), 0),
-        "groups": sorted(name for name, b in breakdowns if b.get("equality_part")),
-    }
-    checks = {
-        "confirmed": sum(
-            1 for g in names.values() if (g.get("reach_check") or {}).get("result") == "confirmed"
-        ),
-        "limited": sorted(name for name, b in breakdowns if b.get("reach_limited")),
-    }
     return render_template(
         "vcs/round.html",
         fair="reach_exponent" in item.inputs,
-        equality=equality,
-        checks=checks,
+        **cf.equality_and_checks(item),
         round=item,
         rows=rows,
         by_band=by_band,

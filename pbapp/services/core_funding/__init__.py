@@ -36,6 +36,7 @@ from pbapp.services.core_funding.exports import (
     BOUND_NAMES,
     CSV_HEADER,
     awards_csv,
+    equality_and_checks,
     equality_note_figures,
 )
 from pbapp.services.core_funding.profiles import (
@@ -103,6 +104,7 @@ __all__ = [
     "people_of",
     "intensive_of",
     "equality_note_figures",
+    "equality_and_checks",
     "preview_round",
     "publish_round",
     "published_rounds",

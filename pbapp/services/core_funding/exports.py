@@ -100,3 +100,30 @@ def equality_note_figures(funding_round: CoreFundingRound) -> dict[str, Any]:
             info["name"] for code, info in about["neighbourhoods"].items() if code not in reached
         ),
     }
+
+
+def equality_and_checks(funding_round: CoreFundingRound) -> dict[str, dict[str, Any]]:
+    """What a published round's page says of its equality share and its reach checks.
+
+    ``equality``: the share's pounds a year and the groups given part of it, by name;
+    ``checks``: how many groups' figures an officer's check confirmed, and the groups whose
+    unchecked figures were capped, by name.
+    """
+    names = funding_round.inputs["about"]["groups"]
+    breakdowns = [
+        (names[str(a.organisation_id)]["name"], a.breakdown) for a in funding_round.awards
+    ]
+    return {
+        "equality": {
+            "pot": next((b.get("equality_pot", 0) for _, b in breakdowns), 0),
+            "groups": sorted(name for name, b in breakdowns if b.get("equality_part")),
+        },
+        "checks": {
+            "confirmed": sum(
+                1
+                for g in names.values()
+                if (g.get("reach_check") or {}).get("result") == "confirmed"
+            ),
+            "limited": sorted(name for name, b in breakdowns if b.get("reach_limited")),
+        },
+    }
