@@ -77,6 +77,8 @@ def test_demo_round_uses_the_fair_formula_with_equality_share_checks_and_360givi
     assert "Equality share" in page and "£9,000 a year (10% of the pot) to 2 groups" in page
     assert "6 of 7 groups' figures confirmed by an officer's sample check" in page
     assert "Sharrow Refugee Welcome: not checked yet" in page
+    # The demo counts intensive support 4 times: the multiplier's average is weighted so.
+    assert "weighted by the people counted in each (a person given intensive support" in page
     note = client.get(f"/core-funding/rounds/{item.id}/equality-note.md")
     assert note.status_code == 200 and note.mimetype == "text/markdown"
     note = note.get_data(as_text=True)
@@ -113,7 +115,35 @@ def test_demo_round_uses_the_fair_formula_with_equality_share_checks_and_360givi
         assert part in words, part
     more = kitchen.breakdown["amount_with_more_reach"] - kitchen.amount
     assert f"£{more:,} more" in words
-    assert "counted for at most 500 people" in statement(by_name["Sharrow Refugee Welcome"])
+    sharrow_words = statement(by_name["Sharrow Refugee Welcome"])
+    assert "counted for at most 500 people" in sharrow_words
+    # What the group reported (650, 130 intensive), then what the cap counted (500, 100).
+    assert "You reported 650 different people" in sharrow_words
+    assert "130 of them given intensive support" in sharrow_words
+    assert "at most 500 people: 500, 100 of them given intensive support" in sharrow_words
     assert "Your group trades, so this award is a subsidy" in statement(
         by_name["Firth Park Family Hub"]
+    )
+
+
+def test_the_command_line_recomputes_the_demos_fair_round_from_its_published_inputs(app, client):
+    """The fair formula's inputs (taper, intensive weight, equality share, unchecked cap, MFA)
+    read by the command line's reader give the published awards, as the round page promises."""
+    import json
+    from decimal import Decimal
+
+    from allocation.core_funding import compute_core_awards
+    from allocation.core_funding_cli import read_round
+
+    load_demo()
+    load_core_funding_demo()
+    db.session.commit()
+    (item,) = cf.published_rounds()
+    text = client.get(f"/core-funding/rounds/{item.id}/inputs.json").get_data(as_text=True)
+    result = compute_core_awards(*read_round(json.loads(text, parse_float=Decimal)))
+    assert {a.group: a.amount for a in result.awards} == {
+        str(a.organisation_id): a.amount for a in item.awards
+    }
+    assert any(a.equality_part for a in result.awards) and any(
+        a.reach_limited for a in result.awards
     )

@@ -14,9 +14,11 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import event
 
 from pbapp.extensions import db
 from pbapp.services import core_funding as cf
+from pbapp.services import open_grants
 from pbapp.services.participation.results import publish_result
 from tests.pb_factories import add_voters, make_process, make_proposal
 from tests.test_vcs_factories import add_need, example_round, make_group, worked_example
@@ -113,7 +115,7 @@ def published(create_user, neighbourhoods):
     add_need(neighbourhoods)
     groups = worked_example(neighbourhoods)
     groups[1].registration_number = "09876543"  # a company
-    groups[2].registration_number = "1187654"  # a charity
+    groups[2].registration_number = "118 7654"  # a charity, typed with a space
     db.session.commit()
     item = example_round(create_user("officer"))
     cf.publish_round(create_user("officer"), item)
@@ -146,6 +148,7 @@ def test_a_published_rounds_awards_are_valid_360giving_json_and_csv(client, publ
         "companyNumber": "09876543",
     }
     assert three["recipientOrganization"][0]["id"] == "GB-CHC-1187654"
+    assert three["recipientOrganization"][0]["charityNumber"] == "1187654"  # as in the id
     assert one["fundingOrganization"] == [{"id": "GB-LAE-SHF", "name": "Sheffield City Council"}]
     # Beneficiary locations: the wards reached, by ONS code, as electoral wards.
     assert two["beneficiaryLocation"] == [
@@ -199,3 +202,40 @@ def test_funded_participatory_budgeting_projects_are_valid_360giving(
     text = client.get("/core-funding/360giving/projects.csv").get_data(as_text=True)
     assert ",'=Allotment," in text  # a spreadsheet will not run it as a formula
     assert datetime.fromisoformat(grant["awardDate"]).date() == date.today()
+
+
+def _statements_for_project_grants() -> int:
+    """How many SQL statements building the projects' grants takes, from a fresh session."""
+    db.session.expire_all()
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        open_grants.project_grants(open_grants.Publisher("360G-x", "GB-LAE-SHF", "Council"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_projects_download_takes_the_same_queries_for_one_result_or_many(
+    create_user, neighbourhoods
+):
+    officer = create_user("officer")
+
+    def add_result(area) -> None:
+        process = make_process("results", neighbourhoods=[area])
+        budget = process.budgets[0]
+        chosen = make_proposal(budget, f"Benches in {area.name}", 4_000)
+        add_voters(budget, area, [{chosen.id: 1}] * 3)
+        publish_result(officer, budget, date.today())
+        db.session.commit()
+
+    add_result(neighbourhoods[0])
+    one = _statements_for_project_grants()
+    add_result(neighbourhoods[1])
+    add_result(neighbourhoods[0])
+    assert len(open_grants.project_grants(open_grants.Publisher("p", "f", "F"))) == 3
+    assert _statements_for_project_grants() == one  # not one more query per result

@@ -495,3 +495,38 @@ def test_the_platform_counts_a_trading_groups_awards_as_assistance_over_three_fi
     assert subsidy.window_start(date(2027, 3, 31)) == date(2024, 4, 1)
     assert subsidy.window_start(date(2027, 4, 1)) == date(2025, 4, 1)
     assert subsidy.platform_mfa(three, date(today.year + 3, 4, 1)) == 0
+
+
+def test_a_rounds_inputs_take_the_same_queries_for_one_trading_group_or_many(create_user, example):
+    """The groups' assistance and reach are read in one query each, not one per group."""
+    from sqlalchemy import event
+
+    officer = create_user("officer")
+    groups = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    for org in groups:
+        org.trades = True  # so that each group's first award counts as assistance
+    first = example_round(officer)
+    cf.publish_round(officer, first)
+    db.session.commit()
+    later = example_round(officer, title="Next round", first_year=2030)
+
+    def statements(trading: int) -> int:
+        for i, org in enumerate(groups):
+            org.trades = i < trading
+        db.session.commit()
+        db.session.expire_all()
+        count = []
+
+        def counted(*_args) -> None:
+            count.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            document, _, _ = cf.build_document(cf.settings_of(later), first)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        assert [g["trades"] for g in document["groups"]].count(True) == trading
+        assert sum(g["mfa_received"] > 0 for g in document["groups"]) == trading
+        return len(count)
+
+    assert statements(1) == statements(3)

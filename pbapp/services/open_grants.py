@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from pbapp.extensions import db
 from pbapp.models import Budget, Neighbourhood, Proposal, Result
@@ -47,13 +48,21 @@ class Publisher:
         return {"id": self.funder_id, "name": self.funder_name}
 
 
-def organisation_id(publisher: Publisher, registration: str, local_id: int) -> str:
-    """An org-id: charity or company number when the group has one, else the publisher's own."""
+def _registered(registration: str) -> tuple[str, str, str] | None:
+    """(org-id scheme, 360Giving field, number) of a charity or company number, else None."""
     number = (registration or "").replace(" ", "").upper()
     if _CHARITY.match(number):
-        return f"GB-CHC-{number}"
+        return "GB-CHC", "charityNumber", number
     if _COMPANY.match(number):
-        return f"GB-COH-{number}"
+        return "GB-COH", "companyNumber", number
+    return None
+
+
+def organisation_id(publisher: Publisher, registration: str, local_id: int) -> str:
+    """An org-id: charity or company number when the group has one, else the publisher's own."""
+    registered = _registered(registration)
+    if registered is not None:
+        return f"{registered[0]}-{registered[2]}"
     return f"{publisher.prefix}-org-{local_id}"
 
 
@@ -86,10 +95,9 @@ def core_funding_grants(publisher: Publisher, funding_round: CoreFundingRound) -
             "id": organisation_id(publisher, registration, award.organisation_id),
             "name": names["name"],
         }
-        if recipient["id"].startswith("GB-CHC-"):
-            recipient["charityNumber"] = registration
-        elif recipient["id"].startswith("GB-COH-"):
-            recipient["companyNumber"] = registration
+        registered = _registered(registration)
+        if registered is not None:  # the number as in the org-id (no spaces, upper case)
+            recipient[registered[1]] = registered[2]
         reached = sorted(
             (code for code, value in group["reach"].items() if people_of(value)),
             key=lambda code: wards[code]["name"],
@@ -134,15 +142,23 @@ def project_grants(publisher: Publisher) -> list[dict]:
     delivering it (the recipient), and the description says residents chose it.
     """
     grants = []
-    results = db.session.scalars(select(Result).order_by(Result.id))
+    results = db.session.scalars(
+        select(Result)
+        .options(
+            joinedload(Result.budget).joinedload(Budget.process),
+            joinedload(Result.budget).joinedload(Budget.neighbourhood),
+        )
+        .order_by(Result.id)
+    ).all()
+    # Every selected proposal in one query, not one query per result.
+    chosen = {p_id for result in results for p_id in result.selected}
+    proposals = {
+        p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(chosen)))
+    }
     for result in results:
         budget: Budget = result.budget
         process = budget.process
         ward: Neighbourhood | None = budget.neighbourhood
-        proposals = {
-            p.id: p
-            for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(result.selected)))
-        }
         for proposal_id in result.selected:
             proposal = proposals.get(proposal_id)
             if proposal is None:

@@ -71,29 +71,8 @@ def open_grants_all(kind: str, fmt: str):
 def equality_note(round_id: int):
     """The round's one-page equality impact note (a template with the round's figures)."""
     item = published_or_404(round_id)
-    inputs = item.inputs
-    about = inputs["about"]
-    claims = [
-        {
-            "name": about["groups"][g["id"]]["name"],
-            "who": about["groups"][g["id"]].get("equality_description", ""),
-            "people": g["equality_reach"]["light"] + g["equality_reach"]["intensive"],
-        }
-        for g in inputs["groups"]
-        if g.get("equality_reach")
-    ]
-    reached = {code for g in inputs["groups"] for code, v in g["reach"].items() if cf.people_of(v)}
-    values = [v for g in inputs["groups"] for v in g["reach"].values()]
     text = render_template(
-        "vcs/equality_note.md",
-        round=item,
-        inputs=inputs,
-        claims=claims,
-        people=sum(cf.people_of(v) for v in values),
-        intensive=sum(v.get("intensive", 0) for v in values if isinstance(v, dict)),
-        unreached=sorted(
-            info["name"] for code, info in about["neighbourhoods"].items() if code not in reached
-        ),
+        "vcs/equality_note.md", round=item, inputs=item.inputs, **cf.equality_note_figures(item)
     )
     return Response(
         text,

@@ -122,22 +122,10 @@ def round_page(round_id: int):
         key=lambda r: r.name,
     )
     by_band, by_need = _chart_data(item.parameters, item.inputs, rows)
-    breakdowns = [(names[str(a.organisation_id)]["name"], a.breakdown) for a in item.awards]
-    equality = {
-        "pot": next((b.get("equality_pot", 0) for _, b in breakdowns), 0),
-        "groups": sorted(name for name, b in breakdowns if b.get("equality_part")),
-    }
-    checks = {
-        "confirmed": sum(
-            1 for g in names.values() if (g.get("reach_check") or {}).get("result") == "confirmed"
-        ),
-        "limited": sorted(name for name, b in breakdowns if b.get("reach_limited")),
-    }
     return render_template(
         "vcs/round.html",
         fair="reach_exponent" in item.inputs,
-        equality=equality,
-        checks=checks,
+        **cf.equality_and_checks(item),
         round=item,
         rows=rows,
         by_band=by_band,
@@ -334,9 +322,8 @@ def statement(org_id: int, round_id: int):
             {
                 "name": about["neighbourhoods"][code]["name"],
                 "people": cf.people_of(value),
-                "intensive": value.get("intensive", 0) if isinstance(value, dict) else 0,
-                "counted": cf.people_of(value)
-                + (weight - 1) * (value.get("intensive", 0) if isinstance(value, dict) else 0),
+                "intensive": cf.intensive_of(value),
+                "counted": cf.people_of(value) + (weight - 1) * cf.intensive_of(value),
                 "need": next(n["need"] for n in item.inputs["neighbourhoods"] if n["id"] == code),
                 "multiplier": b["need_multipliers"][code],
             }

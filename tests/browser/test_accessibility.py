@@ -9,7 +9,7 @@ from pbapp.demo import DEMO_PASSWORD, load_demo
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, Process, Proposal, Result, User
 from pbapp.models.verification import Verification
-from pbapp.services.core_funding import rounds as core_funding
+from pbapp.services import core_funding
 from tests.browser.axe import page_violations
 from tests.pb_factories import make_process
 

@@ -29,9 +29,16 @@ from pbapp.services.core_funding.document import (
     RoundProblem,
     build_document,
     fingerprint_of,
+    intensive_of,
     people_of,
 )
-from pbapp.services.core_funding.exports import BOUND_NAMES, CSV_HEADER, awards_csv
+from pbapp.services.core_funding.exports import (
+    BOUND_NAMES,
+    CSV_HEADER,
+    awards_csv,
+    equality_and_checks,
+    equality_note_figures,
+)
 from pbapp.services.core_funding.profiles import (
     Profile,
     add_keeper,
@@ -95,6 +102,9 @@ __all__ = [
     "organisation_of",
     "parameters_of",
     "people_of",
+    "intensive_of",
+    "equality_note_figures",
+    "equality_and_checks",
     "preview_round",
     "publish_round",
     "published_rounds",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from allocation.core_funding import (
     DEFAULT_MFA_THRESHOLD,
@@ -31,7 +32,7 @@ from pbapp.models.core_funding import (
 from pbapp.services import published
 from pbapp.services.core_funding.common import now
 from pbapp.services.core_funding.settings import RoundSettings, parameters_of
-from pbapp.services.core_funding.subsidy import mfa_received
+from pbapp.services.core_funding.subsidy import mfa_received_by_group
 from pbapp.services.neighbourhoods import need_profiles
 
 
@@ -68,9 +69,14 @@ def build_document(
     today = now().date()
     organisations = [
         o
-        for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+        for o in db.session.scalars(
+            select(Organisation)
+            .options(selectinload(Organisation.reach))
+            .order_by(Organisation.name)
+        )
         if o.eligible
     ]
+    mfa = mfa_received_by_group([o for o in organisations if o.trades], today) if fair else {}
     previous_awards: dict[int, Award] = {}
     if previous_round is not None:
         previous_awards = {a.organisation_id: a for a in previous_round.awards}
@@ -115,7 +121,7 @@ def build_document(
                 ),
                 "reach_checked": org.reach_checked,
                 "trades": org.trades,
-                "mfa_received": mfa_received(org, today) if org.trades else 0,
+                "mfa_received": mfa.get(org.id, 0),
             }
             about |= {
                 "reach_period": org.reach_period,
@@ -246,3 +252,8 @@ def people_of(value: Any) -> int | float:
     if isinstance(value, dict):
         return value.get("light", 0) + value.get("intensive", 0)
     return value
+
+
+def intensive_of(value: Any) -> int | float:
+    """Of them, people given intensive support (0 for a figure saved before the fair formula)."""
+    return value.get("intensive", 0) if isinstance(value, dict) else 0

@@ -1,13 +1,15 @@
-"""A published round's awards as CSV."""
+"""A published round's awards as CSV, and the figures of its equality impact note."""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from pbapp.models.core_funding import (
     CoreFundingRound,
 )
+from pbapp.services.core_funding.document import intensive_of, people_of
 from pbapp.services.core_funding.settings import band_labels
 from pbapp.services.csv_safety import safe_cell
 
@@ -68,3 +70,60 @@ def awards_csv(funding_round: CoreFundingRound) -> str:
             ]
         )
     return out.getvalue()
+
+
+def equality_note_figures(funding_round: CoreFundingRound) -> dict[str, Any]:
+    """The figures the equality impact note shows, from a published round's stored inputs.
+
+    ``claims``: each group claiming the equality share, whom it serves and how many people;
+    ``people`` and ``intensive``: the people reported by neighbourhood; ``unreached``: the
+    wards where no funded group reports reach, by name.
+    """
+    inputs = funding_round.inputs
+    about = inputs["about"]
+    claims = [
+        {
+            "name": about["groups"][g["id"]]["name"],
+            "who": about["groups"][g["id"]].get("equality_description", ""),
+            "people": people_of(g["equality_reach"]),
+        }
+        for g in inputs["groups"]
+        if g.get("equality_reach")
+    ]
+    reached = {code for g in inputs["groups"] for code, v in g["reach"].items() if people_of(v)}
+    values = [v for g in inputs["groups"] for v in g["reach"].values()]
+    return {
+        "claims": claims,
+        "people": sum(people_of(v) for v in values),
+        "intensive": sum(intensive_of(v) for v in values),
+        "unreached": sorted(
+            info["name"] for code, info in about["neighbourhoods"].items() if code not in reached
+        ),
+    }
+
+
+def equality_and_checks(funding_round: CoreFundingRound) -> dict[str, dict[str, Any]]:
+    """What a published round's page says of its equality share and its reach checks.
+
+    ``equality``: the share's pounds a year and the groups given part of it, by name;
+    ``checks``: how many groups' figures an officer's check confirmed, and the groups whose
+    unchecked figures were capped, by name.
+    """
+    names = funding_round.inputs["about"]["groups"]
+    breakdowns = [
+        (names[str(a.organisation_id)]["name"], a.breakdown) for a in funding_round.awards
+    ]
+    return {
+        "equality": {
+            "pot": next((b.get("equality_pot", 0) for _, b in breakdowns), 0),
+            "groups": sorted(name for name, b in breakdowns if b.get("equality_part")),
+        },
+        "checks": {
+            "confirmed": sum(
+                1
+                for g in names.values()
+                if (g.get("reach_check") or {}).get("result") == "confirmed"
+            ),
+            "limited": sorted(name for name, b in breakdowns if b.get("reach_limited")),
+        },
+    }

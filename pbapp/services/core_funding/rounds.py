@@ -30,7 +30,6 @@ from pbapp.services.core_funding.document import (
     fingerprint_of,
     more_reach_amounts,
 )
-from pbapp.services.core_funding.profiles import organisation_of  # noqa: F401  (read through this module by older callers)
 from pbapp.services.core_funding.refusals import explain_refusal
 from pbapp.services.core_funding.settings import (
     RoundSettings,

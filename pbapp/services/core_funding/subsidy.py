@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pbapp.extensions import db
 from pbapp.models.core_funding import Award, CoreFundingRound, Organisation
@@ -30,20 +30,34 @@ def window_start(day: date) -> date:
 
 def platform_mfa(org: Organisation, day: date) -> int:
     """Core-funding awards to ``org`` counted as MFA in the three financial years to ``day``."""
+    return _platform_mfa(day, [org.id]).get(org.id, 0)
+
+
+def _platform_mfa(day: date, org_ids: list[int]) -> dict[int, int]:
+    """Each group's awards counted as MFA (amount × years), in one query for every group."""
+    if not org_ids:
+        return {}
     since = datetime.combine(window_start(day), datetime.min.time())
-    awards = db.session.scalars(
-        select(Award)
+    rows = db.session.execute(
+        select(Award.organisation_id, func.sum(Award.amount * CoreFundingRound.years))
         .join(CoreFundingRound)
         .where(
-            Award.organisation_id == org.id,
+            Award.organisation_id.in_(org_ids),
             Award.trades.is_(True),
             CoreFundingRound.status == "published",
             CoreFundingRound.published_at >= since,
         )
+        .group_by(Award.organisation_id)
     )
-    return sum(award.round_total for award in awards)
+    return {org_id: int(total) for org_id, total in rows}
 
 
 def mfa_received(org: Organisation, day: date) -> int:
     """All MFA the group has had in the window: the platform's awards plus its declaration."""
-    return platform_mfa(org, day) + (org.mfa_declared or 0)
+    return mfa_received_by_group([org], day)[org.id]
+
+
+def mfa_received_by_group(orgs: list[Organisation], day: date) -> dict[int, int]:
+    """``mfa_received`` of each of ``orgs`` by id, in one query however many there are."""
+    platform = _platform_mfa(day, [org.id for org in orgs])
+    return {org.id: platform.get(org.id, 0) + (org.mfa_declared or 0) for org in orgs}
