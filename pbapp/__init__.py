@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from pbapp.extensions import csrf, db, limiter, login_manager, migrate
+from pbapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT_TEMPLATES = "../templates"
 ROOT_STATIC = "../static"
@@ -47,6 +47,9 @@ def create_app(config: object | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from pbapp import i18n
+
+    i18n.register(app, babel)
 
     from pbapp import accountability as accountability_bp
     from pbapp import admin as admin_bp

@@ -57,10 +57,31 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+def _closed_before_sent(wsgi_app):
+    """Each response read whole and closed before the server sends it.
+
+    When the browser drops a connection mid-response (it does, navigating on), werkzeug's
+    development server can fail before closing the response, leaving a static file open; the
+    ResourceWarning then failed whichever test was running (seen once in CI on site.js). Test
+    pages are small, so reading them whole costs nothing, and nothing is left open to leak.
+    """
+
+    def app(environ, start_response):
+        iterable = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return app
+
+
 @pytest.fixture()
 def live_server(app) -> Iterator[str]:
     """The test app served by a real HTTP server in a thread; yields its base URL."""
     served = create_app(TestConfig(app.config["SQLALCHEMY_DATABASE_URI"]))
+    served.wsgi_app = _closed_before_sent(served.wsgi_app)  # type: ignore[method-assign]
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
