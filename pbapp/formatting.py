@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel import dates as babel_dates
 from flask import Flask
 from flask_login import current_user
 
@@ -53,7 +56,41 @@ def chart_number(value: float | int) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+# Dates in words. English keeps the exact strftime forms the pages have always shown; every other
+# language gets the same shape from the Unicode CLDR patterns through Babel, with its own month
+# and day names. Filter name: (strftime for English, CLDR pattern for other languages).
+DATE_FORMATS = {
+    "long_date": ("%-d %B %Y", "d MMMM y"),  # 4 December 2026
+    "short_date": ("%-d %b %Y", "d MMM y"),  # 4 Dec 2026
+    "long_date_time": ("%-d %B %Y %H:%M", "d MMMM y HH:mm"),  # 4 December 2026 21:05
+    "short_date_time": ("%-d %b %Y %H:%M", "d MMM y HH:mm"),  # 4 Dec 2026 21:05
+    "weekday_date": ("%A %-d %B", "EEEE d MMMM"),  # Friday 4 December
+}
+
+
+def _language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def in_words(value: date | datetime | None, kind: str = "long_date") -> str:
+    """A date (or date and time) in words, in the reader's language: ``in_words(d)``."""
+    if value is None:
+        return "—"
+    english, pattern = DATE_FORMATS[kind]
+    language = _language()
+    if language == "en":
+        return value.strftime(english)
+    if isinstance(value, datetime):
+        return babel_dates.format_datetime(value, pattern, locale=language)
+    return babel_dates.format_date(value, pattern, locale=language)
+
+
 def register(app: Flask) -> None:
+    for kind in DATE_FORMATS:
+        app.add_template_filter(lambda value, kind=kind: in_words(value, kind), kind)
     app.add_template_filter(money)
     app.add_template_filter(number)
     app.add_template_filter(percent)
