@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +21,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from pbapp.formatting import number
 from pbapp.forms import MultiCheckboxField, PoundsField, WholeNumberField
 from pbapp.models import BALLOT_TYPES, COUNTING_RULES, THEMES
 from pbapp.models.process import ELIGIBILITY, MIN_AGE_LIMITS
@@ -31,96 +33,134 @@ from pbapp.services.participation.proposals import (
 )
 
 
-def _date(label: str, hint: str) -> DateField:
-    return DateField(
-        label, description=hint, validators=[InputRequired(f"Enter the date {label.lower()}.")]
-    )
+def _date(label, hint, message) -> DateField:
+    return DateField(label, description=hint, validators=[InputRequired(message)])
 
 
 class ProcessForm(FlaskForm):
     title = StringField(
-        "Title", validators=[DataRequired("Give the process a title."), Length(max=200)]
+        _l("Title"), validators=[DataRequired(_l("Give the process a title.")), Length(max=200)]
     )
     description = TextAreaField(
-        "What it is about, in plain English",
-        validators=[DataRequired("Describe the process for residents."), Length(max=5000)],
+        _l("What it is about, in plain English"),
+        validators=[DataRequired(_l("Describe the process for residents.")), Length(max=5000)],
     )
     themes = MultiCheckboxField(
-        "Themes",
+        _l("Themes"),
         choices=[SelectChoice(k, v) for k, v in THEMES.items()],
-        validators=[DataRequired("Choose at least one theme.")],
+        validators=[DataRequired(_l("Choose at least one theme."))],
     )
     ballot_type = RadioField(
-        "Ballot",
+        # Translators: the kind of ballot paper a process uses (tick, points, within budget).
+        _l("Ballot"),
         choices=[SelectChoice(k, v) for k, v in BALLOT_TYPES.items()],
-        validators=[InputRequired("Choose a ballot type.")],
+        validators=[InputRequired(_l("Choose a ballot type."))],
     )
     max_projects = WholeNumberField(
-        "Most projects a voter may tick (tick ballots only; leave empty for no limit)",
-        validators=[Optional(), NumberRange(min=1, message="Enter 1 or more.")],
+        _l("Most projects a voter may tick (tick ballots only; leave empty for no limit)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("Enter 1 or more."))],
     )
     points_total = WholeNumberField(
-        "Points each voter spreads (points ballots only)",
-        validators=[Optional(), NumberRange(min=1, max=1000, message="Enter between 1 and 1,000.")],
+        _l("Points each voter spreads (points ballots only)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=1000,
+                message=_l("Enter between %(low)s and %(high)s.", low=1, high=number(1000)),
+            ),
+        ],
     )
     rule = SelectField(
-        "Counting rule",
+        _l("Counting rule"),
         choices=[SelectChoice(k, v) for k, v in COUNTING_RULES.items()],
         default="mes-add1",
     )
     eligibility = RadioField(
-        "Who may vote",
+        _l("Who may vote"),
         choices=[SelectChoice(k, v) for k, v in ELIGIBILITY.items()],
         default="signed_in",
-        description="Cannot change once voting opens.",
+        description=_l("Cannot change once voting opens."),
     )
     min_age = WholeNumberField(
-        "Minimum age of voters (leave empty for none)",
-        description="Many schemes let people from 11 or 16 vote. Voters are asked their date of birth only when there is a minimum age.",
+        _l("Minimum age of voters (leave empty for none)"),
+        description=_l(
+            "Many schemes let people from %(young)s or %(older)s vote. Voters are asked their "
+            "date of birth only when there is a minimum age.",
+            young=11,
+            older=16,
+        ),
         validators=[
             Optional(),
             NumberRange(
                 min=MIN_AGE_LIMITS[0],
                 max=MIN_AGE_LIMITS[1],
-                message=f"Enter an age from {MIN_AGE_LIMITS[0]} to {MIN_AGE_LIMITS[1]}.",
+                message=_l(
+                    "Enter an age from %(low)s to %(high)s.",
+                    low=MIN_AGE_LIMITS[0],
+                    high=MIN_AGE_LIMITS[1],
+                ),
             ),
         ],
     )
-    proposals_start = _date("Proposals open", "Residents can send proposals from this day.")
-    review_start = _date("Review starts", "Proposals close; officers check feasibility and cost.")
-    voting_start = _date("Voting opens", "Ballot settings cannot change from this day.")
-    results_start = _date(
-        "Results", "Voting closes the day before; results can be published from this day."
+    proposals_start = _date(
+        _l("Proposals open"),
+        _l("Residents can send proposals from this day."),
+        _l("Enter the date proposals open."),
     )
-    delivery_start = _date("Delivery starts", "Funded projects begin.")
+    review_start = _date(
+        _l("Review starts"),
+        _l("Proposals close; officers check feasibility and cost."),
+        _l("Enter the date review starts."),
+    )
+    voting_start = _date(
+        _l("Voting opens"),
+        _l("Ballot settings cannot change from this day."),
+        _l("Enter the date voting opens."),
+    )
+    results_start = _date(
+        # Translators: the phase of a process when results are published (a date field's label).
+        _l("Results"),
+        _l("Voting closes the day before; results can be published from this day."),
+        # Translators: asked when the date the results phase starts is missing.
+        _l("Enter the date results."),
+    )
+    delivery_start = _date(
+        _l("Delivery starts"),
+        _l("Funded projects begin."),
+        _l("Enter the date delivery starts."),
+    )
     reason = TextAreaField(
-        "Why it changes (needed once the process is published)",
-        description="Residents read this on the process page and the public change log.",
+        _l("Why it changes (needed once the process is published)"),
+        description=_l("Residents read this on the process page and the public change log."),
         validators=[
             Optional(),
-            Length(max=2000, message="Keep the reason under 2,000 characters."),
+            Length(
+                max=2000,
+                message=_l("Keep the reason under %(count)s characters.", count=number(2000)),
+            ),
         ],
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
 
 class PublishProcessForm(FlaskForm):
-    submit = SubmitField("Publish this process")
+    submit = SubmitField(_l("Publish this process"))
 
 
 def budgets_form(neighbourhoods, budgets_by_area: dict) -> FlaskForm:
     """A form with one amount per neighbourhood, and one for the whole city."""
 
     class BudgetsForm(FlaskForm):
-        submit = SubmitField("Save budgets")
+        submit = SubmitField(_l("Save budgets"))
 
-    fields = [("citywide", "City-wide budget")] + [(str(n.id), n.name) for n in neighbourhoods]
+    fields = [("citywide", _l("City-wide budget"))] + [(str(n.id), n.name) for n in neighbourhoods]
     for key, label in fields:
         setattr(
             BudgetsForm,
             f"amount_{key}",
             PoundsField(
-                label, validators=[Optional(), NumberRange(min=0, message="Enter £0 or more.")]
+                label, validators=[Optional(), NumberRange(min=0, message=_l("Enter £0 or more."))]
             ),
         )
     data = {}
@@ -129,7 +169,7 @@ def budgets_form(neighbourhoods, budgets_by_area: dict) -> FlaskForm:
     form = BudgetsForm(data=data)
     form.area_fields = [
         (None if key == "citywide" else int(key), getattr(form, f"amount_{key}"))
-        for key, _ in fields
+        for key, _label in fields
     ]
     return form
 
@@ -155,119 +195,146 @@ class RequiredToSubmit:
 
 class ProposalForm(FlaskForm):
     title = StringField(
-        "Title",
-        description=f"A short name for the project (up to {TITLE_MAX} characters).",
+        _l("Title"),
+        description=_l(
+            "A short name for the project (up to %(count)s characters).", count=TITLE_MAX
+        ),
         validators=[
-            DataRequired("Enter a title."),
-            Length(max=TITLE_MAX, message=f"Use at most {TITLE_MAX} characters."),
+            DataRequired(_l("Enter a title.")),
+            Length(max=TITLE_MAX, message=_l("Use at most %(count)s characters.", count=TITLE_MAX)),
         ],
     )
     summary = TextAreaField(
-        "Summary",
-        description=f"One or two sentences: what it is and who it helps (up to {SUMMARY_MAX} characters).",
+        _l("Summary"),
+        description=_l(
+            "One or two sentences: what it is and who it helps (up to %(count)s characters).",
+            count=SUMMARY_MAX,
+        ),
         validators=[
-            RequiredToSubmit("Enter a summary."),
-            Length(max=SUMMARY_MAX, message=f"Use at most {SUMMARY_MAX} characters."),
+            RequiredToSubmit(_l("Enter a summary.")),
+            Length(
+                max=SUMMARY_MAX, message=_l("Use at most %(count)s characters.", count=SUMMARY_MAX)
+            ),
         ],
     )
     description = TextAreaField(
-        "Description",
-        description="How it keeps people well, what the money pays for, and who will do it.",
+        _l("Description"),
+        description=_l("How it keeps people well, what the money pays for, and who will do it."),
         validators=[
-            RequiredToSubmit("Enter a description."),
-            Length(max=DESCRIPTION_MAX, message=f"Use at most {DESCRIPTION_MAX:,} characters."),
+            RequiredToSubmit(_l("Enter a description.")),
+            Length(
+                max=DESCRIPTION_MAX,
+                message=_l("Use at most %(count)s characters.", count=number(DESCRIPTION_MAX)),
+            ),
         ],
     )
     cost = PoundsField(
-        "Estimated cost in pounds",
-        description="Whole pounds, for example 2500.",
-        validators=[RequiredToSubmit("Enter the estimated cost in whole pounds.")],
+        _l("Estimated cost in pounds"),
+        description=_l("Whole pounds, for example %(amount)s.", amount=2500),
+        validators=[RequiredToSubmit(_l("Enter the estimated cost in whole pounds."))],
     )
-    theme = SelectField("Theme", validate_choice=False)
+    theme = SelectField(_l("Theme"), validate_choice=False)
     location = StringField(
-        "Where (optional)",
-        description="A street, park or building, if the project has a place.",
-        validators=[Length(max=LOCATION_MAX, message=f"Use at most {LOCATION_MAX} characters.")],
+        _l("Where (optional)"),
+        description=_l("A street, park or building, if the project has a place."),
+        validators=[
+            Length(
+                max=LOCATION_MAX,
+                message=_l("Use at most %(count)s characters.", count=LOCATION_MAX),
+            )
+        ],
     )
-    save_draft = SubmitField("Save as draft")
-    submit = SubmitField("Submit for review")
+    save_draft = SubmitField(_l("Save as draft"))
+    submit = SubmitField(_l("Submit for review"))
 
 
 class ReviewForm(FlaskForm):
     decision = RadioField(
-        "Decision",
+        _l("Decision"),
         choices=[
-            SelectChoice("feasible", "Feasible: put it on the ballot"),
-            SelectChoice("not_feasible", "Not feasible"),
+            SelectChoice("feasible", _l("Feasible: put it on the ballot")),
+            SelectChoice("not_feasible", _l("Not feasible")),
         ],
-        validators=[InputRequired("Choose feasible or not feasible.")],
+        validators=[InputRequired(_l("Choose feasible or not feasible."))],
     )
     reviewed_cost = PoundsField(
-        "Adjusted cost (optional)",
-        description="Only if the estimate needed correcting. Whole pounds.",
+        _l("Adjusted cost (optional)"),
+        description=_l("Only if the estimate needed correcting. Whole pounds."),
         validators=[Optional()],
     )
     note = TextAreaField(
-        "Note for the author and the public",
-        description="Required when the proposal is not feasible: say why, plainly.",
+        _l("Note for the author and the public"),
+        description=_l("Required when the proposal is not feasible: say why, plainly."),
         validators=[Length(max=2000)],
     )
-    submit = SubmitField("Save review")
+    submit = SubmitField(_l("Save review"))
 
 
 class BallotForm(FlaskForm):
     """CSRF only: the choices are read from the ballot's own inputs."""
 
-    submit = SubmitField("Cast my vote")
+    submit = SubmitField(_l("Cast my vote"))
 
 
 class PublishForm(FlaskForm):
-    submit = SubmitField("Count and publish the result")
+    submit = SubmitField(_l("Count and publish the result"))
 
 
 class PaperBallotForm(FlaskForm):
     voter_email = StringField(
-        "Voter's email address, if they have an account",
-        description="Then they cannot also vote online in this budget.",
+        _l("Voter's email address, if they have an account"),
+        description=_l("Then they cannot also vote online in this budget."),
         validators=[Length(max=254)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     voter_name = StringField(
-        "Voter's name, if they have no account",
+        _l("Voter's name, if they have no account"),
         validators=[Length(max=120)],
         render_kw={"autocomplete": "off"},
     )
     voter_date_of_birth = DateField(
-        "Voter's date of birth (no account)",
-        description="With their postcode, checks them against verified accounts, so nobody "
-        "votes on paper and online. Needed when the process is for verified residents.",
+        _l("Voter's date of birth (no account)"),
+        description=_l(
+            "With their postcode, checks them against verified accounts, so nobody "
+            "votes on paper and online. Needed when the process is for verified residents."
+        ),
         validators=[Optional()],
     )
     voter_postcode = StringField(
-        "Voter's postcode, if they have no account",
-        description="As written on the paper, like S4 7AB.",
-        validators=[Length(max=20, message="A postcode is at most 8 letters and numbers.")],
+        _l("Voter's postcode, if they have no account"),
+        description=_l("As written on the paper, like %(example)s.", example="S4 7AB"),
+        validators=[
+            Length(
+                max=20,
+                message=_l("A postcode is at most %(count)s letters and numbers.", count=8),
+            )
+        ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     confirm_duplicate = BooleanField(
-        "This is a different person with the same name and postcode",
+        _l("This is a different person with the same name and postcode"),
     )
     receipt_code = StringField(
-        "Receipt code printed on the paper ballot",
-        description="Leave empty if the paper has none: a code will be made for you to write on the voter's slip.",
+        _l("Receipt code printed on the paper ballot"),
+        description=_l(
+            "Leave empty if the paper has none: a code will be made for you to write on the "
+            "voter's slip."
+        ),
         validators=[Length(max=20)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    submit = SubmitField("Save this paper ballot")
+    submit = SubmitField(_l("Save this paper ballot"))
 
 
 class VoidPaperBallotForm(FlaskForm):
     reason = TextAreaField(
-        "Why this paper ballot is void",
-        description="Kept in the audit trail; the public sees only how many papers were voided.",
+        _l("Why this paper ballot is void"),
+        description=_l(
+            "Kept in the audit trail; the public sees only how many papers were voided."
+        ),
         validators=[
-            DataRequired("Say why this paper ballot is void, for the audit trail."),
-            Length(max=500, message="Keep the reason under 500 characters."),
+            DataRequired(_l("Say why this paper ballot is void, for the audit trail.")),
+            Length(max=500, message=_l("Keep the reason under %(count)s characters.", count=500)),
         ],
     )
-    submit = SubmitField("Void this paper ballot")
+    submit = SubmitField(_l("Void this paper ballot"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -31,7 +32,7 @@ def publish(budget_id: int):
             error = failure.message
         else:
             db.session.commit()
-            flash("The result is published.", "success")
+            flash(_("The result is published."), "success")
             return redirect(url_for("pb.results", budget_id=item.id))
     voters = db.session.scalar(
         select(func.count()).select_from(Ballot).where(Ballot.budget_id == item.id)
@@ -76,7 +77,7 @@ def ballots_file(budget_id: int):
         return render_template(
             "errors/error.html",
             code=404,
-            title="These ballots are not published",
+            title=_("These ballots are not published"),
             text=policy.reason,
         ), 404
     return Response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -87,7 +88,10 @@ def process_publish(process_id: int):
     item = db.get_or_404(Process, process_id)
     form = PublishProcessForm()
     if not form.validate_on_submit():
-        flash("This page had expired, so the process was not published. Please try again.", "error")
+        flash(
+            _("This page had expired, so the process was not published. Please try again."),
+            "error",
+        )
         return redirect(url_for("pb.process", process_id=item.id))
     try:
         processes.publish_process(current_user, item)
@@ -96,7 +100,7 @@ def process_publish(process_id: int):
         flash(error.message, "error")
         return redirect(url_for("pb.process", process_id=item.id))
     db.session.commit()
-    flash("The process is published: everyone can see it now.", "success")
+    flash(_("The process is published: everyone can see it now."), "success")
     return redirect(url_for("pb.process", process_id=item.id))
 
 
@@ -131,8 +135,10 @@ def process_new():
         else:
             db.session.commit()
             flash(
-                "Process created as a draft: only officers can see it until you publish it. "
-                "Now set its budgets.",
+                _(
+                    "Process created as a draft: only officers can see it until you publish it. "
+                    "Now set its budgets."
+                ),
                 "success",
             )
             return redirect(url_for("pb.process_budgets", process_id=item.id))
@@ -155,7 +161,7 @@ def process_edit(process_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Process saved.", "success")
+            flash(_("Process saved."), "success")
             return redirect(url_for("pb.process", process_id=item.id))
     return render_template(
         "pb/process_form.html",
@@ -182,7 +188,7 @@ def process_budgets(process_id: int):
             form.form_errors.append(error.message)
         else:
             db.session.commit()
-            flash("Budgets saved.", "success")
+            flash(_("Budgets saved."), "success")
             return redirect(url_for("pb.process", process_id=item.id))
     return render_template(
         "pb/budgets_form.html", form=form, process=item, locked=item.voting_has_opened(today)
@@ -265,9 +271,9 @@ def propose(budget_id: int):
         else:
             db.session.commit()
             flash(
-                "Your proposal was submitted for review."
+                _("Your proposal was submitted for review.")
                 if made.status == "submitted"
-                else "Your draft is saved. Only you can see it until you submit it.",
+                else _("Your draft is saved. Only you can see it until you submit it."),
                 "success",
             )
             return redirect(url_for("pb.proposal", proposal_id=made.id))
@@ -317,7 +323,7 @@ def proposal_edit(proposal_id: int):
         return render_template(
             "pb/not_now.html",
             budget=item.budget,
-            reason="Proposals can be changed only until review starts.",
+            reason=_("Proposals can be changed only until review starts."),
         ), 403
     form = _proposal_form(item.budget, item)
     if form.validate_on_submit():
@@ -335,7 +341,7 @@ def proposal_edit(proposal_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Your proposal is saved.", "success")
+            flash(_("Your proposal is saved."), "success")
             return redirect(url_for("pb.proposal", proposal_id=item.id))
     return render_template(
         "pb/proposal_form.html", form=form, budget=item.budget, proposal=item
@@ -370,7 +376,7 @@ def proposal_review(proposal_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"Review of “{item.title}” saved.", "success")
+            flash(_("Review of “%(title)s” saved.", title=item.title), "success")
             return redirect(url_for("pb.budget", budget_id=item.budget_id))
     return render_template(
         "pb/review.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -30,12 +31,12 @@ def _choices_from(form_data, budget: Budget) -> tuple[dict[int, int], str | None
                 try:
                     choices[int(key.removeprefix("points-"))] = int(value)
                 except ValueError:
-                    return {}, "Enter points as whole numbers, like 3."
+                    return {}, _("Enter points as whole numbers, like %(example)s.", example=3)
         return choices, None
     try:
         return {int(v): 1 for v in form_data.getlist("proposal")}, None
     except ValueError:
-        return {}, "One of the projects you chose is not on this ballot."
+        return {}, _("One of the projects you chose is not on this ballot.")
 
 
 def _birth_date_from(form_data) -> date | None:
@@ -116,10 +117,13 @@ def vote(budget_id: int):
                     session["receipt"] = {"budget": budget_id, "code": cast.receipt}
                 return redirect(url_for("pb.voted", budget_id=budget_id))
     elif form.errors:
-        error = "This page had expired, so your vote was not saved. Please try again."
+        error = _("This page had expired, so your vote was not saved. Please try again.")
     existing = ballots.ballot_of(current_user, item)
     if existing is not None and existing.source == "paper":
-        error = "A paper ballot has already been counted for you in this budget, so you cannot vote online."
+        error = _(
+            "A paper ballot has already been counted for you in this budget, "
+            "so you cannot vote online."
+        )
         chosen = None
     if chosen is None:
         chosen = _pending(item.id) if existing is None else None
@@ -199,7 +203,7 @@ def paper_ballot(budget_id: int):
                     "pb/paper_saved.html", budget_id=item.id, code=None if typed else cast.receipt
                 )
     elif form.errors:
-        error, error_field = "Please check the fields marked below.", next(iter(form.errors))
+        error, error_field = _("Please check the fields marked below."), next(iter(form.errors))
     paper_count = db.session.scalar(
         select(func.count())
         .select_from(Ballot)
@@ -247,7 +251,7 @@ def paper_void(ballot_id: int):
             show_field_error(form, failure)
         else:
             db.session.commit()
-            flash("The paper ballot is void: it will not be counted.", "success")
+            flash(_("The paper ballot is void: it will not be counted."), "success")
             return redirect(url_for("pb.paper_ballots", budget_id=budget_id))
     return render_template(
         "pb/paper_void.html", form=form, ballot=ballot, budget=ballot.budget
