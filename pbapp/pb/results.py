@@ -78,7 +78,7 @@ def ballots_file(budget_id: int):
             "errors/error.html",
             code=404,
             title=_("These ballots are not published"),
-            text=policy.reason,
+            text=policy.reason_in_words,
         ), 404
     return Response(
         anonymised_pb(item),

@@ -14,13 +14,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from pbapp.extensions import db
-from pbapp.formatting import counted
+from pbapp.formatting import money, number
 from pbapp.models import Ballot, BallotItem, Budget, Proposal, Result, User, UserRole
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
@@ -57,23 +59,28 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
     on_ballot = {p.id: p for p in ballot_proposals(budget)}
     choices = {pid: pts for pid, pts in choices.items() if pts}
     if not choices:
-        raise FieldError("choices", "Choose at least one project.")
+        raise FieldError("choices", _("Choose at least one project."))
     unknown = set(choices) - on_ballot.keys()
     if unknown:
-        raise FieldError("choices", "One of the projects you chose is not on this ballot.")
+        raise FieldError("choices", _("One of the projects you chose is not on this ballot."))
     if any(p < 0 for p in choices.values()):
-        raise FieldError("choices", "Points cannot be negative.")
+        raise FieldError("choices", _("Points cannot be negative."))
     if process.ballot_type == "points":
         total = sum(choices.values())
         if total > process.points_total:
             raise FieldError(
                 "choices",
-                f"You have given {counted(total, 'point')}; you have "
-                f"{process.points_total} to give.",
+                ngettext(
+                    "You have given %(num)s point; you have %(limit)s to give.",
+                    "You have given %(num)s points; you have %(limit)s to give.",
+                    total,
+                    num=number(total),
+                    limit=process.points_total,
+                ),
             )
     else:
         if any(p != 1 for p in choices.values()):
-            raise FieldError("choices", "Tick the projects you support.")
+            raise FieldError("choices", _("Tick the projects you support."))
         if (
             process.ballot_type == "approval"
             and process.max_projects
@@ -81,15 +88,25 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
         ):
             raise FieldError(
                 "choices",
-                f"Choose at most {counted(process.max_projects, 'project')} "
-                f"(you chose {len(choices)}).",
+                ngettext(
+                    "Choose at most %(num)s project (you chose %(chosen)s).",
+                    "Choose at most %(num)s projects (you chose %(chosen)s).",
+                    process.max_projects,
+                    num=number(process.max_projects),
+                    chosen=len(choices),
+                ),
             )
         if process.ballot_type == "knapsack":
             cost = sum(on_ballot[pid].ballot_cost for pid in choices)
             if cost > budget.amount:
                 raise FieldError(
                     "choices",
-                    f"The projects you chose cost £{cost:,}, more than the budget of £{budget.amount:,}. Remove one or more.",
+                    _(
+                        "The projects you chose cost %(cost)s, more than the budget of "
+                        "%(budget)s. Remove one or more.",
+                        cost=money(cost),
+                        budget=money(budget.amount),
+                    ),
                 )
     return choices
 
@@ -111,17 +128,19 @@ def can_vote(user: User, budget: Budget, today: date, *, source: str = "online")
 def open_reason(user: User, budget: Budget, today: date, *, source: str = "online") -> str | None:
     """Why ``budget`` is not open to ``user`` today (phase, neighbourhood), eligibility aside."""
     if budget.process.is_draft:
-        return "This process is not published yet."
+        return _("This process is not published yet.")
     phase = budget.process.phase_on(today)
     if source == "paper":
         if phase not in ("voting", "results") or _published(budget):
-            return "Paper ballots can be entered from the day voting opens until the result is published."
+            return _(
+                "Paper ballots can be entered from the day voting opens until the result is published."
+            )
     elif phase != "voting":
-        return "Voting is not open for this budget."
+        return _("Voting is not open for this budget.")
     elif _published(budget):  # nothing reopens voting on a budget whose result is public
-        return "The result of this budget is published, so its ballots can no longer change."
+        return _("The result of this budget is published, so its ballots can no longer change.")
     if not budget.open_to(user):
-        return "You can vote in your own neighbourhood's budget and in city-wide budgets."
+        return _("You can vote in your own neighbourhood's budget and in city-wide budgets.")
     return None
 
 
@@ -161,26 +180,30 @@ def cast_ballot(
     choices = check_choices(budget, choices)
     if receipt is not None and not RECEIPT_PATTERN.fullmatch(receipt.strip().upper()):
         raise FieldError(
-            "receipt_code", "A receipt code is ten letters and numbers, like ABCDE-23456."
+            "receipt_code",
+            _(
+                "A receipt code is ten letters and numbers, like %(example)s.",
+                example="ABCDE-23456",
+            ),
         )
     if source == "online" and identity_hash is None:
         verification = identity.current_verification(voter)
         identity_hash = verification.identity_hash if verification else None
     existing = _existing(budget, voter)
     if identity_hash is not None and existing is None and _person_voted(budget, identity_hash):
-        raise FieldError("choices", SAME_PERSON)
+        raise FieldError("choices", _same_person())
     if existing is not None and existing.source == "paper":
         raise FieldError(
-            "choices", "A paper ballot has already been counted for this voter in this budget."
+            "choices", _("A paper ballot has already been counted for this voter in this budget.")
         )
     if existing is not None and source == "paper":
-        raise FieldError("choices", "This voter has already voted online in this budget.")
+        raise FieldError("choices", _("This voter has already voted online in this budget."))
     if existing is None:
         if receipt:  # typed from a paper ballot: say so if it is taken
             receipt = receipt.strip().upper()
             if find_receipt(receipt) is not None:
                 raise FieldError(
-                    "receipt_code", "This receipt code has already been used for another ballot."
+                    "receipt_code", _("This receipt code has already been used for another ballot.")
                 )
         else:  # 32**10 codes: a clash is left to the unique index (and reported as a retry)
             receipt = new_receipt_code()
@@ -197,7 +220,7 @@ def cast_ballot(
             # A twin request created the ballot a moment ago: update that one instead.
             existing = _existing(budget, voter)
             if existing is None or existing.source == "paper":
-                raise FieldError("choices", "Your ballot could not be saved. Please try again.")
+                raise FieldError("choices", _("Your ballot could not be saved. Please try again."))
             receipt = None
     if existing is not None:
         ballot_id, receipt = existing.id, None
@@ -238,13 +261,16 @@ def _insert_unless_twin(**values) -> int | None:
     try:
         return db.session.scalar(statement)
     except IntegrityError:
-        raise FieldError("choices", "Your ballot could not be saved. Please try again.") from None
+        raise FieldError(
+            "choices", _("Your ballot could not be saved. Please try again.")
+        ) from None
 
 
-SAME_PERSON = (
-    "A ballot has already been counted for this person in this budget (on paper or online), "
-    "so they cannot vote again."
-)
+def _same_person() -> str:
+    return _(
+        "A ballot has already been counted for this person in this budget (on paper or online), "
+        "so they cannot vote again."
+    )
 
 
 def _person_voted(budget: Budget, identity_hash: str) -> bool:
@@ -327,19 +353,24 @@ def enter_paper_ballot(
         if voter is None:
             raise FieldError(
                 "voter_email",
-                "No resident has an account with this email address. Leave it empty and give their name instead.",
+                _(
+                    "No resident has an account with this email address. Leave it empty and "
+                    "give their name instead."
+                ),
             )
         if not budget.open_to(voter):
             raise FieldError(
                 "voter_email",
-                "This resident lives in another neighbourhood, so cannot vote in this budget.",
+                _("This resident lives in another neighbourhood, so cannot vote in this budget."),
             )
         verification = identity.current_verification(voter)
         if verified_only and verification is None:
             raise FieldError(
                 "voter_email",
-                "This process is for verified residents and this account is not verified. "
-                "Give the voter's name, date of birth and postcode instead.",
+                _(
+                    "This process is for verified residents and this account is not verified. "
+                    "Give the voter's name, date of birth and postcode instead."
+                ),
             )
         person_hash = verification.identity_hash if verification else None
     elif name and person_hash is not None and (matched := _verified_account(person_hash)):
@@ -347,22 +378,29 @@ def enter_paper_ballot(
         if not budget.open_to(voter):
             raise FieldError(
                 "voter_name",
-                "This person is verified as living in another neighbourhood, so cannot vote in "
-                "this budget.",
+                _(
+                    "This person is verified as living in another neighbourhood, so cannot vote "
+                    "in this budget."
+                ),
             )
     elif name and verified_only and person_hash is None:
         raise FieldError(
             "voter_date_of_birth",
-            "This process is for verified residents: give the voter's date of birth and "
-            "postcode too, so they are checked against verified accounts.",
+            _(
+                "This process is for verified residents: give the voter's date of birth and "
+                "postcode too, so they are checked against verified accounts."
+            ),
         )
     elif name:
         postcode = normal_postcode(voter_postcode)
         if postcode is None:
             raise FieldError(
                 "voter_postcode",
-                "Give the voter's postcode as written on the paper, like S4 7AB: it tells "
-                "apart two voters with the same name.",
+                _(
+                    "Give the voter's postcode as written on the paper, like %(example)s: it "
+                    "tells apart two voters with the same name.",
+                    example="S4 7AB",
+                ),
             )
         # With a date of birth the identity hash tells one person from another (and refuses the
         # same person twice); without one, a second paper for the same name and postcode asks.
@@ -370,9 +408,14 @@ def enter_paper_ballot(
         if twin is not None and not confirm_duplicate:
             raise FieldError(
                 "confirm_duplicate",
-                f"A paper ballot for {name} at {postcode} is already entered in this budget. "
-                "If this is a different person with the same name, tick the box to say so and "
-                "save again; if it is the same person, do not enter it: one person has one vote.",
+                _(
+                    "A paper ballot for %(name)s at %(postcode)s is already entered in this "
+                    "budget. If this is a different person with the same name, tick the box to "
+                    "say so and save again; if it is the same person, do not enter it: one "
+                    "person has one vote.",
+                    name=name,
+                    postcode=postcode,
+                ),
             )
         voter = User(
             name=name,
@@ -386,7 +429,7 @@ def enter_paper_ballot(
         db.session.flush()
     else:
         raise FieldError(
-            "voter_name", "Give the voter's name, or the email address of their account."
+            "voter_name", _("Give the voter's name, or the email address of their account.")
         )
     return cast_ballot(
         voter,
@@ -443,7 +486,7 @@ VOID_REASON_MAX = 500
 def why_not_void(budget: Budget, today: date) -> str | None:
     """Why paper ballots of ``budget`` cannot be voided today, or None when they can."""
     if _published(budget):
-        return "The result of this budget is published, so its ballots can no longer change."
+        return _("The result of this budget is published, so its ballots can no longer change.")
     return None
 
 
@@ -454,19 +497,22 @@ def void_paper_ballot(officer: User, ballot: Ballot, reason: str, *, today: date
     """
     if ballot.source != "paper":
         raise FieldError(
-            "reason", "Only paper ballots can be voided; an online voter changes their own."
+            "reason", _("Only paper ballots can be voided; an online voter changes their own.")
         )
     budget = ballot.budget
     db.session.execute(select(Budget.id).where(Budget.id == budget.id).with_for_update(read=True))
     if _published(budget):
         raise FieldError(
-            "reason", "The result of this budget is published, so its ballots can no longer change."
+            "reason",
+            _("The result of this budget is published, so its ballots can no longer change."),
         )
     reason = (reason or "").strip()
     if not reason:
-        raise FieldError("reason", "Say why this paper ballot is void, for the audit trail.")
+        raise FieldError("reason", _("Say why this paper ballot is void, for the audit trail."))
     if len(reason) > VOID_REASON_MAX:
-        raise FieldError("reason", f"Keep the reason under {VOID_REASON_MAX} characters.")
+        raise FieldError(
+            "reason", _("Keep the reason under %(count)s characters.", count=VOID_REASON_MAX)
+        )
     audit.record(
         officer,
         "ballot.void",

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 DETAIL_FROM = 10
 PEOPLE_FROM = 5
 FEW_BALLOTS = f"fewer than {DETAIL_FROM}"
@@ -83,6 +85,26 @@ class Disclosure:
             return WHY_FEW_BALLOTS
         if not self.ballots_file:
             return WHY_NO_FILE
+        return None
+
+    @property
+    def reason_in_words(self) -> str | None:
+        """``reason`` in the reader's language, for pages (the API and downloads keep
+        ``reason``, in English, as their published contract)."""
+        if not self.detailed:
+            return _(
+                "This budget had fewer than %(count)s ballots, so only which projects were "
+                "funded is published: with so few ballots, counts, shares or the ballots "
+                "themselves could show how one person voted.",
+                count=DETAIL_FROM,
+            )
+        if not self.ballots_file:
+            return _(
+                "The anonymised ballots are not published: at least one project had fewer "
+                "than %(count)s supporters, and the ballots would show how many, and could "
+                "show who.",
+                count=PEOPLE_FROM,
+            )
         return None
 
 

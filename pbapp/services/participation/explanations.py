@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from pbapp.extensions import db
-from pbapp.formatting import counted, money, percent
+from pbapp.formatting import money, number, percent
 from pbapp.models import Budget, Neighbourhood, Proposal, Result
 from pbapp.services.participation.disclosure import Disclosure, for_result
 
@@ -22,8 +24,9 @@ def _pounds(value: float | int | None) -> str:
     return f"£{value:,.2f}"
 
 
-def _people(n: int) -> str:
-    return counted(n, "person")
+def _people_count(n: int | None) -> int:
+    """The number that chooses the plural form for a count of people ("—" when unknown)."""
+    return n if n is not None else 0
 
 
 def sentence_without_counts(line: dict[str, Any], vote_word: str) -> str:
@@ -32,14 +35,23 @@ def sentence_without_counts(line: dict[str, Any], vote_word: str) -> str:
     outcome = line["outcome"]
     cost = _pounds(line["cost"])
     if outcome in ("funded", "funded_by_greedy_completion"):
-        return f"Funded: its cost of {cost} fitted in the budget."
+        return _("Funded: its cost of %(cost)s fitted in the budget.", cost=cost)
     if outcome == "costs_more_than_the_budget":
-        return f"Not funded: its cost of {cost} is more than the whole budget."
+        return _("Not funded: its cost of %(cost)s is more than the whole budget.", cost=cost)
     if outcome == "not_reached":
-        return "Not funded: the count stopped at a project that did not fit, before it reached this one."
+        return _(
+            "Not funded: the count stopped at a project that did not fit, before it reached "
+            "this one."
+        )
     if outcome in ("supporters_money_spent_on_other_projects", "too_little_support", "did_not_fit"):
-        return f"Not funded: the money its supporters could give was not enough for its cost of {cost}."
-    return f"Not funded: it had too few {vote_word}."
+        return _(
+            "Not funded: the money its supporters could give was not enough for its cost of "
+            "%(cost)s.",
+            cost=cost,
+        )
+    if vote_word == "points":
+        return _("Not funded: it had too few points.")
+    return _("Not funded: it had too few votes.")
 
 
 def sentence(line: dict[str, Any], vote_word: str) -> str:
@@ -47,52 +59,118 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
     outcome = line["outcome"]
     cost = _pounds(line["cost"])
     supporters = line["supporters"]
+    people = _people_count(supporters)
     if outcome == "funded":
         shares = line.get("cost_shares") or []
         if len(shares) == 1:
-            return (
-                f"Funded. The {_people(supporters)} who voted for it paid its cost of {cost} "
-                f"from their equal shares of the budget: {_pounds(shares[0]['amount'])} each."
+            return ngettext(
+                "Funded. The %(num)s person who voted for it paid its cost of %(cost)s "
+                "from their equal shares of the budget: %(share)s each.",
+                "Funded. The %(num)s people who voted for it paid its cost of %(cost)s "
+                "from their equal shares of the budget: %(share)s each.",
+                people,
+                num=number(supporters),
+                cost=cost,
+                share=_pounds(shares[0]["amount"]),
             )
         if shares:
             # Supporters who had spent part of their share elsewhere paid less; say the range.
             amounts = [s["amount"] for s in shares]
-            return (
-                f"Funded. The {_people(supporters)} who voted for it paid its cost of {cost} "
-                f"from their equal shares of the budget: between {_pounds(min(amounts))} and "
-                f"{_pounds(max(amounts))} each, as those who had already paid for other projects "
-                f"had less left."
+            return ngettext(
+                "Funded. The %(num)s person who voted for it paid its cost of %(cost)s "
+                "from their equal shares of the budget: between %(least)s and %(most)s each, "
+                "as those who had already paid for other projects had less left.",
+                "Funded. The %(num)s people who voted for it paid its cost of %(cost)s "
+                "from their equal shares of the budget: between %(least)s and %(most)s each, "
+                "as those who had already paid for other projects had less left.",
+                people,
+                num=number(supporters),
+                cost=cost,
+                least=_pounds(min(amounts)),
+                most=_pounds(max(amounts)),
             )
-        return f"Funded. It had more {vote_word} than the projects after it, and its cost of {cost} fitted in the money left."
+        if vote_word == "points":
+            return _(
+                "Funded. It had more points than the projects after it, and its cost of "
+                "%(cost)s fitted in the money left.",
+                cost=cost,
+            )
+        return _(
+            "Funded. It had more votes than the projects after it, and its cost of "
+            "%(cost)s fitted in the money left.",
+            cost=cost,
+        )
     if outcome == "funded_by_greedy_completion":
-        return f"Funded in the last step: money was left over, and this was the most-voted project whose cost of {cost} fitted."
+        return _(
+            "Funded in the last step: money was left over, and this was the most-voted project "
+            "whose cost of %(cost)s fitted.",
+            cost=cost,
+        )
     if outcome == "no_support":
-        return "Not funded: nobody voted for it."
+        return _("Not funded: nobody voted for it.")
     if outcome == "below_score_threshold":
-        return f"Not funded: it did not reach the minimum number of {vote_word} needed."
+        if vote_word == "points":
+            return _("Not funded: it did not reach the minimum number of points needed.")
+        return _("Not funded: it did not reach the minimum number of votes needed.")
     if outcome == "costs_more_than_the_budget":
-        return f"Not funded: its cost of {cost} is more than the whole budget."
+        return _("Not funded: its cost of %(cost)s is more than the whole budget.", cost=cost)
     if outcome == "did_not_fit":
-        return (
-            f"Not funded: when its turn came, only {_pounds(line.get('money_left_when_considered'))} was left, "
-            f"{_pounds(line.get('lacked'))} short of its cost of {cost}."
+        return _(
+            "Not funded: when its turn came, only %(left)s was left, %(lacked)s short of its "
+            "cost of %(cost)s.",
+            left=_pounds(line.get("money_left_when_considered")),
+            lacked=_pounds(line.get("lacked")),
+            cost=cost,
         )
     if outcome == "not_reached":
-        return "Not funded: the count stopped at a project that did not fit, before it reached this one."
+        return _(
+            "Not funded: the count stopped at a project that did not fit, before it reached "
+            "this one."
+        )
     if outcome == "supporters_money_spent_on_other_projects":
-        return (
-            f"Not funded: its {_people(supporters)} had spent {_pounds(line.get('spent_by_supporters_on_other_projects'))} "
-            f"of their shares on other projects they also voted for, and the {_pounds(line.get('supporters_money_left'))} "
-            f"they had left was {_pounds(line.get('lacked'))} short of its cost of {cost}."
+        return ngettext(
+            "Not funded: its %(num)s person had spent %(spent)s of their shares on other "
+            "projects they also voted for, and the %(left)s they had left was %(lacked)s short "
+            "of its cost of %(cost)s.",
+            "Not funded: its %(num)s people had spent %(spent)s of their shares on other "
+            "projects they also voted for, and the %(left)s they had left was %(lacked)s short "
+            "of its cost of %(cost)s.",
+            people,
+            num=number(supporters),
+            spent=_pounds(line.get("spent_by_supporters_on_other_projects")),
+            left=_pounds(line.get("supporters_money_left")),
+            lacked=_pounds(line.get("lacked")),
+            cost=cost,
         )
     if outcome == "too_little_support":
         fits = line.get("highest_cost_that_fits")
-        tail = f" It would have been funded at a cost of {_pounds(fits)} or less." if fits else ""
-        return (
-            f"Not funded: the shares of the {_people(supporters)} who voted for it came to "
-            f"{_pounds(line.get('supporters_money_left'))}, {_pounds(line.get('lacked'))} short of its cost of {cost}.{tail}"
+        values = {
+            "num": number(supporters),
+            "left": _pounds(line.get("supporters_money_left")),
+            "lacked": _pounds(line.get("lacked")),
+            "cost": cost,
+        }
+        if fits:
+            return ngettext(
+                "Not funded: the shares of the %(num)s person who voted for it came to "
+                "%(left)s, %(lacked)s short of its cost of %(cost)s. It would have been funded "
+                "at a cost of %(fits)s or less.",
+                "Not funded: the shares of the %(num)s people who voted for it came to "
+                "%(left)s, %(lacked)s short of its cost of %(cost)s. It would have been funded "
+                "at a cost of %(fits)s or less.",
+                people,
+                fits=_pounds(fits),
+                **values,
+            )
+        return ngettext(
+            "Not funded: the shares of the %(num)s person who voted for it came to "
+            "%(left)s, %(lacked)s short of its cost of %(cost)s.",
+            "Not funded: the shares of the %(num)s people who voted for it came to "
+            "%(left)s, %(lacked)s short of its cost of %(cost)s.",
+            people,
+            **values,
         )
-    return "Not funded."
+    return _("Not funded.")
 
 
 @dataclass

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pbapp.extensions import db
+from pbapp.formatting import in_words, money, number
 from pbapp.models import (
     BALLOT_TYPES,
     COUNTING_RULES,
@@ -56,31 +59,36 @@ class ProcessSettings:
 
 def _check(settings: ProcessSettings) -> None:
     if not settings.title.strip():
-        raise FieldError("title", "Give the process a title.")
+        raise FieldError("title", _("Give the process a title."))
     if not settings.themes or set(settings.themes) - THEMES.keys():
-        raise FieldError("themes", "Choose at least one of the prevention themes.")
+        raise FieldError("themes", _("Choose at least one of the prevention themes."))
     if settings.ballot_type not in BALLOT_TYPES:
-        raise FieldError("ballot_type", "Choose a ballot type.")
+        raise FieldError("ballot_type", _("Choose a ballot type."))
     if settings.rule not in COUNTING_RULES:
-        raise FieldError("rule", "Choose a counting rule.")
+        raise FieldError("rule", _("Choose a counting rule."))
     if settings.eligibility not in ELIGIBILITY:
-        raise FieldError("eligibility", "Choose who may vote.")
+        raise FieldError("eligibility", _("Choose who may vote."))
     low, high = MIN_AGE_LIMITS
     if settings.min_age is not None and not low <= settings.min_age <= high:
         raise FieldError(
-            "min_age", f"Enter a minimum age from {low} to {high}, or leave it empty for none."
+            "min_age",
+            _(
+                "Enter a minimum age from %(low)s to %(high)s, or leave it empty for none.",
+                low=low,
+                high=high,
+            ),
         )
     if settings.ballot_type == "points" and not settings.points_total:
-        raise FieldError("points_total", "Say how many points each voter spreads.")
+        raise FieldError("points_total", _("Say how many points each voter spreads."))
     if settings.ballot_type != "points":
         settings.points_total = None
     if settings.ballot_type != "approval":
         settings.max_projects = None
     order = [
-        ("review_start", "Review must start on or after the day proposals open."),
-        ("voting_start", "Voting must start on or after the day review starts."),
-        ("results_start", "Results must come after voting starts."),
-        ("delivery_start", "Delivery must start on or after the day results are published."),
+        ("review_start", _("Review must start on or after the day proposals open.")),
+        ("voting_start", _("Voting must start on or after the day review starts.")),
+        ("results_start", _("Results must come after voting starts.")),
+        ("delivery_start", _("Delivery must start on or after the day results are published.")),
     ]
     previous = settings.proposals_start
     for name, message in order:
@@ -105,7 +113,7 @@ def create_process(actor: User, settings: ProcessSettings) -> Process:
 def publish_process(actor: User, process: Process) -> None:
     """Show a draft process to everyone. Raises ``FieldError`` when it is published already."""
     if not process.is_draft:
-        raise FieldError("form", "This process is published already.")
+        raise FieldError("form", _("This process is published already."))
     process.is_draft = False
     audit.record(
         actor,
@@ -141,7 +149,10 @@ def _check_change(process: Process, settings: ProcessSettings, today: date) -> N
         if getattr(process, name) != getattr(settings, name):
             raise FieldError(
                 name,
-                "Voting has opened, so this can no longer change: ballots already cast depend on it.",
+                _(
+                    "Voting has opened, so this can no longer change: ballots already cast "
+                    "depend on it."
+                ),
             )
     new_close, old_close = settings.results_start, process.results_start
     if new_close == old_close:
@@ -149,14 +160,19 @@ def _check_change(process: Process, settings: ProcessSettings, today: date) -> N
     if has_published_result(process):
         raise FieldError(
             "results_start",
-            "A result of this process is published, so voting cannot reopen: the results "
-            "date can no longer change.",
+            _(
+                "A result of this process is published, so voting cannot reopen: the results "
+                "date can no longer change."
+            ),
         )
     if new_close < old_close:
         raise FieldError(
             "results_start",
-            "Voting has opened, so its close can be extended, never brought forward: residents "
-            f"were told they could vote until {_day(old_close - timedelta(days=1))}.",
+            _(
+                "Voting has opened, so its close can be extended, never brought forward: "
+                "residents were told they could vote until %(day)s.",
+                day=_day(old_close - timedelta(days=1)),
+            ),
         )
 
 
@@ -182,11 +198,16 @@ def update_process(
         if not reason:
             raise FieldError(
                 "reason",
-                "Say why the process changes: the reason is shown to residents on the process "
-                "page and the public change log.",
+                _(
+                    "Say why the process changes: the reason is shown to residents on the "
+                    "process page and the public change log."
+                ),
             )
         if len(reason) > REASON_MAX:
-            raise FieldError("reason", f"Keep the reason under {REASON_MAX:,} characters.")
+            raise FieldError(
+                "reason",
+                _("Keep the reason under %(count)s characters.", count=number(REASON_MAX)),
+            )
     for key, value in vars(settings).items():
         setattr(process, key, value)
     changed = sorted(k for k in before if before[k] != after[k])
@@ -211,18 +232,18 @@ class ProcessChange:
 
 
 SETTING_NAMES = {
-    "title": "Title",
-    "description": "Description",
-    "themes": "Themes",
-    "ballot_type": "Ballot type",
-    "max_projects": "Most projects a voter may choose",
-    "points_total": "Points each voter spreads",
-    "rule": "Counting rule",
-    "proposals_start": "Proposals open",
-    "review_start": "Review starts",
-    "voting_start": "Voting opens",
-    "results_start": "Voting closes (results from)",
-    "delivery_start": "Delivery starts",
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "themes": _l("Themes"),
+    "ballot_type": _l("Ballot type"),
+    "max_projects": _l("Most projects a voter may choose"),
+    "points_total": _l("Points each voter spreads"),
+    "rule": _l("Counting rule"),
+    "proposals_start": _l("Proposals open"),
+    "review_start": _l("Review starts"),
+    "voting_start": _l("Voting opens"),
+    "results_start": _l("Voting closes (results from)"),
+    "delivery_start": _l("Delivery starts"),
 }
 
 
@@ -244,7 +265,11 @@ def changes_after_publication(process: Process) -> list[ProcessChange]:
             ProcessChange(
                 at=event.at,
                 changes=[
-                    (SETTING_NAMES.get(k, k), _words(k, before.get(k)), _words(k, after.get(k)))
+                    (
+                        str(SETTING_NAMES.get(k, k)),
+                        _words(k, before.get(k)),
+                        _words(k, after.get(k)),
+                    )
                     for k in sorted(after)
                     if k != "reason" and k in SETTING_NAMES
                 ],
@@ -256,7 +281,8 @@ def changes_after_publication(process: Process) -> list[ProcessChange]:
 
 def _words(name: str, value: object) -> str:
     if value is None:
-        return "none"
+        # Translators: a setting that had no value, as in "changed from none to 5".
+        return _("none")
     if name in DATES and isinstance(value, str):
         return _day(date.fromisoformat(value))
     if name == "themes" and isinstance(value, list):
@@ -269,7 +295,7 @@ def _words(name: str, value: object) -> str:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return in_words(day, "long_date")
 
 
 def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], today: date) -> None:
@@ -278,15 +304,17 @@ def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], t
     Raises ``FieldError`` once voting has opened, or for a negative amount or unknown neighbourhood.
     """
     if process.voting_has_opened(today):
-        raise FieldError("budgets", "Voting has opened, so the budgets can no longer change.")
+        raise FieldError("budgets", _("Voting has opened, so the budgets can no longer change."))
     known = set(db.session.scalars(select(Neighbourhood.id)))
     for key, amount in amounts.items():
         if key is not None and key not in known:
-            raise FieldError("budgets", "One of the neighbourhoods is not known.")
+            raise FieldError("budgets", _("One of the neighbourhoods is not known."))
         if amount < 0:
-            raise FieldError("budgets", "A budget cannot be negative.")
+            raise FieldError("budgets", _("A budget cannot be negative."))
         if amount > MAX_POUNDS:
-            raise FieldError("budgets", f"A budget can be at most £{MAX_POUNDS:,}.")
+            raise FieldError(
+                "budgets", _("A budget can be at most %(amount)s.", amount=money(MAX_POUNDS))
+            )
     current = {b.neighbourhood_id: b for b in process.budgets}
     before = {str(k): b.amount for k, b in current.items()}
     for key, amount in amounts.items():
@@ -295,7 +323,10 @@ def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], t
             if budget.proposals:
                 raise FieldError(
                     "budgets",
-                    f"The {budget.name} budget already has proposals, so it cannot be removed.",
+                    _(
+                        "The %(name)s budget already has proposals, so it cannot be removed.",
+                        name=budget.name,
+                    ),
                 )
             process.budgets.remove(budget)
         elif amount > 0 and budget is None:
@@ -330,35 +361,55 @@ def officer_steps(process: Process, today: date) -> list[OfficerStep]:
     close = _day(process.results_start - timedelta(days=1))
     steps = [
         OfficerStep(
-            "Publish the process, so that residents can see it",
-            "while it is a draft",
+            _("Publish the process, so that residents can see it"),
+            _("while it is a draft"),
             process.is_draft,
         ),
         OfficerStep(
-            "Set the budgets",
-            f"until voting opens on {_day(process.voting_start)}",
+            _("Set the budgets"),
+            _("until voting opens on %(day)s", day=_day(process.voting_start)),
             not opened,
         ),
         OfficerStep(
-            "Change the ballot type, limits, counting rule and dates",
-            f"until voting opens on {_day(process.voting_start)}; after that only the words, "
-            "the delivery date, and the close of voting (later, never earlier"
-            + (", and not at all now that a result is published)" if published_result else ")"),
+            _("Change the ballot type, limits, counting rule and dates"),
+            _(
+                "until voting opens on %(day)s; after that only the words, the delivery date, "
+                "and the close of voting (later, never earlier, and not at all now that a "
+                "result is published)",
+                day=_day(process.voting_start),
+            )
+            if published_result
+            else _(
+                "until voting opens on %(day)s; after that only the words, the delivery date, "
+                "and the close of voting (later, never earlier)",
+                day=_day(process.voting_start),
+            ),
             not opened,
         ),
         OfficerStep(
-            "Review proposals for feasibility and cost",
-            f"from {_day(process.review_start)} until voting opens on {_day(process.voting_start)}",
+            _("Review proposals for feasibility and cost"),
+            _(
+                "from %(start)s until voting opens on %(end)s",
+                start=_day(process.review_start),
+                end=_day(process.voting_start),
+            ),
             phase == "review",
         ),
         OfficerStep(
-            "Enter paper ballots",
-            f"from {_day(process.voting_start)} until each budget's result is published",
+            _("Enter paper ballots"),
+            _(
+                "from %(day)s until each budget's result is published",
+                day=_day(process.voting_start),
+            ),
             phase in ("voting", "results") and not process.is_draft,
         ),
         OfficerStep(
-            "Count and publish each budget's result",
-            f"from {_day(process.results_start)}, after voting closes at the end of {close}",
+            _("Count and publish each budget's result"),
+            _(
+                "from %(day)s, after voting closes at the end of %(close)s",
+                day=_day(process.results_start),
+                close=close,
+            ),
             phase in ("results", "delivery") and not process.is_draft,
         ),
     ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pbapp.extensions import db
+from pbapp.formatting import in_words, money, number
 from pbapp.models import PROPOSAL_STATUSES, THEMES, Budget, Proposal, Result, User
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
@@ -29,38 +32,49 @@ class ProposalText:
 def _check(budget: Budget, text: ProposalText, *, submit: bool = True) -> None:
     """A proposal submitted for review needs every field; a draft only its title (what is
     filled in must still be right)."""
-    for name, limit in (
-        ("title", TITLE_MAX),
-        ("summary", SUMMARY_MAX),
-        ("description", DESCRIPTION_MAX),
+    for name, limit, missing in (
+        ("title", TITLE_MAX, _("Enter a title.")),
+        ("summary", SUMMARY_MAX, _("Enter a summary.")),
+        ("description", DESCRIPTION_MAX, _("Enter a description.")),
     ):
         value = getattr(text, name).strip()
         if not value and (submit or name == "title"):
-            raise FieldError(name, f"Enter a {name}.")
+            raise FieldError(name, missing)
         if len(value) > limit:
-            raise FieldError(name, f"Use at most {limit:,} characters (this has {len(value):,}).")
+            raise FieldError(
+                name,
+                _(
+                    "Use at most %(limit)s characters (this has %(length)s).",
+                    limit=number(limit),
+                    length=number(len(value)),
+                ),
+            )
     if len(text.location) > LOCATION_MAX:
-        raise FieldError("location", f"Use at most {LOCATION_MAX} characters.")
+        raise FieldError("location", _("Use at most %(count)s characters.", count=LOCATION_MAX))
     if text.cost is not None or submit:
         if text.cost is None or text.cost <= 0:
-            raise FieldError("cost", "Enter the estimated cost in whole pounds, more than £0.")
+            raise FieldError("cost", _("Enter the estimated cost in whole pounds, more than £0."))
         if text.cost > budget.amount:
             raise FieldError(
-                "cost", f"The cost cannot be more than the whole budget (£{budget.amount:,})."
+                "cost",
+                _(
+                    "The cost cannot be more than the whole budget (%(budget)s).",
+                    budget=money(budget.amount),
+                ),
             )
     chosen = text.theme in budget.process.themes and text.theme in THEMES
     if (text.theme or submit) and not chosen:
-        raise FieldError("theme", "Choose one of this process's themes.")
+        raise FieldError("theme", _("Choose one of this process's themes."))
 
 
 def can_propose(user: User, budget: Budget, today: date) -> str | None:
     """Why ``user`` cannot propose to ``budget`` today, or None when they can."""
     if budget.process.is_draft:
-        return "This process is not published yet."
+        return _("This process is not published yet.")
     if budget.process.phase_on(today) != "proposals":
-        return "Proposals can only be made while the process is collecting them."
+        return _("Proposals can only be made while the process is collecting them.")
     if not budget.open_to(user):
-        return "You can propose to your own neighbourhood's budget and to city-wide budgets."
+        return _("You can propose to your own neighbourhood's budget and to city-wide budgets.")
     return None
 
 
@@ -82,7 +96,7 @@ def save_proposal(
     if reason:
         raise FieldError("form", reason)
     if proposal is not None and proposal.author_id != author.id:
-        raise FieldError("form", "Only the author can change a proposal.")
+        raise FieldError("form", _("Only the author can change a proposal."))
     _check(budget, text, submit=submit)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in vars(text).items()}
     was_submitted = proposal is not None and proposal.status == "submitted"
@@ -113,9 +127,11 @@ def why_not_review(proposal: Proposal, today: date) -> str | None:
     if process.phase_on(today) == "review":
         return None
     start, end = process.review_start, process.voting_start
-    return (
-        "Proposals can only be reviewed during the review phase: from "
-        f"{start.day} {start:%B %Y} until voting opens on {end.day} {end:%B %Y}."
+    return _(
+        "Proposals can only be reviewed during the review phase: from %(start)s until voting "
+        "opens on %(end)s.",
+        start=in_words(start, "long_date"),
+        end=in_words(end, "long_date"),
     )
 
 
@@ -137,16 +153,22 @@ def review_proposal(
     if process.phase_on(today) != "review":
         raise FieldError("form", why_not_review(proposal, today) or "")
     if proposal.status == "draft":
-        raise FieldError("form", "This proposal is still a draft: its author has not submitted it.")
+        raise FieldError(
+            "form", _("This proposal is still a draft: its author has not submitted it.")
+        )
     note = (note or "").strip()
     if not feasible and not note:
         raise FieldError(
-            "note", "Say why the proposal is not feasible: the author and the public will read it."
+            "note",
+            _("Say why the proposal is not feasible: the author and the public will read it."),
         )
     if reviewed_cost is not None and not 0 < reviewed_cost <= proposal.budget.amount:
         raise FieldError(
             "reviewed_cost",
-            f"The cost must be more than £0 and at most the budget (£{proposal.budget.amount:,}).",
+            _(
+                "The cost must be more than £0 and at most the budget (%(budget)s).",
+                budget=money(proposal.budget.amount),
+            ),
         )
     before = {
         "status": proposal.status,
@@ -176,11 +198,13 @@ def review_proposal(
 
 # The labels every page shows for a proposal accepted for the ballot, by where its process is.
 BALLOT_LABELS = {
-    "before": "Accepted for the ballot",
-    "voting": "On the ballot",
-    "counting": "Voting closed: waiting for the result",
-    "funded": "Funded",
-    "not_funded": "Not funded",
+    "before": _l("Accepted for the ballot"),
+    "voting": _l("On the ballot"),
+    "counting": _l("Voting closed: waiting for the result"),
+    # Translators: the status of a proposal once the result is published.
+    "funded": _l("Funded"),
+    # Translators: the status of a proposal once the result is published.
+    "not_funded": _l("Not funded"),
 }
 
 
@@ -190,13 +214,13 @@ def status_label(proposal: Proposal, today: date, result: Result | None) -> str:
     if proposal.status != "feasible":
         return PROPOSAL_STATUSES[proposal.status]
     if result is not None:
-        return BALLOT_LABELS["funded" if proposal.id in result.selected else "not_funded"]
+        return str(BALLOT_LABELS["funded" if proposal.id in result.selected else "not_funded"])
     phase = proposal.budget.process.phase_on(today)
     if phase == "voting":
-        return BALLOT_LABELS["voting"]
+        return str(BALLOT_LABELS["voting"])
     if phase in ("results", "delivery"):
-        return BALLOT_LABELS["counting"]
-    return BALLOT_LABELS["before"]
+        return str(BALLOT_LABELS["counting"])
+    return str(BALLOT_LABELS["before"])
 
 
 def results_of(budget_ids: set[int]) -> dict[int, Result]:

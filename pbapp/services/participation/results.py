@@ -8,11 +8,13 @@ import json
 import random
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from allocation import pb
 from allocation.pb.rules import META_RULES
 from pbapp.extensions import db
+from pbapp.formatting import in_words
 from pbapp.models import Ballot, Budget, Result, User
 from pbapp.services import audit, published
 from pbapp.services.errors import FieldError
@@ -99,16 +101,17 @@ def why_not_publish(budget: Budget, today: date) -> str | None:
     """Why the result of ``budget`` cannot be counted and published today, or None."""
     process = budget.process
     if process.is_draft:
-        return "The process is a draft: publish it first."
+        return _("The process is a draft: publish it first.")
     if process.phase_on(today) not in ("results", "delivery"):
         last = process.results_start - timedelta(days=1)
-        return (
+        return _(
             "The result can be published only after voting has closed: voting closes at the "
-            f"end of {last.day} {last:%B %Y}, and the result can be published from "
-            f"{process.results_start.day} {process.results_start:%B %Y}."
+            "end of %(last)s, and the result can be published from %(first)s.",
+            last=in_words(last, "long_date"),
+            first=in_words(process.results_start, "long_date"),
         )
     if db.session.scalar(select(Result.id).where(Result.budget_id == budget.id)) is not None:
-        return "The result of this budget is already published."
+        return _("The result of this budget is already published.")
     return None
 
 
