@@ -71,10 +71,10 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
             raise FieldError(
                 "choices",
                 ngettext(
-                    "You have given %(num)s point; you have %(limit)s to give.",
-                    "You have given %(num)s points; you have %(limit)s to give.",
+                    "You have given %(count)s point; you have %(limit)s to give.",
+                    "You have given %(count)s points; you have %(limit)s to give.",
                     total,
-                    num=number(total),
+                    count=number(total),
                     limit=process.points_total,
                 ),
             )
@@ -89,10 +89,10 @@ def check_choices(budget: Budget, choices: dict[int, int]) -> dict[int, int]:
             raise FieldError(
                 "choices",
                 ngettext(
-                    "Choose at most %(num)s project (you chose %(chosen)s).",
-                    "Choose at most %(num)s projects (you chose %(chosen)s).",
+                    "Choose at most %(count)s project (you chose %(chosen)s).",
+                    "Choose at most %(count)s projects (you chose %(chosen)s).",
                     process.max_projects,
-                    num=number(process.max_projects),
+                    count=number(process.max_projects),
                     chosen=len(choices),
                 ),
             )

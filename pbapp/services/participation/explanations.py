@@ -64,12 +64,12 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
         shares = line.get("cost_shares") or []
         if len(shares) == 1:
             return ngettext(
-                "Funded. The %(num)s person who voted for it paid its cost of %(cost)s "
+                "Funded. The %(count)s person who voted for it paid its cost of %(cost)s "
                 "from their equal shares of the budget: %(share)s each.",
-                "Funded. The %(num)s people who voted for it paid its cost of %(cost)s "
+                "Funded. The %(count)s people who voted for it paid its cost of %(cost)s "
                 "from their equal shares of the budget: %(share)s each.",
                 people,
-                num=number(supporters),
+                count=number(supporters),
                 cost=cost,
                 share=_pounds(shares[0]["amount"]),
             )
@@ -77,14 +77,14 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
             # Supporters who had spent part of their share elsewhere paid less; say the range.
             amounts = [s["amount"] for s in shares]
             return ngettext(
-                "Funded. The %(num)s person who voted for it paid its cost of %(cost)s "
+                "Funded. The %(count)s person who voted for it paid its cost of %(cost)s "
                 "from their equal shares of the budget: between %(least)s and %(most)s each, "
                 "as those who had already paid for other projects had less left.",
-                "Funded. The %(num)s people who voted for it paid its cost of %(cost)s "
+                "Funded. The %(count)s people who voted for it paid its cost of %(cost)s "
                 "from their equal shares of the budget: between %(least)s and %(most)s each, "
                 "as those who had already paid for other projects had less left.",
                 people,
-                num=number(supporters),
+                count=number(supporters),
                 cost=cost,
                 least=_pounds(min(amounts)),
                 most=_pounds(max(amounts)),
@@ -129,14 +129,14 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
         )
     if outcome == "supporters_money_spent_on_other_projects":
         return ngettext(
-            "Not funded: its %(num)s person had spent %(spent)s of their shares on other "
+            "Not funded: its %(count)s person had spent %(spent)s of their shares on other "
             "projects they also voted for, and the %(left)s they had left was %(lacked)s short "
             "of its cost of %(cost)s.",
-            "Not funded: its %(num)s people had spent %(spent)s of their shares on other "
+            "Not funded: its %(count)s people had spent %(spent)s of their shares on other "
             "projects they also voted for, and the %(left)s they had left was %(lacked)s short "
             "of its cost of %(cost)s.",
             people,
-            num=number(supporters),
+            count=number(supporters),
             spent=_pounds(line.get("spent_by_supporters_on_other_projects")),
             left=_pounds(line.get("supporters_money_left")),
             lacked=_pounds(line.get("lacked")),
@@ -145,17 +145,17 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
     if outcome == "too_little_support":
         fits = line.get("highest_cost_that_fits")
         values = {
-            "num": number(supporters),
+            "count": number(supporters),
             "left": _pounds(line.get("supporters_money_left")),
             "lacked": _pounds(line.get("lacked")),
             "cost": cost,
         }
         if fits:
             return ngettext(
-                "Not funded: the shares of the %(num)s person who voted for it came to "
+                "Not funded: the shares of the %(count)s person who voted for it came to "
                 "%(left)s, %(lacked)s short of its cost of %(cost)s. It would have been funded "
                 "at a cost of %(fits)s or less.",
-                "Not funded: the shares of the %(num)s people who voted for it came to "
+                "Not funded: the shares of the %(count)s people who voted for it came to "
                 "%(left)s, %(lacked)s short of its cost of %(cost)s. It would have been funded "
                 "at a cost of %(fits)s or less.",
                 people,
@@ -163,9 +163,9 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
                 **values,
             )
         return ngettext(
-            "Not funded: the shares of the %(num)s person who voted for it came to "
+            "Not funded: the shares of the %(count)s person who voted for it came to "
             "%(left)s, %(lacked)s short of its cost of %(cost)s.",
-            "Not funded: the shares of the %(num)s people who voted for it came to "
+            "Not funded: the shares of the %(count)s people who voted for it came to "
             "%(left)s, %(lacked)s short of its cost of %(cost)s.",
             people,
             **values,
