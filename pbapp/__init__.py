@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from pbapp.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -61,7 +62,8 @@ def create_app(config: object | None = None) -> Flask:
     from pbapp import verification as verification_bp
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.localize_callback = str  # made text in the reader's language when flashed
     login_manager.login_message_category = "info"
     auth.init_login(login_manager)
 

@@ -2,34 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pbapp.extensions import db
+from pbapp.formatting import number
 from pbapp.limits import FIELD_MAX_CHARS, UPLOAD_ATTRIBUTE
 from pbapp.services.text import CONTROL, describe_control
 
+# The page's heading and text for each status (lazy: shown in the reader's language; the JSON
+# answer to API clients stays in English).
 MESSAGES = {
-    400: ("Something in that request was not right", "Please go back and try again."),
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
     403: (
-        "You cannot see this page",
-        "Your account does not have permission for this page. If you think it should, ask an administrator.",
+        _l("You cannot see this page"),
+        _l(
+            "Your account does not have permission for this page. If you think it should, ask an "
+            "administrator."
+        ),
     ),
-    404: ("Page not found", "The page may have moved, or the address may be mistyped."),
-    405: ("That did not work", "This page cannot be used that way. Please go back and try again."),
+    404: (_l("Page not found"), _l("The page may have moved, or the address may be mistyped.")),
+    405: (
+        _l("That did not work"),
+        _l("This page cannot be used that way. Please go back and try again."),
+    ),
     409: (
-        "Someone else saved the same thing at that moment",
-        "So nothing you sent was saved. Please reload the page and try again.",
+        _l("Someone else saved the same thing at that moment"),
+        _l("So nothing you sent was saved. Please reload the page and try again."),
     ),
-    413: ("That was too large", "Please send a smaller file or shorter text."),
-    429: ("Too many attempts", "For your safety, please wait a few minutes before trying again."),
+    413: (_l("That was too large"), _l("Please send a smaller file or shorter text.")),
+    429: (
+        _l("Too many attempts"),
+        _l("For your safety, please wait a few minutes before trying again."),
+    ),
     500: (
-        "Sorry, something went wrong on our side",
-        "Nothing you sent was saved. Please try again in a moment; if it keeps happening, tell us.",
+        _l("Sorry, something went wrong on our side"),
+        _l(
+            "Nothing you sent was saved. Please try again in a moment; if it keeps happening, "
+            "tell us."
+        ),
     ),
 }
+
+# A detail is given as a function making its words, so the JSON answer can make them in English.
+Detail = Callable[[], str]
 
 
 def _wants_json() -> bool:
@@ -42,14 +66,17 @@ def _wants_json() -> bool:
     )
 
 
-def _render(code: int, detail: str | None = None, headers: dict[str, str] | None = None):
+def _render(code: int, detail: Detail | None = None, headers: dict[str, str] | None = None):
     """The error as a page, or for API clients as application/problem+json (RFC 9457)."""
     title, text = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
     if _wants_json():
-        response = jsonify(type="about:blank", title=title, status=code, detail=detail or text)
+        with force_locale("en"):  # an API's answer is not translated
+            title, text = str(title), detail() if detail else str(text)
+        response = jsonify(type="about:blank", title=title, status=code, detail=text)
         response.mimetype = "application/problem+json"
     else:
-        response = render_template("errors/error.html", code=code, title=title, text=detail or text)
+        text = detail() if detail else str(text)
+        response = render_template("errors/error.html", code=code, title=title, text=text)
     return response, code, headers or {}
 
 
@@ -61,14 +88,45 @@ def _wait_message() -> str:
 
     limit = limiter.current_limit
     if limit is None:
-        return MESSAGES[429][1]
+        return str(MESSAGES[429][1])
     seconds = max(int(limit.reset_at - time.time()), 1)
     if seconds < 90:
-        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
-    else:
-        minutes = -(-seconds // 60)
-        wait = f"{minutes} minutes"
-    return f"For your safety, please wait {wait} before trying again."
+        return ngettext(
+            "For your safety, please wait %(num)s second before trying again.",
+            "For your safety, please wait %(num)s seconds before trying again.",
+            seconds,
+        )
+    minutes = -(-seconds // 60)
+    return ngettext(
+        "For your safety, please wait %(num)s minute before trying again.",
+        "For your safety, please wait %(num)s minutes before trying again.",
+        minutes,
+    )
+
+
+def _control_message(shown: str, name: str, value: str) -> str:
+    problem = describe_control(name) or describe_control(value)
+    # Translators: field is a form field's name; problem names a character, like "a NUL
+    # character" or "a control character (U+0007, BELL)"
+    return _(
+        "“%(field)s” contains %(problem)s, which cannot be saved, so nothing was. Please remove it "
+        "and try again.",
+        field=shown,
+        problem=problem,
+    )
+
+
+def _length_message(shown: str, length: int) -> str:
+    return ngettext(
+        "“%(field)s” is %(length)s character long; no field takes more than %(max)s. Nothing "
+        "was saved.",
+        "“%(field)s” is %(length)s characters long; no field takes more than %(max)s. Nothing "
+        "was saved.",
+        length,
+        field=shown,
+        length=number(length),
+        max=number(FIELD_MAX_CHARS),
+    )
 
 
 def register(app: Flask) -> None:
@@ -97,24 +155,19 @@ def register(app: Flask) -> None:
                 shown = CONTROL.sub("", name)[:60]
                 problem = describe_control(name) or describe_control(value)
                 if problem:
-                    return _render(
-                        400,
-                        f"“{shown}” contains {problem}, which cannot be saved, so nothing was. "
-                        "Please remove it and try again.",
-                    )
+                    return _render(400, partial(_control_message, shown, name, value))
                 if len(value) > FIELD_MAX_CHARS:
-                    return _render(
-                        413,
-                        f"“{shown}” is {len(value):,} characters long; no field takes more than "
-                        f"{FIELD_MAX_CHARS:,}. Nothing was saved.",
-                    )
+                    return _render(413, partial(_length_message, shown, len(value)))
         return None
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _render(
             400,
-            "This form had expired or was sent from another site, so nothing was saved. Please reload the page and try again.",
+            lambda: _(
+                "This form had expired or was sent from another site, so nothing was saved. "
+                "Please reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -126,7 +179,7 @@ def register(app: Flask) -> None:
         # Keep what HTTP requires of the answer: a 405 says which methods are allowed.
         headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
         if error.code == 429:
-            return _render(429, _wait_message(), headers=headers)
+            return _render(429, _wait_message, headers=headers)
         return _render(error.code, headers=headers)
 
     @app.errorhandler(IntegrityError)

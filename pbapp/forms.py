@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from pbapp.formatting import number as figure
 from pbapp.services.bounds import DIGITS, INT32
 from pbapp.services.errors import FieldError
 
@@ -83,7 +86,7 @@ class BoundedIntegerField(IntegerField):
     (never sent to a query, where it would be a 500). Every integer field of every form is one
     of these (tests/test_input_bounds.py)."""
 
-    not_a_number = "Enter a whole number, like 3."
+    not_a_number = _l("Enter a whole number, like 3.")
 
     def __init__(self, *args, column: object = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -122,8 +125,11 @@ class BoundedIntegerField(IntegerField):
         finally:
             self.data = None
         low, high = self.limits
-        bound = f"at most {high:,}" if number > high else f"at least {low:,}"
-        return f"That number is too large to store: enter {bound}."
+        if number > high:
+            return _(
+                "That number is too large to store: enter at most %(high)s.", high=figure(high)
+            )
+        return _("That number is too large to store: enter at least %(low)s.", low=figure(low))
 
 
 class PoundsField(BoundedIntegerField):
@@ -133,7 +139,7 @@ class PoundsField(BoundedIntegerField):
     """
 
     widget = TextInput()
-    not_a_number = "Enter a whole number of pounds, like 2500."
+    not_a_number = _l("Enter a whole number of pounds, like 2500.")
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -21,48 +24,52 @@ from pbapp.services.accounts.users import MIN_PASSWORD_LENGTH, password_problem
 
 class RegisterForm(FlaskForm):
     name = StringField(
-        "Your name",
+        _l("Your name"),
         validators=[
-            DataRequired("Enter your name."),
-            Length(max=120, message="Use at most 120 characters."),
+            DataRequired(_l("Enter your name.")),
+            Length(max=120, message=_l("Use at most 120 characters.")),
         ],
         render_kw={"autocomplete": "name"},
     )
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="That email address is too long."),
-            Email("Enter an email address like name@example.com."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("That email address is too long.")),
+            Email(_l("Enter an email address like name@example.com.")),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few words you will remember work well.",
-        validators=[DataRequired("Choose a password.")],
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password."))],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Type the password again",
+        _l("Type the password again"),
         validators=[
-            DataRequired("Type your password again."),
-            EqualTo("password", "The two passwords are not the same."),
+            DataRequired(_l("Type your password again.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
     neighbourhood = SelectField(
-        "Your neighbourhood",
-        description="The ward you live in. You can vote in its budget and in city-wide ones.",
+        _l("Your neighbourhood"),
+        description=_l("The ward you live in. You can vote in its budget and in city-wide ones."),
         coerce=optional_int,
         validate_choice=False,
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.password.description = ngettext(
+            "At least %(num)s character. A few words you will remember work well.",
+            "At least %(num)s characters. A few words you will remember work well.",
+            MIN_PASSWORD_LENGTH,
+        )
         self.neighbourhoods = Neighbourhood.all_by_name()
-        self.neighbourhood.choices = [SelectChoice("", "Choose your neighbourhood")] + [
+        self.neighbourhood.choices = [SelectChoice("", _("Choose your neighbourhood"))] + [
             SelectChoice(n.id, n.name) for n in self.neighbourhoods
         ]
 
@@ -75,95 +82,107 @@ class RegisterForm(FlaskForm):
 
     def validate_neighbourhood(self, field) -> None:
         if field.data not in {n.id for n in self.neighbourhoods}:
-            raise ValidationError("Choose the neighbourhood you live in from the list.")
+            raise ValidationError(_("Choose the neighbourhood you live in from the list."))
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email address",
-        validators=[DataRequired("Enter your email address.")],
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address."))],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password.")],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
+
+
+def _length_hint() -> str:
+    return ngettext(
+        "At least %(num)s character.", "At least %(num)s characters.", MIN_PASSWORD_LENGTH
+    )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password.")],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password",
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
-        validators=[DataRequired("Choose a new password.")],
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password."))],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Type the new password again",
+        _l("Type the new password again"),
         validators=[
-            DataRequired("Type your new password again."),
-            EqualTo("new_password", "The two passwords are not the same."),
+            DataRequired(_l("Type your new password again.")),
+            EqualTo("new_password", _l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_password.description = _length_hint()
 
 
 class SignOutForm(FlaskForm):
     """Signing out changes state, so it is a POST with a CSRF token, not a link."""
 
-    submit = SubmitField("Sign out")
+    submit = SubmitField(_l("Sign out"))
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        "Email address",
-        description="The address you created your account with.",
+        _l("Email address"),
+        description=_l("The address you created your account with."),
         # No format check: an address that is not one has no account, and gets the same answer.
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="That email address is too long."),
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("That email address is too long.")),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
-    submit = SubmitField("Send me a link")
+    submit = SubmitField(_l("Send me a link"))
 
 
 class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
-        "New password",
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
-        validators=[DataRequired("Choose a new password.")],
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password."))],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Type the new password again",
+        _l("Type the new password again"),
         validators=[
-            DataRequired("Type your new password again."),
-            EqualTo("new_password", "The two passwords are not the same."),
+            DataRequired(_l("Type your new password again.")),
+            EqualTo("new_password", _l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Set password and sign in")
+    submit = SubmitField(_l("Set password and sign in"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_password.description = _length_hint()
 
 
 class UnsubscribeForm(FlaskForm):
-    submit = SubmitField("Stop these emails")
+    submit = SubmitField(_l("Stop these emails"))
 
 
 class NoticesForm(FlaskForm):
     topics = SelectMultipleField(
-        "Email me when",
+        _l("Email me when"),
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    submit = SubmitField("Save my choices")
+    submit = SubmitField(_l("Save my choices"))
 
     def __init__(self, *args, topics: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -172,20 +191,20 @@ class NoticesForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     contributions = RadioField(
-        "Your proposals and stories",
+        _l("Your proposals and stories"),
         choices=[
-            SelectChoice("keep", "Keep them, without my name"),
+            SelectChoice("keep", _l("Keep them, without my name")),
             SelectChoice(
-                "remove", "Remove my draft and unreviewed proposals, and withdraw my stories"
+                "remove", _l("Remove my draft and unreviewed proposals, and withdraw my stories")
             ),
         ],
         default="keep",
-        validators=[DataRequired("Choose what happens to your proposals and stories.")],
+        validators=[DataRequired(_l("Choose what happens to your proposals and stories."))],
     )
     password = PasswordField(
-        "Your password",
-        description="To be sure it is you.",
-        validators=[DataRequired("Enter your password.")],
+        _l("Your password"),
+        description=_l("To be sure it is you."),
+        validators=[DataRequired(_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))

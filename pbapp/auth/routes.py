@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -96,11 +97,17 @@ def check_email(token: str):
     db.session.commit()
     if first and user.is_active and not current_user.is_authenticated:
         login_user(user)
-        flash(f"Thank you, {user.name}: your address is checked and you are signed in.", "success")
+        flash(
+            _(
+                "Thank you, %(name)s: your address is checked and you are signed in.",
+                name=user.name,
+            ),
+            "success",
+        )
         if user.neighbourhood is not None:
             return redirect(url_for("main.neighbourhood", code=user.neighbourhood.code))
         return redirect(url_for("auth.account"))
-    flash("Thank you: your email address is checked.", "success")
+    flash(_("Thank you: your email address is checked."), "success")
     return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
 
 
@@ -149,14 +156,16 @@ def login():
             db.session.commit()  # a new address-check link, if one was due
             # One message for every case, so the form does not reveal who has an account.
             form.password.errors.append(
-                "The email address or password is not right. If you have just created your "
-                "account, open the link we emailed you first."
+                _(
+                    "The email address or password is not right. If you have just created your "
+                    "account, open the link we emailed you first."
+                )
             )
         else:
             login_user(user)
             audit.record(user, "user.sign_in", "user", user.id)
             db.session.commit()
-            flash(f"Signed in as {user.name}.", "success")
+            flash(_("Signed in as %(name)s.", name=user.name), "success")
             target = request.args.get("next")
             # Without a page to go back to, a person lands on their own page.
             return redirect(_safe_next(target) if target else url_for("auth.account"))
@@ -171,7 +180,7 @@ def logout():
         accounts.sign_out_everywhere(current_user)
         db.session.commit()
         logout_user()
-        flash("You have signed out, here and on any other device.", "info")
+        flash(_("You have signed out, here and on any other device."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -190,8 +199,10 @@ def change_password():
             db.session.commit()
             login_user(current_user._get_current_object())  # this session, on the new version
             flash(
-                "Your password has been changed. Anywhere else you were signed in, you are now "
-                "signed out.",
+                _(
+                    "Your password has been changed. Anywhere else you were signed in, you are "
+                    "now signed out."
+                ),
                 "success",
             )
             return redirect(url_for("auth.account"))
@@ -240,8 +251,10 @@ def reset_password(token: str):
             logout_user()
             login_user(user)
             flash(
-                "Your password is set and you are signed in. Anywhere else you were signed in, "
-                "you are now signed out.",
+                _(
+                    "Your password is set and you are signed in. Anywhere else you were signed "
+                    "in, you are now signed out."
+                ),
                 "success",
             )
             return redirect(url_for("auth.account"))
@@ -257,7 +270,9 @@ def unsubscribe(token: str):
     if person is None or data["t"] not in preferences.TOPICS:
         return render_template(
             "auth/link_problem.html",
-            message="This unsubscribe link is not right. You can choose your emails on your account page.",
+            message=_(
+                "This unsubscribe link is not right. You can choose your emails on your account page."
+            ),
         ), 400
     label = preferences.TOPICS[data["t"]][0]
     if request.method == "POST":
@@ -270,7 +285,7 @@ def unsubscribe(token: str):
 def _topics_for(user: User) -> dict[str, str]:
     return {
         topic: label
-        for topic, (label, _) in preferences.TOPICS.items()
+        for topic, (label, _default) in preferences.TOPICS.items()
         if not topic.startswith("officer.") or user.has_role("officer")
     }
 
@@ -289,7 +304,7 @@ def notices():
         for topic in topics:
             preferences.set_wanted(current_user, topic, topic in wanted)
         db.session.commit()
-        flash("Your email choices are saved.", "success")
+        flash(_("Your email choices are saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/notices.html", form=form), 422 if form.errors else 200
 
@@ -319,7 +334,9 @@ def delete_account():
         else:
             db.session.commit()
             logout_user()
-            flash("Your account is deleted. Your ballots still count, with no link to you.", "info")
+            flash(
+                _("Your account is deleted. Your ballots still count, with no link to you."), "info"
+            )
             return redirect(url_for("main.index"))
     return render_template("auth/delete.html", form=form), 422 if form.errors else 200
 

@@ -10,6 +10,9 @@ class FieldError(ValueError):
     """
 
     def __init__(self, field: str, message: str) -> None:
+        # A lazily translated message (a module constant) becomes text now, in the reader's
+        # language, so that it can be flashed (kept in the session) like any other.
+        message = str(message)
         super().__init__(message)
         self.field = field
         self.message = message

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+
 # C0 and C1 control characters and DEL, except tab, line feed and carriage return.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -26,9 +28,17 @@ def describe_control(text: str) -> str | None:
         return None
     char = found.group()
     if char == "\x00":
-        return "a NUL character"
-    name = unicodedata.name(char, "") or "control character"
-    return f"a control character (U+{ord(char):04X}{', ' + name if name != 'control character' else ''})"
+        # Translators: what a line or field contains that cannot be saved (a noun phrase)
+        return _("a NUL character")
+    code = f"U+{ord(char):04X}"
+    name = unicodedata.name(char, "")  # the Unicode name: in English in every language
+    if name:
+        # Translators: what a line or field contains that cannot be saved (a noun phrase);
+        # code is like "U+0007", name the character's Unicode name, like "BELL"
+        return _("a control character (%(code)s, %(name)s)", code=code, name=name)
+    # Translators: what a line or field contains that cannot be saved (a noun phrase); code is
+    # like "U+0007"
+    return _("a control character (%(code)s)", code=code)
 
 
 def control_character_problem(text: str) -> tuple[int, str] | None:
@@ -37,4 +47,4 @@ def control_character_problem(text: str) -> tuple[int, str] | None:
     if found is None:
         return None
     line = text.count("\n", 0, found.start()) + 1
-    return line, describe_control(found.group()) or "a control character"
+    return line, describe_control(found.group()) or _("a control character")

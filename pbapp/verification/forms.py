@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -15,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from pbapp.formatting import number
 from pbapp.forms import WholeNumberField, optional_int
 from pbapp.services.verification.letters import BATCH_MAX
 
@@ -26,24 +29,24 @@ class BirthDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Enter the date of birth as a date, like 31/12/1980.") from None
+            raise ValueError(_("Enter the date of birth as a date, like 31/12/1980.")) from None
 
 
 def _identity_fields(cls):
     cls.name = StringField(
-        "Full name",
-        description="As on letters and bills sent to the home.",
-        validators=[DataRequired("Enter the full name."), Length(max=120)],
+        _l("Full name"),
+        description=_l("As on letters and bills sent to the home."),
+        validators=[DataRequired(_l("Enter the full name.")), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
     cls.date_of_birth = BirthDateField(
-        "Date of birth",
-        validators=[InputRequired("Enter the date of birth.")],
+        _l("Date of birth"),
+        validators=[InputRequired(_l("Enter the date of birth."))],
         render_kw={"autocomplete": "bday"},
     )
     cls.postcode = StringField(
-        "Postcode of the home",
-        validators=[DataRequired("Enter the postcode."), Length(max=10)],
+        _l("Postcode of the home"),
+        validators=[DataRequired(_l("Enter the postcode.")), Length(max=10)],
         render_kw={"autocomplete": "postal-code", "spellcheck": "false"},
     )
     return cls
@@ -52,55 +55,59 @@ def _identity_fields(cls):
 @_identity_fields
 class LetterCodeForm(FlaskForm):
     code = StringField(
-        "Code from your letter",
-        description="12 letters and numbers, like ABCD-EFGH-JKLM.",
-        validators=[DataRequired("Enter the code from your letter."), Length(max=40)],
+        _l("Code from your letter"),
+        description=_l("12 letters and numbers, like ABCD-EFGH-JKLM."),
+        validators=[DataRequired(_l("Enter the code from your letter.")), Length(max=40)],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
-    submit = SubmitField("Verify me")
+    submit = SubmitField(_l("Verify me"))
 
 
 class LetterBatchForm(FlaskForm):
     neighbourhood = SelectField(
-        "Neighbourhood",
+        _l("Neighbourhood"),
         coerce=optional_int,
-        validators=[InputRequired("Choose the neighbourhood.")],
+        validators=[InputRequired(_l("Choose the neighbourhood."))],
     )
     size = WholeNumberField(
-        "How many letters",
-        description=f"One code for each household you will write to (up to {BATCH_MAX:,}).",
+        _l("How many letters"),
+        description=_l(
+            "One code for each household you will write to (up to %(max)s).", max=number(BATCH_MAX)
+        ),
         validators=[
-            InputRequired("Enter how many letters."),
-            NumberRange(min=1, max=BATCH_MAX, message=f"Enter from 1 to {BATCH_MAX:,}."),
+            InputRequired(_l("Enter how many letters.")),
+            NumberRange(
+                min=1, max=BATCH_MAX, message=_l("Enter from 1 to %(max)s.", max=number(BATCH_MAX))
+            ),
         ],
     )
-    submit = SubmitField("Make the codes")
+    submit = SubmitField(_l("Make the codes"))
 
 
 class LetterCsvForm(FlaskForm):
     codes = HiddenField(validators=[Optional()])
-    submit = SubmitField("Download these codes as CSV (mail merge)")
+    submit = SubmitField(_l("Download these codes as CSV (mail merge)"))
 
 
 class WithdrawBatchForm(FlaskForm):
-    submit = SubmitField("Withdraw the unused codes")
+    submit = SubmitField(_l("Withdraw the unused codes"))
 
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(
-        "Why it is revoked",
-        description="The resident sees this reason.",
-        validators=[DataRequired("Say why the verification is revoked."), Length(max=1000)],
+        _l("Why it is revoked"),
+        description=_l("The resident sees this reason."),
+        validators=[DataRequired(_l("Say why the verification is revoked.")), Length(max=1000)],
     )
-    submit = SubmitField("Revoke this verification")
+    submit = SubmitField(_l("Revoke this verification"))
 
 
 PROOFS = {
-    "bill": "A letter or bill sent to the address in the last 3 months",
-    "council_tax": "Council tax bill",
-    "tenancy": "Tenancy agreement or mortgage statement",
-    "photo_id": "Photo ID showing the address (such as a driving licence)",
-    "other": "Other proof (say what below)",
+    "bill": _l("A letter or bill sent to the address in the last 3 months"),
+    "council_tax": _l("Council tax bill"),
+    "tenancy": _l("Tenancy agreement or mortgage statement"),
+    "photo_id": _l("Photo ID showing the address (such as a driving licence)"),
+    "other": _l("Other proof (say what below)"),
 }
 
 
@@ -108,39 +115,41 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField("Name or email address", validators=[Length(max=120)])
+    q = StringField(_l("Name or email address"), validators=[Length(max=120)])
 
 
 @_identity_fields
 class InPersonForm(FlaskForm):
     neighbourhood = SelectField(
-        "Neighbourhood they live in",
+        _l("Neighbourhood they live in"),
         coerce=optional_int,
-        validators=[InputRequired("Choose the neighbourhood.")],
+        validators=[InputRequired(_l("Choose the neighbourhood."))],
     )
     proof = RadioField(
-        "Proof of address you saw",
+        _l("Proof of address you saw"),
         choices=[SelectChoice(k, v) for k, v in PROOFS.items()],
-        validators=[InputRequired("Say which proof of address you saw.")],
+        validators=[InputRequired(_l("Say which proof of address you saw."))],
     )
     proof_note = StringField(
-        "What the proof was (for other proof)",
+        _l("What the proof was (for other proof)"),
         validators=[Length(max=120)],
     )
-    age_seen = BooleanField("I also saw proof of their date of birth")
-    submit = SubmitField("Verify this resident")
+    age_seen = BooleanField(_l("I also saw proof of their date of birth"))
+    submit = SubmitField(_l("Verify this resident"))
 
 
 @_identity_fields
 class RegisterCheckForm(FlaskForm):
-    submit = SubmitField("Check me against the register")
+    submit = SubmitField(_l("Check me against the register"))
 
 
 class RegisterUploadForm(FlaskForm):
     file = FileField(
-        "Register extract (CSV)",
-        description="Columns: name, date_of_birth (1980-12-31 or 31/12/1980), postcode, "
-        "neighbourhood (its name or ONS code). It replaces the extract in force.",
-        validators=[FileRequired("Choose the CSV file of the register extract.")],
+        _l("Register extract (CSV)"),
+        description=_l(
+            "Columns: name, date_of_birth (1980-12-31 or 31/12/1980), postcode, "
+            "neighbourhood (its name or ONS code). It replaces the extract in force."
+        ),
+        validators=[FileRequired(_l("Choose the CSV file of the register extract."))],
     )
-    submit = SubmitField("Upload and replace the register")
+    submit = SubmitField(_l("Upload and replace the register"))

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from pbapp import clock
 from pbapp.access import roles_required
 from pbapp.extensions import db, limiter
+from pbapp.formatting import number
 from pbapp.forms import form_status, show_field_error
 from pbapp.models import Neighbourhood, Process, User, UserRole
 from pbapp.models.verification import LetterBatch, Verification
@@ -108,7 +111,7 @@ def register_check():
     if form.validate_on_submit():
         try:
             if register.current_upload() is None:
-                raise FieldError("name", "There is no residents' register to check against.")
+                raise FieldError("name", _("There is no residents' register to check against."))
             person = identity.identity_of(
                 form.name.data, form.date_of_birth.data, form.postcode.data, clock.today()
             )
@@ -123,14 +126,14 @@ def register_check():
 
 def _verified():
     db.session.commit()
-    flash("You are verified. Thank you.", "success")
+    flash(_("You are verified. Thank you."), "success")
     return redirect(_safe_next(request.args.get("next")) or url_for("verification.start"))
 
 
 def _start_page(letter_form: LetterCodeForm, register_form: RegisterCheckForm):
     current = identity.current_verification(current_user)
     if current is not None and request.method == "POST":
-        letter_form.form_errors.append("Your account is verified already.")
+        letter_form.form_errors.append(_("Your account is verified already."))
     return render_template(
         "verification/start.html",
         form=letter_form,
@@ -156,7 +159,12 @@ def register_upload():
         else:
             db.session.commit()
             flash(
-                f"The register now holds {loaded.rows:,} people (only their keyed hashes).",
+                ngettext(
+                    "The register now holds %(rows)s person (only their keyed hashes).",
+                    "The register now holds %(rows)s people (only their keyed hashes).",
+                    loaded.rows,
+                    rows=number(loaded.rows),
+                ),
                 "success",
             )
             return redirect(url_for("verification.register_upload"))
@@ -170,7 +178,7 @@ def register_upload():
 
 def _batch_form() -> LetterBatchForm:
     form = LetterBatchForm()
-    form.neighbourhood.choices = [SelectChoice("", "Choose a neighbourhood")] + [
+    form.neighbourhood.choices = [SelectChoice("", _("Choose a neighbourhood"))] + [
         SelectChoice(n.id, n.name) for n in Neighbourhood.all_by_name()
     ]
     return form
@@ -188,7 +196,7 @@ def letter_batches():
         )
         try:
             if area is None:
-                raise FieldError("neighbourhood", "Choose the neighbourhood.")
+                raise FieldError("neighbourhood", _("Choose the neighbourhood."))
             batch, codes = letters.make_batch(current_user, area, form.size.data)
         except FieldError as error:
             db.session.rollback()
@@ -235,7 +243,7 @@ def letter_csv(batch_id: int):
                 },
             )
     else:
-        flash("This page had expired: nothing was downloaded.", "error")
+        flash(_("This page had expired: nothing was downloaded."), "error")
     return redirect(url_for("verification.letter_batches"))
 
 
@@ -253,11 +261,17 @@ def letter_withdraw(batch_id: int):
         else:
             db.session.commit()
             flash(
-                f"Batch {batch.id} withdrawn: its {unused:,} unused codes no longer work.",
+                ngettext(
+                    "Batch %(batch)s withdrawn: its %(unused)s unused code no longer works.",
+                    "Batch %(batch)s withdrawn: its %(unused)s unused codes no longer work.",
+                    unused,
+                    batch=batch.id,
+                    unused=number(unused),
+                ),
                 "success",
             )
     else:
-        flash("This page had expired: nothing was withdrawn.", "error")
+        flash(_("This page had expired: nothing was withdrawn."), "error")
     return redirect(url_for("verification.letter_batches"))
 
 
@@ -295,10 +309,10 @@ def revoke(verification_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"The verification of {item.user.name} is revoked.", "success")
+            flash(_("The verification of %(name)s is revoked.", name=item.user.name), "success")
             return redirect(url_for("verification.people"))
     elif item.revoked_at is not None and request.method == "POST":
-        form.form_errors.append("This verification was revoked already.")
+        form.form_errors.append(_("This verification was revoked already."))
     return render_template("verification/revoke.html", form=form, item=item), form_status(form)
 
 
@@ -360,7 +374,7 @@ def in_person(user_id: int):
         if request.method == "GET"
         else None
     )
-    form.neighbourhood.choices = [SelectChoice("", "Choose a neighbourhood")] + [
+    form.neighbourhood.choices = [SelectChoice("", _("Choose a neighbourhood"))] + [
         SelectChoice(n.id, n.name) for n in Neighbourhood.all_by_name()
     ]
     if current is None and form.validate_on_submit():
@@ -371,11 +385,13 @@ def in_person(user_id: int):
                 else None
             )
             if area is None:
-                raise FieldError("neighbourhood", "Choose the neighbourhood.")
+                raise FieldError("neighbourhood", _("Choose the neighbourhood."))
             note = (form.proof_note.data or "").strip()
             if form.proof.data == "other" and not note:
-                raise FieldError("proof_note", "Say what the proof of address was.")
-            detail = PROOFS[form.proof.data] + (f": {note}" if note else "")
+                raise FieldError("proof_note", _("Say what the proof of address was."))
+            # The record keeps its detail in English, whatever the officer's language.
+            with force_locale("en"):
+                detail = str(PROOFS[form.proof.data]) + (f": {note}" if note else "")
             if form.age_seen.data:
                 detail += "; proof of age seen"
             found = identity.identity_of(
@@ -394,10 +410,17 @@ def in_person(user_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"{person.name} is verified as a resident of {area.name}.", "success")
+            flash(
+                _(
+                    "%(name)s is verified as a resident of %(neighbourhood)s.",
+                    name=person.name,
+                    neighbourhood=area.name,
+                ),
+                "success",
+            )
             return redirect(url_for("verification.in_person_search"))
     elif current is not None and request.method == "POST":
-        form.form_errors.append("This resident is verified already.")
+        form.form_errors.append(_("This resident is verified already."))
     return render_template(
         "verification/in_person.html", form=form, person=person, current=current
     ), form_status(form)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from pbapp.extensions import db
@@ -108,12 +109,14 @@ def delete_account(user: User, *, password: str, remove_contributions: bool) -> 
     """Delete ``user``'s account as described in the module docstring. Raises ``FieldError``
     ("password") when the password is not right, changing nothing."""
     if not user.check_password(password):
-        raise FieldError("password", "Your password is not right, so nothing was deleted.")
+        raise FieldError("password", _("Your password is not right, so nothing was deleted."))
     if user.has_role("admin"):
         raise FieldError(
             "password",
-            "An administrator's account cannot be deleted here: ask another administrator to "
-            "take your admin role first.",
+            _(
+                "An administrator's account cannot be deleted here: ask another administrator to "
+                "take your admin role first."
+            ),
         )
     proposals = db.session.scalars(select(Proposal).where(Proposal.author_id == user.id)).all()
     removed = 0
@@ -169,9 +172,9 @@ def delete_account(user: User, *, password: str, remove_contributions: bool) -> 
 def set_active(actor: User, user: User, active: bool) -> None:
     """An admin deactivates (every session ends at once) or reactivates an account."""
     if actor.id == user.id:
-        raise FieldError("form", "You cannot deactivate your own account.")
+        raise FieldError("form", _("You cannot deactivate your own account."))
     if user.name == DELETED_NAME and user.password_hash == "!":
-        raise FieldError("form", "This account was deleted by its owner.")
+        raise FieldError("form", _("This account was deleted by its owner."))
     if user.is_active_account == active:
         return
     user.is_active_account = active
@@ -183,13 +186,13 @@ def force_reset(actor: User, user: User) -> None:
     """An admin makes ``user`` choose a new password: the old one stops working, every session
     ends, and a reset link is emailed to them."""
     if not user.is_active:
-        raise FieldError("form", "This account is deactivated: reactivate it first.")
+        raise FieldError("form", _("This account is deactivated: reactivate it first."))
     user.password_hash = "!"
     user.end_all_sessions()
     enqueue(
         to=user.email,
         template="password_reset",
-        subject="Choose a new password",
+        subject=_("Choose a new password"),
         topic="account.forced_reset",
         kind="security",
         user=user,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from pbapp.extensions import db
@@ -47,40 +48,56 @@ def reset_token(user: User) -> str:
     return _serializer(_RESET_SALT).dumps({"u": user.id, "f": _fingerprint(user)})
 
 
-def _load(salt: str, token: str, max_age: int, what: str) -> dict:
+def _problem(salt: str, problem: str) -> str:
+    """The sentence for a ``problem`` ("old", "garbled", "wrong") with a link of ``salt``'s kind."""
+    if salt == _CHECK_SALT:
+        sentences = {
+            "old": _("This address check link is too old. Ask for a new one and use it soon."),
+            "garbled": _(
+                "This address check link is not right. Copy the whole link from the email."
+            ),
+            "wrong": _("This address check link is not right."),
+        }
+    else:
+        sentences = {
+            "old": _("This reset link is too old. Ask for a new one and use it soon."),
+            "garbled": _("This reset link is not right. Copy the whole link from the email."),
+            "wrong": _("This reset link is not right."),
+        }
+    return sentences[problem]
+
+
+def _load(salt: str, token: str, max_age: int) -> dict:
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise FieldError(
-            "token", f"This {what} link is too old. Ask for a new one and use it soon."
-        ) from None
+        raise FieldError("token", _problem(salt, "old")) from None
     except BadData:
-        raise FieldError(
-            "token", f"This {what} link is not right. Copy the whole link from the email."
-        ) from None
+        raise FieldError("token", _problem(salt, "garbled")) from None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
-        raise FieldError("token", f"This {what} link is not right.")
+        raise FieldError("token", _problem(salt, "wrong"))
     return data
 
 
 def read_email_check_token(token: str) -> User:
-    data = _load(_CHECK_SALT, token, current_app.config["EMAIL_CHECK_MAX_AGE"], "address check")
+    data = _load(_CHECK_SALT, token, current_app.config["EMAIL_CHECK_MAX_AGE"])
     user = db.session.get(User, data["u"])
     if user is None or user.email != data.get("e"):
-        raise FieldError("token", "This address check link is no longer valid.")
+        raise FieldError("token", _("This address check link is no longer valid."))
     if user.awaiting_email_check and data.get("f") != _fingerprint(user):
         raise FieldError(
             "token",
-            "This address check link was replaced by a newer one: use the latest email we sent.",
+            _("This address check link was replaced by a newer one: use the latest email we sent."),
         )
     return user
 
 
 def read_reset_token(token: str) -> User:
-    data = _load(_RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"], "reset")
+    data = _load(_RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     user = db.session.get(User, data["u"])
     if user is None or data.get("f") != _fingerprint(user):
         raise FieldError(
-            "token", "This reset link has been used already. Ask for a new one if you need it."
+            "token",
+            _("This reset link has been used already. Ask for a new one if you need it."),
         )
     return user

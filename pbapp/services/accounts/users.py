@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,7 +19,7 @@ from pbapp.services.errors import FieldError
 from pbapp.services.mail.outbox import enqueue, utcnow
 
 MIN_PASSWORD_LENGTH = 10
-EMAIL_TAKEN = "An account with this email address already exists."
+EMAIL_TAKEN = _l("An account with this email address already exists.")
 
 # The most used passwords of public breach lists that are at least 10 characters long: refusing
 # them costs honest residents nothing.
@@ -56,15 +59,19 @@ _COMMON_PASSWORDS = frozenset(
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Return why ``password`` is too weak, in words a resident understands, or None if it is fine."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters: a short phrase is easy to remember."
+        return ngettext(
+            "Use at least %(num)s character: a short phrase is easy to remember.",
+            "Use at least %(num)s characters: a short phrase is easy to remember.",
+            MIN_PASSWORD_LENGTH,
+        )
     lowered = password.lower()
     if lowered in _COMMON_PASSWORDS or len(set(lowered)) < 4:
-        return "This password is too easy to guess. Try a few words that mean something to you."
+        return _("This password is too easy to guess. Try a few words that mean something to you.")
     local_part = email.split("@")[0].lower()
     if (local_part and len(local_part) >= 4 and local_part in lowered) or (
         name and name.strip().lower().replace(" ", "") == lowered.replace(" ", "")
     ):
-        return "Don't use your name or email address in your password."
+        return _("Don't use your name or email address in your password.")
     return None
 
 
@@ -85,12 +92,12 @@ def register_resident(
     """
     name = name.strip()
     if not name:
-        raise FieldError("name", "Enter your name.")
+        raise FieldError("name", _("Enter your name."))
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise FieldError("password", problem)
     if neighbourhood_id is None or db.session.get(Neighbourhood, neighbourhood_id) is None:
-        raise FieldError("neighbourhood", "Choose the neighbourhood you live in.")
+        raise FieldError("neighbourhood", _("Choose the neighbourhood you live in."))
     normalised = User.normalise_email(email)
     password_hash = generate_password_hash(password)
     existing = account_with(normalised)
@@ -108,7 +115,7 @@ def register_resident(
             enqueue(
                 to=existing.email,
                 template="account_exists",
-                subject="Someone tried to create an account with your email address",
+                subject=_("Someone tried to create an account with your email address"),
                 topic="account.exists",
                 kind="security",
                 user=existing,
@@ -143,7 +150,7 @@ def send_email_check(user: User) -> None:
     enqueue(
         to=user.email,
         template="email_check",
-        subject="Check your email address",
+        subject=_("Check your email address"),
         topic="account.email_check",
         kind="security",
         user=user,
@@ -197,7 +204,7 @@ def ask_for_reset(email: str) -> None:
     enqueue(
         to=user.email,
         template="password_reset",
-        subject="Reset your password",
+        subject=_("Reset your password"),
         topic="account.reset",
         kind="security",
         user=user,
@@ -213,7 +220,7 @@ def reset_password(token: str, new: str) -> User:
     Raises ``FieldError`` ("token" or "new_password")."""
     user = links.read_reset_token(token)
     if not user.is_active:
-        raise FieldError("token", "This account has been closed by an administrator.")
+        raise FieldError("token", _("This account has been closed by an administrator."))
     problem = password_problem(new, email=user.email, name=user.name)
     if problem:
         raise FieldError("new_password", problem)
@@ -235,12 +242,12 @@ def sign_out_everywhere(user: User) -> None:
 def change_password(user: User, *, current: str, new: str) -> None:
     """Change ``user``'s password. Raises ``FieldError`` naming the field at fault."""
     if not user.check_password(current):
-        raise FieldError("current_password", "Your current password is not right.")
+        raise FieldError("current_password", _("Your current password is not right."))
     problem = password_problem(new, email=user.email, name=user.name)
     if problem:
         raise FieldError("new_password", problem)
     if user.check_password(new):
-        raise FieldError("new_password", "Choose a password different from your current one.")
+        raise FieldError("new_password", _("Choose a password different from your current one."))
     user.set_password(new)
     user.end_all_sessions()
     audit.record(user, "user.password_change", "user", user.id)
@@ -254,9 +261,12 @@ def set_roles(actor: User, user: User, roles: set[str]) -> None:
     """
     unknown = roles - ROLES.keys()
     if unknown:
-        raise FieldError("roles", f"Unknown role: {', '.join(sorted(unknown))}.")
+        raise FieldError(
+            "roles",
+            _("Unknown role: %(roles)s.", roles=", ".join(sorted(unknown))),
+        )
     if actor.id == user.id and "admin" not in roles:
-        raise FieldError("roles", "You cannot remove your own admin role.")
+        raise FieldError("roles", _("You cannot remove your own admin role."))
     before = sorted(user.roles)
     if set(before) == roles:
         return
@@ -280,7 +290,7 @@ def set_funding_organisation(actor: User, user: User, organisation: str | None) 
     name = " ".join((organisation or "").split()) or None
     if name is not None and len(name) > 200:
         raise FieldError(
-            "funding_organisation", "Keep the organisation's name under 200 characters."
+            "funding_organisation", _("Keep the organisation's name under 200 characters.")
         )
     if name == user.funding_organisation:
         return

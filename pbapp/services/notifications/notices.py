@@ -2,6 +2,10 @@
 a submission, a published result, an answered challenge), or by the scheduled command for
 dates (voting opens; voting closes in two days), which records what it wrote so that running it
 twice writes nothing twice. Only active accounts that want the topic are written to.
+
+Each notice's words (subject, paragraphs, link text) are made by one function per notice (the
+``*_text`` functions), called once for each recipient, so that they can be put in the
+recipient's language.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pbapp.extensions import db
+from pbapp.formatting import in_words, money
 from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
 from pbapp.models.mail import NoticePreference, NoticeSent
 from pbapp.services.mail.outbox import enqueue, external_url
@@ -53,24 +59,62 @@ def _send(
     )
 
 
+@dataclass
+class NoticeText:
+    subject: str
+    paragraphs: list[str]
+    link_text: str
+
+
+def proposal_reviewed_text(proposal: Proposal) -> NoticeText:
+    if proposal.status == "feasible":
+        first = _(
+            "Your proposal “%(title)s” has been reviewed. It has been found feasible and will be "
+            "on the ballot when voting opens.",
+            title=proposal.title,
+        )
+    else:
+        first = _(
+            "Your proposal “%(title)s” has been reviewed. It has been found not feasible, so it "
+            "will not be on the ballot.",
+            title=proposal.title,
+        )
+    paragraphs = [first]
+    if proposal.review_note:
+        paragraphs.append(_("The reviewer's reason: %(reason)s", reason=proposal.review_note))
+    return NoticeText(_("Your proposal has been reviewed"), paragraphs, _("Read your proposal"))
+
+
 def proposal_reviewed(proposal: Proposal) -> None:
     author = db.session.get(User, proposal.author_id) if proposal.author_id else None
     if author is None:
         return
-    if proposal.status == "feasible":
-        outcome = "It has been found feasible and will be on the ballot when voting opens."
-    else:
-        outcome = "It has been found not feasible, so it will not be on the ballot."
-    paragraphs = [f"Your proposal “{proposal.title}” has been reviewed. {outcome}"]
-    if proposal.review_note:
-        paragraphs.append(f"The reviewer's reason: {proposal.review_note}")
+    text = proposal_reviewed_text(proposal)
     _send(
         author,
         "proposal.reviewed",
-        "Your proposal has been reviewed",
-        paragraphs,
-        "Read your proposal",
+        text.subject,
+        text.paragraphs,
+        text.link_text,
         external_url("pb.proposal", proposal_id=proposal.id),
+    )
+
+
+def proposal_submitted_text(proposal: Proposal) -> NoticeText:
+    neighbourhood = proposal.budget.neighbourhood
+    area = neighbourhood.name if neighbourhood else _("city-wide")
+    return NoticeText(
+        _("A new proposal is waiting for review"),
+        [
+            # Translators: area is a neighbourhood's name or "city-wide"; cost is in pounds
+            _(
+                "“%(title)s” (%(area)s, %(cost)s) has been submitted for review.",
+                title=proposal.title,
+                area=area,
+                cost=money(proposal.cost),
+            )
+        ],
+        _("Review it"),
     )
 
 
@@ -79,16 +123,36 @@ def proposal_submitted(proposal: Proposal) -> None:
     officers = db.session.scalars(
         select(User).join(UserRole).where(UserRole.role == "officer").order_by(User.id)
     ).all()
-    area = proposal.budget.neighbourhood.name if proposal.budget.neighbourhood else "city-wide"
     for officer in officers:
+        text = proposal_submitted_text(proposal)
         _send(
             officer,
             "officer.new_proposal",
-            "A new proposal is waiting for review",
-            [f"“{proposal.title}” ({area}, £{proposal.cost:,}) has been submitted for review."],
-            "Review it",
+            text.subject,
+            text.paragraphs,
+            text.link_text,
             external_url("pb.proposal_review", proposal_id=proposal.id),
         )
+
+
+def results_published_text(budget: Budget) -> NoticeText:
+    title = budget.process.title
+    if budget.neighbourhood:
+        paragraph = _(
+            "The result of %(process)s (%(neighbourhood)s), in which you voted, is published, "
+            "with why each project won or lost.",
+            process=title,
+            neighbourhood=budget.neighbourhood.name,
+        )
+    else:
+        paragraph = _(
+            "The result of %(process)s (the city-wide budget), in which you voted, is published, "
+            "with why each project won or lost.",
+            process=title,
+        )
+    return NoticeText(
+        _("Results are out: %(process)s", process=title), [paragraph], _("See the result")
+    )
 
 
 def results_published(result: Result) -> None:
@@ -100,35 +164,71 @@ def results_published(result: Result) -> None:
         .where(Ballot.budget_id == budget.id, Ballot.source == "online")
         .order_by(User.id)
     ).all()
-    where = budget.neighbourhood.name if budget.neighbourhood else "the city-wide budget"
     for voter in voters:
+        text = results_published_text(budget)
         _send(
             voter,
             "results.published",
-            f"Results are out: {budget.process.title}",
-            [
-                f"The result of {budget.process.title} ({where}), in which you voted, is "
-                "published, with why each project won or lost."
-            ],
-            "See the result",
+            text.subject,
+            text.paragraphs,
+            text.link_text,
             external_url("pb.results", budget_id=budget.id),
         )
+
+
+def challenge_answered_text(answer) -> NoticeText:
+    return NoticeText(
+        _("Your challenge has been answered"),
+        [_("Your challenge to a Board commitment has a public answer:"), answer.text],
+        _("Read the answer"),
+    )
 
 
 def challenge_answered(challenge, answer) -> None:
     author = db.session.get(User, challenge.author_id) if challenge.author_id else None
     if author is None:
         return
+    text = challenge_answered_text(answer)
     _send(
         author,
         "challenge.answered",
-        "Your challenge has been answered",
-        [
-            "Your challenge to a Board commitment has a public answer:",
-            answer.text,
-        ],
-        "Read the answer",
+        text.subject,
+        text.paragraphs,
+        text.link_text,
         external_url("accountability.commitment", commitment_id=challenge.commitment_id),
+    )
+
+
+def voting_opens_text(process: Process, last_day: date) -> NoticeText:
+    return NoticeText(
+        _("Voting is open: %(process)s", process=process.title),
+        [
+            _(
+                "Voting is open in %(process)s until %(day)s. You can vote on how your "
+                "neighbourhood's budget, and the city-wide one, are spent.",
+                process=process.title,
+                day=in_words(last_day, "weekday_date"),
+            )
+        ],
+        _("Vote now"),
+    )
+
+
+def voting_closing_text(budget: Budget, last_day: date) -> NoticeText:
+    area = budget.neighbourhood.name if budget.neighbourhood else _("city-wide")
+    return NoticeText(
+        _("Voting closes soon: %(process)s", process=budget.process.title),
+        [
+            # Translators: area is a neighbourhood's name or "city-wide"
+            _(
+                "Voting in %(process)s (%(area)s) closes at the end of %(day)s, and you have not "
+                "voted yet.",
+                process=budget.process.title,
+                area=area,
+                day=in_words(last_day, "weekday_date"),
+            )
+        ],
+        _("Vote now"),
     )
 
 
@@ -206,15 +306,13 @@ def _scheduled(today: date) -> ScheduledReport:
             if user.id in done:
                 continue
             db.session.add(NoticeSent(topic="voting.opens", subject_key=key, user_id=user.id))
+            text = voting_opens_text(process, last_day)
             if _send(
                 user,
                 "voting.opens",
-                f"Voting is open: {process.title}",
-                [
-                    f"Voting is open in {process.title} until {last_day:%A %-d %B}. You can vote "
-                    "on how your neighbourhood's budget, and the city-wide one, are spent."
-                ],
-                "Vote now",
+                text.subject,
+                text.paragraphs,
+                text.link_text,
                 process_url,
                 turned_off=off["voting.opens"],
             ):
@@ -227,21 +325,18 @@ def _scheduled(today: date) -> ScheduledReport:
             voted = set(
                 db.session.scalars(select(Ballot.voter_id).where(Ballot.budget_id == budget.id))
             )
-            where = budget.neighbourhood.name if budget.neighbourhood else "city-wide"
             vote_url = external_url("pb.vote", budget_id=budget.id)
             for user in _eligible_residents(budget):
                 if user.id in done or user.id in voted:
                     continue
                 db.session.add(NoticeSent(topic="voting.closing", subject_key=key, user_id=user.id))
+                text = voting_closing_text(budget, last_day)
                 if _send(
                     user,
                     "voting.closing",
-                    f"Voting closes soon: {process.title}",
-                    [
-                        f"Voting in {process.title} ({where}) closes at the end of "
-                        f"{last_day:%A %-d %B}, and you have not voted yet."
-                    ],
-                    "Vote now",
+                    text.subject,
+                    text.paragraphs,
+                    text.link_text,
                     vote_url,
                     turned_off=off["voting.closing"],
                 ):

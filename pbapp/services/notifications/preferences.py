@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pbapp.extensions import db
@@ -10,13 +11,14 @@ from pbapp.models.mail import NoticePreference
 from pbapp.services import audit
 
 # topic: (what the person reads on their settings page, on unless they turn it off?)
+# Translators: the labels complete "Email me when" (and "You will no longer be emailed when:")
 TOPICS: dict[str, tuple[str, bool]] = {
-    "proposal.reviewed": ("A proposal of yours has been reviewed (with the reason)", True),
-    "voting.opens": ("Voting opens in your neighbourhood", True),
-    "voting.closing": ("Voting closes in two days and you have not voted", True),
-    "results.published": ("Results are published for a budget you voted in", True),
-    "challenge.answered": ("Your challenge or comment on a commitment was answered", True),
-    "officer.new_proposal": ("Officers: a new proposal is waiting for review", True),
+    "proposal.reviewed": (_l("A proposal of yours has been reviewed (with the reason)"), True),
+    "voting.opens": (_l("Voting opens in your neighbourhood"), True),
+    "voting.closing": (_l("Voting closes in two days and you have not voted"), True),
+    "results.published": (_l("Results are published for a budget you voted in"), True),
+    "challenge.answered": (_l("Your challenge or comment on a commitment was answered"), True),
+    "officer.new_proposal": (_l("Officers: a new proposal is waiting for review"), True),
 }
 
 

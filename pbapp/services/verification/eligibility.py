@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pbapp.extensions import db
@@ -38,36 +39,49 @@ def problem(user: User, budget: Budget, today: date) -> Problem | None:
         if verification is None:
             return Problem(
                 "verify",
-                "Only verified residents can vote in this process, and your account is not "
-                "verified yet. Get verified (it takes a minute with the code from the letter "
-                "sent to your home), then come back: your choices are kept.",
+                _(
+                    "Only verified residents can vote in this process, and your account is not "
+                    "verified yet. Get verified (it takes a minute with the code from the letter "
+                    "sent to your home), then come back: your choices are kept."
+                ),
             )
         if _counted_on_paper(budget, verification.identity_hash, user):
             return Problem(
                 "voted",
-                "A paper ballot has already been counted for you in this budget, so you cannot "
-                "vote online.",
+                _(
+                    "A paper ballot has already been counted for you in this budget, so you cannot "
+                    "vote online."
+                ),
             )
         if budget.neighbourhood_id is not None and (
             budget.neighbourhood_id != verification.neighbourhood_id
         ):
             return Problem(
                 "neighbourhood",
-                f"You are verified as a resident of {verification.neighbourhood.name}, so you "
-                f"can vote in its budget and in city-wide budgets, not in this one.",
+                _(
+                    "You are verified as a resident of %(neighbourhood)s, so you can vote in its "
+                    "budget and in city-wide budgets, not in this one.",
+                    neighbourhood=verification.neighbourhood.name,
+                ),
             )
     if process.min_age:
         born = known_birth_date(user)
         if born is None:
             return Problem(
                 "birth_date",
-                f"Voters in this process must be {process.min_age} or older: give your date "
-                f"of birth with your vote.",
+                _(
+                    "Voters in this process must be %(age)s or older: give your date of birth "
+                    "with your vote.",
+                    age=process.min_age,
+                ),
             )
         if age_on(born, today) < process.min_age:
             return Problem(
                 "age",
-                f"Voters in this process must be {process.min_age} or older on the day they vote.",
+                _(
+                    "Voters in this process must be %(age)s or older on the day they vote.",
+                    age=process.min_age,
+                ),
             )
     return None
 
@@ -89,10 +103,12 @@ def _counted_on_paper(budget: Budget, identity_hash: str, user: User) -> bool:
 def describe(process) -> str:
     """Who may vote, in one sentence (process page, sign-up page)."""
     who = (
-        "Verified residents can vote (each in their own neighbourhood's budget and city-wide)."
+        _("Verified residents can vote (each in their own neighbourhood's budget and city-wide).")
         if process.eligibility == "verified"
-        else "Any signed-in resident can vote (in their own neighbourhood's budget and city-wide)."
+        else _(
+            "Any signed-in resident can vote (in their own neighbourhood's budget and city-wide)."
+        )
     )
     if process.min_age:
-        who += f" Voters must be {process.min_age} or older."
+        who += " " + _("Voters must be %(age)s or older.", age=process.min_age)
     return who

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,26 +68,40 @@ def normalise_postcode(postcode: str) -> str:
 def check_postcode(postcode: str, field: str = "postcode") -> str:
     normal = normalise_postcode(postcode)
     if not POSTCODE.fullmatch(normal):
-        raise FieldError(field, "Enter a UK postcode, like S4 7AB.")
+        raise FieldError(field, _("Enter a UK postcode, like S4 7AB."))
     return normal
 
 
 def check_name(name: str, field: str = "name") -> str:
     if len(name or "") > NAME_MAX:
-        raise FieldError(field, f"Use at most {NAME_MAX} characters for the name.")
+        raise FieldError(
+            field,
+            ngettext(
+                "Use at most %(num)s character for the name.",
+                "Use at most %(num)s characters for the name.",
+                NAME_MAX,
+            ),
+        )
     normal = normalise_name(name)
     if len(normal) < 2:
-        raise FieldError(field, "Enter the full name, as on a letter or bill.")
+        raise FieldError(field, _("Enter the full name, as on a letter or bill."))
     return normal
 
 
 def check_birth_date(born: date | None, today: date, field: str = "date_of_birth") -> date:
     if born is None:
-        raise FieldError(field, "Enter the date of birth, like 31 12 1980.")
+        raise FieldError(field, _("Enter the date of birth, like 31 12 1980."))
     if born > today:
-        raise FieldError(field, "The date of birth cannot be in the future.")
+        raise FieldError(field, _("The date of birth cannot be in the future."))
     if age_on(born, today) > OLDEST:
-        raise FieldError(field, f"Check the year: that would be more than {OLDEST} years ago.")
+        raise FieldError(
+            field,
+            ngettext(
+                "Check the year: that would be more than %(num)s year ago.",
+                "Check the year: that would be more than %(num)s years ago.",
+                OLDEST,
+            ),
+        )
     return born
 
 
@@ -156,7 +173,7 @@ def declare_birth_date(user: User, born: date | None, today: date) -> None:
     db.session.flush()
 
 
-DUPLICATE = (
+DUPLICATE = _l(
     "These details are already verified for another account. One person can have one "
     "verified account: sign in to that one, or ask the council to check."
 )
@@ -181,9 +198,9 @@ def record_verification(
     if method not in VERIFICATION_METHODS:
         raise ValueError(f"unknown verification method {method!r}")
     if not user.has_role("resident"):
-        raise FieldError(field, "Only residents' accounts can be verified.")
+        raise FieldError(field, _("Only residents' accounts can be verified."))
     if current_verification(user) is not None:
-        raise FieldError(field, "This account is verified already.")
+        raise FieldError(field, _("This account is verified already."))
     taken = db.session.scalar(
         select(Verification.id).where(
             Verification.identity_hash == identity.hash, Verification.revoked_at.is_(None)
@@ -229,11 +246,11 @@ def revoke(admin: User, verification: Verification, reason: str, now: datetime) 
     """Revoke a verification in force, with a reason the resident will see; audited."""
     reason = (reason or "").strip()
     if not reason:
-        raise FieldError("reason", "Say why the verification is revoked: the resident sees it.")
+        raise FieldError("reason", _("Say why the verification is revoked: the resident sees it."))
     if len(reason) > 1000:
-        raise FieldError("reason", "Use at most 1,000 characters for the reason.")
+        raise FieldError("reason", _("Use at most 1,000 characters for the reason."))
     if verification.revoked_at is not None:
-        raise FieldError("reason", "This verification was revoked already.")
+        raise FieldError("reason", _("This verification was revoked already."))
     verification.revoked_at = now
     verification.revoked_by_id = admin.id
     verification.revoke_reason = reason

@@ -15,9 +15,12 @@ import io
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from pbapp.extensions import db
+from pbapp.formatting import number as figure
 from pbapp.models import Neighbourhood, User
 from pbapp.models.verification import LetterBatch, LetterCode, Verification
 from pbapp.services import audit
@@ -28,7 +31,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 CODE_LENGTH = 12
 BATCH_MAX = 5_000
 
-WRONG_CODE = (
+WRONG_CODE = _l(
     "This code is not right, or it has been used or withdrawn. Check it against your letter "
     "(it is 12 letters and numbers, like ABCD-EFGH-JKLM)."
 )
@@ -54,7 +57,9 @@ def make_batch(
 ) -> tuple[LetterBatch, list[str]]:
     """Make ``size`` codes for ``neighbourhood``; returns the batch and the codes (shown once)."""
     if size is None or not 1 <= size <= BATCH_MAX:
-        raise FieldError("size", f"Make from 1 to {BATCH_MAX:,} codes at a time.")
+        raise FieldError(
+            "size", _("Make from 1 to %(max)s codes at a time.", max=figure(BATCH_MAX))
+        )
     batch = LetterBatch(neighbourhood_id=neighbourhood.id, size=size, created_by_id=officer.id)
     db.session.add(batch)
     db.session.flush()
@@ -85,9 +90,9 @@ def codes_of_batch(batch: LetterBatch, codes: list[str]) -> list[str]:
     Raises ``FieldError`` when any is not."""
     cleaned = [c.strip() for c in codes if c.strip()]
     if not cleaned:
-        raise FieldError("codes", "There are no codes to download.")
+        raise FieldError("codes", _("There are no codes to download."))
     if len(cleaned) > BATCH_MAX:
-        raise FieldError("codes", f"A batch has at most {BATCH_MAX:,} codes.")
+        raise FieldError("codes", _("A batch has at most %(max)s codes.", max=figure(BATCH_MAX)))
     hashes = {code_hash(c) for c in cleaned}
     found = set(
         db.session.scalars(
@@ -99,7 +104,7 @@ def codes_of_batch(batch: LetterBatch, codes: list[str]) -> list[str]:
         )
     )
     if found != hashes or len(hashes) != len(cleaned):
-        raise FieldError("codes", "These codes are not all unused codes of this batch.")
+        raise FieldError("codes", _("These codes are not all unused codes of this batch."))
     return cleaned
 
 
@@ -155,7 +160,7 @@ def redeem(user: User, code: str, identity: Identity, now: datetime) -> Verifica
 def revoke_batch(officer: User, batch: LetterBatch, now: datetime) -> int:
     """Withdraw a batch: its unused codes stop working. Returns how many were unused."""
     if batch.revoked_at is not None:
-        raise FieldError("batch", "This batch was withdrawn already.")
+        raise FieldError("batch", _("This batch was withdrawn already."))
     unused = (
         db.session.scalar(
             select(db.func.count())

@@ -12,9 +12,13 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select
 
 from pbapp.extensions import db
+from pbapp.formatting import number
 from pbapp.models import Neighbourhood, User
 from pbapp.models.verification import RegisterEntry, RegisterUpload, Verification
 from pbapp.services import audit
@@ -23,7 +27,7 @@ from pbapp.services.verification.identity import Identity, identity_of, record_v
 
 COLUMNS = ("name", "date_of_birth", "postcode", "neighbourhood")
 MAX_ROWS = 1_000_000
-NOT_FOUND = (
+NOT_FOUND = _l(
     "These details do not match the residents' register. Check them against a letter from "
     "the council (the name as the council writes it, the postcode of your home), or use "
     "another way to get verified."
@@ -55,23 +59,30 @@ def load_register(officer: User, data: bytes, today: date) -> LoadedRegister:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FieldError("file", "The file is not UTF-8 text: save it as CSV UTF-8.") from None
+        raise FieldError("file", _("The file is not UTF-8 text: save it as CSV UTF-8.")) from None
     if "\x00" in text:
-        raise FieldError("file", "The file is not a CSV text file.")
+        raise FieldError("file", _("The file is not a CSV text file."))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
     except csv.Error as error:
-        raise FieldError("file", f"Row 1: this is not readable CSV ({error}).") from None
+        raise FieldError(
+            "file", _("Row 1: this is not readable CSV (%(error)s).", error=str(error))
+        ) from None
     if not header:
-        raise FieldError("file", "The file is empty.")
+        raise FieldError("file", _("The file is empty."))
     names = [h.strip().lower().replace(" ", "_") for h in header]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise FieldError(
             "file",
-            f"Row 1 (the header) has no column {', '.join(missing)}: the columns are "
-            f"{', '.join(COLUMNS)}.",
+            ngettext(
+                "Row 1 (the header) has no column %(missing)s: the columns are %(columns)s.",
+                "Row 1 (the header) has no columns %(missing)s: the columns are %(columns)s.",
+                len(missing),
+                missing=", ".join(missing),
+                columns=", ".join(COLUMNS),
+            ),
         )
     index = {c: names.index(c) for c in COLUMNS}
     areas: dict[str, int] = {}
@@ -86,15 +97,26 @@ def load_register(officer: User, data: bytes, today: date) -> LoadedRegister:
                 continue
             if len(row) < len(header):
                 raise FieldError(
-                    "file", f"Row {row_number} has {len(row)} cells; the header has {len(header)}."
+                    "file",
+                    ngettext(
+                        "Row %(row)s has %(num)s cell; the header has %(header)s.",
+                        "Row %(row)s has %(num)s cells; the header has %(header)s.",
+                        len(row),
+                        row=row_number,
+                        header=len(header),
+                    ),
                 )
             cell = {c: row[i] for c, i in index.items()}
             born = _parse_date(cell["date_of_birth"])
             if born is None:
                 raise FieldError(
                     "file",
-                    f"Row {row_number}, column date_of_birth: “{cell['date_of_birth'][:40]}” is "
-                    "not a date (use 1980-12-31 or 31/12/1980).",
+                    _(
+                        "Row %(row)s, column date_of_birth: “%(value)s” is not a date (use "
+                        "1980-12-31 or 31/12/1980).",
+                        row=row_number,
+                        value=cell["date_of_birth"][:40],
+                    ),
                 )
             try:
                 person = identity_of(cell["name"], born, cell["postcode"], today)
@@ -103,31 +125,55 @@ def load_register(officer: User, data: bytes, today: date) -> LoadedRegister:
                     error.field, "postcode"
                 )
                 raise FieldError(
-                    "file", f"Row {row_number}, column {column}: {error.message}"
+                    "file",
+                    # Translators: column is a column name of the CSV file (name, date_of_birth,
+                    # postcode), problem a sentence saying what is wrong with it
+                    _(
+                        "Row %(row)s, column %(column)s: %(problem)s",
+                        row=row_number,
+                        column=column,
+                        problem=error.message,
+                    ),
                 ) from None
             area_id = areas.get(cell["neighbourhood"].strip().lower())
             if area_id is None:
                 raise FieldError(
                     "file",
-                    f"Row {row_number}, column neighbourhood: “{cell['neighbourhood'][:60]}” is "
-                    "not a neighbourhood's name or ONS code.",
+                    _(
+                        "Row %(row)s, column neighbourhood: “%(value)s” is not a neighbourhood's "
+                        "name or ONS code.",
+                        row=row_number,
+                        value=cell["neighbourhood"][:60],
+                    ),
                 )
             digest = person.hash
             if digest in entries:
                 raise FieldError(
                     "file",
-                    f"Row {row_number} is the same person as row {entries[digest][1]} "
-                    "(same name, date of birth and postcode).",
+                    _(
+                        "Row %(row)s is the same person as row %(other)s (same name, date of "
+                        "birth and postcode).",
+                        row=row_number,
+                        other=entries[digest][1],
+                    ),
                 )
             entries[digest] = (area_id, row_number)
             if len(entries) > MAX_ROWS:
-                raise FieldError("file", f"The extract has more than {MAX_ROWS:,} people.")
+                raise FieldError(
+                    "file",
+                    _("The extract has more than %(max)s people.", max=number(MAX_ROWS)),
+                )
     except csv.Error as error:
         raise FieldError(
-            "file", f"Row {row_number + 1}: this is not readable CSV ({error})."
+            "file",
+            _(
+                "Row %(row)s: this is not readable CSV (%(error)s).",
+                row=row_number + 1,
+                error=str(error),
+            ),
         ) from None
     if not entries:
-        raise FieldError("file", "The file has a header but no people.")
+        raise FieldError("file", _("The file has a header but no people."))
     replaced = db.session.scalar(select(func.count()).select_from(RegisterEntry)) or 0
     db.session.execute(delete(RegisterEntry))
     db.session.execute(delete(RegisterUpload))
