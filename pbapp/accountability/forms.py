@@ -21,6 +21,10 @@ from pbapp.forms import PoundsField, WholeNumberField
 from pbapp.models.accountability import COMMENT_KINDS, COMMITMENT_STATUSES, DELIVERY_STATUSES
 from pbapp.services.accountability.commitments import STORY_MAX, TEXT_MAX
 
+# The limits as the messages show them, like "2,000".
+STORY_MAX_SHOWN = f"{STORY_MAX:,}"
+TEXT_MAX_SHOWN = f"{TEXT_MAX:,}"
+
 
 class StoryFields:
     """The fields of a story told with consent (mixed into the update forms)."""
@@ -34,7 +38,7 @@ class StoryFields:
             Optional(),
             Length(
                 max=STORY_MAX,
-                message=_l("Use at most %(count)s characters.", count=f"{STORY_MAX:,}"),
+                message=_l("Use at most %(count)s characters.", count=STORY_MAX_SHOWN),
             ),
         ],
     )
@@ -82,7 +86,7 @@ class CommitmentUpdateForm(StoryFields, FlaskForm):
         validators=[
             Optional(),
             Length(
-                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=f"{TEXT_MAX:,}")
+                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=TEXT_MAX_SHOWN)
             ),
         ],
     )
@@ -97,7 +101,7 @@ class CommitmentUpdateForm(StoryFields, FlaskForm):
         validators=[
             Optional(),
             Length(
-                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=f"{TEXT_MAX:,}")
+                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=TEXT_MAX_SHOWN)
             ),
         ],
     )
@@ -119,7 +123,7 @@ class CommentForm(FlaskForm):
         validators=[
             DataRequired(_l("Write your comment.")),
             Length(
-                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=f"{TEXT_MAX:,}")
+                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=TEXT_MAX_SHOWN)
             ),
         ],
     )
@@ -132,7 +136,7 @@ class AnswerForm(FlaskForm):
         validators=[
             DataRequired(_l("Write the answer.")),
             Length(
-                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=f"{TEXT_MAX:,}")
+                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=TEXT_MAX_SHOWN)
             ),
         ],
     )
@@ -198,7 +202,7 @@ class CommitmentForm(FlaskForm):
         validators=[
             DataRequired(_l("Write the commitment.")),
             Length(
-                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=f"{TEXT_MAX:,}")
+                max=TEXT_MAX, message=_l("Use at most %(count)s characters.", count=TEXT_MAX_SHOWN)
             ),
         ],
     )
