@@ -66,6 +66,20 @@ class Subject:
     amount: int
     record: DeliveryRecord | None
     neighbourhood: str = ""
+    award_of: tuple[str, str] | None = None  # an award's (organisation, round title)
+
+    @property
+    def title_in_words(self) -> str:
+        """The title as a page shows it: an award's in the reader's language (``title`` stays
+        English for the API and the spreadsheet template)."""
+        if self.award_of is None:
+            return self.title
+        organisation, round_title = self.award_of
+        return _(
+            "Core funding: %(organisation)s (%(round)s)",
+            organisation=organisation,
+            round=round_title,
+        )
 
 
 @dataclass
@@ -147,6 +161,7 @@ def funded_subjects() -> list[Subject]:
                 f"Core funding: {a.organisation.name} ({a.funding_round.title})",
                 a.round_total,
                 records.get(("award", a.id)),
+                award_of=(a.organisation.name, a.funding_round.title),
             )
         )
     return subjects
@@ -182,6 +197,7 @@ def subject(kind: str, subject_id: int) -> Subject | None:
             f"Core funding: {award.organisation.name} ({award.funding_round.title})",
             award.round_total,
             record,
+            award_of=(award.organisation.name, award.funding_round.title),
         )
     return None
 
