@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from pbapp import clock
@@ -69,7 +70,7 @@ def commitment_new():
             form_error(form, error)
         else:
             db.session.commit()
-            flash("Commitment published.", "success")
+            flash(_("Commitment published."), "success")
             return redirect(url_for("accountability.commitment", commitment_id=item.id))
     return render_template(
         "accountability/commitment_form.html", form=form, shifts=accountability.shifts()
@@ -118,7 +119,7 @@ def commitment_update(commitment_id: int):
             form_error(form, error)
         else:
             db.session.commit()
-            flash("Update published.", "success")
+            flash(_("Update published."), "success")
             return redirect(url_for("accountability.commitment", commitment_id=item.id))
     return render_template(
         "accountability/update_form.html", form=form, commitment=item
@@ -139,9 +140,9 @@ def commitment_comment(commitment_id: int):
         else:
             db.session.commit()
             flash(
-                "Your challenge is published. The owner will answer it in public."
+                _("Your challenge is published. The owner will answer it in public.")
                 if form.kind.data == "challenge"
-                else "Your comment is published.",
+                else _("Your comment is published."),
                 "success",
             )
             return redirect(url_for("accountability.commitment", commitment_id=item.id))
@@ -171,7 +172,7 @@ def challenge_answer(comment_id: int):
             form_error(form, error)
         else:
             db.session.commit()
-            flash("Answer published.", "success")
+            flash(_("Answer published."), "success")
             return redirect(
                 url_for("accountability.commitment", commitment_id=challenge.commitment_id)
                 + f"#comment-{challenge.id}"
@@ -194,7 +195,7 @@ def my_stories():
 def story_withdraw(story_id: int):
     story = db.get_or_404(Story, story_id)
     if story.is_withdrawn:
-        flash("This story has already been withdrawn.", "info")
+        flash(_("This story has already been withdrawn."), "info")
         return redirect(url_for("accountability.my_stories"))
     if not accountability.can_withdraw(current_user, story):
         abort(403)
@@ -208,8 +209,10 @@ def story_withdraw(story_id: int):
         else:
             db.session.commit()
             flash(
-                "The story is withdrawn: its words are erased and it no longer appears on any "
-                "page or download.",
+                _(
+                    "The story is withdrawn: its words are erased and it no longer appears on any "
+                    "page or download."
+                ),
                 "success",
             )
             return redirect(url_for("accountability.my_stories"))

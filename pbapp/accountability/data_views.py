@@ -24,7 +24,7 @@ def dashboard_page():
     return render_template(
         "accountability/dashboard.html",
         board=board,
-        hidden_text=dashboard.HIDDEN_TEXT,
+        hidden_text=dashboard.in_words(dashboard.HIDDEN_TEXT),
         threshold=dashboard.SUPPRESS_BELOW,
     )
 
@@ -46,7 +46,7 @@ def open_data_index():
         datasets=open_data.DATASETS,
         budgets=budgets,
         withheld=withheld,
-        hidden_text=dashboard.HIDDEN_TEXT,
+        hidden_text=dashboard.in_words(dashboard.HIDDEN_TEXT),
         threshold=dashboard.SUPPRESS_BELOW,
     )
 

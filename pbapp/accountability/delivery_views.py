@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from pbapp.access import public, roles_required
@@ -68,7 +70,7 @@ def delivery_update(kind: str, subject_id: int):
             form_error(form, error)
         else:
             db.session.commit()
-            flash("Delivery updated.", "success")
+            flash(_("Delivery updated."), "success")
             return redirect(
                 url_for("accountability.delivery_item", kind=kind, subject_id=subject_id)
             )
@@ -99,8 +101,12 @@ def delivery_import():
         else:
             db.session.commit()
             flash(
-                f"Imported {report.updated} delivery updates "
-                f"({report.started} started being tracked).",
+                ngettext(
+                    "Imported %(num)s delivery update (%(started)s started being tracked).",
+                    "Imported %(num)s delivery updates (%(started)s started being tracked).",
+                    report.updated,
+                    started=report.started,
+                ),
                 "success",
             )
             return redirect(url_for("accountability.delivery_list"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +12,7 @@ from pbapp.models import ROLES
 
 class RolesForm(FlaskForm):
     roles = SelectMultipleField(
-        "Roles",
+        _l("Roles"),
         choices=[
             SelectChoice(role, f"{role.capitalize()}: {meaning}") for role, meaning in ROLES.items()
         ],
@@ -19,19 +20,21 @@ class RolesForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     funding_organisation = StringField(
-        "Funding organisation (funders only)",
-        description="The organisation whose contributions and scenarios this funder may change, "
-        "e.g. NHS South Yorkshire ICB.",
+        _l("Funding organisation (funders only)"),
+        description=_l(
+            "The organisation whose contributions and scenarios this funder may change, "
+            "e.g. NHS South Yorkshire ICB."
+        ),
         validators=[Length(max=200)],
     )
-    submit = SubmitField("Save roles")
+    submit = SubmitField(_l("Save roles"))
 
 
 class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField("Find by name or email", validators=[Length(max=254)])
+    q = StringField(_l("Find by name or email"), validators=[Length(max=254)])
 
 
 class AuditFilterForm(FlaskForm):
@@ -40,23 +43,24 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    who = SelectField("Who", default="")
-    action = SelectField("Action", default="")
-    since = DateField("From", validators=[Optional()])
-    until = DateField("Until", validators=[Optional()])
+    who = SelectField(_l("Who"), default="")
+    action = SelectField(_l("Action"), default="")
+    # Translators: the start date of the audit trail's filter ("From" a date "Until" a date).
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             from wtforms.validators import ValidationError
 
-            raise ValidationError("Choose an end date on or after the start date.")
+            raise ValidationError(_l("Choose an end date on or after the start date."))
 
 
 class RetryForm(FlaskForm):
-    submit = SubmitField("Try again")
+    submit = SubmitField(_l("Try again"))
 
 
 class AccountActionForm(FlaskForm):
     """Deactivate or reactivate, or force a password reset: a button and its token."""
 
-    submit = SubmitField("Go")
+    submit = SubmitField(_l("Go"))

@@ -5,6 +5,7 @@ import io
 import re
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -67,7 +68,7 @@ def users():
     # Natural order ("Voter 2" before "Voter 10"), which SQL cannot give on both databases:
     # the ids and names are sorted here, and only the page's people are read in full.
     ordered = [
-        i for i, _ in sorted(db.session.execute(query), key=lambda r: (natural_key(r[1]), r[0]))
+        i for i, _name in sorted(db.session.execute(query), key=lambda r: (natural_key(r[1]), r[0]))
     ]
     page = IdPage(ordered, _page_number(), per_page=50)
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(page.ids)))}
@@ -93,7 +94,7 @@ def user(user_id: int):
             form.roles.errors.append(error.message)
         else:
             db.session.commit()
-            flash(f"Roles of {person.name} saved.", "success")
+            flash(_("Roles of %(name)s saved.", name=person.name), "success")
             return redirect(url_for("admin.user", user_id=person.id))
     events = db.session.scalars(
         select(AuditEvent)
@@ -110,8 +111,8 @@ def _audit_filter() -> tuple[AuditFilterForm, audit_words.AuditFilter]:
     """The filter of the audit trail from the query string (a bad value filters by nothing,
     with its message next to the field)."""
     form = AuditFilterForm(request.args)
-    form.who.choices = [("", "Anyone")] + [(str(i), n) for i, n in audit_words.actors()]
-    form.action.choices = [("", "Any action")] + [
+    form.who.choices = [("", _("Anyone"))] + [(str(i), n) for i, n in audit_words.actors()]
+    form.action.choices = [("", _("Any action"))] + [
         (a, audit_words.action_words(a)) for a in audit_words.actions()
     ]
     valid = form.validate() if request.args else True
@@ -191,14 +192,14 @@ def outbox_retry(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     form = RetryForm()
     if not form.validate_on_submit():
-        flash("That form had expired. Please try again.", "error")
+        flash(_("That form had expired. Please try again."), "error")
     elif message.status != "failed":
-        flash("That message has not failed, so there is nothing to try again.", "info")
+        flash(_("That message has not failed, so there is nothing to try again."), "info")
     else:
         retry_now(message)
         audit.record(current_user, "mail.retry", "outbox_message", message.id)
         db.session.commit()
-        flash("The message will be sent again by the next round of the mail worker.", "success")
+        flash(_("The message will be sent again by the next round of the mail worker."), "success")
     return redirect(url_for("admin.outbox"))
 
 
@@ -208,7 +209,7 @@ def user_active(user_id: int):
     person = db.get_or_404(User, user_id)
     form = AccountActionForm()
     if not form.validate_on_submit():
-        flash("That form had expired. Please try again.", "error")
+        flash(_("That form had expired. Please try again."), "error")
         return redirect(url_for("admin.user", user_id=person.id))
     active = not person.is_active_account
     try:
@@ -218,7 +219,12 @@ def user_active(user_id: int):
     else:
         db.session.commit()
         flash(
-            f"{person.name}'s account is {'active again' if active else 'deactivated: they are signed out everywhere'}.",
+            _("%(name)s's account is active again.", name=person.name)
+            if active
+            else _(
+                "%(name)s's account is deactivated: they are signed out everywhere.",
+                name=person.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.user", user_id=person.id))
@@ -230,7 +236,7 @@ def user_force_reset(user_id: int):
     person = db.get_or_404(User, user_id)
     form = AccountActionForm()
     if not form.validate_on_submit():
-        flash("That form had expired. Please try again.", "error")
+        flash(_("That form had expired. Please try again."), "error")
         return redirect(url_for("admin.user", user_id=person.id))
     try:
         closing.force_reset(current_user, person)
@@ -239,8 +245,11 @@ def user_force_reset(user_id: int):
     else:
         db.session.commit()
         flash(
-            f"{person.name}'s password no longer works; they are signed out and have been "
-            "emailed a link to choose a new one.",
+            _(
+                "%(name)s's password no longer works; they are signed out and have been "
+                "emailed a link to choose a new one.",
+                name=person.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.user", user_id=person.id))

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from pbapp.extensions import db
@@ -31,54 +34,54 @@ from pbapp.models.accountability import (
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
 
-ACTIONS: dict[str, str] = {
-    "ballot.paper": "Entered a paper ballot",
-    "challenge.answer": "Answered a challenge",
-    "commitment.create": "Added a commitment",
-    "commitment.status": "Changed a commitment's status",
-    "commitment.update": "Reported progress on a commitment",
-    "contribution.create": "Recorded a contribution",
-    "contribution.update": "Changed a contribution",
-    "core_funding_round.create": "Created a core-funding round",
-    "core_funding_round.publish": "Published a core-funding round",
-    "core_funding_round.update": "Changed a core-funding round",
-    "correction.raise": "Asked for a correction",
-    "correction.decide": "Decided a correction request",
-    "delivery.update": "Updated delivery",
-    "need.import": "Imported need data",
-    "organisation.create": "Added a community group",
-    "organisation.eligibility": "Checked a group's eligibility",
-    "organisation.keeper": "Changed who keeps a group's profile",
-    "organisation.update": "Changed a community group",
-    "process.budgets": "Set a process's budgets",
-    "process.create": "Created a process",
-    "process.update": "Changed a process",
-    "proposal.review": "Reviewed a proposal",
-    "proposal.submit": "Submitted a proposal",
-    "result.publish": "Published a result",
-    "scenario.create": "Created a scenario",
-    "scenario.publish": "Published a scenario",
-    "scenario.update": "Changed a scenario",
-    "story.add": "Added a story",
-    "story.withdraw": "Withdrew a story",
-    "user.password_change": "Changed their password",
-    "user.register": "Registered",
-    "user.roles": "Changed roles",
-    "user.sign_in": "Signed in",
+ACTIONS: dict[str, LazyString] = {
+    "ballot.paper": _l("Entered a paper ballot"),
+    "challenge.answer": _l("Answered a challenge"),
+    "commitment.create": _l("Added a commitment"),
+    "commitment.status": _l("Changed a commitment's status"),
+    "commitment.update": _l("Reported progress on a commitment"),
+    "contribution.create": _l("Recorded a contribution"),
+    "contribution.update": _l("Changed a contribution"),
+    "core_funding_round.create": _l("Created a core-funding round"),
+    "core_funding_round.publish": _l("Published a core-funding round"),
+    "core_funding_round.update": _l("Changed a core-funding round"),
+    "correction.raise": _l("Asked for a correction"),
+    "correction.decide": _l("Decided a correction request"),
+    "delivery.update": _l("Updated delivery"),
+    "need.import": _l("Imported need data"),
+    "organisation.create": _l("Added a community group"),
+    "organisation.eligibility": _l("Checked a group's eligibility"),
+    "organisation.keeper": _l("Changed who keeps a group's profile"),
+    "organisation.update": _l("Changed a community group"),
+    "process.budgets": _l("Set a process's budgets"),
+    "process.create": _l("Created a process"),
+    "process.update": _l("Changed a process"),
+    "proposal.review": _l("Reviewed a proposal"),
+    "proposal.submit": _l("Submitted a proposal"),
+    "result.publish": _l("Published a result"),
+    "scenario.create": _l("Created a scenario"),
+    "scenario.publish": _l("Published a scenario"),
+    "scenario.update": _l("Changed a scenario"),
+    "story.add": _l("Added a story"),
+    "story.withdraw": _l("Withdrew a story"),
+    "user.password_change": _l("Changed their password"),
+    "user.register": _l("Registered"),
+    "user.roles": _l("Changed roles"),
+    "user.sign_in": _l("Signed in"),
 }
 
 # (model, attribute giving its name, words for the kind of record)
-RECORDS: dict[str, tuple[type, str, str]] = {
-    "user": (User, "name", "Person"),
-    "process": (Process, "title", "Process"),
-    "proposal": (Proposal, "title", "Proposal"),
-    "scenario": (Scenario, "name", "Scenario"),
-    "contribution": (Contribution, "funder_name", "Contribution"),
-    "core_funding_round": (CoreFundingRound, "title", "Core-funding round"),
-    "organisation": (Organisation, "name", "Community group"),
-    "commitment": (Commitment, "text", "Commitment"),
-    "correction_request": (CorrectionRequest, "subject", "Correction request"),
-    "story": (Story, "teller_name", "Story told by"),
+RECORDS: dict[str, tuple[type, str, LazyString]] = {
+    "user": (User, "name", _l("Person")),
+    "process": (Process, "title", _l("Process")),
+    "proposal": (Proposal, "title", _l("Proposal")),
+    "scenario": (Scenario, "name", _l("Scenario")),
+    "contribution": (Contribution, "funder_name", _l("Contribution")),
+    "core_funding_round": (CoreFundingRound, "title", _l("Core-funding round")),
+    "organisation": (Organisation, "name", _l("Community group")),
+    "commitment": (Commitment, "text", _l("Commitment")),
+    "correction_request": (CorrectionRequest, "subject", _l("Correction request")),
+    "story": (Story, "teller_name", _l("Story told by")),
 }
 MONEY_KEYS = {
     "amount",
@@ -101,7 +104,8 @@ CODES = {**THEMES, **DELIVERY_STATUSES, **COMMITMENT_STATUSES, **PROPOSAL_STATUS
 
 
 def action_words(action: str) -> str:
-    return ACTIONS.get(action) or action.replace("_", " ").replace(".", ": ").capitalize()
+    known = ACTIONS.get(action)
+    return str(known) if known else action.replace("_", " ").replace(".", ": ").capitalize()
 
 
 def label(key: str) -> str:
@@ -136,18 +140,18 @@ class _Names:
 
     def area(self, value: object) -> str:
         if value in (None, "None", "citywide"):
-            return "City-wide"
+            return _("City-wide")
         return (
             self.of(Neighbourhood, "name", value)
             or self.of(Neighbourhood, "name", value, key="code")
-            or "a neighbourhood no longer listed"
+            or _("a neighbourhood no longer listed")
         )
 
     def budget(self, value: object) -> str:
         budget = db.session.get(Budget, int(value)) if str(value).isdecimal() else None
         if budget is None:
-            return "a budget no longer listed"
-        return f"{budget.name} budget of “{budget.process.title}”"
+            return _("a budget no longer listed")
+        return _("%(name)s budget of “%(process)s”", name=budget.name, process=budget.process.title)
 
     def record(self, object_type: str, object_id: str) -> str:
         if object_type == "budget":
@@ -159,8 +163,9 @@ class _Names:
             )
             if record is not None and record.proposal_id is not None:
                 title = self.of(Proposal, "title", record.proposal_id)
-                return f"Delivery of “{title}”"
-            return f"Delivery of a {label(kind).lower()}"
+                return _("Delivery of “%(title)s”", title=title)
+            # Translators: the kind is the code of the record, "project" or "award".
+            return _("Delivery of a %(kind)s", kind=label(kind).lower())
         known = RECORDS.get(object_type)
         if known is None:
             return label(object_type)
@@ -168,7 +173,11 @@ class _Names:
         name = self.of(model, attribute, object_id)
         if name and len(name) > 80:
             name = name[:79].rstrip() + "…"
-        return f"{words} “{name}”" if name else f"{words} (since removed)"
+        if name:
+            # Translators: a record in the audit trail: its kind ("Proposal", "Person", "Story
+            # told by") and its name.
+            return _("%(kind)s “%(name)s”", kind=words, name=name)
+        return _("%(kind)s (since removed)", kind=words)
 
 
 def _money(value: Any) -> str:
@@ -181,21 +190,22 @@ def _money(value: Any) -> str:
 def _value(key: str, value: Any, names: _Names) -> str:
     """One value in words: names for ids, pounds for money, lists and mappings spelled out."""
     if value is None or value == "" or value == []:
-        return "none"
+        # Translators: an empty value in the audit trail.
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if key == "fingerprint" and isinstance(value, str):
         return f"{value[:12]}…"
     if key == "selected" and isinstance(value, list):
-        return "; ".join(names.of(Proposal, "title", v) or "a removed proposal" for v in value)
+        return "; ".join(names.of(Proposal, "title", v) or _("a removed proposal") for v in value)
     if key in ("neighbourhood_ids", "neighbourhoods") and isinstance(value, list):
         return ", ".join(names.area(v) for v in value)
     if key in ("organisation",):
-        return names.of(Organisation, "name", value) or "a removed group"
+        return names.of(Organisation, "name", value) or _("a removed group")
     if key in ("process_id", "process"):
-        return names.of(Process, "title", value) or "a removed process"
+        return names.of(Process, "title", value) or _("a removed process")
     if key in ("round",):
-        return names.of(CoreFundingRound, "title", value) or "a removed round"
+        return names.of(CoreFundingRound, "title", value) or _("a removed round")
     if isinstance(value, dict):
         return "; ".join(_pair(key, k, v, names) for k, v in value.items())
     if isinstance(value, list):
@@ -216,7 +226,8 @@ def _pair(parent: str, key: str, value: Any, names: _Names) -> str:
     ):
         return f"{names.area(key)}: {_money(value)}"
     if parent == "awards" and _NUMBERED.fullmatch(str(key)):
-        return f"{names.of(Organisation, 'name', key) or 'a removed group'}: {_money(value)}"
+        group = names.of(Organisation, "name", key) or _("a removed group")
+        return f"{group}: {_money(value)}"
     money = parent in MONEY_KEYS or key in MONEY_KEYS
     shown = _money(value) if money else _value(key, value, names)
     return f"{label(str(key))}: {shown}"
@@ -230,13 +241,23 @@ def details(event: AuditEvent, names: _Names | None = None) -> list[str]:
     for key in list(before) + [k for k in after if k not in before]:
         if key in before and key in after:
             lines.append(
-                f"{label(key)}: {_value(key, before[key], names)} → "
-                f"{_value(key, after[key], names)}"
+                _(
+                    "%(field)s: %(before)s → %(after)s",
+                    field=label(key),
+                    before=_value(key, before[key], names),
+                    after=_value(key, after[key], names),
+                )
             )
         elif key in after:
             lines.append(f"{label(key)}: {_value(key, after[key], names)}")
         else:
-            lines.append(f"{label(key)} was: {_value(key, before[key], names)}")
+            lines.append(
+                _(
+                    "%(field)s was: %(value)s",
+                    field=label(key),
+                    value=_value(key, before[key], names),
+                )
+            )
     return lines
 
 
@@ -246,7 +267,7 @@ def describe(events: list[AuditEvent]) -> list[Described]:
         Described(
             event=e,
             when=e.at,
-            who=names.of(User, "name", e.actor_id) or "—" if e.actor_id else "The system",
+            who=names.of(User, "name", e.actor_id) or "—" if e.actor_id else _("The system"),
             what=action_words(e.action),
             record=names.record(e.object_type, e.object_id),
             details=details(e, names),

@@ -11,34 +11,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
 from pbapp.models.accountability import COMMITMENT_STATUSES, DELIVERY_STATUSES
 
+
+def N_(message: str) -> str:  # noqa: N802 (the name gettext tools know)
+    """Marks an English description for the catalogues; it stays English here, for the API."""
+    return message
+
+
 # action -> (plain description, fields of ``after`` that may be shown)
 PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "commitment.create": ("A commitment was published", ("text", "owner", "due_date")),
-    "commitment.update": ("An update was posted on a commitment", ("figure", "summary")),
-    "commitment.status": ("A commitment's status changed", ("status", "status_reason")),
-    "challenge.answer": ("A challenge was answered", ("text",)),
+    "commitment.create": (N_("A commitment was published"), ("text", "owner", "due_date")),
+    "commitment.update": (N_("An update was posted on a commitment"), ("figure", "summary")),
+    "commitment.status": (N_("A commitment's status changed"), ("status", "status_reason")),
+    "challenge.answer": (N_("A challenge was answered"), ("text",)),
     "delivery.update": (
-        "Delivery was updated",
+        N_("Delivery was updated"),
         ("status", "spend", "amount", "milestone", "outcome_measure", "outcome_figure"),
     ),
-    "story.add": ("A story was added with the teller's consent", ()),
-    "story.withdraw": ("A story was withdrawn; its words were erased", ()),
-    "result.publish": ("A participatory-budgeting result was published", ()),
-    "ballot.void": ("A paper ballot was voided by an officer; it is not counted", ()),
-    "scenario.publish": ("A funders' allocation scenario was published", ()),
-    "process.budgets": ("A process's neighbourhood budgets were set", ()),
+    "story.add": (N_("A story was added with the teller's consent"), ()),
+    "story.withdraw": (N_("A story was withdrawn; its words were erased"), ()),
+    "result.publish": (N_("A participatory-budgeting result was published"), ()),
+    "ballot.void": (N_("A paper ballot was voided by an officer; it is not counted"), ()),
+    "scenario.publish": (N_("A funders' allocation scenario was published"), ()),
+    "process.budgets": (N_("A process's neighbourhood budgets were set"), ()),
     "process.publish": (
-        "A participatory-budgeting process was published",
+        N_("A participatory-budgeting process was published"),
         ("title", "voting_start", "results_start"),
     ),
     "process.update": (
-        "A published participatory-budgeting process was changed",
+        N_("A published participatory-budgeting process was changed"),
         (
             "title",
             "themes",
@@ -54,8 +61,8 @@ PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
             "reason",
         ),
     ),
-    "proposal.review": ("A proposal was reviewed for feasibility and cost", ()),
-    "core_funding_round.publish": ("A core-funding round was published", ()),
+    "proposal.review": (N_("A proposal was reviewed for feasibility and cost"), ()),
+    "core_funding_round.publish": (N_("A core-funding round was published"), ()),
 }
 
 STATUS_WORDS = COMMITMENT_STATUSES | DELIVERY_STATUSES
@@ -68,6 +75,11 @@ class PublicChange:
     record: str
     details: list[tuple[str, str]]
     before: list[tuple[str, str]]
+
+    @property
+    def description_in_words(self) -> str:
+        """The description in the reader's language (the API keeps ``description`` English)."""
+        return gettext(self.description)
 
 
 def _show(name: str, value: object) -> str:

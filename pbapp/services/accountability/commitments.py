@@ -17,10 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pbapp.extensions import db
+from pbapp.formatting import in_words
+from pbapp.formatting import number as figure
 from pbapp.models import User
 from pbapp.models.accountability import (
     COMMENT_KINDS,
@@ -89,7 +92,14 @@ def _clean(text: str | None) -> str:
 
 def _check_length(field: str, text: str, limit: int) -> None:
     if len(text) > limit:
-        raise FieldError(field, f"Use at most {limit:,} characters (you used {len(text):,}).")
+        raise FieldError(
+            field,
+            _(
+                "Use at most %(count)s characters (you used %(used)s).",
+                count=figure(limit),
+                used=figure(len(text)),
+            ),
+        )
 
 
 def build_story(actor: User, story: StoryInput) -> Story:
@@ -99,11 +109,11 @@ def build_story(actor: User, story: StoryInput) -> Story:
     _check_length("story", text, STORY_MAX)
     if not story.consent_confirmed:
         raise FieldError(
-            "consent", "Confirm that the teller agreed to their story being published."
+            "consent", _("Confirm that the teller agreed to their story being published.")
         )
     how = _clean(story.consent_how)
     if not how:
-        raise FieldError("consent_how", "Say how the teller gave their consent.")
+        raise FieldError("consent_how", _("Say how the teller gave their consent."))
     _check_length("consent_how", how, 200)
     name = _clean(story.teller_name)
     _check_length("teller_name", name, 120)
@@ -113,7 +123,7 @@ def build_story(actor: User, story: StoryInput) -> Story:
         teller = db.session.scalar(select(User).where(User.email == email))
         if teller is None:
             raise FieldError(
-                "teller_email", "No account has that email address. Leave it empty if unsure."
+                "teller_email", _("No account has that email address. Leave it empty if unsure.")
             )
     return Story(
         text=text,
@@ -144,16 +154,16 @@ def create_commitment(actor: User, data: CommitmentInput) -> Commitment:
     owner = _clean(data.owner)
     measure = _clean(data.measure)
     for field, value, limit, missing in (
-        ("shift", shift, 120, "Say which part of the strategy it belongs to."),
-        ("text", text, TEXT_MAX, "Write the commitment."),
-        ("owner", owner, 200, "Name the organisation answerable for it."),
+        ("shift", shift, 120, _("Say which part of the strategy it belongs to.")),
+        ("text", text, TEXT_MAX, _("Write the commitment.")),
+        ("owner", owner, 200, _("Name the organisation answerable for it.")),
         ("measure", measure, 200, ""),
     ):
         if not value and missing:
             raise FieldError(field, missing)
         _check_length(field, value, limit)
     if data.due_date is None:
-        raise FieldError("due_date", "Enter the date it is due.")
+        raise FieldError("due_date", _("Enter the date it is due."))
     last = db.session.scalar(select(func.max(Commitment.position)).where(Commitment.shift == shift))
     item = Commitment(
         shift=shift,
@@ -197,30 +207,30 @@ def post_update(actor: User, commitment: Commitment, data: UpdateInput) -> Commi
     and in the update, and audited with the status before and after.
     """
     if not actor.has_role(*UPDATERS):
-        raise FieldError("form", "Only officers and funders can post updates.")
+        raise FieldError("form", _("Only officers and funders can post updates."))
     summary = _clean(data.summary)
     _check_length("summary", summary, TEXT_MAX)
     if data.figure is not None and not (0 <= data.figure <= FIGURE_MAX):
-        raise FieldError("figure", "Enter a whole number of 0 or more.")
+        raise FieldError("figure", _("Enter a whole number of 0 or more."))
     if data.figure is not None and not commitment.measure:
-        raise FieldError("figure", "This commitment has no measure, so it takes no figure.")
+        raise FieldError("figure", _("This commitment has no measure, so it takes no figure."))
     status = data.status or None
     if status is not None and status not in COMMITMENT_STATUSES:
-        raise FieldError("status", "Choose a status from the list.")
+        raise FieldError("status", _("Choose a status from the list."))
     if status == commitment.status:
         status = None
     reason = _clean(data.status_reason)
     _check_length("status_reason", reason, TEXT_MAX)
     if status == "dropped" and not reason:
-        raise FieldError("status_reason", "Say why the commitment is dropped.")
+        raise FieldError("status_reason", _("Say why the commitment is dropped."))
     has_story = data.story is not None and _clean(data.story.text)
     if data.figure is None and not summary and status is None and not has_story:
-        raise FieldError("form", "An update needs a figure, a few words or a new status.")
+        raise FieldError("form", _("An update needs a figure, a few words or a new status."))
 
     story = build_story(actor, data.story) if has_story else None  # checked before any change
     if data.figure is None and not summary and status is None:  # the table needs one of them
         raise FieldError(
-            "summary", "Add a few words about the update: a story cannot be posted on its own."
+            "summary", _("Add a few words about the update: a story cannot be posted on its own.")
         )
     update = CommitmentUpdate(
         commitment=commitment,
@@ -271,10 +281,10 @@ def audit_story_added(actor: User, story: Story) -> None:
 def add_comment(author: User, commitment: Commitment, kind: str, text: str) -> CommitmentComment:
     """A resident's comment or challenge. Raises ``FieldError``."""
     if kind not in COMMENT_KINDS:
-        raise FieldError("kind", "Choose whether this is a comment or a challenge.")
+        raise FieldError("kind", _("Choose whether this is a comment or a challenge."))
     text = _clean(text)
     if not text:
-        raise FieldError("text", "Write your comment.")
+        raise FieldError("text", _("Write your comment."))
     _check_length("text", text, TEXT_MAX)
     comment = CommitmentComment(commitment=commitment, author_id=author.id, kind=kind, text=text)
     db.session.add(comment)
@@ -285,10 +295,10 @@ def add_comment(author: User, commitment: Commitment, kind: str, text: str) -> C
 def answer_challenge(actor: User, challenge: CommitmentComment, text: str) -> ChallengeAnswer:
     """An officer's public answer to a challenge. Raises ``FieldError``."""
     if not challenge.is_challenge:
-        raise FieldError("form", "Only challenges get answers; this is a comment.")
+        raise FieldError("form", _("Only challenges get answers; this is a comment."))
     text = _clean(text)
     if not text:
-        raise FieldError("text", "Write the answer.")
+        raise FieldError("text", _("Write the answer."))
     _check_length("text", text, TEXT_MAX)
     answer = ChallengeAnswer(challenge=challenge, author_id=actor.id, text=text)
     db.session.add(answer)
@@ -328,10 +338,10 @@ def withdraw_story(actor: User, story: Story) -> None:
     Raises ``FieldError`` when ``actor`` may not withdraw it or it is already withdrawn.
     """
     if story.is_withdrawn:
-        raise FieldError("form", "This story has already been withdrawn.")
+        raise FieldError("form", _("This story has already been withdrawn."))
     if not can_withdraw(actor, story):
         raise FieldError(
-            "form", "Only the teller, or an officer at their request, can withdraw it."
+            "form", _("Only the teller, or an officer at their request, can withdraw it.")
         )
     story.text = None
     story.teller_name = None
@@ -355,7 +365,7 @@ def stories_of(user: User) -> list[Story]:
 
 def due_label(commitment: Commitment, today: date) -> str:
     """'Due 31 March 2027', or 'Overdue since ...' when it is past due and not done."""
-    when = commitment.due_date.strftime("%-d %B %Y")
+    when = in_words(commitment.due_date)
     if commitment.due_date < today and commitment.status not in ("done", "dropped"):
-        return f"Overdue since {when}"
-    return f"Due {when}"
+        return _("Overdue since %(day)s", day=when)
+    return _("Due %(day)s", day=when)

@@ -16,6 +16,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,10 +28,22 @@ from pbapp.services.neighbourhoods import need_profiles
 from pbapp.services.participation import disclosure
 
 SUPPRESS_BELOW = disclosure.PEOPLE_FROM
+
+
+def N_(message: str) -> str:  # noqa: N802 (the name gettext tools know)
+    """Marks English words for the catalogues; they stay English in the open data."""
+    return message
+
+
+def in_words(text: str) -> str:
+    """Words this module keeps in English (for the open data), in the reader's language."""
+    return gettext(text)
+
+
 HIDDEN_TEXT = disclosure.FEW_PEOPLE
 # A cell hidden only so that a small number elsewhere cannot be worked out by subtraction: its
 # own value may be large, so "fewer than 5" would be untrue.
-SECONDARY_TEXT = "hidden so that a small number elsewhere cannot be worked out"
+SECONDARY_TEXT = N_("hidden so that a small number elsewhere cannot be worked out")
 # A count below 10 in an area whose budget had fewer than 10 ballots (docs/disclosure.md).
 FEW_BALLOTS_TEXT = disclosure.NOT_PUBLISHED
 UNKNOWN_HOME = "home-not-known"
@@ -131,7 +144,8 @@ class Count:
         return self.value is None
 
     def __str__(self) -> str:
-        return self.label if self.value is None else f"{self.value:,}"
+        """The count as a page shows it, in the reader's language (``export`` stays English)."""
+        return gettext(self.label) if self.value is None else f"{self.value:,}"
 
     def export(self) -> int | str:
         return self.label if self.value is None else self.value
@@ -175,6 +189,12 @@ class AreaRow:
     in_vote: bool = False
 
     @property
+    def name_in_words(self) -> str:
+        """The name as a page shows it (the city's and the unknown home's in the reader's
+        language; the open data keeps ``name`` English)."""
+        return gettext(self.name) if self.code in ("total", UNKNOWN_HOME) else self.name
+
+    @property
     def pb_per_head(self) -> float | None:
         return self.pb_money / self.population if self.population else None
 
@@ -212,6 +232,10 @@ class VcsRow:
     groups: int
     reach: Count
     money: int | None  # a year's awards shared by people reached; None when reach is hidden
+
+    @property
+    def name_in_words(self) -> str:
+        return gettext(self.name) if self.code == "total" else self.name
 
     @property
     def per_head(self) -> float | None:
@@ -284,7 +308,7 @@ def _people_table(
                 got_funded.add(ballot.voter_id)
     unknown = None
     if UNKNOWN_HOME in voters.values():
-        unknown = AreaRow(UNKNOWN_HOME, "Home neighbourhood not known", 0, None, None)
+        unknown = AreaRow(UNKNOWN_HOME, N_("Home neighbourhood not known"), 0, None, None)
         rows = rows | {UNKNOWN_HOME: unknown}
         in_vote.add(UNKNOWN_HOME)
     counted = [code for code in rows if code in in_vote]
@@ -319,7 +343,7 @@ def _people_table(
     def count(key: Key) -> Count:
         return _published(key, raw[key], hidden, few_ballots)
 
-    total = AreaRow("total", "Whole city", sum(r.population for r in rows.values()), None, None)
+    total = AreaRow("total", N_("Whole city"), sum(r.population for r in rows.values()), None, None)
     for code, row in list(rows.items()) + [("total", total)]:
         if code != "total" and code not in in_vote:
             continue
@@ -393,7 +417,7 @@ def _vcs_table(
     total_hidden = ("total", "reach") in hidden
     total = VcsRow(
         "total",
-        "Whole city",
+        N_("Whole city"),
         sum(a.population for a in area_rows),
         None,
         None,

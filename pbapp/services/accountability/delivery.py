@@ -12,10 +12,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pbapp.extensions import db
+from pbapp.formatting import money
+from pbapp.formatting import number as figure
 from pbapp.models import Proposal, Result, User
 from pbapp.models.accountability import (
     DELIVERY_KINDS,
@@ -63,6 +66,20 @@ class Subject:
     amount: int
     record: DeliveryRecord | None
     neighbourhood: str = ""
+    award_of: tuple[str, str] | None = None  # an award's (organisation, round title)
+
+    @property
+    def title_in_words(self) -> str:
+        """The title as a page shows it: an award's in the reader's language (``title`` stays
+        English for the API and the spreadsheet template)."""
+        if self.award_of is None:
+            return self.title
+        organisation, round_title = self.award_of
+        return _(
+            "Core funding: %(organisation)s (%(round)s)",
+            organisation=organisation,
+            round=round_title,
+        )
 
 
 @dataclass
@@ -72,8 +89,16 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"Row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            # Translators: where a problem is in an uploaded spreadsheet; the column is its
+            # (English) heading.
+            return _(
+                "Row %(row)s, column %(column)s: %(message)s",
+                row=self.row,
+                column=self.column,
+                message=self.message,
+            )
+        return _("Row %(row)s: %(message)s", row=self.row, message=self.message)
 
 
 class ImportRefused(Exception):
@@ -136,6 +161,7 @@ def funded_subjects() -> list[Subject]:
                 f"Core funding: {a.organisation.name} ({a.funding_round.title})",
                 a.round_total,
                 records.get(("award", a.id)),
+                award_of=(a.organisation.name, a.funding_round.title),
             )
         )
     return subjects
@@ -171,6 +197,7 @@ def subject(kind: str, subject_id: int) -> Subject | None:
             f"Core funding: {award.organisation.name} ({award.funding_round.title})",
             award.round_total,
             record,
+            award_of=(award.organisation.name, award.funding_round.title),
         )
     return None
 
@@ -179,27 +206,41 @@ def _check(data: DeliveryInput, amount: int) -> list[tuple[str, str]]:
     """Problems with an update as (field, message), in the order of the form."""
     problems = []
     if data.status not in DELIVERY_STATUSES:
-        problems.append(("status", "Choose a status: " + ", ".join(DELIVERY_STATUSES) + "."))
+        problems.append(
+            ("status", _("Choose a status: %(statuses)s.", statuses=", ".join(DELIVERY_STATUSES)))
+        )
     if data.spend is None:
-        problems.append(("spend", "Enter the money spent so far, in whole pounds."))
+        problems.append(("spend", _("Enter the money spent so far, in whole pounds.")))
     elif data.spend < 0:
-        problems.append(("spend", "Spend cannot be negative."))
+        problems.append(("spend", _("Spend cannot be negative.")))
     elif data.spend > amount:
         problems.append(
-            ("spend", f"Spend of £{data.spend:,} is more than the £{amount:,} awarded.")
+            (
+                "spend",
+                _(
+                    "Spend of %(spend)s is more than the %(amount)s awarded.",
+                    spend=money(data.spend),
+                    amount=money(amount),
+                ),
+            )
         )
     for name, limit in TEXT_LIMITS.items():
         if len(getattr(data, name).strip()) > limit:
-            problems.append((name, f"Use at most {limit} characters."))
+            problems.append((name, _("Use at most %(count)s characters.", count=limit)))
     measure = data.outcome_measure.strip()
     if data.outcome_figure is not None and not measure:
-        problems.append(("outcome_measure", "Say what the outcome figure counts."))
+        problems.append(("outcome_measure", _("Say what the outcome figure counts.")))
     if measure and data.outcome_figure is None:
-        problems.append(("outcome_figure", "Enter the outcome figure for this measure."))
+        problems.append(("outcome_figure", _("Enter the outcome figure for this measure.")))
     if data.outcome_figure is not None and data.outcome_figure < 0:
-        problems.append(("outcome_figure", "The outcome figure cannot be negative."))
+        problems.append(("outcome_figure", _("The outcome figure cannot be negative.")))
     if data.outcome_figure is not None and data.outcome_figure > FIGURE_MAX:
-        problems.append(("outcome_figure", f"The outcome figure can be at most {FIGURE_MAX:,}."))
+        problems.append(
+            (
+                "outcome_figure",
+                _("The outcome figure can be at most %(most)s.", most=figure(FIGURE_MAX)),
+            )
+        )
     return problems
 
 
@@ -286,12 +327,17 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
     ``ImportRefused`` listing every problem by row and column; then nothing has changed.
     """
     if not raw or not raw.strip():
-        raise ImportRefused([ImportProblem(1, "", "The file is empty.")])
+        raise ImportRefused([ImportProblem(1, "", _("The file is empty."))])
     if len(raw) > CSV_MAX_BYTES:
         raise ImportRefused(
             [
                 ImportProblem(
-                    1, "", f"The file is larger than {CSV_MAX_BYTES // 1000:,} kB. Split it."
+                    1,
+                    "",
+                    _(
+                        "The file is larger than %(size)s kB. Split it.",
+                        size=figure(CSV_MAX_BYTES // 1000),
+                    ),
                 )
             ]
         )
@@ -304,7 +350,7 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
                 ImportProblem(
                     line,
                     "",
-                    "The file is not UTF-8 text. Save it as 'CSV UTF-8' from your spreadsheet.",
+                    _("The file is not UTF-8 text. Save it as 'CSV UTF-8' from your spreadsheet."),
                 )
             ]
         ) from None
@@ -312,45 +358,71 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
     if control is not None:
         line, what = control
         raise ImportRefused(
-            [ImportProblem(line, "", f"Line {line} contains {what}, which cannot be saved.")]
+            [
+                ImportProblem(
+                    line,
+                    "",
+                    _(
+                        "Line %(line)s contains %(what)s, which cannot be saved.",
+                        line=line,
+                        what=what,
+                    ),
+                )
+            ]
         )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = list(reader)
     except csv.Error as error:
         raise ImportRefused(
-            [ImportProblem(reader.line_num, "", f"Not a readable CSV file ({error}).")]
+            [
+                ImportProblem(
+                    reader.line_num, "", _("Not a readable CSV file (%(error)s).", error=str(error))
+                )
+            ]
         ) from None
     if not rows:  # only a byte-order mark
-        raise ImportRefused([ImportProblem(1, "", "The file is empty.")])
+        raise ImportRefused([ImportProblem(1, "", _("The file is empty."))])
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in CSV_REQUIRED if c not in header]
     unknown = [h for h in header if h not in CSV_REQUIRED + CSV_OPTIONAL + CSV_IGNORED]
     duplicated = sorted({h for h in header if header.count(h) > 1})
     problems = []
     if missing:
-        problems.append(ImportProblem(1, "", "Missing columns: " + ", ".join(missing) + "."))
+        problems.append(
+            ImportProblem(1, "", _("Missing columns: %(columns)s.", columns=", ".join(missing)))
+        )
     if unknown:
         problems.append(
             ImportProblem(
                 1,
                 "",
-                "Unknown columns: "
-                + ", ".join(unknown)
-                + ". Allowed: "
-                + ", ".join(CSV_REQUIRED + CSV_OPTIONAL)
-                + ".",
+                _(
+                    "Unknown columns: %(columns)s. Allowed: %(allowed)s.",
+                    columns=", ".join(unknown),
+                    allowed=", ".join(CSV_REQUIRED + CSV_OPTIONAL),
+                ),
             )
         )
     if duplicated:
-        problems.append(ImportProblem(1, "", "Columns named twice: " + ", ".join(duplicated) + "."))
+        problems.append(
+            ImportProblem(
+                1, "", _("Columns named twice: %(columns)s.", columns=", ".join(duplicated))
+            )
+        )
     if problems:
         raise ImportRefused(problems)
     body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
     if not body:
-        raise ImportRefused([ImportProblem(1, "", "The file has a header but no rows.")])
+        raise ImportRefused([ImportProblem(1, "", _("The file has a header but no rows."))])
     if len(body) > CSV_MAX_ROWS:
-        raise ImportRefused([ImportProblem(1, "", f"At most {CSV_MAX_ROWS:,} rows per file.")])
+        raise ImportRefused(
+            [
+                ImportProblem(
+                    1, "", _("At most %(count)s rows per file.", count=figure(CSV_MAX_ROWS))
+                )
+            ]
+        )
 
     subjects = {(s.kind, s.id): s for s in funded_subjects()}
     seen: dict[tuple[str, int], int] = {}
@@ -359,27 +431,42 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
         if len(cells) != len(header):
             problems.append(
                 ImportProblem(
-                    number, "", f"Has {len(cells)} cells; the header has {len(header)} columns."
+                    number,
+                    "",
+                    _(
+                        "Has %(cells)s cells; the header has %(columns)s columns.",
+                        cells=len(cells),
+                        columns=len(header),
+                    ),
                 )
             )
             continue
         row = {h: c.strip() for h, c in zip(header, cells, strict=True)}
         kind = row["kind"].lower()
         if kind not in DELIVERY_KINDS:
-            problems.append(ImportProblem(number, "kind", "Write 'project' or 'award'."))
+            problems.append(ImportProblem(number, "kind", _("Write 'project' or 'award'.")))
             continue
         try:
             subject_id = _whole(row["id"])
         except ValueError:
             subject_id = None
         if subject_id is None:
-            problems.append(ImportProblem(number, "id", f"'{row['id']}' is not an id number."))
+            problems.append(
+                ImportProblem(number, "id", _("'%(value)s' is not an id number.", value=row["id"]))
+            )
             continue
         target = subjects.get((kind, subject_id))
         if target is None:
-            what = "funded project" if kind == "project" else "published core-funding award"
             problems.append(
-                ImportProblem(number, "id", f"There is no {what} with id {subject_id}.")
+                ImportProblem(
+                    number,
+                    "id",
+                    _("There is no funded project with id %(id)s.", id=subject_id)
+                    if kind == "project"
+                    else _(
+                        "There is no published core-funding award with id %(id)s.", id=subject_id
+                    ),
+                )
             )
             continue
         if (kind, subject_id) in seen:
@@ -387,7 +474,12 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
                 ImportProblem(
                     number,
                     "id",
-                    f"{kind} {subject_id} is already on row {seen[(kind, subject_id)]}.",
+                    _(
+                        "%(kind)s %(id)s is already on row %(row)s.",
+                        kind=kind,
+                        id=subject_id,
+                        row=seen[(kind, subject_id)],
+                    ),
                 )
             )
             continue
@@ -399,7 +491,9 @@ def import_csv(actor: User, raw: bytes) -> ImportReport:
                 numbers[column] = _whole(row.get(column, ""))
             except ValueError:
                 problems.append(
-                    ImportProblem(number, column, f"'{row[column]}' is not a whole number.")
+                    ImportProblem(
+                        number, column, _("'%(value)s' is not a whole number.", value=row[column])
+                    )
                 )
                 bad = True
         if bad:

@@ -27,7 +27,13 @@ from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.models.funding import Scenario
 from pbapp.services import csv_safety
 from pbapp.services.accountability import dashboard
-from pbapp.services.accountability.dashboard import HIDDEN_TEXT, SECONDARY_TEXT, SUPPRESS_BELOW
+from pbapp.services.accountability.dashboard import (
+    HIDDEN_TEXT,
+    N_,
+    SECONDARY_TEXT,
+    SUPPRESS_BELOW,
+    in_words,
+)
 from pbapp.services.participation import disclosure
 
 Record = dict[str, object]
@@ -39,6 +45,15 @@ class Column:
     meaning: str
     unit: str = ""
 
+    # The page shows the words in the reader's language; the files and the API keep English.
+    @property
+    def meaning_in_words(self) -> str:
+        return in_words(self.meaning)
+
+    @property
+    def unit_in_words(self) -> str:
+        return in_words(self.unit) if self.unit else ""
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -47,6 +62,14 @@ class Dataset:
     description: str
     columns: tuple[Column, ...]
     records: Callable[[], list[Record]]
+
+    @property
+    def title_in_words(self) -> str:
+        return in_words(self.title)
+
+    @property
+    def description_in_words(self) -> str:
+        return in_words(self.description)
 
 
 def _supporters(policy: disclosure.Disclosure, supporters: object) -> int | str:
@@ -268,202 +291,206 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         Dataset(
             "results",
-            "Participatory-budgeting results",
-            "Every project on the ballot of every published result, and whether it was funded.",
+            N_("Participatory-budgeting results"),
+            N_("Every project on the ballot of every published result, and whether it was funded."),
             (
-                C("process_id", "The process (budgeting round)"),
-                C("process", "Its title"),
-                C("budget_id", "The budget residents voted on"),
+                C("process_id", N_("The process (budgeting round)")),
+                C("process", N_("Its title")),
+                C("budget_id", N_("The budget residents voted on")),
                 C(
                     "neighbourhood_code",
-                    "ONS code of the budget's neighbourhood; empty for city-wide",
+                    N_("ONS code of the budget's neighbourhood; empty for city-wide"),
                 ),
-                C("budget_name", "The neighbourhood's name, or City-wide"),
-                C("budget_pounds", "Money in the budget", "whole pounds"),
-                C("rule", "The counting rule (see the counting method page)"),
+                C("budget_name", N_("The neighbourhood's name, or City-wide")),
+                C("budget_pounds", N_("Money in the budget"), N_("whole pounds")),
+                C("rule", N_("The counting rule (see the counting method page)")),
                 C(
                     "voters",
-                    "People who voted in this budget",
-                    "people; 'fewer than 10' below 10 (see the disclosure policy)",
+                    N_("People who voted in this budget"),
+                    N_("people; 'fewer than 10' below 10 (see the disclosure policy)"),
                 ),
-                C("proposal_id", "The project"),
-                C("title", "Its title"),
-                C("theme", "Its prevention theme"),
-                C("cost_pounds", "Its cost as reviewed", "whole pounds"),
+                C("proposal_id", N_("The project")),
+                C("title", N_("Its title")),
+                C("theme", N_("Its prevention theme")),
+                C("cost_pounds", N_("Its cost as reviewed"), N_("whole pounds")),
                 C(
                     "supporters",
-                    "Voters who supported it",
-                    "people; 'fewer than 5' below 5; 'not published (fewer than 10 ballots)' "
-                    "for budgets with fewer than 10 ballots",
+                    N_("Voters who supported it"),
+                    N_(
+                        "people; 'fewer than 5' below 5; 'not published (fewer than 10 ballots)' "
+                        "for budgets with fewer than 10 ballots"
+                    ),
                 ),
-                C("funded", "Whether the count funded it", "true/false"),
-                C("published_at", "When the result was published", "UTC, ISO 8601"),
+                C("funded", N_("Whether the count funded it"), N_("true/false")),
+                C("published_at", N_("When the result was published"), N_("UTC, ISO 8601")),
             ),
             results_records,
         ),
         Dataset(
             "allocations",
-            "Funders' allocations by neighbourhood",
-            "The amount each neighbourhood gets in every published needs-weighted scenario.",
+            N_("Funders' allocations by neighbourhood"),
+            N_("The amount each neighbourhood gets in every published needs-weighted scenario."),
             (
-                C("scenario_id", "The scenario"),
-                C("scenario", "Its name"),
-                C("process_id", "The process it set the budgets of, if any"),
-                C("neighbourhood_code", "ONS code of the neighbourhood"),
-                C("amount_pounds", "Amount allocated", "whole pounds"),
-                C("need", "The need figure the formula used"),
-                C("fingerprint", "SHA-256 of the scenario's published inputs"),
+                C("scenario_id", N_("The scenario")),
+                C("scenario", N_("Its name")),
+                C("process_id", N_("The process it set the budgets of, if any")),
+                C("neighbourhood_code", N_("ONS code of the neighbourhood")),
+                C("amount_pounds", N_("Amount allocated"), N_("whole pounds")),
+                C("need", N_("The need figure the formula used")),
+                C("fingerprint", N_("SHA-256 of the scenario's published inputs")),
             ),
             allocations_records,
         ),
         Dataset(
             "awards",
-            "Core-funding awards",
-            "Every award to a voluntary or community group in a published core-funding round.",
+            N_("Core-funding awards"),
+            N_("Every award to a voluntary or community group in a published core-funding round."),
             (
-                C("round_id", "The round"),
-                C("round", "Its title"),
-                C("first_year", "First financial year (2027 means April 2027 to March 2028)"),
-                C("years", "Years the round covers"),
-                C("award_id", "The award"),
-                C("organisation", "The group"),
-                C("registration_number", "Charity or company number, if registered"),
-                C("amount_pounds_per_year", "Award per year", "whole pounds"),
-                C("amount_pounds_total", "Award over the round", "whole pounds"),
-                C("fingerprint", "SHA-256 of the round's published inputs"),
+                C("round_id", N_("The round")),
+                C("round", N_("Its title")),
+                C("first_year", N_("First financial year (2027 means April 2027 to March 2028)")),
+                C("years", N_("Years the round covers")),
+                C("award_id", N_("The award")),
+                C("organisation", N_("The group")),
+                C("registration_number", N_("Charity or company number, if registered")),
+                C("amount_pounds_per_year", N_("Award per year"), N_("whole pounds")),
+                C("amount_pounds_total", N_("Award over the round"), N_("whole pounds")),
+                C("fingerprint", N_("SHA-256 of the round's published inputs")),
             ),
             awards_records,
         ),
         Dataset(
             "commitments",
-            "Commitments register",
-            "The Health and Wellbeing Board's commitments, their owners, due dates and status.",
+            N_("Commitments register"),
+            N_("The Health and Wellbeing Board's commitments, their owners, due dates and status."),
             (
-                C("commitment_id", "The commitment"),
-                C("shift", "The strategy's shift it belongs to"),
-                C("commitment", "What the Board committed to"),
-                C("owner", "The organisation answerable for it"),
-                C("due_date", "When it is due", "ISO 8601 date"),
-                C("status", "not_started, on_track, at_risk, done or dropped"),
-                C("status_reason", "Why, when dropped (or the latest reason given)"),
-                C("measure", "What the update figures count, if it has a measure"),
-                C("latest_figure", "The latest figure posted against the measure"),
-                C("latest_figure_at", "When it was posted", "UTC, ISO 8601"),
-                C("latest_update_at", "When the latest update was posted", "UTC, ISO 8601"),
+                C("commitment_id", N_("The commitment")),
+                C("shift", N_("The strategy's shift it belongs to")),
+                C("commitment", N_("What the Board committed to")),
+                C("owner", N_("The organisation answerable for it")),
+                C("due_date", N_("When it is due"), N_("ISO 8601 date")),
+                C("status", N_("not_started, on_track, at_risk, done or dropped")),
+                C("status_reason", N_("Why, when dropped (or the latest reason given)")),
+                C("measure", N_("What the update figures count, if it has a measure")),
+                C("latest_figure", N_("The latest figure posted against the measure")),
+                C("latest_figure_at", N_("When it was posted"), N_("UTC, ISO 8601")),
+                C("latest_update_at", N_("When the latest update was posted"), N_("UTC, ISO 8601")),
             ),
             commitments_records,
         ),
         Dataset(
             "updates",
-            "Commitment updates",
-            "Every update the owners posted, never edited, with the stories still published.",
+            N_("Commitment updates"),
+            N_("Every update the owners posted, never edited, with the stories still published."),
             (
-                C("update_id", "The update"),
-                C("commitment_id", "The commitment it is about"),
-                C("posted_at", "When it was posted", "UTC, ISO 8601"),
-                C("measure", "What the figure counts"),
-                C("figure", "The figure, if one was given"),
-                C("summary", "The owner's words on progress"),
-                C("status_set", "The status it set, if it changed the status"),
-                C("status_reason", "The reason given with that status"),
-                C("stories", "Stories told with consent, separated by ' | '"),
+                C("update_id", N_("The update")),
+                C("commitment_id", N_("The commitment it is about")),
+                C("posted_at", N_("When it was posted"), N_("UTC, ISO 8601")),
+                C("measure", N_("What the figure counts")),
+                C("figure", N_("The figure, if one was given")),
+                C("summary", N_("The owner's words on progress")),
+                C("status_set", N_("The status it set, if it changed the status")),
+                C("status_reason", N_("The reason given with that status")),
+                C("stories", N_("Stories told with consent, separated by ' | '")),
             ),
             updates_records,
         ),
         Dataset(
             "delivery",
-            "Delivery of funded projects and awards",
-            "Status, spend against the amount awarded, milestones and outcome figures.",
+            N_("Delivery of funded projects and awards"),
+            N_("Status, spend against the amount awarded, milestones and outcome figures."),
             (
-                C("kind", "project (participatory budgeting) or award (core funding)"),
-                C("id", "The proposal id or award id"),
-                C("title", "What was funded"),
-                C("status", "not_started, in_progress, delivered or stopped"),
+                C("kind", N_("project (participatory budgeting) or award (core funding)")),
+                C("id", N_("The proposal id or award id")),
+                C("title", N_("What was funded")),
+                C("status", N_("not_started, in_progress, delivered or stopped")),
                 C(
                     "amount_pounds",
-                    "Amount awarded (an award: over its whole round)",
-                    "whole pounds",
+                    N_("Amount awarded (an award: over its whole round)"),
+                    N_("whole pounds"),
                 ),
-                C("spend_pounds", "Spent so far", "whole pounds"),
-                C("latest_milestone", "The latest milestone reported"),
-                C("outcome_measure", "What the latest outcome figure counts"),
-                C("outcome_figure", "The latest outcome figure"),
-                C("updated_at", "When it was last updated", "UTC, ISO 8601"),
+                C("spend_pounds", N_("Spent so far"), N_("whole pounds")),
+                C("latest_milestone", N_("The latest milestone reported")),
+                C("outcome_measure", N_("What the latest outcome figure counts")),
+                C("outcome_figure", N_("The latest outcome figure")),
+                C("updated_at", N_("When it was last updated"), N_("UTC, ISO 8601")),
             ),
             delivery_records,
         ),
         Dataset(
             "stories",
-            "Stories",
-            "Stories people told with their consent. A withdrawn story is removed from here too.",
+            N_("Stories"),
+            N_(
+                "Stories people told with their consent. A withdrawn story is removed from here too."
+            ),
             (
-                C("story_id", "The story"),
-                C("about", "commitment or delivery"),
-                C("commitment_update_id", "The commitment update it came with"),
-                C("delivery_kind", "project or award, for a delivery story"),
-                C("delivery_id", "The proposal id or award id, for a delivery story"),
-                C("teller", "The name the teller chose to be known by (may be empty)"),
-                C("story", "The story in the teller's words"),
-                C("consent_given_at", "When consent was recorded", "UTC, ISO 8601"),
+                C("story_id", N_("The story")),
+                C("about", N_("commitment or delivery")),
+                C("commitment_update_id", N_("The commitment update it came with")),
+                C("delivery_kind", N_("project or award, for a delivery story")),
+                C("delivery_id", N_("The proposal id or award id, for a delivery story")),
+                C("teller", N_("The name the teller chose to be known by (may be empty)")),
+                C("story", N_("The story in the teller's words")),
+                C("consent_given_at", N_("When consent was recorded"), N_("UTC, ISO 8601")),
             ),
             stories_records,
         ),
         Dataset(
             "fairness",
-            "Fairness by neighbourhood",
-            "The fairness dashboard's table for the newest process with published results.",
+            N_("Fairness by neighbourhood"),
+            N_("The fairness dashboard's table for the newest process with published results."),
             (
-                C("process_id", "The process the voting figures are about"),
-                C("neighbourhood_code", "ONS code; 'total' for the whole city"),
-                C("neighbourhood", "Its name"),
-                C("population", "Residents (Census 2021)", "people"),
-                C("need_score", "Index of Multiple Deprivation score (higher: more need)"),
-                C("need_rank", "Rank in the city by need (1: greatest need)"),
-                C("proposals", "Proposals made to the neighbourhood's budget"),
-                C("funded_projects", "Of them, funded"),
-                C("pb_funded_pounds", "Cost of the funded projects", "whole pounds"),
-                C("pb_pounds_per_head", "Funded pounds per resident", "pounds"),
+                C("process_id", N_("The process the voting figures are about")),
+                C("neighbourhood_code", N_("ONS code; 'total' for the whole city")),
+                C("neighbourhood", N_("Its name")),
+                C("population", N_("Residents (Census 2021)"), N_("people")),
+                C("need_score", N_("Index of Multiple Deprivation score (higher: more need)")),
+                C("need_rank", N_("Rank in the city by need (1: greatest need)")),
+                C("proposals", N_("Proposals made to the neighbourhood's budget")),
+                C("funded_projects", N_("Of them, funded")),
+                C("pb_funded_pounds", N_("Cost of the funded projects"), N_("whole pounds")),
+                C("pb_pounds_per_head", N_("Funded pounds per resident"), N_("pounds")),
                 C(
                     "allocation_pounds",
-                    "The published funders' scenario amount, if any",
-                    "whole pounds",
+                    N_("The published funders' scenario amount, if any"),
+                    N_("whole pounds"),
                 ),
                 C(
                     "voters",
-                    "Residents who voted",
-                    "people; hidden with the reason in words (see the suppression note)",
+                    N_("Residents who voted"),
+                    N_("people; hidden with the reason in words (see the suppression note)"),
                 ),
                 C(
                     "turnout",
-                    "Voters as a share of residents; empty when voters is hidden",
-                    "0 to 1",
+                    N_("Voters as a share of residents; empty when voters is hidden"),
+                    N_("0 to 1"),
                 ),
                 C(
                     "voters_with_funded_project",
-                    "Voters who backed at least one funded project",
-                    "people; suppressed",
+                    N_("Voters who backed at least one funded project"),
+                    N_("people; suppressed"),
                 ),
                 C(
                     "voters_without_funded_project",
-                    "Voters who backed none that was funded",
-                    "people; suppressed",
+                    N_("Voters who backed none that was funded"),
+                    N_("people; suppressed"),
                 ),
                 C(
                     "share_with_funded_project",
-                    "Share of voters with a funded project; empty when hidden",
-                    "0 to 1",
+                    N_("Share of voters with a funded project; empty when hidden"),
+                    N_("0 to 1"),
                 ),
                 C(
                     "vcs_people_reached",
-                    "People core-funded groups reach here",
-                    "people; suppressed",
+                    N_("People core-funded groups reach here"),
+                    N_("people; suppressed"),
                 ),
                 C(
                     "vcs_award_pounds_per_year",
-                    "Core funding shared by people reached; empty when hidden",
-                    "whole pounds",
+                    N_("Core funding shared by people reached; empty when hidden"),
+                    N_("whole pounds"),
                 ),
-                C("vcs_pounds_per_head", "Core funding per resident", "pounds"),
+                C("vcs_pounds_per_head", N_("Core funding per resident"), N_("pounds")),
             ),
             fairness_records,
         ),
