@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -65,15 +67,14 @@ class NumberField(Field):
             value = None
         if value is None or not value.is_finite() or len(text) > 20:
             self.data = None
-            example = "50 (meaning 50%)" if self.percent else "1.5"
-            raise ValueError(f"Enter a number, like {example}.")
+            if self.percent:
+                raise ValueError(_("Enter a number, like 50 (meaning 50%)."))
+            raise ValueError(_("Enter a number, like 1.5."))
         self.data = value / 100 if self.percent else value
 
 
-def _date(label: str, hint: str) -> DateField:
-    return DateField(
-        label, description=hint, validators=[InputRequired(f"Enter the date: {label.lower()}.")]
-    )
+def _date(label, hint, message) -> DateField:
+    return DateField(label, description=hint, validators=[InputRequired(message)])
 
 
 def contribution_form(neighbourhoods, **kwargs) -> ContributionForm:
@@ -84,34 +85,42 @@ def contribution_form(neighbourhoods, **kwargs) -> ContributionForm:
 
 class ContributionForm(FlaskForm):
     funder_name = StringField(
-        "Funder",
-        description="The organisation the money comes from, e.g. NHS South Yorkshire ICB.",
-        validators=[InputRequired("Enter the funder's name."), Length(max=200)],
+        _l("Funder"),
+        description=_l("The organisation the money comes from, e.g. NHS South Yorkshire ICB."),
+        validators=[InputRequired(_l("Enter the funder's name.")), Length(max=200)],
     )
     amount = PoundsField(
-        "Amount in pounds",
-        description="Whole pounds, for example 250000.",
-        validators=[InputRequired("Enter the amount in whole pounds.")],
+        _l("Amount in pounds"),
+        description=_l("Whole pounds, for example 250000."),
+        validators=[InputRequired(_l("Enter the amount in whole pounds."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    period_start = _date("Money may be spent from", "The first day of the period.")
-    period_end = _date("Money may be spent until", "The last day of the period.")
+    period_start = _date(
+        _l("Money may be spent from"),
+        _l("The first day of the period."),
+        _l("Enter the date: money may be spent from."),
+    )
+    period_end = _date(
+        _l("Money may be spent until"),
+        _l("The last day of the period."),
+        _l("Enter the date: money may be spent until."),
+    )
     neighbourhood_ids = MultiCheckboxField(
-        "Neighbourhoods it may pay for (leave all unticked for any neighbourhood)",
+        _l("Neighbourhoods it may pay for (leave all unticked for any neighbourhood)"),
         coerce=row_id,
         validate_choice=False,
     )
     themes = MultiCheckboxField(
-        "Themes it may pay for (leave all unticked for any theme)",
+        _l("Themes it may pay for (leave all unticked for any theme)"),
         choices=[SelectChoice(k, v) for k, v in THEMES.items()],
         validate_choice=False,
     )
     note = TextAreaField(
-        "Note (optional)",
-        description="Conditions, reporting duties, or who to ask.",
-        validators=[Length(max=2000, message="Use at most 2,000 characters.")],
+        _l("Note (optional)"),
+        description=_l("Conditions, reporting duties, or who to ask."),
+        validators=[Length(max=2000, message=_l("Use at most 2,000 characters."))],
     )
-    submit = SubmitField("Save contribution")
+    submit = SubmitField(_l("Save contribution"))
 
 
 WEIGHT_INPUT = re.compile(r"^weight-([a-z][a-z0-9_]{0,79})-(\d{4})$")
@@ -151,7 +160,10 @@ class IndicatorWeightsField(Field):
                 value = None
             if value is None or not value.is_finite() or len(text) > 20:
                 self.process_errors.append(
-                    f"Enter each weight as a number, like 1 or 0.5 (not '{text[:20]}')."
+                    _(
+                        "Enter each weight as a number, like 1 or 0.5 (not '%(text)s').",
+                        text=text[:20],
+                    )
                 )
                 continue
             self.data[identity] = value
@@ -169,167 +181,181 @@ class ScenarioForm(FlaskForm):
     ``previous_scenario_id`` and passes the stored indicators to the page."""
 
     name = StringField(
-        "Name",
-        description="So you can tell scenarios apart, e.g. 'Income-deprived people, half by need'.",
-        validators=[InputRequired("Give the scenario a name."), Length(max=200)],
+        _l("Name"),
+        description=_l(
+            "So you can tell scenarios apart, e.g. 'Income-deprived people, half by need'."
+        ),
+        validators=[InputRequired(_l("Give the scenario a name.")), Length(max=200)],
     )
     description = TextAreaField(
-        "Why this scenario (optional)",
-        validators=[Length(max=5000, message="Use at most 5,000 characters.")],
+        _l("Why this scenario (optional)"),
+        validators=[Length(max=5000, message=_l("Use at most 5,000 characters."))],
     )
     budget = PoundsField(
-        "Budget to share between neighbourhoods, in pounds",
-        validators=[InputRequired("Enter the budget in whole pounds.")],
+        _l("Budget to share between neighbourhoods, in pounds"),
+        validators=[InputRequired(_l("Enter the budget in whole pounds."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    indicators = IndicatorWeightsField("Need indicators and their weights")
+    indicators = IndicatorWeightsField(_l("Need indicators and their weights"))
     population_source = SelectField(
-        "Population",
-        description="The residents every amount per head is counted over. The same figure is "
-        "used for the whole scenario and named on every page and download.",
+        _l("Population"),
+        description=_l(
+            "The residents every amount per head is counted over. The same figure is "
+            "used for the whole scenario and named on every page and download."
+        ),
         validate_choice=False,
     )
     universal = NumberField(
-        "Share given per resident (u), in %",
-        description="This part is shared by population alone; the rest by population "
-        "and need. 100% ignores need; 0% shares everything by need.",
+        _l("Share given per resident (u), in %"),
+        description=_l(
+            "This part is shared by population alone; the rest by population "
+            "and need. 100% ignores need; 0% shares everything by need."
+        ),
         percent=True,
-        validators=[InputRequired("Enter a percentage from 0 to 100.")],
+        validators=[InputRequired(_l("Enter a percentage from 0 to 100."))],
     )
     alpha = NumberField(
-        "How strongly need counts (α)",
-        description="0: not at all; 1: in proportion to need; 2: more steeply.",
-        validators=[InputRequired("Enter a number from 0 to 4.")],
+        _l("How strongly need counts (α)"),
+        description=_l("0: not at all; 1: in proportion to need; 2: more steeply."),
+        validators=[InputRequired(_l("Enter a number from 0 to 4."))],
     )
     floor = NumberField(
-        "Floor, in % of the per-resident amount (optional)",
-        description="No neighbourhood gets less than this share of what it would get per "
-        "resident, e.g. 80.",
+        _l("Floor, in % of the per-resident amount (optional)"),
+        description=_l(
+            "No neighbourhood gets less than this share of what it would get per resident, e.g. 80."
+        ),
         percent=True,
         validators=[Optional()],
     )
     ceiling = NumberField(
-        "Ceiling, in % of the per-resident amount (optional)",
-        description="No neighbourhood gets more than this, e.g. 150.",
+        _l("Ceiling, in % of the per-resident amount (optional)"),
+        description=_l("No neighbourhood gets more than this, e.g. 150."),
         percent=True,
         validators=[Optional()],
     )
     previous_scenario_id = SelectField(
-        "Last year's amounts",
-        description="A published scenario whose amounts this one moves on from.",
+        _l("Last year's amounts"),
+        description=_l("A published scenario whose amounts this one moves on from."),
         coerce=optional_int,
         validate_choice=False,
     )
     minimum_growth = NumberField(
-        "Minimum growth for every neighbourhood in a growth year, in % (optional)",
-        description="Everyone gets at least this rise before convergence money goes to the "
-        "neighbourhoods below target. Empty means 0%. It cannot be more than the budget grows.",
+        _l("Minimum growth for every neighbourhood in a growth year, in % (optional)"),
+        description=_l(
+            "Everyone gets at least this rise before convergence money goes to the "
+            "neighbourhoods below target. Empty means 0%. It cannot be more than the budget grows."
+        ),
         percent=True,
         validators=[Optional()],
     )
     convergence = RadioField(
-        "Convergence money goes",
+        _l("Convergence money goes"),
         choices=[
-            SelectChoice("furthest", "to the neighbourhoods furthest below target first"),
+            SelectChoice("furthest", _l("to the neighbourhoods furthest below target first")),
             SelectChoice(
-                "proportional", "to every neighbourhood below target, by the same share of its gap"
+                "proportional",
+                _l("to every neighbourhood below target, by the same share of its gap"),
             ),
         ],
         default="furthest",
-        validators=[InputRequired("Choose how convergence money is shared.")],
+        validators=[InputRequired(_l("Choose how convergence money is shared."))],
     )
     max_decrease = NumberField(
-        "Largest cut in a cut year, in % (optional)",
-        description="Neighbourhoods above target give first, none by more than this.",
+        _l("Largest cut in a cut year, in % (optional)"),
+        description=_l("Neighbourhoods above target give first, none by more than this."),
         percent=True,
         validators=[Optional()],
     )
     max_below_target = NumberField(
-        "No neighbourhood more than this % below its target (optional)",
+        _l("No neighbourhood more than this % below its target (optional)"),
         percent=True,
         validators=[Optional()],
     )
-    submit = SubmitField("Save and see the amounts")
+    submit = SubmitField(_l("Save and see the amounts"))
 
 
 class PublishForm(FlaskForm):
     process_id = SelectField(
-        "Set these amounts as the neighbourhood budgets of",
+        _l("Set these amounts as the neighbourhood budgets of"),
         coerce=optional_int,
         validate_choice=False,
     )
     # Set on the confirmation page: the funder has seen which budgets change.
     confirm = HiddenField()
-    submit = SubmitField("Publish this scenario")
+    submit = SubmitField(_l("Publish this scenario"))
 
 
 class UndoBudgetsForm(FlaskForm):
     """CSRF only: put back the budgets a published scenario replaced."""
 
-    submit = SubmitField("Put back the budgets as they were")
+    submit = SubmitField(_l("Put back the budgets as they were"))
 
 
 class DeprivationImportForm(FlaskForm):
     year = RadioField(
-        "Edition",
+        _l("Edition"),
         choices=[
-            SelectChoice("2025", "English Indices of Deprivation 2025 (LSOA 2021)"),
-            SelectChoice("2019", "English Indices of Deprivation 2019 (LSOA 2011)"),
+            SelectChoice("2025", _l("English Indices of Deprivation 2025 (LSOA 2021)")),
+            SelectChoice("2019", _l("English Indices of Deprivation 2019 (LSOA 2011)")),
         ],
         coerce=optional_int,
         default=2025,
-        validators=[InputRequired("Choose the edition.")],
+        validators=[InputRequired(_l("Choose the edition."))],
     )
     deprivation_file = FileField(
-        "Indices of Deprivation file (CSV)",
-        description="The official 'File 7' (all ranks, deciles, scores and population "
-        "denominators), saved as CSV, or the same figures with short column names.",
+        _l("Indices of Deprivation file (CSV)"),
+        description=_l(
+            "The official 'File 7' (all ranks, deciles, scores and population "
+            "denominators), saved as CSV, or the same figures with short column names."
+        ),
     )
     lookup_file = FileField(
-        "LSOA to ward lookup (CSV)",
-        description="ONS best-fit lookup with columns like LSOA21CD and WD24CD.",
+        _l("LSOA to ward lookup (CSV)"),
+        description=_l("ONS best-fit lookup with columns like LSOA21CD and WD24CD."),
     )
     source = StringField(
-        "Source",
+        _l("Source"),
         default="MHCLG, English Indices of Deprivation 2025 (File 7), population-weighted to wards",
         validators=[Length(max=200)],
     )
-    submit = SubmitField("Import deprivation figures")
+    submit = SubmitField(_l("Import deprivation figures"))
 
 
 class IndicatorImportForm(FlaskForm):
     year = WholeNumberField(
-        "Year the figures are for", validators=[InputRequired("Enter the year, like 2024.")]
+        _l("Year the figures are for"), validators=[InputRequired(_l("Enter the year, like 2024."))]
     )
     indicator_file = FileField(
-        "Indicator file (CSV)",
-        description="Three columns: neighbourhood code, indicator, value.",
+        _l("Indicator file (CSV)"),
+        description=_l("Three columns: neighbourhood code, indicator, value."),
     )
     direction = RadioField(
-        "Which way do the figures point?",
+        _l("Which way do the figures point?"),
         choices=[
-            SelectChoice("higher", "A higher value means more need (like a poverty rate)"),
+            SelectChoice("higher", _l("A higher value means more need (like a poverty rate)")),
             SelectChoice(
                 "lower",
-                "A lower value means more need (like life expectancy): need is counted as how "
-                "far a neighbourhood is below the best one",
+                _l(
+                    "A lower value means more need (like life expectancy): need is counted as how "
+                    "far a neighbourhood is below the best one"
+                ),
             ),
         ],
-        validators=[InputRequired("Say which way the figures point.")],
+        validators=[InputRequired(_l("Say which way the figures point."))],
     )
     kind = RadioField(
-        "What do the figures measure?",
+        _l("What do the figures measure?"),
         choices=[
-            SelectChoice("people", "A count of people in need (a fair basis for money)"),
-            SelectChoice("rate", "A share of residents (a rate)"),
-            SelectChoice("score", "A score that orders places"),
-            SelectChoice("other", "Something else"),
+            SelectChoice("people", _l("A count of people in need (a fair basis for money)")),
+            SelectChoice("rate", _l("A share of residents (a rate)")),
+            SelectChoice("score", _l("A score that orders places")),
+            SelectChoice("other", _l("Something else")),
         ],
         default="other",
-        validators=[InputRequired("Say what the figures measure.")],
+        validators=[InputRequired(_l("Say what the figures measure."))],
     )
-    source = StringField("Source", validators=[Length(max=200)])
-    submit = SubmitField("Import indicators")
+    source = StringField(_l("Source"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Import indicators"))
 
 
 class PoolForm(FlaskForm):
@@ -338,10 +364,10 @@ class PoolForm(FlaskForm):
     class Meta:
         csrf = False
 
-    scenario = SelectField("Targets from scenario", coerce=optional_int, validate_choice=False)
-    day = DateField("Contributions that may be spent on", validators=[Optional()])
+    scenario = SelectField(_l("Targets from scenario"), coerce=optional_int, validate_choice=False)
+    day = DateField(_l("Contributions that may be spent on"), validators=[Optional()])
     weighting = RadioField(
-        "Who is protected first when money is short",
+        _l("Who is protected first when money is short"),
         choices=[SelectChoice(key, label) for key, label in WEIGHTING_CHOICES.items()],
         default="even",
         validators=[Optional()],

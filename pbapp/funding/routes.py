@@ -7,13 +7,16 @@ import json
 from collections.abc import Callable
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
-from pbapp.formatting import counted
+from pbapp.formatting import number
 from pbapp.forms import form_status, show_field_error
 from pbapp.funding import bp
 from pbapp.funding.forms import (
@@ -42,7 +45,7 @@ def is_funder() -> bool:
 
 @bp.app_template_filter("indicator_label")
 def indicator_label(name: str) -> str:
-    return funding_need.indicator_label(name)
+    return funding_need.indicator_name(name)
 
 
 def published_or_404(scenario_id: int) -> Scenario:
@@ -119,12 +122,12 @@ def allocation_inputs(scenario_id: int):
 def _upload(form_field, name: str, limit: int) -> tuple[str, str]:
     storage = form_field.data
     if storage is None or not getattr(storage, "filename", ""):
-        raise FieldError(name, "Choose a CSV file to upload.")
+        raise FieldError(name, _("Choose a CSV file to upload."))
     data = storage.stream.read(limit + 1)
     return storage.filename, funding_need.decode_upload(data, name, limit)
 
 
-_CONCURRENT_IMPORT = (
+_CONCURRENT_IMPORT = _l(
     "Someone else imported figures for the same year at the same moment, so nothing was "
     "imported. Please upload the files again."
 )
@@ -140,19 +143,39 @@ def _need_page(deprivation_form, indicator_form):
 
 
 def _flash_report(report: funding_need.ImportReport) -> None:
-    names = ", ".join(funding_need.indicator_label(i) for i in report.indicators)
+    names = ", ".join(funding_need.indicator_name(i) for i in report.indicators)
+    neighbourhoods = ngettext(
+        "%(count)s neighbourhood",
+        "%(count)s neighbourhoods",
+        report.neighbourhoods,
+        count=number(report.neighbourhoods),
+    )
     flash(
-        f"Imported {counted(len(report.indicators), 'indicator')} "
-        f"for {counted(report.neighbourhoods, 'neighbourhood')} ({report.year}): {report.values_added} new "
-        f"and {report.values_replaced} replaced figures of {names}.",
+        # Translators: %(neighbourhoods)s is "28 neighbourhoods", translated on its own.
+        ngettext(
+            "Imported %(count)s indicator for %(neighbourhoods)s (%(year)s): %(added)s new "
+            "and %(replaced)s replaced figures of %(names)s.",
+            "Imported %(count)s indicators for %(neighbourhoods)s (%(year)s): %(added)s new "
+            "and %(replaced)s replaced figures of %(names)s.",
+            len(report.indicators),
+            count=number(len(report.indicators)),
+            neighbourhoods=neighbourhoods,
+            year=report.year,
+            added=report.values_added,
+            replaced=report.values_replaced,
+            names=names,
+        ),
         "success",
     )
     if report.population:
-        flash(f"Residents stored with it: {report.population}.", "info")
+        flash(_("Residents stored with it: %(population)s.", population=report.population), "info")
     if report.without_figures:
         flash(
-            f"No figures for {', '.join(report.without_figures)}: scenarios using these "
-            "indicators need a figure for every neighbourhood.",
+            _(
+                "No figures for %(indicators)s: scenarios using these indicators need a figure "
+                "for every neighbourhood.",
+                indicators=", ".join(report.without_figures),
+            ),
             "info",
         )
 
@@ -168,7 +191,7 @@ def _imported(form, run: Callable[[], funding_need.ImportReport]) -> bool:
         return False
     except IntegrityError:  # someone imported the same figures at the same moment
         db.session.rollback()
-        form.form_errors.append(_CONCURRENT_IMPORT)
+        form.form_errors.append(str(_CONCURRENT_IMPORT))
         return False
     db.session.commit()
     _flash_report(report)
@@ -243,7 +266,7 @@ def contributions():
 
 def refused(reason: str):
     return render_template(
-        "errors/error.html", code=403, title="You cannot change this", text=reason
+        "errors/error.html", code=403, title=_("You cannot change this"), text=reason
     ), 403
 
 
@@ -274,7 +297,7 @@ def contribution_new():
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Contribution saved.", "success")
+            flash(_("Contribution saved."), "success")
             return redirect(url_for("funding.contributions"))
     return render_template(
         "funders/contribution_form.html", form=form, contribution=None
@@ -301,7 +324,7 @@ def contribution_edit(contribution_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Contribution saved.", "success")
+            flash(_("Contribution saved."), "success")
             return redirect(url_for("funding.contributions"))
     return render_template(
         "funders/contribution_form.html", form=form, contribution=item

@@ -7,11 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from pbapp import clock
 from pbapp.access import roles_required
 from pbapp.extensions import db
+from pbapp.formatting import in_words
 from pbapp.forms import MAX_ID, form_status, row_id, show_field_error
 from pbapp.funding import bp
 from pbapp.funding.forms import (
@@ -69,7 +71,9 @@ def _scenario_form(item: Scenario | None) -> ScenarioForm:
         else:
             settings = funding.settings_of(source)
             data = {
-                "name": settings.name if item is not None else f"Copy of {settings.name}"[:200],
+                "name": settings.name
+                if item is not None
+                else _("Copy of %(name)s", name=settings.name)[:200],
                 "description": settings.description,
                 "budget": settings.budget,
                 "previous_scenario_id": settings.previous_scenario_id,
@@ -81,7 +85,7 @@ def _scenario_form(item: Scenario | None) -> ScenarioForm:
         form = ScenarioForm(data=data)
     else:
         form = ScenarioForm()
-    form.previous_scenario_id.choices = [("", "None: no pace of change")] + [
+    form.previous_scenario_id.choices = [("", _("None: no pace of change"))] + [
         (s.id, s.name) for s in previous
     ]
     form.population_source.choices = [(p.key, p.label) for p in funding_need.population_sources()]
@@ -132,7 +136,7 @@ def scenario_new():
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Scenario saved.", "success")
+            flash(_("Scenario saved."), "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
     return _scenario_page_form(form, None)
 
@@ -146,8 +150,10 @@ def scenario_edit(scenario_id: int):
         return refused(reason)
     if item.is_published:
         flash(
-            "This scenario is published, so it can no longer change. Start a new scenario "
-            "from it instead.",
+            _(
+                "This scenario is published, so it can no longer change. Start a new scenario "
+                "from it instead."
+            ),
             "info",
         )
         return redirect(url_for("funding.scenario", scenario_id=item.id))
@@ -160,15 +166,22 @@ def scenario_edit(scenario_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Scenario saved.", "success")
+            flash(_("Scenario saved."), "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
     return _scenario_page_form(form, item)
 
 
 def _publish_form(today: date) -> PublishForm:
     form = PublishForm()
-    form.process_id.choices = [("", "No process: publish the amounts only")] + [
-        (p.id, f"{p.title} (voting opens {p.voting_start:%-d %B %Y})")
+    form.process_id.choices = [("", _("No process: publish the amounts only"))] + [
+        (
+            p.id,
+            _(
+                "%(process)s (voting opens %(day)s)",
+                process=p.title,
+                day=in_words(p.voting_start, "long_date"),
+            ),
+        )
         for p in funding.open_processes(today)
     ]
     return form
@@ -229,12 +242,12 @@ def scenario_publish(scenario_id: int):
                 else None
             )
             if process is None:
-                form.process_id.errors.append("Choose a process from the list.")
+                form.process_id.errors.append(_("Choose a process from the list."))
                 return _scenario_page(item, form)
         if process is not None and form.confirm.data != "yes":
             if process.voting_has_opened(today):
                 form.process_id.errors.append(
-                    "Voting has opened, so the budgets can no longer change."
+                    _("Voting has opened, so the budgets can no longer change.")
                 )
                 return _scenario_page(item, form)
             return render_template(
@@ -254,11 +267,12 @@ def scenario_publish(scenario_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            message = "Scenario published."
+            message = _("Scenario published.")
             if process is not None:
-                message += (
-                    f" The neighbourhood budgets of {process.title} are set; you can put back "
-                    "the budgets they replaced until voting opens."
+                message = _(
+                    "Scenario published. The neighbourhood budgets of %(process)s are set; you "
+                    "can put back the budgets they replaced until voting opens.",
+                    process=process.title,
                 )
             flash(message, "success")
             return redirect(url_for("funding.scenario", scenario_id=item.id))
@@ -274,7 +288,7 @@ def scenario_undo_budgets(scenario_id: int):
         return refused(reason)
     form = UndoBudgetsForm()
     if not form.validate_on_submit():
-        flash("This page had expired, so nothing changed. Please try again.", "error")
+        flash(_("This page had expired, so nothing changed. Please try again."), "error")
         return redirect(url_for("funding.scenario", scenario_id=item.id))
     try:
         process = publication.undo(current_user, item, clock.today())
@@ -283,7 +297,10 @@ def scenario_undo_budgets(scenario_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"The budgets of {process.title} are back as they were.", "success")
+        flash(
+            _("The budgets of %(process)s are back as they were.", process=process.title),
+            "success",
+        )
     return redirect(url_for("funding.scenario", scenario_id=item.id))
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -44,7 +45,7 @@ from pbapp.services.funding.need import (
     IOD_KINDS,
     POPULATION,
     definition,
-    indicator_label,
+    indicator_name,
     population_label,
 )
 
@@ -136,19 +137,25 @@ def combined_need(
     parts: dict[str, list[float]] = {code: [] for code in population}
     for i, choice in enumerate(indicators):
         values = {code: choice["values"][code] for code in population}
-        name = f"{indicator_label(choice['indicator'])} {choice['year']}"
+        name = f"{indicator_name(choice['indicator'])} {choice['year']}"
         if choice.get("direction") == "lower":
             values = need_from(values, "lower")
         if choice.get("kind") == "people":
             values = {code: values[code] / population[code] for code in population}
         if any(values[code] < 0 for code in population):
             raise ScenarioProblem(
-                f"{name} has negative figures, so it cannot measure need on its own scale. "
-                "Choose a figure that is 0 or more everywhere (such as a count of people in need)."
+                _(
+                    "%(indicator)s has negative figures, so it cannot measure need on its own "
+                    "scale. Choose a figure that is 0 or more everywhere (such as a count of "
+                    "people in need).",
+                    indicator=name,
+                )
             )
         mean = math.fsum(population[c] * values[c] for c in population) / total_population
         if mean <= 0:
-            raise ScenarioProblem(f"{name} is 0 everywhere, so it says nothing about need.")
+            raise ScenarioProblem(
+                _("%(indicator)s is 0 everywhere, so it says nothing about need.", indicator=name)
+            )
         for code in population:
             parts[code].append(weights[i] * values[code] / mean)
     return {code: math.fsum(parts[code]) / weight_sum for code in population}
@@ -168,8 +175,12 @@ def _population(source: str | None, areas: list[Neighbourhood]) -> tuple[dict[st
         figure = area.indicator(POPULATION, year)
         if figure is None:
             raise ScenarioProblem(
-                f"{area.name} has no population figure for {year}. Import it on the need data "
-                "page, or choose another population."
+                _(
+                    "%(neighbourhood)s has no population figure for %(year)s. Import it on the "
+                    "need data page, or choose another population.",
+                    neighbourhood=area.name,
+                    year=year,
+                )
             )
         figures[area.code] = float(figure.value)
         label = label or figure.source
@@ -187,12 +198,15 @@ def build_document(settings: ScenarioSettings) -> dict[str, Any]:
         .order_by(Neighbourhood.code)
     ).all()
     if not areas:
-        raise ScenarioProblem("There are no neighbourhoods yet.")
+        raise ScenarioProblem(_("There are no neighbourhoods yet."))
     population, population_name = _population(settings.population_source, list(areas))
     empty = [a.name for a in areas if population[a.code] <= 0]
     if empty:
         raise ScenarioProblem(
-            f"{empty[0]} has no residents recorded, so it cannot have a per-head amount."
+            _(
+                "%(neighbourhood)s has no residents recorded, so it cannot have a per-head amount.",
+                neighbourhood=empty[0],
+            )
         )
     indicators = []
     for choice in (c for c in settings.indicators if c.weight > 0):
@@ -201,9 +215,13 @@ def build_document(settings: ScenarioSettings) -> dict[str, Any]:
             figure = area.indicator(choice.indicator, choice.year)
             if figure is None:
                 raise ScenarioProblem(
-                    f"{area.name} has no figure for {indicator_label(choice.indicator)} "
-                    f"{choice.year}. Import it on the need data page, or choose another "
-                    "indicator."
+                    _(
+                        "%(neighbourhood)s has no figure for %(indicator)s %(year)s. Import it on "
+                        "the need data page, or choose another indicator.",
+                        neighbourhood=area.name,
+                        indicator=indicator_name(choice.indicator),
+                        year=choice.year,
+                    )
                 )
             values[area.code] = figure.value
         direction, kind = definition(choice.indicator)
@@ -423,7 +441,11 @@ def compute(settings: ScenarioSettings) -> Computation:
         computation.problem = problem.message
         return computation
     except NeedDataError as error:
-        computation.problem = f"The formula cannot be applied: {error.reason}."
+        # Translators: %(reason)s is in English, from the allocation library.
+        computation.problem = _(
+            "The formula cannot be applied: %(reason)s.",
+            reason=error.reason,
+        )
         return computation
     data = result.to_dict()
     computation.lines = data["lines"]
@@ -448,6 +470,12 @@ def editions_warning(document: dict[str, Any], other: dict[str, Any]) -> str | N
     """Why two scenarios' amounts are not like for like, when they use different IoD editions."""
     mine, theirs = iod_editions(document), iod_editions(other)
     if mine and theirs and mine != theirs:
-        years = " and ".join(str(y) for y in sorted(mine | theirs))
-        return f"These scenarios measure need by different editions ({years}). {EDITIONS_DIFFER}."
+        first, last = sorted(mine | theirs)[0], sorted(mine | theirs)[-1]
+        return _(
+            "These scenarios measure need by different editions (%(first)s and %(last)s). "
+            "%(editions)s.",
+            first=first,
+            last=last,
+            editions=EDITIONS_DIFFER,
+        )
     return None

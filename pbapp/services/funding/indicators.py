@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from allocation.needs import IOD2019_AREAS, IOD2025_AREAS
 from pbapp.models.funding import INDICATOR_DIRECTIONS, INDICATOR_KINDS
 
@@ -14,7 +17,7 @@ from pbapp.models.funding import INDICATOR_DIRECTIONS, INDICATOR_KINDS
 EDITIONS = {2025: IOD2025_AREAS, 2019: IOD2019_AREAS}
 EDITION_BOUNDARIES = {2025: 2021, 2019: 2011}
 # Why two editions must not be mixed or compared as if alike (issue 23).
-EDITIONS_DIFFER = (
+EDITIONS_DIFFER = _l(
     "The 2019 and 2025 Indices of Deprivation are not comparable: IoD2025 measures income after "
     "housing costs, combines 55 indicators against 39, and is published on 2021 LSOAs, not 2011"
 )
@@ -28,24 +31,31 @@ PEOPLE_INDICATORS = {
 }
 POPULATION = "population"
 
+
+def N_(text: str) -> str:  # noqa: N802 (the gettext convention's name for "mark only")
+    """Mark ``text`` for the translation catalogue without translating it here: the labels stay
+    English in downloads (published column names); pages translate them (``indicator_name``)."""
+    return text
+
+
 # Plain names of the indicators the deprivation import stores.
 INDICATOR_LABELS = {
-    "imd_score": "Index of Multiple Deprivation score",
-    "income_score": "Income deprivation (share of residents)",
-    "employment_score": "Employment deprivation (share of working-age residents)",
-    "education_score": "Education, skills and training score",
-    "health_score": "Health deprivation and disability score",
-    "crime_score": "Crime score",
-    "barriers_score": "Barriers to housing and services score",
-    "living_env_score": "Living environment score",
-    "idaci_score": "Income deprivation affecting children (share)",
-    "idaopi_score": "Income deprivation affecting older people (share)",
-    "most_deprived_decile_share": "Share of residents in England's most deprived 10%",
-    "income_deprived_people": "Income-deprived people",
-    "employment_deprived_people": "Employment-deprived people",
-    "idaci_children": "Children in income-deprived families (IDACI)",
-    "idaopi_older_people": "Older people in income deprivation (IDAOPI)",
-    "population": "Residents",
+    "imd_score": N_("Index of Multiple Deprivation score"),
+    "income_score": N_("Income deprivation (share of residents)"),
+    "employment_score": N_("Employment deprivation (share of working-age residents)"),
+    "education_score": N_("Education, skills and training score"),
+    "health_score": N_("Health deprivation and disability score"),
+    "crime_score": N_("Crime score"),
+    "barriers_score": N_("Barriers to housing and services score"),
+    "living_env_score": N_("Living environment score"),
+    "idaci_score": N_("Income deprivation affecting children (share)"),
+    "idaopi_score": N_("Income deprivation affecting older people (share)"),
+    "most_deprived_decile_share": N_("Share of residents in England's most deprived 10%"),
+    "income_deprived_people": N_("Income-deprived people"),
+    "employment_deprived_people": N_("Employment-deprived people"),
+    "idaci_children": N_("Children in income-deprived families (IDACI)"),
+    "idaopi_older_people": N_("Older people in income deprivation (IDAOPI)"),
+    "population": N_("Residents"),
 }
 
 # What the deprivation import's indicators are (all point the same way: higher is more need).
@@ -61,11 +71,15 @@ IOD_KINDS = {
 }
 # Caveats shown wherever an indicator of a kind is chosen.
 KIND_CAVEATS = {
-    "score": "IMD and domain scores order places; they are not ratios (a score twice as high "
-    "is not twice the need). Counts of people in need are the fairer basis for money.",
-    "places": "A cliff: a neighbourhood just outside England's most deprived 10% scores 0 "
-    "however many deprived people live there. It describes places and is not offered as a "
-    "basis for money.",
+    "score": N_(
+        "IMD and domain scores order places; they are not ratios (a score twice as high "
+        "is not twice the need). Counts of people in need are the fairer basis for money."
+    ),
+    "places": N_(
+        "A cliff: a neighbourhood just outside England's most deprived 10% scores 0 "
+        "however many deprived people live there. It describes places and is not offered as a "
+        "basis for money."
+    ),
 }
 
 
@@ -86,7 +100,7 @@ class StoredIndicator:
 
     @property
     def label(self) -> str:
-        return indicator_label(self.indicator)
+        return indicator_name(self.indicator)
 
     @property
     def direction_label(self) -> str:
@@ -98,7 +112,8 @@ class StoredIndicator:
 
     @property
     def caveat(self) -> str | None:
-        return KIND_CAVEATS.get(self.kind)
+        caveat = KIND_CAVEATS.get(self.kind)
+        return gettext(caveat) if caveat else None
 
     @property
     def for_money(self) -> bool:
@@ -122,8 +137,14 @@ class PopulationSource:
 
 
 def indicator_label(indicator: str) -> str:
-    """A plain name for an indicator: the known label, or its name with spaces."""
+    """A plain name for an indicator: the known label, or its name with spaces (in English, as
+    downloads and published documents name it)."""
     return INDICATOR_LABELS.get(indicator, indicator.replace("_", " ").capitalize())
+
+
+def indicator_name(indicator: str) -> str:
+    """The plain name of an indicator in the reader's language, for pages and messages."""
+    return gettext(indicator_label(indicator))
 
 
 # How a need multiplier's average is taken: scenarios weight each neighbourhood by its

@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from allocation.needs import (
@@ -25,6 +26,7 @@ from allocation.needs import (
     read_lsoa_lookup,
 )
 from pbapp.extensions import db
+from pbapp.formatting import number
 from pbapp.models import NeedIndicator, Neighbourhood, User
 from pbapp.models.funding import INDICATOR_DIRECTIONS, IndicatorDefinition
 from pbapp.services import audit
@@ -42,6 +44,7 @@ from pbapp.services.funding.indicators import (
     PopulationSource,
     StoredIndicator,
     indicator_label,
+    indicator_name,
     multiplier_source,
     population_label,
 )
@@ -65,6 +68,7 @@ __all__ = [
     "import_deprivation",
     "import_indicators",
     "indicator_label",
+    "indicator_name",
     "multiplier_source",
     "population_label",
     "population_sources",
@@ -123,9 +127,12 @@ def _define(indicator: str, direction: str, kind: str, field_name: str) -> None:
     elif row.direction != direction:
         raise FieldError(
             field_name,
-            f"{indicator} is already stored as '{INDICATOR_DIRECTIONS[row.direction].lower()}'. "
-            "Import it with the same direction, or give the new figures another name. Nothing "
-            "was imported.",
+            _(
+                "%(indicator)s is already stored as '%(direction)s'. Import it with the same "
+                "direction, or give the new figures another name. Nothing was imported.",
+                indicator=indicator,
+                direction=INDICATOR_DIRECTIONS[row.direction].lower(),
+            ),
         )
     else:
         row.kind = kind
@@ -135,28 +142,39 @@ def decode_upload(data: bytes, field_name: str, limit: int) -> str:
     """The text of an uploaded CSV file. Raises ``FieldError`` when it is empty, larger than
     ``limit`` bytes, or not UTF-8 text."""
     if not data:
-        raise FieldError(field_name, "The file is empty. Choose a CSV file with a header line.")
+        raise FieldError(field_name, _("The file is empty. Choose a CSV file with a header line."))
     if len(data) > limit:
         raise FieldError(
             field_name,
-            f"The file is {len(data) / 1_048_576:.1f} MB; files of up to "
-            f"{limit // 1_048_576} MB are accepted. Nothing was imported.",
+            _(
+                "The file is %(size)s MB; files of up to %(limit)s MB are accepted. Nothing was "
+                "imported.",
+                size=number(len(data) / 1_048_576, 1),
+                limit=limit // 1_048_576,
+            ),
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FieldError(
             field_name,
-            "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8' and try "
-            "again. Nothing was imported.",
+            _(
+                "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8' and try "
+                "again. Nothing was imported."
+            ),
         ) from None
     control = control_character_problem(text)
     if control is not None:
         line, what = control
         raise FieldError(
             field_name,
-            f"Line {line} of the file contains {what}, which cannot be saved. Nothing was "
-            "imported.",
+            # Translators: %(what)s describes a character, in English (e.g. "a NUL character").
+            _(
+                "Line %(line)s of the file contains %(what)s, which cannot be saved. Nothing was "
+                "imported.",
+                line=line,
+                what=what,
+            ),
         )
     return text
 
@@ -168,7 +186,11 @@ def _named(text: str, name: str) -> io.StringIO:
 
 
 def _refused(field_name: str, error: NeedDataError) -> FieldError:
-    return FieldError(field_name, f"{error}. Nothing was imported.")
+    return FieldError(
+        field_name,
+        # Translators: %(problem)s is the file's fault, in English, from the allocation library.
+        _("%(problem)s. Nothing was imported.", problem=str(error)),
+    )
 
 
 def _store(
@@ -186,7 +208,7 @@ def _store(
         for i in db.session.scalars(
             select(NeedIndicator).where(
                 NeedIndicator.year == year,
-                NeedIndicator.indicator.in_({name for _, name in values}),
+                NeedIndicator.indicator.in_({name for _area, name in values}),
             )
         )
     }
@@ -229,9 +251,9 @@ def _store(
 def _check_source(source: str) -> str:
     source = (source or "").strip()
     if not source:
-        raise FieldError("source", "Say where the figures come from, e.g. 'MHCLG, IoD2025'.")
+        raise FieldError("source", _("Say where the figures come from, e.g. 'MHCLG, IoD2025'."))
     if len(source) > 200:
-        raise FieldError("source", "Use at most 200 characters for the source.")
+        raise FieldError("source", _("Use at most 200 characters for the source."))
     return source
 
 
@@ -255,7 +277,7 @@ def import_deprivation(
     naming the line and column at fault; then nothing is stored.
     """
     if year not in EDITIONS:
-        raise FieldError("year", "Choose the edition of the Indices of Deprivation.")
+        raise FieldError("year", _("Choose the edition of the Indices of Deprivation."))
     source = _check_source(source)
     try:
         lsoas = read_deprivation_file(_named(deprivation[1], deprivation[0]), areas=EDITIONS[year])
@@ -266,8 +288,15 @@ def import_deprivation(
         other = next(y for y, b in EDITION_BOUNDARIES.items() if b == boundaries)
         raise FieldError(
             "deprivation_file",
-            f"{deprivation[0]} is on {boundaries} LSOAs, so it is the {other} edition, not "
-            f"{year}. {EDITIONS_DIFFER}. Choose the {other} edition. Nothing was imported.",
+            _(
+                "%(file)s is on %(boundaries)s LSOAs, so it is the %(other)s edition, not "
+                "%(year)s. %(editions)s. Choose the %(other)s edition. Nothing was imported.",
+                file=deprivation[0],
+                boundaries=boundaries,
+                other=other,
+                year=year,
+                editions=EDITIONS_DIFFER,
+            ),
         )
     try:
         table = read_lsoa_lookup(_named(lookup[1], lookup[0]))
@@ -279,8 +308,12 @@ def import_deprivation(
         first = next(iter(table.neighbourhood_of.values()))
         raise FieldError(
             "lookup_file",
-            f"{lookup[0]}: none of its wards is a neighbourhood of this platform (the first is "
-            f"{first}). Use the lookup of this city's wards. Nothing was imported.",
+            _(
+                "%(file)s: none of its wards is a neighbourhood of this platform (the first is "
+                "%(first)s). Use the lookup of this city's wards. Nothing was imported.",
+                file=lookup[0],
+                first=first,
+            ),
         )
     try:
         wards = neighbourhood_need(
@@ -292,7 +325,11 @@ def import_deprivation(
     except NeedDataError as error:
         field_name = "deprivation_file" if error.column == "population" else "lookup_file"
         name = deprivation[0] if field_name == "deprivation_file" else lookup[0]
-        raise FieldError(field_name, f"{name}: {error}. Nothing was imported.") from None
+        raise FieldError(
+            field_name,
+            # Translators: %(problem)s is the file's fault, in English, from the allocation library.
+            _("%(file)s: %(problem)s. Nothing was imported.", file=name, problem=str(error)),
+        ) from None
     values: dict[tuple[int, str], float] = {}
     population: dict[tuple[int, str], float] = {}
     for ward in wards:
@@ -306,7 +343,7 @@ def import_deprivation(
         for key, count in ward.people.items():
             values[(area.id, PEOPLE_INDICATORS[key])] = round(float(count), 6)
         population[(area.id, POPULATION)] = float(ward.population)
-    for name in {name for _, name in values} | {POPULATION}:
+    for name in {name for _area, name in values} | {POPULATION}:
         _define(name, "higher", IOD_KINDS.get(name, "score"), "deprivation_file")
     recomputed = " (IMD score recomputed from the domain ranks)" if lsoas[0].recomputed else ""
     added, replaced = _store(
@@ -322,7 +359,7 @@ def import_deprivation(
     )
     covered = {w.code for w in wards}
     return ImportReport(
-        indicators=sorted({name for _, name in values} | {POPULATION}),
+        indicators=sorted({name for _area, name in values} | {POPULATION}),
         year=year,
         values_added=added + more,
         values_replaced=replaced + again,
@@ -346,9 +383,9 @@ def _population_of(column: str | None, edition: int) -> tuple[int, str]:
 
 def _line_of(text: str, code: str) -> int | None:
     """The line (header = 1) where ``code`` first appears in the first column of a CSV."""
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+    for line_number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         if row and row[0].strip() == code:
-            return number
+            return line_number
     return None
 
 
@@ -373,15 +410,17 @@ def import_indicators(
     indicator and year are replaced.
     """
     if year is None or not 1990 <= year <= 2100:
-        raise FieldError("year", "Enter the year the figures are for, like 2024.")
+        raise FieldError("year", _("Enter the year the figures are for, like 2024."))
     if direction not in INDICATOR_DIRECTIONS:
         raise FieldError(
             "direction",
-            "Say whether a higher value means more need (like a poverty rate) or less need "
-            "(like life expectancy).",
+            _(
+                "Say whether a higher value means more need (like a poverty rate) or less need "
+                "(like life expectancy)."
+            ),
         )
     if kind not in ("people", "rate", "score", "other"):
-        raise FieldError("kind", "Choose what the figures measure.")
+        raise FieldError("kind", _("Choose what the figures measure."))
     source = _check_source(source)
     name, text = upload
     try:
@@ -391,8 +430,13 @@ def import_indicators(
     if len(rows) > MAX_INDICATOR_VALUES:
         raise FieldError(
             "indicator_file",
-            f"{name}: {len(rows):,} values; at most {MAX_INDICATOR_VALUES:,} are accepted in "
-            "one file. Nothing was imported.",
+            _(
+                "%(file)s: %(count)s values; at most %(limit)s are accepted in one file. Nothing "
+                "was imported.",
+                file=name,
+                count=number(len(rows)),
+                limit=number(MAX_INDICATOR_VALUES),
+            ),
         )
     areas = {a.code: a for a in db.session.scalars(select(Neighbourhood))}
     values: dict[tuple[int, str], float] = {}
@@ -400,41 +444,69 @@ def import_indicators(
         area = areas.get(row.neighbourhood)
         if area is None:
             line = _line_of(text, row.neighbourhood)
-            where = f", line {line}" if line else ""
-            raise FieldError(
-                "indicator_file",
-                f"{name}{where}, column 'neighbourhood code': {row.neighbourhood} is not a "
-                "neighbourhood of this platform (use the ward's ONS code, like "
-                f"{next(iter(areas), 'E05010861')}). Nothing was imported.",
-            )
+            example = next(iter(areas), "E05010861")
+            if line:
+                message = _(
+                    "%(file)s, line %(line)s, column 'neighbourhood code': %(code)s is not a "
+                    "neighbourhood of this platform (use the ward's ONS code, like %(example)s). "
+                    "Nothing was imported.",
+                    file=name,
+                    line=line,
+                    code=row.neighbourhood,
+                    example=example,
+                )
+            else:
+                message = _(
+                    "%(file)s, column 'neighbourhood code': %(code)s is not a neighbourhood of "
+                    "this platform (use the ward's ONS code, like %(example)s). Nothing was "
+                    "imported.",
+                    file=name,
+                    code=row.neighbourhood,
+                    example=example,
+                )
+            raise FieldError("indicator_file", message)
         if not INDICATOR_NAME.match(row.indicator):
             raise FieldError(
                 "indicator_file",
-                f"{name}, column 'indicator': '{row.indicator[:40]}' is not a usable name: use "
-                "lower-case letters, digits and underscores, starting with a letter, like "
-                "child_poverty_rate. Nothing was imported.",
+                _(
+                    "%(file)s, column 'indicator': '%(indicator)s' is not a usable name: use "
+                    "lower-case letters, digits and underscores, starting with a letter, like "
+                    "child_poverty_rate. Nothing was imported.",
+                    file=name,
+                    indicator=row.indicator[:40],
+                ),
             )
         if row.indicator in IOD_KINDS:
             raise FieldError(
                 "indicator_file",
-                f"{name}, column 'indicator': {row.indicator} is a name the Indices of "
-                "Deprivation import uses; give your figures another name. Nothing was imported.",
+                _(
+                    "%(file)s, column 'indicator': %(indicator)s is a name the Indices of "
+                    "Deprivation import uses; give your figures another name. Nothing was "
+                    "imported.",
+                    file=name,
+                    indicator=row.indicator,
+                ),
             )
         if kind == "people" and row.value < 0:
             raise FieldError(
                 "indicator_file",
-                f"{name}: a count of people cannot be negative ({row.neighbourhood}, "
-                f"{row.indicator}). Nothing was imported.",
+                _(
+                    "%(file)s: a count of people cannot be negative (%(code)s, %(indicator)s). "
+                    "Nothing was imported.",
+                    file=name,
+                    code=row.neighbourhood,
+                    indicator=row.indicator,
+                ),
             )
         values[(area.id, row.indicator)] = float(row.value)
-    for indicator in sorted({i for _, i in values}):
+    for indicator in sorted({i for _area, i in values}):
         _define(indicator, direction, kind, "direction")
     added, replaced = _store(
         actor, values, year=year, source=source, action="need.import_indicators"
     )
-    covered = {area_id for area_id, _ in values}
+    covered = {area_id for area_id, _name in values}
     return ImportReport(
-        indicators=sorted({i for _, i in values}),
+        indicators=sorted({i for _area, i in values}),
         year=year,
         values_added=added,
         values_replaced=replaced,
@@ -483,7 +555,7 @@ def population_sources() -> list[PopulationSource]:
         if s.indicator == POPULATION
     ]
     result.sort(key=lambda p: p.key, reverse=True)
-    result.append(PopulationSource("", "The population recorded with each neighbourhood", areas))
+    result.append(PopulationSource("", _("The population recorded with each neighbourhood"), areas))
     return result
 
 

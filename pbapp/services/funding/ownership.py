@@ -8,12 +8,15 @@ a funder set the NHS contribution from £450,000 to £1.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from pbapp.extensions import db
 from pbapp.models import User
 from pbapp.models.funding import Contribution, Scenario
 from pbapp.services.errors import FieldError
 
-NO_ORGANISATION = (
+NO_ORGANISATION = _l(
     "Your account does not belong to a funding organisation yet, so it cannot change funding "
     "records: ask an admin to set your organisation."
 )
@@ -32,11 +35,11 @@ def why_not_change_contribution(user: User, item: Contribution) -> str | None:
     if _officer(user):
         return None
     if not user.funding_organisation:
-        return NO_ORGANISATION
+        return str(NO_ORGANISATION)
     if not _same(item.funder_name, user.funding_organisation):
-        return (
-            f"This is {item.funder_name}'s contribution: only its own funders, and officers, "
-            "can change it."
+        return _(
+            "This is %(funder)s's contribution: only its own funders, and officers, can change it.",
+            funder=item.funder_name,
         )
     return None
 
@@ -46,12 +49,15 @@ def check_funder_name(user: User, funder_name: str) -> None:
     if _officer(user):
         return
     if not user.funding_organisation:
-        raise FieldError("funder_name", NO_ORGANISATION)
+        raise FieldError("funder_name", str(NO_ORGANISATION))
     if not _same(funder_name, user.funding_organisation):
         raise FieldError(
             "funder_name",
-            f"You record contributions of {user.funding_organisation} only; an officer can "
-            "record another organisation's.",
+            _(
+                "You record contributions of %(organisation)s only; an officer can record "
+                "another organisation's.",
+                organisation=user.funding_organisation,
+            ),
         )
 
 
@@ -60,8 +66,11 @@ def why_not_change_scenario(user: User, scenario: Scenario) -> str | None:
     if _officer(user):
         return None
     if not user.funding_organisation:
-        return NO_ORGANISATION
+        return str(NO_ORGANISATION)
     author = db.session.get(User, scenario.created_by_id) if scenario.created_by_id else None
     if author is None or not _same(author.funding_organisation, user.funding_organisation):
-        return "This scenario belongs to another funding organisation: only its funders, and officers, can change it."
+        return _(
+            "This scenario belongs to another funding organisation: only its funders, and "
+            "officers, can change it."
+        )
     return None

@@ -20,20 +20,23 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from allocation.needs import largest_remainder
 from allocation.pooled import Cell, PooledBudgetError, allocate_pooled_budget
 from allocation.pooled import Contribution as PoolContribution
+from pbapp.formatting import in_words, money
 from pbapp.models import THEMES, Neighbourhood
 from pbapp.models.funding import Contribution
 from pbapp.services.errors import FieldError
-from pbapp.services.funding.need import indicator_label
+from pbapp.services.funding.need import indicator_name
 from pbapp.services.funding.scenarios import Row
 
 #: How shortfalls are compared, in the funders' words.
 WEIGHTING_CHOICES = {
-    "even": "Every neighbourhood's themes alike (the targets already carry need)",
-    "need": "Needier neighbourhoods protected first (shortfalls weighted by need)",
+    "even": _l("Every neighbourhood's themes alike (the targets already carry need)"),
+    "need": _l("Needier neighbourhoods protected first (shortfalls weighted by need)"),
 }
 
 
@@ -187,9 +190,9 @@ def check_weights(weights: dict[str, Decimal | None]) -> dict[str, Decimal]:
     """Weights of 0 to 100, at least one above 0. Raises ``FieldError("weights", ...)``."""
     clean = {t: w for t, w in weights.items() if w is not None}
     if any(w < 0 or w > 100 for w in clean.values()):
-        raise FieldError("weights", "Theme weights are numbers from 0 to 100.")
+        raise FieldError("weights", _("Theme weights are numbers from 0 to 100."))
     if not any(w > 0 for w in clean.values()):
-        raise FieldError("weights", "Give at least one theme a weight above 0.")
+        raise FieldError("weights", _("Give at least one theme a weight above 0."))
     return clean
 
 
@@ -197,13 +200,18 @@ def need_source(document: dict[str, Any]) -> NeedSource:
     """The indicators, years and gradient α of a scenario's document (its need figures)."""
     alpha = document["rules"].get("alpha")
     return NeedSource(
-        [f"{indicator_label(i['indicator'])} {i['year']}" for i in document["indicators"]],
+        [f"{indicator_name(i['indicator'])} {i['year']}" for i in document["indicators"]],
         float(Decimal(alpha)) if alpha is not None else 1.0,
     )
 
 
 def _funder(item: Contribution) -> str:
-    return f"{item.funder_name} (£{item.amount:,}, contribution {item.id})"
+    return _(
+        "%(funder)s (%(amount)s, contribution %(id)s)",
+        funder=item.funder_name,
+        amount=money(item.amount),
+        id=item.id,
+    )
 
 
 def _problem(error: PooledBudgetError, by_id: dict[str, Contribution]) -> str:
@@ -211,22 +219,23 @@ def _problem(error: PooledBudgetError, by_id: dict[str, Contribution]) -> str:
     if error.code == "unspendable":
         item = by_id.get(str(error.figures.get("contribution")))
         if item is not None:
-            return (
-                f"{_funder(item)} may pay only for neighbourhoods and themes that have no "
+            return _(
+                "%(funder)s may pay only for neighbourhoods and themes that have no "
                 "target in this pool, so it could not be spent. Give those themes a weight, "
-                "or widen its restrictions."
+                "or widen its restrictions.",
+                funder=_funder(item),
             )
     if error.code == "need_not_positive":
-        return (
+        return _(
             "A neighbourhood has no need figure above 0, so shortfalls cannot be weighted by "
             "need. Compare every neighbourhood's themes alike instead."
         )
     if error.code == "solver_failed":
-        return (
+        return _(
             "The pool could not be computed: the targets and contributions differ too much in "
             "size for the calculation. Check the amounts."
         )
-    return f"The pool cannot be allocated (problem code: {error.code})."
+    return _("The pool cannot be allocated (problem code: %(code)s).", code=error.code)
 
 
 def pool_view(
@@ -248,7 +257,9 @@ def pool_view(
     active = [c for c in items if c.covers(day)]
     view = PoolView(day=day, contributions=active, weighting=weighting, need_source=source)
     if not active:
-        view.problem = f"No contribution covers {day:%-d %B %Y}. Choose another day."
+        view.problem = _(
+            "No contribution covers %(day)s. Choose another day.", day=in_words(day, "long_date")
+        )
         return view
     alpha = source.alpha if source is not None else 1.0
     code_of = {a.id: a.code for a in areas}
@@ -264,7 +275,9 @@ def pool_view(
                     cell_id, row.name, THEMES[theme], target, 0, multiplier
                 )
     if not cells:
-        view.problem = "The scenario gives no neighbourhood any money, so there is nothing to fund."
+        view.problem = _(
+            "The scenario gives no neighbourhood any money, so there is nothing to fund."
+        )
         return view
     by_id = {f"c{c.id}": c for c in active}
     pool = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pbapp.extensions import db
@@ -57,11 +58,13 @@ def why_not_undo(scenario: Scenario, today: date) -> str | None:
     """Why the budgets set by ``scenario`` cannot be put back today, or None when they can."""
     process = scenario.published_to_process
     if process is None:
-        return "This scenario did not set any process's budgets."
+        return _("This scenario did not set any process's budgets.")
     if process.voting_has_opened(today):
-        return "Voting has opened in this process, so its budgets can no longer change."
+        return _("Voting has opened in this process, so its budgets can no longer change.")
     if _replaced(scenario) is None:
-        return "The budgets this scenario replaced were not recorded, so they cannot be put back."
+        return _(
+            "The budgets this scenario replaced were not recorded, so they cannot be put back."
+        )
     return None
 
 

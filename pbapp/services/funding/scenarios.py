@@ -14,10 +14,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from allocation.needs import NeedDataError
 from pbapp.extensions import db
+from pbapp.formatting import money, number
 from pbapp.models import THEMES, Neighbourhood, Process, User
 from pbapp.models.funding import MAX_POUNDS, Contribution, Scenario
 from pbapp.services import audit
@@ -41,7 +43,7 @@ from pbapp.services.funding.documents import (
 )
 from pbapp.services.funding.need import (
     EDITIONS_DIFFER,
-    indicator_label,
+    indicator_name,
     population_sources,
     stored_indicators,
 )
@@ -94,27 +96,27 @@ class ContributionDetails:
 
 def _check_contribution(details: ContributionDetails) -> None:
     if not details.funder_name.strip():
-        raise FieldError("funder_name", "Enter the funder's name, e.g. NHS South Yorkshire ICB.")
+        raise FieldError("funder_name", _("Enter the funder's name, e.g. NHS South Yorkshire ICB."))
     if len(details.funder_name) > 200:
-        raise FieldError("funder_name", "Use at most 200 characters for the funder's name.")
+        raise FieldError("funder_name", _("Use at most 200 characters for the funder's name."))
     if details.amount is None or details.amount <= 0:
-        raise FieldError("amount", "Enter the amount in whole pounds, more than £0.")
+        raise FieldError("amount", _("Enter the amount in whole pounds, more than £0."))
     if details.amount > MAX_POUNDS:
-        raise FieldError("amount", f"Enter at most £{MAX_POUNDS:,}.")
+        raise FieldError("amount", _("Enter at most %(amount)s.", amount=money(MAX_POUNDS)))
     if details.period_start is None:
-        raise FieldError("period_start", "Enter the first day the money may be spent.")
+        raise FieldError("period_start", _("Enter the first day the money may be spent."))
     if details.period_end is None:
-        raise FieldError("period_end", "Enter the last day the money may be spent.")
+        raise FieldError("period_end", _("Enter the last day the money may be spent."))
     if details.period_end < details.period_start:
-        raise FieldError("period_end", "The period must end on or after the day it starts.")
+        raise FieldError("period_end", _("The period must end on or after the day it starts."))
     if details.neighbourhood_ids is not None:
         known = set(db.session.scalars(select(Neighbourhood.id)))
         if not details.neighbourhood_ids or set(details.neighbourhood_ids) - known:
-            raise FieldError("neighbourhood_ids", "Choose neighbourhoods from the list.")
+            raise FieldError("neighbourhood_ids", _("Choose neighbourhoods from the list."))
     if details.themes is not None and (not details.themes or set(details.themes) - THEMES.keys()):
-        raise FieldError("themes", "Choose themes from the list.")
+        raise FieldError("themes", _("Choose themes from the list."))
     if len(details.note) > 2000:
-        raise FieldError("note", "Use at most 2,000 characters for the note.")
+        raise FieldError("note", _("Use at most 2,000 characters for the note."))
 
 
 def _contribution_record(item: Contribution) -> dict[str, Any]:
@@ -178,63 +180,79 @@ def contributions() -> list[Contribution]:
 def _percent(value: Decimal | None, field_name: str, low: int, high: int) -> None:
     if value is not None and not low <= value * 100 <= high:
         raise FieldError(
-            field_name, f"Enter a percentage from {low:,} to {high:,}, or leave it empty."
+            field_name,
+            _(
+                "Enter a percentage from %(low)s to %(high)s, or leave it empty.",
+                low=number(low),
+                high=number(high),
+            ),
         )
 
 
 def check_settings(settings: ScenarioSettings) -> None:
     """Raise ``FieldError`` naming the first setting that cannot be used."""
     if not settings.name.strip():
-        raise FieldError("name", "Give the scenario a name.")
+        raise FieldError("name", _("Give the scenario a name."))
     if len(settings.name) > 200:
-        raise FieldError("name", "Use at most 200 characters for the name.")
+        raise FieldError("name", _("Use at most 200 characters for the name."))
     if settings.budget is None or settings.budget <= 0:
-        raise FieldError("budget", "Enter the budget to share, in whole pounds.")
+        raise FieldError("budget", _("Enter the budget to share, in whole pounds."))
     if settings.budget > MAX_POUNDS:
-        raise FieldError("budget", f"Enter at most £{MAX_POUNDS:,}.")
+        raise FieldError("budget", _("Enter at most %(amount)s.", amount=money(MAX_POUNDS)))
     chosen = [c for c in settings.indicators if c.weight > 0]
     if not chosen:
-        raise FieldError("indicators", "Give at least one need indicator a weight above 0.")
+        raise FieldError("indicators", _("Give at least one need indicator a weight above 0."))
     if any(c.weight < 0 or c.weight > 100 for c in settings.indicators):
-        raise FieldError("indicators", "Weights are numbers from 0 to 100.")
+        raise FieldError("indicators", _("Weights are numbers from 0 to 100."))
     stored = {(s.indicator, s.year): s for s in stored_indicators()}
     for choice in chosen:
         found = stored.get((choice.indicator, choice.year))
-        name = f"{indicator_label(choice.indicator)} {choice.year}"
+        name = f"{indicator_name(choice.indicator)} {choice.year}"
         if found is None:
             raise FieldError(
-                "indicators", f"{name} is no longer stored: choose from the indicators listed."
+                "indicators",
+                _(
+                    "%(indicator)s is no longer stored: choose from the indicators listed.",
+                    indicator=name,
+                ),
             )
         if not found.for_money:
             raise FieldError(
                 "indicators",
-                f"{name} cannot be a basis for money. {found.caveat or found.kind_label}",
+                _(
+                    "%(indicator)s cannot be a basis for money. %(reason)s",
+                    indicator=name,
+                    reason=found.caveat or found.kind_label,
+                ),
             )
     editions = {stored[(c.indicator, c.year)].iod_edition for c in chosen} - {None}
     if len(editions) > 1:
-        raise FieldError("indicators", f"{EDITIONS_DIFFER}. Choose indicators of one edition.")
+        raise FieldError(
+            "indicators",
+            _("%(editions)s. Choose indicators of one edition.", editions=EDITIONS_DIFFER),
+        )
     if (settings.population_source or "") not in {p.key for p in population_sources()}:
-        raise FieldError("population_source", "Choose a population from the list.")
+        raise FieldError("population_source", _("Choose a population from the list."))
     if settings.universal is None or not 0 <= settings.universal <= 1:
-        raise FieldError("universal", "Enter a percentage from 0 to 100.")
+        raise FieldError("universal", _("Enter a percentage from 0 to 100."))
     if settings.alpha is None or not 0 <= settings.alpha <= 4:
-        raise FieldError("alpha", "Enter a number from 0 to 4.")
+        raise FieldError("alpha", _("Enter a number from 0 to 4."))
     if settings.floor is not None and not 0 <= settings.floor <= 1:
-        raise FieldError("floor", "Enter a percentage from 0 to 100, or leave it empty.")
+        raise FieldError("floor", _("Enter a percentage from 0 to 100, or leave it empty."))
     if settings.ceiling is not None and not 1 <= settings.ceiling <= 10:
-        raise FieldError("ceiling", "Enter a percentage from 100 to 1,000, or leave it empty.")
+        raise FieldError("ceiling", _("Enter a percentage from 100 to 1,000, or leave it empty."))
     pace_rules = ("max_decrease", "max_increase", "minimum_growth", "max_below_target")
     if settings.previous_scenario_id is None:
         named = next((n for n in pace_rules if getattr(settings, n) is not None), None)
         if named is not None:
             raise FieldError(
                 "previous_scenario_id",
-                "Choose the published scenario that the pace of change is measured from.",
+                _("Choose the published scenario that the pace of change is measured from."),
             )
     else:
         previous = db.session.get(Scenario, settings.previous_scenario_id)
         if previous is None or not previous.is_published:
-            raise FieldError("previous_scenario_id", "Choose a published scenario.")
+            raise FieldError("previous_scenario_id", _("Choose a published scenario."))
         if (
             settings.pace is None
             and settings.max_decrease is None
@@ -242,16 +260,20 @@ def check_settings(settings: ScenarioSettings) -> None:
         ):
             raise FieldError(
                 "max_decrease",
-                "Say how far a neighbourhood's amount may fall or rise from the previous "
-                "scenario, or choose no previous scenario.",
+                _(
+                    "Say how far a neighbourhood's amount may fall or rise from the previous "
+                    "scenario, or choose no previous scenario."
+                ),
             )
     if settings.convergence not in ("furthest", "proportional"):
-        raise FieldError("convergence", "Choose how convergence money is shared.")
+        raise FieldError("convergence", _("Choose how convergence money is shared."))
     if settings.pace == "nhs" and settings.max_increase is not None:
         raise FieldError(
             "max_decrease",
-            "NHS-style pace of change puts no limit on rises; convergence money goes to the "
-            "neighbourhoods furthest below target.",
+            _(
+                "NHS-style pace of change puts no limit on rises; convergence money goes to the "
+                "neighbourhoods furthest below target."
+            ),
         )
     _percent(settings.max_decrease, "max_decrease", 0, 100)
     _percent(settings.max_increase, "max_decrease", 0, 1000)
@@ -323,9 +345,9 @@ def create_scenario(actor: User, settings: ScenarioSettings) -> Scenario:
 def update_scenario(actor: User, scenario: Scenario, settings: ScenarioSettings) -> None:
     """Change a draft scenario. Published scenarios are never edited: ``FieldError``."""
     if scenario.is_published:
-        raise FieldError("name", "This scenario is published, so it can no longer change.")
+        raise FieldError("name", _("This scenario is published, so it can no longer change."))
     if settings.previous_scenario_id == scenario.id:
-        raise FieldError("previous_scenario_id", "A scenario cannot follow itself.")
+        raise FieldError("previous_scenario_id", _("A scenario cannot follow itself."))
     check_settings(settings)
     before = _scenario_record(scenario)
     _apply_settings(scenario, settings)
@@ -356,12 +378,15 @@ def publish_scenario(
     at once cannot both succeed: the status changes only where it is still draft.
     """
     if scenario.is_published:
-        raise FieldError("publish", "This scenario is already published.")
+        raise FieldError("publish", _("This scenario is already published."))
     computation = compute(settings_of(scenario))
     if computation.problem is not None:
-        raise FieldError("publish", f"The scenario cannot be published. {computation.problem}")
+        raise FieldError(
+            "publish",
+            _("The scenario cannot be published. %(problem)s", problem=computation.problem),
+        )
     if computation.total != scenario.budget:  # the library promises this; never publish less
-        raise FieldError("publish", "The amounts do not add up to the budget; nothing changed.")
+        raise FieldError("publish", _("The amounts do not add up to the budget; nothing changed."))
     if process is not None:
         codes = {a.code: a.id for a in db.session.scalars(select(Neighbourhood))}
         try:
@@ -386,7 +411,7 @@ def publish_scenario(
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise FieldError("publish", "This scenario was published by someone else a moment ago.")
+        raise FieldError("publish", _("This scenario was published by someone else a moment ago."))
     db.session.flush()
     db.session.refresh(scenario)
     audit.record(
