@@ -25,6 +25,16 @@ def too_long(limit: int) -> str:
     )
 
 
+def pounds_text(value: float | int) -> str:
+    """A sum of money as the messages have always shown it: '£12,345' ('£12,345.5' if not whole)."""
+    return f"£{value:,}"
+
+
+def count_text(value: float | int) -> str:
+    """A count with thousands separated, as the messages have always shown it: '1,204'."""
+    return f"{value:,}"
+
+
 def now() -> datetime:
     """The current time in UTC, without a time zone (as the database stores it)."""
     return datetime.now(UTC).replace(tzinfo=None)

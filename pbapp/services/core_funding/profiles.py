@@ -20,7 +20,7 @@ from pbapp.models.core_funding import (
     OrganisationReach,
 )
 from pbapp.services import audit
-from pbapp.services.core_funding.common import now, too_long
+from pbapp.services.core_funding.common import count_text, now, pounds_text, too_long
 from pbapp.services.errors import FieldError
 
 NAME_MAX = 200
@@ -102,7 +102,7 @@ def _check_profile(profile: Profile, organisation: Organisation | None) -> None:
             raise FieldError(name, _("An income cannot be negative. Enter £0 if you had none."))
         if value is not None and value > MAX_INCOME:
             raise FieldError(
-                name, _("Enter an income of at most %(amount)s.", amount=f"£{MAX_INCOME:,}")
+                name, _("Enter an income of at most %(amount)s.", amount=pounds_text(MAX_INCOME))
             )
     if profile.income_earlier is not None and profile.income_previous is None:
         raise FieldError(
@@ -121,7 +121,7 @@ def _check_profile(profile: Profile, organisation: Organisation | None) -> None:
                 _(
                     "That is more people than live in %(neighbourhood)s (%(population)s).",
                     neighbourhood=area.name,
-                    population=f"{area.population:,}",
+                    population=count_text(area.population),
                 ),
             )
         intensive = profile.intensive.get(area_id, 0)
@@ -133,7 +133,7 @@ def _check_profile(profile: Profile, organisation: Organisation | None) -> None:
                 _(
                     "Count each person once: at most the %(people)s people you reach in "
                     "%(neighbourhood)s can have had intensive support.",
-                    people=f"{people:,}",
+                    people=count_text(people),
                     neighbourhood=area.name,
                 ),
             )
@@ -185,7 +185,7 @@ def _check_counting(profile: Profile) -> None:
                 "equality_intensive",
                 _(
                     "Enter between 0 and %(people)s: each person is counted once.",
-                    people=f"{people:,}",
+                    people=count_text(people),
                 ),
             )
         if not profile.equality_description:

@@ -13,11 +13,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from allocation.core_funding import CoreFundingError
+from pbapp.services.core_funding.common import pounds_text
 from pbapp.services.core_funding.document import RoundProblem
 
 # Codes of inputs the service builds itself: reaching one means the data or the settings hold a
 # figure the formula cannot use, which the officer can correct in the settings or the profile.
-# Translators: each completes "The round cannot be computed: …".
+# Each completes "The round cannot be computed: …".
 _INPUT_WORDS = {
     "negative": _l("a figure that must not be negative is negative"),
     "wrong_type": _l("a figure is not a number"),
@@ -50,9 +51,9 @@ def explain_refusal(error: CoreFundingError, document: dict[str, Any]) -> RoundP
                 "pot of %(pot)s. Each group that had an award in the last round is promised at "
                 "least its old award less the stability band. Raise the pot to at least "
                 "%(floors)s, or widen the stability band.",
-                floors=f"£{floors:,}",
-                over=f"£{floors - pot:,}",
-                pot=f"£{pot:,}",
+                floors=pounds_text(floors),
+                over=pounds_text(floors - pot),
+                pot=pounds_text(pot),
             ),
             n,
         )
@@ -65,16 +66,16 @@ def explain_refusal(error: CoreFundingError, document: dict[str, Any]) -> RoundP
                 "The base amounts and the equality share alone come to %(bases)s a year, more "
                 "than the pot of %(pot)s, leaving nothing to share by the people groups reach. "
                 "Lower the base amounts or the share, or raise the pot above %(bases)s.",
-                bases=f"£{bases:,}",
-                pot=f"£{pot:,}",
+                bases=pounds_text(bases),
+                pot=pounds_text(pot),
             )
         else:
             message = _(
                 "The base amounts alone come to %(bases)s a year, more than the pot of "
                 "%(pot)s, leaving nothing to share by the people groups reach. Lower the base "
                 "amounts, or raise the pot above %(bases)s.",
-                bases=f"£{bases:,}",
-                pot=f"£{pot:,}",
+                bases=pounds_text(bases),
+                pot=pounds_text(pot),
             )
         return RoundProblem(message, n)
     if error.code == "caps_below_pot":
@@ -84,9 +85,9 @@ def explain_refusal(error: CoreFundingError, document: dict[str, Any]) -> RoundP
                 "The caps let the groups receive at most %(ceiling)s a year in total, %(short)s "
                 "less than the pot of %(pot)s. Raise the cap or the income limit, or lower the "
                 "pot to %(ceiling)s or less.",
-                ceiling=f"£{ceiling:,}",
-                short=f"£{pot - ceiling:,}",
-                pot=f"£{pot:,}",
+                ceiling=pounds_text(ceiling),
+                short=pounds_text(pot - ceiling),
+                pot=pounds_text(pot),
             ),
             n,
         )
@@ -99,19 +100,21 @@ def explain_refusal(error: CoreFundingError, document: dict[str, Any]) -> RoundP
                 "and the two previous financial years, comes to %(total)s: over the threshold of "
                 "%(threshold)s. Lower the cap, or check the group's declaration with it.",
                 group=name,
-                award=f"£{n['award_total']:,}",
-                received=f"£{_pounds(n['received'])}",
-                total=f"£{_pounds(n['total'])}",
-                threshold=f"£{_pounds(n['threshold'])}",
+                award=pounds_text(n["award_total"]),
+                received=_pounds(n["received"]),
+                total=_pounds(n["total"]),
+                threshold=_pounds(n["threshold"]),
             ),
             n,
         )
     words = _INPUT_WORDS.get(error.code) or _("one of its figures cannot be used")
     if name:
         return RoundProblem(
+            # Translators: problem is a phrase such as "a figure is not a number"; group, a name.
             _("The round cannot be computed: %(problem)s (%(group)s).", problem=words, group=name),
             n,
         )
+    # Translators: problem is a phrase such as "a figure is not a number".
     return RoundProblem(_("The round cannot be computed: %(problem)s.", problem=words), n)
 
 
@@ -122,4 +125,4 @@ def _group_name(group: str | None, document: dict[str, Any]) -> str:
 
 
 def _pounds(value: Any) -> str:
-    return f"{math.ceil(value):,}"
+    return pounds_text(math.ceil(value))

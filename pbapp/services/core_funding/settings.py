@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from allocation.core_funding import DEFAULT_MFA_THRESHOLD
 from pbapp.models.core_funding import CoreFundingRound
-from pbapp.services.core_funding.common import too_long
+from pbapp.services.core_funding.common import pounds_text, too_long
 from pbapp.services.core_funding.profiles import MAX_INCOME
 from pbapp.services.errors import FieldError
 
@@ -87,7 +87,7 @@ def check_settings(settings: RoundSettings) -> None:
         raise FieldError("pot", _("Enter the pot per year in whole pounds, more than £0."))
     if settings.pot > MAX_POT:
         raise FieldError(
-            "pot", _("Enter a pot of at most %(amount)s a year.", amount=f"£{MAX_POT:,}")
+            "pot", _("Enter a pot of at most %(amount)s a year.", amount=pounds_text(MAX_POT))
         )
     if settings.years is None or not 1 <= settings.years <= 10:
         raise FieldError("years", _("Enter between 1 and 10 years."))
@@ -108,7 +108,7 @@ def check_settings(settings: RoundSettings) -> None:
         if base > MAX_POT:
             raise FieldError(
                 f"band{i}_base",
-                _("Enter a base amount of at most %(amount)s.", amount=f"£{MAX_POT:,}"),
+                _("Enter a base amount of at most %(amount)s.", amount=pounds_text(MAX_POT)),
             )
         if last:
             continue
@@ -117,7 +117,7 @@ def check_settings(settings: RoundSettings) -> None:
         if top > MAX_INCOME:
             raise FieldError(
                 f"band{i}_max",
-                _("Enter a top income of at most %(amount)s.", amount=f"£{MAX_INCOME:,}"),
+                _("Enter a top income of at most %(amount)s.", amount=pounds_text(MAX_INCOME)),
             )
         if top <= previous_top:
             raise FieldError(
@@ -182,7 +182,7 @@ def _check_fair_settings(settings: RoundSettings) -> None:
             "mfa_threshold",
             _(
                 "Enter the threshold in force in whole pounds (%(amount)s since 2022).",
-                amount=f"£{DEFAULT_MFA_THRESHOLD:,}",
+                amount=pounds_text(DEFAULT_MFA_THRESHOLD),
             ),
         )
     if settings.base_taper:
@@ -279,13 +279,19 @@ def band_labels(bands: list[dict[str, Any]]) -> list[str]:
         top = band["max_income"]
         if floor is None:
             labels.append(
-                _("Up to %(amount)s", amount=f"£{top:,}") if top is not None else _("Any income")
+                _("Up to %(amount)s", amount=pounds_text(top))
+                if top is not None
+                else _("Any income")
             )
         elif top is None:
-            labels.append(_("Over %(amount)s", amount=f"£{floor:,}"))
+            labels.append(_("Over %(amount)s", amount=pounds_text(floor)))
         else:
             labels.append(
-                _("%(lowest)s to %(highest)s", lowest=f"£{floor + 1:,}", highest=f"£{top:,}")
+                _(
+                    "%(lowest)s to %(highest)s",
+                    lowest=pounds_text(floor + 1),
+                    highest=pounds_text(top),
+                )
             )
         floor = top
     return labels
