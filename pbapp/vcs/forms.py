@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
+from pbapp.formatting import number
 from pbapp.forms import PoundsField as _PoundsField
 from pbapp.forms import WholeNumberField as _WholeNumberField
 from pbapp.models.core_funding import (
@@ -27,7 +31,7 @@ from pbapp.services.core_funding.profiles import (
     REGISTRATION_MAX,
     Profile,
 )
-from pbapp.services.core_funding.settings import MAX_BANDS, RoundSettings
+from pbapp.services.core_funding.settings import DEFINITION_MAX, MAX_BANDS, RoundSettings
 
 
 # Numbers are typed in text boxes (inputmode brings up a number keypad on phones): a number box
@@ -42,6 +46,18 @@ def WholeNumberField(label: str, **kwargs) -> _WholeNumberField:  # noqa: N802
     )
 
 
+def at_most(limit: int) -> LazyString:
+    """The message of a text too long: 'Use at most 2,000 characters.' (in the reader's language)."""
+    return LazyString(
+        lambda: ngettext(
+            "Use at most %(count)s character.",
+            "Use at most %(count)s characters.",
+            limit,
+            count=number(limit),
+        )
+    )
+
+
 def parse_decimal(text: str | None) -> Decimal | None:
     """A typed number as an exact decimal ('0.5', '1', '12.5%'); None when empty.
 
@@ -52,9 +68,9 @@ def parse_decimal(text: str | None) -> Decimal | None:
     try:
         value = Decimal(text.strip().rstrip("%").replace(",", ""))
     except InvalidOperation:
-        raise ValueError("Enter a number, like 0.5.") from None
+        raise ValueError(_("Enter a number, like 0.5.")) from None
     if not value.is_finite():
-        raise ValueError("Enter a number, like 0.5.")
+        raise ValueError(_("Enter a number, like 0.5."))
     return value
 
 
@@ -87,73 +103,81 @@ def profile_form(neighbourhoods, org=None, formdata=None, base=FlaskForm) -> Fla
 
     class ProfileForm(base):
         name = StringField(
-            "Group name",
+            _l("Group name"),
             validators=[
-                InputRequired("Enter your group's name."),
-                Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+                InputRequired(_l("Enter your group's name.")),
+                Length(max=NAME_MAX, message=at_most(NAME_MAX)),
             ],
         )
         registration_number = StringField(
-            "Charity or company number (if you have one)",
-            description="Leave empty if your group is not registered.",
-            validators=[Length(max=REGISTRATION_MAX, message="That number is too long.")],
+            _l("Charity or company number (if you have one)"),
+            description=_l("Leave empty if your group is not registered."),
+            validators=[Length(max=REGISTRATION_MAX, message=_l("That number is too long."))],
         )
         income_year = WholeNumberField(
-            "Year your latest accounts ended",
-            description="For example 2025 for accounts to March 2025.",
-            validators=[InputRequired("Enter the year your latest accounts ended, like 2025.")],
+            _l("Year your latest accounts ended"),
+            description=_l("For example 2025 for accounts to March 2025."),
+            validators=[InputRequired(_l("Enter the year your latest accounts ended, like 2025."))],
         )
         income_latest = PoundsField(
-            "Income in your latest year",
-            description="Total income in whole pounds, as in your accounts.",
-            validators=[InputRequired("Enter your income in your latest year.")],
+            _l("Income in your latest year"),
+            description=_l("Total income in whole pounds, as in your accounts."),
+            validators=[InputRequired(_l("Enter your income in your latest year."))],
         )
         income_previous = PoundsField(
-            "Income the year before (if you have it)", validators=[Optional()]
+            _l("Income the year before (if you have it)"), validators=[Optional()]
         )
         income_earlier = PoundsField(
-            "Income the year before that (if you have it)", validators=[Optional()]
+            _l("Income the year before that (if you have it)"), validators=[Optional()]
         )
         reach_period = StringField(
-            "The period your figures cover",
-            description="For example: April 2025 to March 2026.",
-            validators=[Length(max=PERIOD_MAX, message=f"Use at most {PERIOD_MAX} characters.")],
+            _l("The period your figures cover"),
+            description=_l("For example: April 2025 to March 2026."),
+            validators=[Length(max=PERIOD_MAX, message=at_most(PERIOD_MAX))],
         )
         reach_method = TextAreaField(
-            "How you counted",
-            description="So that each person is counted once: for example, names on your "
-            "register, or sign-in sheets with duplicates removed.",
-            validators=[Length(max=METHOD_MAX, message=f"Use at most {METHOD_MAX:,} characters.")],
+            _l("How you counted"),
+            description=_l(
+                "So that each person is counted once: for example, names on your "
+                "register, or sign-in sheets with duplicates removed."
+            ),
+            validators=[Length(max=METHOD_MAX, message=at_most(METHOD_MAX))],
         )
         equality_people = WholeNumberField(
-            "People you serve across the city as a community (if this is you)",
-            description="Different people in the same period, wherever they live: for example a "
-            "Deaf community, a faith or ethnic community, LGBT+ people, or people with no fixed "
-            "address. Leave empty if this is not your group.",
+            _l("People you serve across the city as a community (if this is you)"),
+            description=_l(
+                "Different people in the same period, wherever they live: for example a "
+                "Deaf community, a faith or ethnic community, LGBT+ people, or people with no fixed "
+                "address. Leave empty if this is not your group."
+            ),
             validators=[Optional()],
         )
         equality_intensive = WholeNumberField(
-            "Of them, people given intensive support", validators=[Optional()]
+            _l("Of them, people given intensive support"), validators=[Optional()]
         )
         equality_description = StringField(
-            "Which community, or people with no fixed address",
+            _l("Which community, or people with no fixed address"),
             validators=[
                 Length(
                     max=EQUALITY_DESCRIPTION_MAX,
-                    message=f"Use at most {EQUALITY_DESCRIPTION_MAX} characters.",
+                    message=at_most(EQUALITY_DESCRIPTION_MAX),
                 )
             ],
         )
         trades = BooleanField(
-            "Our group trades: it sells goods or services (for example a café or paid courses)"
+            _l("Our group trades: it sells goods or services (for example a café or paid courses)")
         )
         mfa_declared = PoundsField(
-            "Minimal Financial Assistance from other public bodies, this and the last two "
-            "financial years",
-            description="Subsidy control: in whole pounds, £0 if none. Only for groups that trade.",
+            _l(
+                "Minimal Financial Assistance from other public bodies, this and the last two "
+                "financial years"
+            ),
+            description=_l(
+                "Subsidy control: in whole pounds, £0 if none. Only for groups that trade."
+            ),
             validators=[Optional()],
         )
-        submit = SubmitField("Save profile")
+        submit = SubmitField(_l("Save profile"))
 
     for area in neighbourhoods:
         setattr(
@@ -164,7 +188,10 @@ def profile_form(neighbourhoods, org=None, formdata=None, base=FlaskForm) -> Fla
         setattr(
             ProfileForm,
             f"intensive_{area.id}",
-            WholeNumberField(f"{area.name}: of them, intensive support", validators=[Optional()]),
+            WholeNumberField(
+                _("%(neighbourhood)s: of them, intensive support", neighbourhood=area.name),
+                validators=[Optional()],
+            ),
         )
     data = {}
     if org is not None:
@@ -207,7 +234,7 @@ def profile_from(form) -> Profile:
         income_previous=form.income_previous.data,
         income_earlier=form.income_earlier.data,
         reach={area_id: f.data or 0 for area_id, f in form.reach_fields},
-        intensive={area_id: i.data or 0 for area_id, _, i in form.reach_rows if i.data},
+        intensive={area_id: i.data or 0 for area_id, _reach, i in form.reach_rows if i.data},
         reach_period=form.reach_period.data or "",
         reach_method=form.reach_method.data or "",
         equality_people=form.equality_people.data,
@@ -220,32 +247,34 @@ def profile_from(form) -> Profile:
 
 class ReachCheckForm(FlaskForm):
     result = RadioField(
-        "What did the sample show?",
+        _l("What did the sample show?"),
         choices=[SelectChoice(k, v) for k, v in REACH_CHECK_RESULTS.items()],
-        validators=[InputRequired("Choose whether the sample matched the figures.")],
+        validators=[InputRequired(_l("Choose whether the sample matched the figures."))],
     )
     method = TextAreaField(
-        "How you checked",
-        description="For example: 20 names picked at random from the register, each found on "
-        "a sign-in sheet in the period.",
+        _l("How you checked"),
+        description=_l(
+            "For example: 20 names picked at random from the register, each found on "
+            "a sign-in sheet in the period."
+        ),
         validators=[
-            InputRequired("Say how you checked."),
+            InputRequired(_l("Say how you checked.")),
             Length(
                 max=REACH_CHECK_METHOD_MAX,
-                message=f"Use at most {REACH_CHECK_METHOD_MAX:,} characters.",
+                message=at_most(REACH_CHECK_METHOD_MAX),
             ),
         ],
     )
-    submit = SubmitField("Save the check")
+    submit = SubmitField(_l("Save the check"))
 
 
 class KeeperForm(FlaskForm):
     email = StringField(
-        "Email address of the group's account",
-        description="The account must have the community group (vcs) role.",
-        validators=[InputRequired("Enter the email address of the group's account.")],
+        _l("Email address of the group's account"),
+        description=_l("The account must have the community group (vcs) role."),
+        validators=[InputRequired(_l("Enter the email address of the group's account."))],
     )
-    submit = SubmitField("Add keeper")
+    submit = SubmitField(_l("Add keeper"))
 
 
 class EligibilityForm(FlaskForm):
@@ -253,7 +282,7 @@ class EligibilityForm(FlaskForm):
     serves_city = BooleanField(ELIGIBILITY_CHECKS["serves_city"])
     safeguarding = BooleanField(ELIGIBILITY_CHECKS["safeguarding"])
     accounts = BooleanField(ELIGIBILITY_CHECKS["accounts"])
-    submit = SubmitField("Save the check")
+    submit = SubmitField(_l("Save the check"))
 
 
 # ----------------------------------------------------------------------------- rounds
@@ -263,82 +292,94 @@ class RoundForm(FlaskForm):
     """A round's settings. Posted to save; also read from a GET query (no CSRF) to preview."""
 
     title = StringField(
-        "Title",
-        validators=[InputRequired("Give the round a title."), Length(max=200)],
+        _l("Title"),
+        validators=[InputRequired(_l("Give the round a title.")), Length(max=200)],
     )
     pot = PoundsField(
-        "Pot per year",
-        description="Whole pounds a year, shared between all eligible groups.",
-        validators=[InputRequired("Enter the pot per year in whole pounds.")],
+        _l("Pot per year"),
+        description=_l("Whole pounds a year, shared between all eligible groups."),
+        validators=[InputRequired(_l("Enter the pot per year in whole pounds."))],
     )
     years = WholeNumberField(
-        "Years the round covers", validators=[InputRequired("Enter how many years.")]
+        _l("Years the round covers"), validators=[InputRequired(_l("Enter how many years."))]
     )
     first_year = WholeNumberField(
-        "First year",
-        description="The round starts in April of this year.",
-        validators=[InputRequired("Enter the year the round starts, like 2027.")],
+        _l("First year"),
+        description=_l("The round starts in April of this year."),
+        validators=[InputRequired(_l("Enter the year the round starts, like 2027."))],
     )
     alpha = DecimalTextField(
-        "Need weighting",
-        description="0 ignores need; 1 weighs each person in proportion to their neighbourhood's "
-        "need; 0.5 is in between.",
+        _l("Need weighting"),
+        description=_l(
+            "0 ignores need; 1 weighs each person in proportion to their neighbourhood's "
+            "need; 0.5 is in between."
+        ),
     )
     cap = PoundsField(
-        "Cap per group per year (optional)",
-        description="No group gets more than this a year. Leave empty for no cap.",
+        _l("Cap per group per year (optional)"),
+        description=_l("No group gets more than this a year. Leave empty for no cap."),
         validators=[Optional()],
     )
     cap_income_percent = DecimalTextField(
-        "Most an award may be, as a percentage of the group's income (optional)",
-        description="For example 50: no award is more than half the group's average income.",
+        _l("Most an award may be, as a percentage of the group's income (optional)"),
+        description=_l("For example 50: no award is more than half the group's average income."),
     )
     delta_percent = DecimalTextField(
-        "Stability band, percent",
-        description="An award moves at most this much, up or down, from the group's award per "
-        "year in the last round.",
+        _l("Stability band, percent"),
+        description=_l(
+            "An award moves at most this much, up or down, from the group's award per "
+            "year in the last round."
+        ),
     )
     base_taper = BooleanField(
-        "Taper the base between bands (no cliffs)",
-        description="Each band's base is paid at the band's lowest income and rises in a straight "
-        "line to the next band's base, so £1 more income never moves the base by more than £1.",
+        _l("Taper the base between bands (no cliffs)"),
+        description=_l(
+            "Each band's base is paid at the band's lowest income and rises in a straight "
+            "line to the next band's base, so £1 more income never moves the base by more than £1."
+        ),
     )
     reach_exponent = DecimalTextField(
-        "Reach exponent",
-        description="0.5 takes the square root of the need-weighted people reached, so that "
-        "inflating a count buys little; 1 counts every person the same however many there are.",
+        _l("Reach exponent"),
+        description=_l(
+            "0.5 takes the square root of the need-weighted people reached, so that "
+            "inflating a count buys little; 1 counts every person the same however many there are."
+        ),
     )
     intensive_weight = DecimalTextField(
-        "Weight of intensive support",
-        description="How many times a person given intensive support counts (for example 4).",
+        _l("Weight of intensive support"),
+        description=_l("How many times a person given intensive support counts (for example 4)."),
     )
     intensive_definition = StringField(
-        "What counts as intensive support",
-        description="Groups count a person as given intensive support by this definition.",
-        validators=[Length(max=300, message="Use at most 300 characters.")],
+        _l("What counts as intensive support"),
+        description=_l("Groups count a person as given intensive support by this definition."),
+        validators=[Length(max=DEFINITION_MAX, message=at_most(DEFINITION_MAX))],
     )
     unchecked_reach_cap = WholeNumberField(
-        "Most people counted before an officer has checked a group's figures (optional)",
-        description="Leave empty to count unchecked figures in full.",
+        _l("Most people counted before an officer has checked a group's figures (optional)"),
+        description=_l("Leave empty to count unchecked figures in full."),
         validators=[Optional()],
     )
     equality_percent = DecimalTextField(
-        "Equality share, percent of the pot",
-        description="Kept for groups serving a community of identity across the city or people "
-        "with no fixed address, shared on the people they serve city-wide. 0 for none.",
+        _l("Equality share, percent of the pot"),
+        description=_l(
+            "Kept for groups serving a community of identity across the city or people "
+            "with no fixed address, shared on the people they serve city-wide. 0 for none."
+        ),
     )
     cap_income_allowance = PoundsField(
-        "Allowance added to the income limit",
-        description="So that a small group is not held to a fraction of a small income.",
+        _l("Allowance added to the income limit"),
+        description=_l("So that a small group is not held to a fraction of a small income."),
         validators=[Optional()],
     )
     mfa_threshold = PoundsField(
-        "Minimal Financial Assistance threshold",
-        description="Subsidy control: the most a trading group may have over three financial "
-        "years (£315,000 since 2022).",
+        _l("Minimal Financial Assistance threshold"),
+        description=_l(
+            "Subsidy control: the most a trading group may have over three financial "
+            "years (£315,000 since 2022)."
+        ),
         validators=[Optional()],
     )
-    submit = SubmitField("Save settings")
+    submit = SubmitField(_l("Save settings"))
 
 
 for _i in range(1, MAX_BANDS + 1):
@@ -346,15 +387,15 @@ for _i in range(1, MAX_BANDS + 1):
         setattr(
             RoundForm,
             f"band{_i}_max",
-            PoundsField(f"Band {_i}: top income", validators=[Optional()]),
+            PoundsField(_l("Band %(number)s: top income", number=_i), validators=[Optional()]),
         )
     setattr(
         RoundForm,
         f"band{_i}_base",
         PoundsField(
-            f"Band {_i}: base amount"
+            _l("Band %(number)s: base amount", number=_i)
             if _i < MAX_BANDS
-            else f"Band {_i} (all higher incomes): base amount",
+            else _l("Band %(number)s (all higher incomes): base amount", number=_i),
             validators=[Optional()],
         ),
     )
@@ -414,10 +455,10 @@ def settings_from(form: RoundForm) -> RoundSettings:
 
 class PublishForm(FlaskForm):
     confirm = BooleanField(
-        "I have checked the awards: publish them. Published awards cannot be changed.",
-        validators=[InputRequired("Tick the box to confirm you have checked the awards.")],
+        _l("I have checked the awards: publish them. Published awards cannot be changed."),
+        validators=[InputRequired(_l("Tick the box to confirm you have checked the awards."))],
     )
-    submit = SubmitField("Publish the round")
+    submit = SubmitField(_l("Publish the round"))
 
 
 # ----------------------------------------------------------------------------- corrections
@@ -425,36 +466,38 @@ class PublishForm(FlaskForm):
 
 class CorrectionForm(FlaskForm):
     subject = RadioField(
-        "What is wrong?",
+        _l("What is wrong?"),
         choices=[SelectChoice(k, v) for k, v in CORRECTION_SUBJECTS.items()],
-        validators=[InputRequired("Choose what is wrong.")],
+        validators=[InputRequired(_l("Choose what is wrong."))],
     )
     details = TextAreaField(
-        "What should it say?",
-        description="Say what is wrong and what the right figure is, and where it comes from "
-        "(for example your accounts).",
+        _l("What should it say?"),
+        description=_l(
+            "Say what is wrong and what the right figure is, and where it comes from "
+            "(for example your accounts)."
+        ),
         validators=[
-            InputRequired("Say what is wrong and what the right figure is."),
-            Length(max=DETAILS_MAX, message=f"Use at most {DETAILS_MAX:,} characters."),
+            InputRequired(_l("Say what is wrong and what the right figure is.")),
+            Length(max=DETAILS_MAX, message=at_most(DETAILS_MAX)),
         ],
     )
-    submit = SubmitField("Send to an officer")
+    submit = SubmitField(_l("Send to an officer"))
 
 
 class DecisionForm(FlaskForm):
     decision = RadioField(
-        "Decision",
+        _l("Decision"),
         choices=[
-            SelectChoice("accept", "Accept: the data was wrong and is now corrected"),
-            SelectChoice("decline", "Decline: the data was right"),
+            SelectChoice("accept", _l("Accept: the data was wrong and is now corrected")),
+            SelectChoice("decline", _l("Decline: the data was right")),
         ],
-        validators=[InputRequired("Choose accept or decline.")],
+        validators=[InputRequired(_l("Choose accept or decline."))],
     )
     reason = TextAreaField(
-        "Reason, shown to the group",
+        _l("Reason, shown to the group"),
         validators=[
-            InputRequired("Give the group a reason for your decision."),
-            Length(max=REASON_MAX, message=f"Use at most {REASON_MAX:,} characters."),
+            InputRequired(_l("Give the group a reason for your decision.")),
+            Length(max=REASON_MAX, message=at_most(REASON_MAX)),
         ],
     )
-    submit = SubmitField("Save decision")
+    submit = SubmitField(_l("Save decision"))

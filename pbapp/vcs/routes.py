@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from pbapp.access import public, roles_required
@@ -189,7 +190,8 @@ def group_new():
         else:
             db.session.commit()
             flash(
-                "Your group's profile is saved. An officer will check its eligibility.", "success"
+                _("Your group's profile is saved. An officer will check its eligibility."),
+                "success",
             )
             return redirect(url_for("vcs.group", org_id=org.id))
     return render_template("vcs/group_form.html", form=form, org=None), form_status(form)
@@ -237,7 +239,14 @@ def keepers(org_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"{user.name} now keeps the profile of {org.name}.", "success")
+            flash(
+                _(
+                    "%(person)s now keeps the profile of %(group)s.",
+                    person=user.name,
+                    group=org.name,
+                ),
+                "success",
+            )
             return redirect(url_for("vcs.group", org_id=org.id))
     return render_template("vcs/keeper_form.html", form=form, org=org), 422
 
@@ -256,7 +265,7 @@ def group_edit(org_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Profile saved.", "success")
+            flash(_("Profile saved."), "success")
             return redirect(url_for("vcs.group", org_id=org.id))
     return render_template("vcs/group_form.html", form=form, org=org), form_status(form)
 
@@ -279,9 +288,9 @@ def eligibility(org_id: int):
         else:
             db.session.commit()
             flash(
-                f"{org.name} is eligible for core funding."
+                _("%(group)s is eligible for core funding.", group=org.name)
                 if org.eligible
-                else f"{org.name} is not eligible yet: not every item is met.",
+                else _("%(group)s is not eligible yet: not every item is met.", group=org.name),
                 "success",
             )
             return redirect(url_for("vcs.group", org_id=org.id))
@@ -301,7 +310,9 @@ def reach_check(org_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"The check of {org.name}'s reach figures is recorded.", "success")
+            flash(
+                _("The check of %(group)s's reach figures is recorded.", group=org.name), "success"
+            )
             return redirect(url_for("vcs.group", org_id=org.id))
     return render_template("vcs/reach_check.html", form=form, org=org), form_status(form)
 
@@ -383,7 +394,9 @@ def correction_new(org_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Thank you. An officer will look at it and tell you what they decide.", "success")
+            flash(
+                _("Thank you. An officer will look at it and tell you what they decide."), "success"
+            )
             return redirect(url_for("vcs.group", org_id=org.id))
     return render_template(
         "vcs/correction_form.html", form=form, org=org, about_round=about_round
@@ -432,10 +445,12 @@ def correction(request_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(f"Decision saved and shown to {item.organisation.name}.", "success")
+            flash(
+                _("Decision saved and shown to %(group)s.", group=item.organisation.name), "success"
+            )
             return redirect(url_for("vcs.corrections"))
     elif item.status != "open" and request.method == "POST":
-        form.form_errors.append("This request has already been decided.")
+        form.form_errors.append(_("This request has already been decided."))
     return render_template("vcs/correction.html", item=item, form=form), form_status(form)
 
 
@@ -454,7 +469,9 @@ def round_new():
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Draft round saved. Preview its awards below; it is not public yet.", "success")
+            flash(
+                _("Draft round saved. Preview its awards below; it is not public yet."), "success"
+            )
             return redirect(url_for("vcs.round_preview", round_id=item.id))
     return render_template("vcs/round_form.html", form=form, round=None), form_status(form)
 
@@ -464,7 +481,7 @@ def round_new():
 def round_edit(round_id: int):
     item = db.get_or_404(CoreFundingRound, round_id)
     if item.is_published:
-        flash("This round is published, so it can no longer change.", "info")
+        flash(_("This round is published, so it can no longer change."), "info")
         return redirect(url_for("vcs.round_page", round_id=item.id))
     form = RoundForm(
         data=round_form_data(cf.settings_of(item)) if request.method == "GET" else None
@@ -477,7 +494,7 @@ def round_edit(round_id: int):
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("vcs.round_preview", round_id=item.id))
     return render_template("vcs/round_form.html", form=form, round=item), form_status(form)
 
@@ -546,7 +563,8 @@ def round_publish(round_id: int):
         else:
             db.session.commit()
             flash(
-                "The round is published: its awards are public and can no longer change.", "success"
+                _("The round is published: its awards are public and can no longer change."),
+                "success",
             )
             return redirect(url_for("vcs.round_page", round_id=item.id))
     if item.is_published:

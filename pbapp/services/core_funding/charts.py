@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from pbapp.services.core_funding.document import people_of
 from pbapp.services.core_funding.settings import band_labels
 
@@ -44,6 +46,6 @@ def awards_by_need(document: dict[str, Any], amounts: dict[str, int]) -> list[di
     rows.sort(key=lambda r: (-r["need"], r["label"]))
     if unplaced:
         rows.append(
-            {"code": None, "label": "Not tied to a place", "need": None, "pounds": unplaced}
+            {"code": None, "label": _("Not tied to a place"), "need": None, "pounds": unplaced}
         )
     return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pbapp.extensions import db
@@ -16,7 +17,7 @@ from pbapp.models.core_funding import (
     Organisation,
 )
 from pbapp.services import audit
-from pbapp.services.core_funding.common import actor_id, now
+from pbapp.services.core_funding.common import actor_id, now, too_long
 from pbapp.services.core_funding.profiles import Profile, update_organisation
 from pbapp.services.core_funding.rounds import draft_rounds
 from pbapp.services.errors import FieldError
@@ -37,12 +38,12 @@ def raise_correction(
 ) -> CorrectionRequest:
     """A group reports a mistake in its data. Raises ``FieldError`` for a missing subject or text."""
     if subject not in CORRECTION_SUBJECTS:
-        raise FieldError("subject", "Choose what is wrong.")
+        raise FieldError("subject", _("Choose what is wrong."))
     details = details.strip()
     if not details:
-        raise FieldError("details", "Say what is wrong and what the right figure is.")
+        raise FieldError("details", _("Say what is wrong and what the right figure is."))
     if len(details) > DETAILS_MAX:
-        raise FieldError("details", f"Use at most {DETAILS_MAX:,} characters.")
+        raise FieldError("details", too_long(DETAILS_MAX))
     request = CorrectionRequest(
         organisation_id=org.id,
         round_id=funding_round.id if funding_round is not None else None,
@@ -81,12 +82,12 @@ def decide_correction(
     or a figure is invalid (nothing is changed: the caller rolls back).
     """
     if request.status != "open":
-        raise FieldError("decision", "This request has already been decided.")
+        raise FieldError("decision", _("This request has already been decided."))
     reason = reason.strip()
     if not reason:
-        raise FieldError("reason", "Give the group a reason for your decision.")
+        raise FieldError("reason", _("Give the group a reason for your decision."))
     if len(reason) > REASON_MAX:
-        raise FieldError("reason", f"Use at most {REASON_MAX:,} characters.")
+        raise FieldError("reason", too_long(REASON_MAX))
     corrected: dict[str, dict[str, Any]] = {}
     if accept and profile is not None:
         org = request.organisation
@@ -105,8 +106,10 @@ def decide_correction(
     if accept and not corrected and request.subject in ("income", "reach", "details"):
         raise FieldError(
             "decision",
-            "You chose Accept, but no figure changed. Change the figures the group corrected "
-            "below, or decline the request.",
+            _(
+                "You chose Accept, but no figure changed. Change the figures the group corrected "
+                "below, or decline the request."
+            ),
         )
     request.status = "accepted" if accept else "declined"
     request.reason = reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -90,9 +91,13 @@ def build_document(
             profile = scored.get(row.neighbourhood_id)
             if profile is None:
                 raise RoundProblem(
-                    f"{org.name} reaches people in {row.neighbourhood.name}, which has no need "
-                    "figure yet, so the round cannot weight them by need. Add the figure, or "
-                    "correct the group's profile."
+                    _(
+                        "%(group)s reaches people in %(neighbourhood)s, which has no need "
+                        "figure yet, so the round cannot weight them by need. Add the figure, "
+                        "or correct the group's profile.",
+                        group=org.name,
+                        neighbourhood=row.neighbourhood.name,
+                    )
                 )
             reach[profile.neighbourhood.code] = (
                 {"light": row.light, "intensive": row.intensive} if fair else row.people

@@ -6,6 +6,9 @@ import csv
 import io
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
 from pbapp.models.core_funding import (
     CoreFundingRound,
 )
@@ -31,17 +34,26 @@ CSV_HEADER = [
     "award_over_round",
 ]
 
+# Which limit held an award, in the pages (reader's language) and the CSV (English).
 BOUND_NAMES = {
-    "cap": "the round's cap",
-    "income": "the share of income limit",
-    "stability-up": "the stability band (most it may rise)",
-    "stability-down": "the stability band (least it may fall to)",
+    "cap": _l("the round's cap"),
+    "income": _l("the share of income limit"),
+    "stability-up": _l("the stability band (most it may rise)"),
+    "stability-down": _l("the stability band (least it may fall to)"),
     None: "",
 }
 
 
 def awards_csv(funding_round: CoreFundingRound) -> str:
-    """The published awards of a round as CSV text with a header row."""
+    """The published awards of a round as CSV text with a header row.
+
+    Open data: its words are English whatever the reader's language (a published contract).
+    """
+    with force_locale("en"):
+        return _awards_csv(funding_round)
+
+
+def _awards_csv(funding_round: CoreFundingRound) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -62,7 +74,7 @@ def awards_csv(funding_round: CoreFundingRound) -> str:
                 b["base"],
                 b["reach_part"],
                 b["formula_amount"],
-                BOUND_NAMES.get(b["bound"], b["bound"]),
+                str(BOUND_NAMES.get(b["bound"], b["bound"]) or ""),
                 "" if b["previous"] is None else b["previous"],
                 award.amount,
                 funding_round.years,

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +20,7 @@ from pbapp.models.core_funding import (
     OrganisationReach,
 )
 from pbapp.services import audit
-from pbapp.services.core_funding.common import now
+from pbapp.services.core_funding.common import count_text, now, pounds_text, too_long
 from pbapp.services.errors import FieldError
 
 NAME_MAX = 200
@@ -73,62 +74,75 @@ def _check_profile(profile: Profile, organisation: Organisation | None) -> None:
     profile.name = profile.name.strip()
     profile.registration_number = profile.registration_number.strip().upper()
     if not profile.name:
-        raise FieldError("name", "Enter your group's name.")
+        raise FieldError("name", _("Enter your group's name."))
     if len(profile.name) > NAME_MAX:
-        raise FieldError("name", f"Use at most {NAME_MAX} characters.")
+        raise FieldError("name", too_long(NAME_MAX))
     clash = db.session.scalar(
         select(Organisation.id).where(func.lower(Organisation.name) == profile.name.lower())
     )
     if clash is not None and (organisation is None or clash != organisation.id):
         raise FieldError(
-            "name", "A group with this name already has a profile. Ask an officer if it is yours."
+            "name",
+            _("A group with this name already has a profile. Ask an officer if it is yours."),
         )
     if len(profile.registration_number) > REGISTRATION_MAX or not _REGISTRATION.match(
         profile.registration_number
     ):
         raise FieldError(
             "registration_number",
-            "Enter a charity or company number in letters and digits, like 1123456 or SC012345.",
+            _("Enter a charity or company number in letters and digits, like 1123456 or SC012345."),
         )
     if profile.income_year is None or not 2000 <= profile.income_year <= 2100:
-        raise FieldError("income_year", "Enter the year your latest accounts ended, like 2025.")
+        raise FieldError("income_year", _("Enter the year your latest accounts ended, like 2025."))
     if profile.income_latest is None:
-        raise FieldError("income_latest", "Enter your income in your latest year.")
+        raise FieldError("income_latest", _("Enter your income in your latest year."))
     for name in ("income_latest", "income_previous", "income_earlier"):
         value = getattr(profile, name)
         if value is not None and value < 0:
-            raise FieldError(name, "An income cannot be negative. Enter £0 if you had none.")
+            raise FieldError(name, _("An income cannot be negative. Enter £0 if you had none."))
         if value is not None and value > MAX_INCOME:
-            raise FieldError(name, f"Enter an income of at most £{MAX_INCOME:,}.")
+            raise FieldError(
+                name, _("Enter an income of at most %(amount)s.", amount=pounds_text(MAX_INCOME))
+            )
     if profile.income_earlier is not None and profile.income_previous is None:
         raise FieldError(
-            "income_previous", "Enter the income of the year before your latest year first."
+            "income_previous", _("Enter the income of the year before your latest year first.")
         )
     areas = {n.id: n for n in db.session.scalars(select(Neighbourhood))}
     for area_id, people in profile.reach.items():
         area = areas.get(area_id)
         if area is None:
-            raise FieldError("reach", "One of the neighbourhoods is not known.")
+            raise FieldError("reach", _("One of the neighbourhoods is not known."))
         if people < 0:
-            raise FieldError(f"reach_{area_id}", "Enter 0 or more people.")
+            raise FieldError(f"reach_{area_id}", _("Enter 0 or more people."))
         if people > area.population:
             raise FieldError(
                 f"reach_{area_id}",
-                f"That is more people than live in {area.name} ({area.population:,}).",
+                _(
+                    "That is more people than live in %(neighbourhood)s (%(population)s).",
+                    neighbourhood=area.name,
+                    population=count_text(area.population),
+                ),
             )
         intensive = profile.intensive.get(area_id, 0)
         if intensive < 0:
-            raise FieldError(f"intensive_{area_id}", "Enter 0 or more people.")
+            raise FieldError(f"intensive_{area_id}", _("Enter 0 or more people."))
         if intensive > people:
             raise FieldError(
                 f"intensive_{area_id}",
-                f"Count each person once: at most the {people:,} people you reach in "
-                f"{area.name} can have had intensive support.",
+                _(
+                    "Count each person once: at most the %(people)s people you reach in "
+                    "%(neighbourhood)s can have had intensive support.",
+                    people=count_text(people),
+                    neighbourhood=area.name,
+                ),
             )
     if set(profile.intensive) - set(profile.reach) and any(
         profile.intensive[a] for a in set(profile.intensive) - set(profile.reach)
     ):
-        raise FieldError("reach", "Enter the people you reach wherever you give intensive support.")
+        raise FieldError(
+            "reach", _("Enter the people you reach wherever you give intensive support.")
+        )
     _check_counting(profile)
 
 
@@ -137,49 +151,57 @@ def _check_counting(profile: Profile) -> None:
     profile.reach_method = profile.reach_method.strip()
     profile.equality_description = profile.equality_description.strip()
     if len(profile.reach_period) > PERIOD_MAX:
-        raise FieldError("reach_period", f"Use at most {PERIOD_MAX} characters.")
+        raise FieldError("reach_period", too_long(PERIOD_MAX))
     if len(profile.reach_method) > METHOD_MAX:
-        raise FieldError("reach_method", f"Use at most {METHOD_MAX:,} characters.")
+        raise FieldError("reach_method", too_long(METHOD_MAX))
     if any(profile.reach.values()) and not profile.reach_period:
         raise FieldError(
-            "reach_period", "Say which period your figures cover, like April 2025 to March 2026."
+            "reach_period", _("Say which period your figures cover, like April 2025 to March 2026.")
         )
     if any(profile.reach.values()) and not profile.reach_method:
         raise FieldError(
             "reach_method",
-            "Say how you counted, so that each person is counted once (for example, from your "
-            "register of members).",
+            _(
+                "Say how you counted, so that each person is counted once (for example, from your "
+                "register of members)."
+            ),
         )
     people, intensive = profile.equality_people, profile.equality_intensive
     if people is None:
         if intensive:
-            raise FieldError("equality_people", "Enter the people you serve across the city first.")
+            raise FieldError(
+                "equality_people", _("Enter the people you serve across the city first.")
+            )
         profile.equality_intensive = None
     else:
         if not 0 < people <= MAX_INCOME:
             raise FieldError(
-                "equality_people", "Enter 1 or more people, or leave it empty if this is not you."
+                "equality_people",
+                _("Enter 1 or more people, or leave it empty if this is not you."),
             )
         profile.equality_intensive = intensive = intensive or 0
         if not 0 <= intensive <= people:
             raise FieldError(
                 "equality_intensive",
-                f"Enter between 0 and {people:,}: each person is counted once.",
+                _(
+                    "Enter between 0 and %(people)s: each person is counted once.",
+                    people=count_text(people),
+                ),
             )
         if not profile.equality_description:
             raise FieldError(
                 "equality_description",
-                "Say which community you serve across the city, or that the people you serve "
-                "have no fixed address.",
+                _(
+                    "Say which community you serve across the city, or that the people you serve "
+                    "have no fixed address."
+                ),
             )
     if len(profile.equality_description) > EQUALITY_DESCRIPTION_MAX:
-        raise FieldError(
-            "equality_description", f"Use at most {EQUALITY_DESCRIPTION_MAX} characters."
-        )
+        raise FieldError("equality_description", too_long(EQUALITY_DESCRIPTION_MAX))
     if profile.mfa_declared is None:
         profile.mfa_declared = 0
     if not 0 <= profile.mfa_declared <= MAX_INCOME:
-        raise FieldError("mfa_declared", "Enter the amount in whole pounds, £0 or more.")
+        raise FieldError("mfa_declared", _("Enter the amount in whole pounds, £0 or more."))
 
 
 def _profile_record(org: Organisation) -> dict[str, Any]:
@@ -248,7 +270,7 @@ def clear_reach_check(org: Organisation) -> None:
 def create_organisation(actor: User, profile: Profile) -> Organisation:
     """Create a group's profile kept by ``actor``. Raises ``FieldError`` naming the field at fault."""
     if organisation_of(actor) is not None:
-        raise FieldError("name", "Your account already keeps a group's profile.")
+        raise FieldError("name", _("Your account already keeps a group's profile."))
     _check_profile(profile, None)
     org = Organisation(name=profile.name, income_year=0, income_latest=0)
     _apply_profile(org, profile)
@@ -261,8 +283,10 @@ def create_organisation(actor: User, profile: Profile) -> Organisation:
         # refuse the second. The caller rolls back, so nothing of this one is kept.
         raise FieldError(
             "name",
-            "Your account already keeps a group's profile, or a group with this name was "
-            "saved a moment ago. Reload the page to see it.",
+            _(
+                "Your account already keeps a group's profile, or a group with this name was "
+                "saved a moment ago. Reload the page to see it."
+            ),
         ) from None
     audit.record(actor, "organisation.create", "organisation", org.id, after=_profile_record(org))
     return org
@@ -286,22 +310,25 @@ def add_keeper(actor: User, org: Organisation, email: str) -> User:
     """
     address = User.normalise_email(email or "")
     if not address:
-        raise FieldError("email", "Enter the email address of the group's account.")
+        raise FieldError("email", _("Enter the email address of the group's account."))
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
-        raise FieldError("email", "No account has this email address. Ask them to create one.")
+        raise FieldError("email", _("No account has this email address. Ask them to create one."))
     if not user.has_role("vcs"):
         raise FieldError(
             "email",
-            "This account is not a community group's account. An admin can give it "
-            "the vcs role first.",
+            _(
+                "This account is not a community group's account. An admin can give it "
+                "the vcs role first."
+            ),
         )
     current = organisation_of(user)
     if current is not None:
         raise FieldError(
             "email",
-            "This account already keeps a group's profile"
-            + (": this one." if current.id == org.id else f": {current.name}."),
+            _("This account already keeps a group's profile: this one.")
+            if current.id == org.id
+            else _("This account already keeps a group's profile: %(group)s.", group=current.name),
         )
     org.keepers.append(OrganisationKeeper(user_id=user.id))
     db.session.flush()
@@ -315,7 +342,7 @@ def set_eligibility(actor: User, org: Organisation, checks: dict[str, bool]) -> 
     """Record an officer's eligibility check: every item of ``ELIGIBILITY_CHECKS``, true or false."""
     unknown = set(checks) - ELIGIBILITY_CHECKS.keys()
     if unknown:
-        raise FieldError("checks", "One of the checklist items is not known.")
+        raise FieldError("checks", _("One of the checklist items is not known."))
     before = {k: getattr(org, k) for k in ELIGIBILITY_CHECKS} | {"eligible": org.eligible}
     for name in ELIGIBILITY_CHECKS:
         setattr(org, name, bool(checks.get(name)))
@@ -336,18 +363,22 @@ def record_reach_check(actor: User, org: Organisation, result: str, method: str)
     Raises ``FieldError`` for an unknown result or a missing method.
     """
     if result not in REACH_CHECK_RESULTS:
-        raise FieldError("result", "Choose whether the sample matched the figures.")
+        raise FieldError("result", _("Choose whether the sample matched the figures."))
     method = (method or "").strip()
     if not method:
         raise FieldError(
             "method",
-            "Say how you checked, for example: 20 names from the register matched to sign-in "
-            "sheets.",
+            _(
+                "Say how you checked, for example: 20 names from the register matched to sign-in "
+                "sheets."
+            ),
         )
     if len(method) > REACH_CHECK_METHOD_MAX:
-        raise FieldError("method", f"Use at most {REACH_CHECK_METHOD_MAX:,} characters.")
+        raise FieldError("method", too_long(REACH_CHECK_METHOD_MAX))
     if not org.reach:
-        raise FieldError("result", "This group reports no reach yet, so there is nothing to check.")
+        raise FieldError(
+            "result", _("This group reports no reach yet, so there is nothing to check.")
+        )
     before = {"result": org.reach_check_result, "method": org.reach_check_method}
     org.reach_check_result = result
     org.reach_check_method = method

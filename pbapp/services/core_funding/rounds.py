@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from allocation.core_funding import Award as FormulaAward
@@ -67,7 +68,7 @@ def create_round(actor: User, settings: RoundSettings) -> CoreFundingRound:
 def update_round(actor: User, funding_round: CoreFundingRound, settings: RoundSettings) -> None:
     """Change a draft round's settings; a published round never changes (``FieldError``)."""
     if funding_round.is_published:
-        raise FieldError("title", "This round is published, so it can no longer change.")
+        raise FieldError("title", _("This round is published, so it can no longer change."))
     check_settings(settings)
     before = _round_record(funding_round)
     funding_round.title = settings.title
@@ -154,7 +155,7 @@ def compute_round(
     )
     if not organisations:
         computation.problem = RoundProblem(
-            "No group is eligible yet. An officer checks each group's eligibility first."
+            _("No group is eligible yet. An officer checks each group's eligibility first.")
         )
         return computation
     try:
@@ -208,11 +209,13 @@ def publish_round(actor: User, funding_round: CoreFundingRound) -> None:
     where it is still draft.
     """
     if funding_round.is_published:
-        raise FieldError("publish", "This round is already published.")
+        raise FieldError("publish", _("This round is already published."))
     computation = preview_round(funding_round, settings_of(funding_round))
     if computation.problem is not None or computation.result is None:
-        message = computation.problem.message if computation.problem else "No awards."
-        raise FieldError("publish", f"The round cannot be published. {message}")
+        message = computation.problem.message if computation.problem else _("No awards.")
+        raise FieldError(
+            "publish", _("The round cannot be published. %(problem)s", problem=message)
+        )
     result = computation.result
     published_at = now()
     changed = db.session.execute(
@@ -231,7 +234,7 @@ def publish_round(actor: User, funding_round: CoreFundingRound) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise FieldError("publish", "This round was published by someone else a moment ago.")
+        raise FieldError("publish", _("This round was published by someone else a moment ago."))
     for row in computation.rows:
         previous = computation.previous_awards.get(row.organisation.id)
         db.session.add(

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+
 from allocation.core_funding import DEFAULT_MFA_THRESHOLD
 from pbapp.models.core_funding import CoreFundingRound
+from pbapp.services.core_funding.common import pounds_text, too_long
 from pbapp.services.core_funding.profiles import MAX_INCOME
 from pbapp.services.errors import FieldError
 
@@ -77,90 +80,110 @@ def check_settings(settings: RoundSettings) -> None:
     """Raise ``FieldError`` naming the first setting that is missing or out of range."""
     settings.title = settings.title.strip()
     if not settings.title:
-        raise FieldError("title", "Give the round a title.")
+        raise FieldError("title", _("Give the round a title."))
     if len(settings.title) > 200:
-        raise FieldError("title", "Use at most 200 characters.")
+        raise FieldError("title", too_long(200))
     if settings.pot is None or settings.pot <= 0:
-        raise FieldError("pot", "Enter the pot per year in whole pounds, more than £0.")
+        raise FieldError("pot", _("Enter the pot per year in whole pounds, more than £0."))
     if settings.pot > MAX_POT:
-        raise FieldError("pot", f"Enter a pot of at most £{MAX_POT:,} a year.")
+        raise FieldError(
+            "pot", _("Enter a pot of at most %(amount)s a year.", amount=pounds_text(MAX_POT))
+        )
     if settings.years is None or not 1 <= settings.years <= 10:
-        raise FieldError("years", "Enter between 1 and 10 years.")
+        raise FieldError("years", _("Enter between 1 and 10 years."))
     if settings.first_year is None or not 2000 <= settings.first_year <= 2100:
-        raise FieldError("first_year", "Enter the year the round starts, like 2027.")
+        raise FieldError("first_year", _("Enter the year the round starts, like 2027."))
     bands = settings.bands
     if not bands or len(bands) > MAX_BANDS:
-        raise FieldError("band1_base", "Set between 1 and 4 size bands.")
+        raise FieldError("band1_base", _("Set between 1 and 4 size bands."))
     previous_top = -1
     for i, (top, base) in enumerate(bands, start=1):
         last = i == len(bands)
         if not last and top is None and base is None:
             continue  # an unused band
         if base is None or base < 0:
-            raise FieldError(f"band{i}_base", "Enter the base amount in whole pounds, £0 or more.")
+            raise FieldError(
+                f"band{i}_base", _("Enter the base amount in whole pounds, £0 or more.")
+            )
         if base > MAX_POT:
-            raise FieldError(f"band{i}_base", f"Enter a base amount of at most £{MAX_POT:,}.")
+            raise FieldError(
+                f"band{i}_base",
+                _("Enter a base amount of at most %(amount)s.", amount=pounds_text(MAX_POT)),
+            )
         if last:
             continue
         if top is None:
-            raise FieldError(f"band{i}_max", "Enter the top income of this band.")
+            raise FieldError(f"band{i}_max", _("Enter the top income of this band."))
         if top > MAX_INCOME:
-            raise FieldError(f"band{i}_max", f"Enter a top income of at most £{MAX_INCOME:,}.")
+            raise FieldError(
+                f"band{i}_max",
+                _("Enter a top income of at most %(amount)s.", amount=pounds_text(MAX_INCOME)),
+            )
         if top <= previous_top:
-            raise FieldError(f"band{i}_max", "Each band's top income must be above the one before.")
+            raise FieldError(
+                f"band{i}_max", _("Each band's top income must be above the one before.")
+            )
         previous_top = top
     if settings.alpha is None or not Decimal(0) <= settings.alpha <= Decimal(3):
-        raise FieldError("alpha", "Enter a need weighting between 0 and 3, like 1 or 0.5.")
+        raise FieldError("alpha", _("Enter a need weighting between 0 and 3, like 1 or 0.5."))
     if settings.cap is not None and not 0 < settings.cap <= MAX_POT:
-        raise FieldError("cap", "Enter a cap above £0, or leave it empty for no cap.")
+        raise FieldError("cap", _("Enter a cap above £0, or leave it empty for no cap."))
     if settings.cap_income_percent is not None and not (
         Decimal(0) < settings.cap_income_percent <= Decimal(1000)
     ):
         raise FieldError(
             "cap_income_percent",
-            "Enter a percentage above 0 and at most 1000, or leave it empty for no limit.",
+            _("Enter a percentage above 0 and at most 1000, or leave it empty for no limit."),
         )
     if settings.delta_percent is None or not Decimal(0) <= settings.delta_percent <= Decimal(100):
-        raise FieldError("delta_percent", "Enter a stability band between 0% and 100%.")
+        raise FieldError("delta_percent", _("Enter a stability band between 0% and 100%."))
     _check_fair_settings(settings)
 
 
 def _check_fair_settings(settings: RoundSettings) -> None:
     settings.intensive_definition = (settings.intensive_definition or "").strip()
     if len(settings.intensive_definition) > DEFINITION_MAX:
-        raise FieldError("intensive_definition", f"Use at most {DEFINITION_MAX} characters.")
+        raise FieldError("intensive_definition", too_long(DEFINITION_MAX))
     if settings.intensive_weight not in (None, Decimal(1)) and not settings.intensive_definition:
         raise FieldError(
             "intensive_definition",
-            "Say what counts as intensive support, for example ten hours of contact or more.",
+            _("Say what counts as intensive support, for example ten hours of contact or more."),
         )
     beta = settings.reach_exponent
     if beta is None or not Decimal(0) < beta <= Decimal(1):
         raise FieldError(
             "reach_exponent",
-            "Enter a reach exponent above 0 and at most 1: 0.5 is a square root, 1 counts every "
-            "person the same however many there are.",
+            _(
+                "Enter a reach exponent above 0 and at most 1: 0.5 is a square root, 1 counts every "
+                "person the same however many there are."
+            ),
         )
     if settings.intensive_weight is None or not Decimal(1) <= settings.intensive_weight <= 20:
-        raise FieldError("intensive_weight", "Enter a weight for intensive support from 1 to 20.")
+        raise FieldError(
+            "intensive_weight", _("Enter a weight for intensive support from 1 to 20.")
+        )
     if settings.unchecked_reach_cap is not None and not 0 < settings.unchecked_reach_cap <= (
         MAX_INCOME
     ):
         raise FieldError(
             "unchecked_reach_cap",
-            "Enter 1 or more people, or leave it empty to count unchecked figures in full.",
+            _("Enter 1 or more people, or leave it empty to count unchecked figures in full."),
         )
     share = settings.equality_percent
     if share is None or not Decimal(0) <= share <= Decimal(50):
-        raise FieldError("equality_percent", "Enter an equality share between 0% and 50%.")
+        raise FieldError("equality_percent", _("Enter an equality share between 0% and 50%."))
     allowance = settings.cap_income_allowance
     if allowance is None or not 0 <= allowance <= MAX_POT:
-        raise FieldError("cap_income_allowance", "Enter the allowance in whole pounds, £0 or more.")
+        raise FieldError(
+            "cap_income_allowance", _("Enter the allowance in whole pounds, £0 or more.")
+        )
     if settings.mfa_threshold is None or not 0 < settings.mfa_threshold <= MAX_INCOME:
         raise FieldError(
             "mfa_threshold",
-            f"Enter the threshold in force in whole pounds (£{DEFAULT_MFA_THRESHOLD:,} "
-            "since 2022).",
+            _(
+                "Enter the threshold in force in whole pounds (%(amount)s since 2022).",
+                amount=pounds_text(DEFAULT_MFA_THRESHOLD),
+            ),
         )
     if settings.base_taper:
         used = [
@@ -169,12 +192,14 @@ def _check_fair_settings(settings: RoundSettings) -> None:
             if base is not None
         ]
         low = 0
-        for (_, top, base), (j, _, next_base) in zip(used, used[1:], strict=False):
+        for (_i, top, base), (j, _top, next_base) in zip(used, used[1:], strict=False):
             if top is not None and abs(next_base - base) > top - low:
                 raise FieldError(
                     f"band{j}_base",
-                    "With a tapered base, a base may change by at most £1 for each £1 of "
-                    "income across the band before it. Lower the step or widen that band.",
+                    _(
+                        "With a tapered base, a base may change by at most £1 for each £1 of "
+                        "income across the band before it. Lower the step or widen that band."
+                    ),
                 )
             low = top or low
 
@@ -244,16 +269,29 @@ def _form_bands(bands: list[dict[str, Any]]) -> list[tuple[int | None, int | Non
 
 
 def band_labels(bands: list[dict[str, Any]]) -> list[str]:
-    """Plain labels of the size bands: 'Up to £10,000', '£10,001 to £100,000', 'Over £100,000'."""
+    """Plain labels of the size bands: 'Up to £10,000', '£10,001 to £100,000', 'Over £100,000'.
+
+    In the reader's language; the published CSV asks for English (``force_locale("en")``).
+    """
     labels = []
     floor = None
     for band in bands:
         top = band["max_income"]
         if floor is None:
-            labels.append(f"Up to £{top:,}" if top is not None else "Any income")
+            labels.append(
+                _("Up to %(amount)s", amount=pounds_text(top))
+                if top is not None
+                else _("Any income")
+            )
         elif top is None:
-            labels.append(f"Over £{floor:,}")
+            labels.append(_("Over %(amount)s", amount=pounds_text(floor)))
         else:
-            labels.append(f"£{floor + 1:,} to £{top:,}")
+            labels.append(
+                _(
+                    "%(lowest)s to %(highest)s",
+                    lowest=pounds_text(floor + 1),
+                    highest=pounds_text(top),
+                )
+            )
         floor = top
     return labels
