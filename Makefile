@@ -71,8 +71,8 @@ translations: $(STAMP)
 	  lang=$$(basename $$(dirname $$(dirname $$po))); \
 	  $(BIN)/pybabel -q update --no-wrap --previous --ignore-pot-creation-date \
 	    -i $(POT) -l $$lang -o $$po; \
+	  $(BIN)/pybabel -q compile --statistics -l $$lang -i $$po -o $${po%.po}.mo; \
 	done
-	@$(MAKE) --no-print-directory catalogues
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
