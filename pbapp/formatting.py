@@ -163,8 +163,8 @@ _FRACTION = 100
 
 
 def _plural_n(n: int | float | None) -> int:
-    if n is None:
-        return 2
+    if n is None:  # an unknown count, '— people', takes the same form
+        return _FRACTION
     return int(n) if float(n).is_integer() else _FRACTION
 
 
@@ -180,7 +180,7 @@ def counted(n: int | float | None, word: str) -> str:
     """
     forms = COUNTED[word]
     if n is None:
-        return forms(2, "—")
+        return forms(_plural_n(None), "—")
     # English has shown an int as '3' and a float as '3.0' or '2.5' (one place).
     english = f"{n:,}" if float(n).is_integer() else f"{n:,.1f}"
     places = len(english.partition(".")[2])

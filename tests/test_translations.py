@@ -166,7 +166,7 @@ def test_placeholders_are_the_english_ones(language):
         if message.pluralizable:
             # A form may leave the count out ('one project' written as a word), but not all.
             shown = set().union(*(_format(form) or set() for form in forms))
-            if shown != names:
+            if not names <= shown:
                 problems.append(f"{message.id!r}: no form shows {sorted(names - shown)}")
     assert not problems, f"{language}: " + "\n".join(problems)
 
