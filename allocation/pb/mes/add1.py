@@ -18,7 +18,7 @@ Two exact proofs let us skip reruns whose outcome is already known:
 Both are used only to skip; any doubt falls back to an ordinary exact rerun.
 
 When every weight is a whole number (approval, Borda, integer points: every shared file), the
-search runs on ``batchmes.py`` instead (:func:`_add1_batch`): float runs for many shares at
+search runs on ``batch.py`` instead (:func:`_add1_batch`): float runs for many shares at
 once, whose every decision is proven by rigorous error bounds; a share whose run meets a
 near-tie is run alone (floats, then exact rationals).
 """
@@ -30,9 +30,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from allocation.pb import batchmes, fastmes
-from allocation.pb.affine import Affine, watch
-from allocation.pb.equal_shares import MesRun, Q, _order, _walk, is_exhaustive, run_mes, spent
+from allocation.pb.mes import batch, classes, floats
+from allocation.pb.mes.affine import Affine, watch
+from allocation.pb.mes.chain import run_mes
+from allocation.pb.mes.exact import float_order, walk
+from allocation.pb.mes.outcome import MesRun, Q, is_exhaustive, spent
 from allocation.pb.support import Support, overlap
 
 _MAX_SPAN = 1 << 12
@@ -55,12 +57,12 @@ def _price(entries: list[tuple[object, object, int, float]], cost) -> object:
     The entries must hold at least ``cost`` in all; they are put poorest first here, by the
     float ratio where floats are far enough apart to be trusted, else exactly.
     """
-    order = _order(np.array([e[3] for e in entries]))
+    order = float_order(np.array([e[3] for e in entries]))
     if order is None:
         entries.sort(key=lambda e: e[0] / e[1])
     else:
         entries = [entries[i] for i in order.tolist()]
-    return _walk(entries, cost)[1]
+    return walk(entries, cost)[1]
 
 
 def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) -> list[int] | None:
@@ -197,11 +199,11 @@ def equal_shares_add1(
         return MesRun(Fraction(0), [])
     shares = overlap(s)
     wanted = sum(1 for j in range(s.m) if len(s.voters[j]))
-    if fastmes.usable(s) and batchmes.batch_usable(s):
+    if floats.usable(s) and classes.batch_usable(s):
         chosen = _add1_batch(s, shares, wanted, stop_when_exhaustive)
         if record and chosen.selected:
             runs = chosen.runs
-            chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
+            chosen = run_mes(s, chosen.budget_per_voter, exact=True, record=True, shares=shares)
             chosen.runs = runs
         return chosen
     start = Fraction(s.budget) / s.n
@@ -262,13 +264,13 @@ def equal_shares_add1(
         span = max(span, 2)
     assert chosen is not None
     if record and chosen.selected:
-        chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
+        chosen = run_mes(s, chosen.budget_per_voter, exact=True, record=True, shares=shares)
     chosen.runs = runs
     return chosen
 
 
 def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
-    """add1 with many float runs in step (batchmes.py); a run not proven goes alone.
+    """add1 with many float runs in step (batch.py); a run not proven goes alone.
 
     Where a whole batch selects the same projects the search is on a plateau (forint budgets:
     Budapest VIII stays on one selection for thousands of shares): a slope run (affine.py)
@@ -284,7 +286,7 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
-    kinds = max(1, batchmes.classes(s).n)  # classes of identical ballots
+    kinds = max(1, classes.classes(s).n)  # classes of identical ballots
     # The first batch holds about 250,000 budgets (16 to 512 runs): a small electorate is
     # usually done in one batch, a large one starts small so that little is computed past the
     # share where the search stops. Then twice as many runs each time, within CELLS budgets,
@@ -307,9 +309,9 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
         return judged[key]
 
     while True:
-        count = min(size, max(8, batchmes.CELLS // kinds))
+        count = min(size, max(8, batch.CELLS // kinds))
         budgets = [start + step + t for t in range(count)]
-        outs = batchmes.outcomes(s, budgets, shares)
+        outs = batch.outcomes(s, budgets, shares)
         runs += count
         spends = []
         seen = set()
