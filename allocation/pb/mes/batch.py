@@ -41,6 +41,7 @@ import numpy as np
 
 from allocation.pb.mes.classes import Classes, classes
 from allocation.pb.mes.floats import TINY, U, float_and_error, float_costs, opening
+from allocation.pb.mes.outcome import UNPROVEN, Selection
 from allocation.pb.support import Support
 
 # At most this many budgets in a batch, counted as runs x classes of ballots (the groups that
@@ -402,11 +403,15 @@ def _dominated(big: np.ndarray, wlow: np.ndarray, index: np.ndarray) -> np.ndarr
     )
 
 
-def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
-    """What Equal Shares selects, in order, for each per-voter budget in ``budgets``; None for
-    a budget where some decision was too close to prove in floats (run it alone).
+def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[Selection]:
+    """The batch engine: what Equal Shares selects, in order, for each per-voter budget in
+    ``budgets``; UNPROVEN for a budget where some decision was too close to prove in floats
+    (run it alone, through ``chain.run_mes``).
 
-    ``shares`` is ``overlap(s)``. Every weight must be a whole number (``floats.usable``).
+    Invariant (run by run, as in ``floats``): each group's exact budget lies within ``e`` of
+    its float ``b``, and a run takes a decision only when those bounds prove it, so a selection
+    returned is exactly the exact engine's for that budget. ``shares`` is ``overlap(s)``.
+    Every weight must be a whole number (``floats.usable``, ``classes.batch_usable``).
     """
     runs = len(budgets)
     m = s.m
@@ -517,6 +522,6 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         big[act] = np.where(again, 0, big[act])
     order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
     return [
-        None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
+        UNPROVEN if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
         for r in range(runs)
     ]
