@@ -1,4 +1,4 @@
-"""Many float runs of Equal Shares in step (batchmes.py) select exactly what the exact run
+"""Many float runs of Equal Shares in step (mes/batch.py) select exactly what the exact run
 selects for each budget, or leave that budget to be run alone (None)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The float run of Equal Shares (fastmes.py) selects exactly what the exact run selects, or
+"""The float run of Equal Shares (mes/floats.py) selects exactly what the exact run selects, or
 declines (Uncertain) and leaves the decision to exact arithmetic."""
 
 from __future__ import annotations
