@@ -29,7 +29,9 @@ from allocation.pb.support import Support
 
 
 def walk(entries: list, cost) -> tuple:
-    """(alpha, price) from supporters (budget, weight, count, _) sorted poorest first."""
+    """(alpha, price) from supporters (budget, weight, count, _) sorted poorest first.
+
+    Shared with add1's interval proof, which prices bounds of budgets the same way."""
     rest = cost
     rich = sum(w * c for _b, w, c, _f in entries)
     # A voter who cannot pay price*weight pays all they have; the price is what the others
@@ -314,7 +316,7 @@ def run_exact(
     s = support
     if isinstance(per_voter, Affine):
         per_voter = Affine(Q(per_voter.v), Q(per_voter.s))
-    if not isinstance(per_voter, Affine):
+    else:
         per_voter = Q(per_voter)
     state = _State(s, per_voter)
     live = []
