@@ -1,7 +1,8 @@
 """The house's import rules (docs/architecture.md), checked on the source text.
 
 Views (blueprints) call services; services change models; models and services call the pure
-`allocation` library. Nothing imports upwards, and no blueprint reaches into another.
+`allocation` library. Nothing imports upwards, and no blueprint reaches into another. No module
+of `pbapp` or `allocation` imports another module's private (`_name`) names.
 """
 
 from __future__ import annotations
@@ -53,11 +54,16 @@ def _violations() -> list[str]:
     blueprints = _blueprints()
     problems = []
     for path in sorted((ROOT / "allocation").rglob("*.py")):
-        for module, _names, line in _imports(path):
+        for module, names, line in _imports(path):
             if any(_within(module, p) for p in ("pbapp", "flask", "sqlalchemy", "werkzeug")) or (
                 module.startswith("flask_")
             ):
                 problems.append(f"{path.relative_to(ROOT)}:{line} allocation imports {module}")
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            if private and _within(module, "allocation"):
+                problems.append(
+                    f"{path.relative_to(ROOT)}:{line} imports private {private} from {module}"
+                )
     for path in sorted((ROOT / "pbapp").rglob("*.py")):
         here = _module(path)
         own = next((b for b in blueprints if _within(here, b)), None)
@@ -76,7 +82,7 @@ def _violations() -> list[str]:
             if lower and _within(module, "flask") and module != "flask":
                 problems.append(f"{where} {here} imports {module}")
             private = [n for n in names if n.startswith("_") and not n.startswith("__")]
-            if private and _within(module, "pbapp"):
+            if private and (_within(module, "pbapp") or _within(module, "allocation")):
                 problems.append(f"{where} imports private {private} from {module}")
     return problems
 
@@ -87,7 +93,8 @@ def test_imports_follow_the_layers():
 
 def test_the_checker_sees_a_breach(tmp_path, monkeypatch):
     """The rules are not vacuous: a service importing a blueprint and Flask's request, and an
-    allocation module importing SQLAlchemy, are each reported."""
+    allocation module importing SQLAlchemy or another module's private name, are each
+    reported."""
     fake = tmp_path / "repo"
     (fake / "pbapp" / "pb").mkdir(parents=True)
     (fake / "pbapp" / "pb" / "__init__.py").write_text("bp = Blueprint('pb', __name__)\n")
@@ -96,10 +103,13 @@ def test_the_checker_sees_a_breach(tmp_path, monkeypatch):
         "from flask import request\nfrom pbapp.pb import bp\n"
     )
     (fake / "allocation").mkdir()
-    (fake / "allocation" / "y.py").write_text("import sqlalchemy\n")
+    (fake / "allocation" / "y.py").write_text(
+        "import sqlalchemy\nfrom allocation.z import _helper, public\n"
+    )
     monkeypatch.setitem(globals(), "ROOT", fake)
     assert sorted(_violations()) == [
         "allocation/y.py:1 allocation imports sqlalchemy",
+        "allocation/y.py:2 imports private ['_helper'] from allocation.z",
         "pbapp/services/x.py:1 pbapp.services.x imports ['request'] from flask",
         "pbapp/services/x.py:2 pbapp.services.x imports blueprint pbapp.pb",
     ]

@@ -11,10 +11,9 @@ from fractions import Fraction
 
 from threadpoolctl import threadpool_limits
 
-from allocation.pb.add1 import equal_shares_add1
 from allocation.pb.election import Election, Number, NumberError, as_number
-from allocation.pb.equal_shares import MesRun, equal_shares
 from allocation.pb.greedy import GreedyStep, greedy
+from allocation.pb.mes import MesRun, equal_shares, equal_shares_add1
 from allocation.pb.metrics import json_number
 from allocation.pb.phragmen import phragmen
 from allocation.pb.support import TIE_BREAKS, Support, build_support

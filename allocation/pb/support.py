@@ -9,7 +9,7 @@ weights live in ``weight_values`` (ints or Fractions), never in floats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
 from operator import attrgetter
@@ -38,6 +38,15 @@ class Support:
     codes: list[np.ndarray | None]
     weight_values: list[Number]
     scores: list[Number]
+    # Caches of the Equal Shares engines (``mes/``), filled on first use because add1 reruns
+    # a count hundreds of times. Each holds what it was computed from, and is rebuilt when
+    # that no longer matches (a test may edit a support in place). Not part of equality.
+    # float_costs: (costs, [(float, error bound)] per cost), by mes.floats.float_costs;
+    # float_weights: (codes, weight values, per project float weights), by float_weights;
+    # ballot_classes: (voters, codes, weight values, Classes), by mes.classes.classes.
+    float_costs: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    float_weights: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    ballot_classes: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def m(self) -> int:

@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocation.pb import Election, Project
-from allocation.pb import add1 as add1_module
-from allocation.pb.add1 import equal_shares_add1
-from allocation.pb.equal_shares import is_exhaustive, run_mes, spent
+from allocation.pb.mes import add1 as add1_module
+from allocation.pb.mes import equal_shares_add1, is_exhaustive, run_mes, spent
 from allocation.pb.support import build_support, overlap
 
 

@@ -1,4 +1,4 @@
-"""Many float runs of Equal Shares in step (batchmes.py) select exactly what the exact run
+"""Many float runs of Equal Shares in step (mes/batch.py) select exactly what the exact run
 selects for each budget, or leave that budget to be run alone (None)."""
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from allocation.pb import Election, Project, batchmes
-from allocation.pb.equal_shares import run_mes
+from allocation.pb import Election, Project
+from allocation.pb.mes import batch as batchmes
+from allocation.pb.mes import classes as ballot_classes
+from allocation.pb.mes import run_mes
 from allocation.pb.support import build_support, overlap
 
 from .conftest import FILES, load
@@ -27,7 +29,7 @@ def test_batch_runs_equal_exact_runs_or_decline_on_random_elections():
                 declined += 1
                 continue
             decided += 1
-            assert found == run_mes(s, per_voter, record=True, shares=shares).selected, (
+            assert found == run_mes(s, per_voter, exact=True, shares=shares).selected, (
                 s,
                 per_voter,
             )
@@ -43,7 +45,7 @@ def test_batch_runs_equal_exact_runs_on_shared_files(name):
     found = batchmes.outcomes(s, budgets, shares)
     for per_voter, selected in zip(budgets, found, strict=True):
         # no near-tie on these files: every run decides, and exactly as the exact run
-        assert selected == run_mes(s, per_voter, record=True, shares=shares).selected
+        assert selected == run_mes(s, per_voter, exact=True, shares=shares).selected
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -75,7 +77,7 @@ def test_a_hash_collision_only_costs_speed(monkeypatch):
     by one and every outcome is still exact."""
     checked = 0
     with monkeypatch.context() as patch:
-        patch.setattr(batchmes, "_mix", lambda x: np.zeros_like(x))  # every ballot collides
+        patch.setattr(ballot_classes, "_mix", lambda x: np.zeros_like(x))  # every ballot collides
         for s in random_supports(5, 200):
             shares = overlap(s)
             cl = batchmes.classes(s)
@@ -88,7 +90,7 @@ def test_a_hash_collision_only_costs_speed(monkeypatch):
             ):
                 if found is not None:
                     checked += 1
-                    assert found == run_mes(s, per_voter, record=True, shares=shares).selected
+                    assert found == run_mes(s, per_voter, exact=True, shares=shares).selected
     assert checked > 50
 
 
@@ -109,7 +111,7 @@ def test_an_exact_tie_of_equal_splits_goes_to_the_lower_id_and_a_near_one_is_lef
         )
     )
     assert batchmes.outcomes(near, [Fraction(1), Fraction(3)], overlap(near)) == [None, [0, 1]]
-    assert run_mes(near, Fraction(1), record=True).selected == [0]
+    assert run_mes(near, Fraction(1), exact=True).selected == [0]
 
 
 def test_groups_hold_what_their_voters_hold_as_purchases_split_them():
@@ -176,5 +178,5 @@ def test_groups_found_by_sorting_give_the_same_outcomes(monkeypatch):
         for per_voter, found in zip(budgets, batchmes.outcomes(s, budgets, shares), strict=True):
             if found is not None:
                 decided += 1
-                assert found == run_mes(s, per_voter, record=True, shares=shares).selected
+                assert found == run_mes(s, per_voter, exact=True, shares=shares).selected
     assert decided > 500

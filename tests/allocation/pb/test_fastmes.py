@@ -1,4 +1,4 @@
-"""The float run of Equal Shares (fastmes.py) selects exactly what the exact run selects, or
+"""The float run of Equal Shares (mes/floats.py) selects exactly what the exact run selects, or
 declines (Uncertain) and leaves the decision to exact arithmetic."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from allocation.pb import Election, Project
-from allocation.pb.equal_shares import Q, run_mes
-from allocation.pb.fastmes import Uncertain, _float_and_error, _VoterRun, run_fast, usable
+from allocation.pb.mes import Q, run_mes
+from allocation.pb.mes.floats import Uncertain, _VoterRun, float_and_error, run_fast, usable
 from allocation.pb.support import Support, build_support, overlap
 
 from .conftest import FILES, load
@@ -56,7 +56,7 @@ def test_float_run_equals_exact_run_or_declines_on_random_elections():
         shares = overlap(s)
         for extra in (0, 1, Fraction(1, 3), 7):
             per_voter = Fraction(s.budget) / s.n + extra
-            exact = run_mes(s, per_voter, record=True, shares=shares).selected
+            exact = run_mes(s, per_voter, exact=True, shares=shares).selected
             try:
                 fast = run_fast(s, per_voter, shares)
             except Uncertain:
@@ -73,7 +73,7 @@ def test_float_run_equals_exact_run_on_shared_files(name):
     shares = overlap(s)
     start = Fraction(s.budget) / s.n
     for extra in (0, 50, 150):
-        exact = run_mes(s, start + extra, record=True, shares=shares).selected
+        exact = run_mes(s, start + extra, exact=True, shares=shares).selected
         # no near-tie on these files: the float run decides, and exactly as the exact run
         assert run_fast(s, start + extra, shares) == exact
 
@@ -83,12 +83,12 @@ def test_add1_on_floats_equals_add1_on_exact_rationals(monkeypatch, stop_when_ex
     """The float search (add1._add1_batch: many float runs in step) and the exact one (interval
     and slope proofs, exact reruns) give the same outcome and the same share on random
     elections."""
-    from allocation.pb import add1, fastmes
+    from allocation.pb.mes import add1, floats
 
     for s in random_supports(99, 300):
         fast = add1.equal_shares_add1(s, stop_when_exhaustive=stop_when_exhaustive)
         with monkeypatch.context() as patch:
-            patch.setattr(fastmes, "usable", lambda support: False)
+            patch.setattr(floats, "usable", lambda support: False)
             exact = add1.equal_shares_add1(s, stop_when_exhaustive=stop_when_exhaustive)
         assert fast.selected == exact.selected
         assert fast.budget_per_voter == exact.budget_per_voter
@@ -97,8 +97,8 @@ def test_add1_on_floats_equals_add1_on_exact_rationals(monkeypatch, stop_when_ex
 def test_an_affine_amount_equals_an_equal_mpq_either_way():
     """Regression: Affine == mpq fell back to identity (False), so the slope run broke an exact
     tie of alphas the wrong way (found by comparing the float and exact add1 searches)."""
-    from allocation.pb.affine import Affine
-    from allocation.pb.equal_shares import Q
+    from allocation.pb.mes import Q
+    from allocation.pb.mes.affine import Affine
 
     assert Affine(Q(1, 15), Q(2)) == Q(1, 15)
     assert Q(1, 15) == Affine(Q(1, 15), Q(2))
@@ -117,7 +117,7 @@ def test_a_budget_becomes_a_python_float_with_a_bound_on_its_error(kind):
             if kind is int
             else kind(rng.randint(0, 10**12), rng.randint(1, 10**7))
         )
-        f, err = _float_and_error(x)
+        f, err = float_and_error(x)
         assert type(f) is float and type(err) is float
         gap = abs(Fraction(int(x.numerator), int(x.denominator)) - Fraction(f))
         assert (err == 0) == (gap == 0) and gap <= err <= 4 * gap
@@ -125,5 +125,5 @@ def test_a_budget_becomes_a_python_float_with_a_bound_on_its_error(kind):
     state = _VoterRun(s, kind(5) if kind is int else kind(16, 3))
     assert state.b.dtype == np.float64 and state.e.dtype == np.float64
     if kind is not int:  # a distance too small for a float is still not called exact
-        f, err = _float_and_error(kind(1, 3 * 2**1100))
+        f, err = float_and_error(kind(1, 3 * 2**1100))
         assert f == 0.0 and err > 0

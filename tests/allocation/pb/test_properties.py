@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.pb import RULES, Ballot, Election, Project, count
-from allocation.pb.equal_shares import is_exhaustive, run_mes, spent
+from allocation.pb.mes import is_exhaustive, run_mes, spent
 from allocation.pb.rules import run_rule
 
 

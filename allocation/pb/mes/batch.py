@@ -2,7 +2,7 @@
 
 add1 (``add1.py``) needs what Equal Shares selects with each voter's budget ``B/n``, ``B/n + 1``,
 ``B/n + 2``... often 150 runs or more. On a small electorate a single float run
-(``fastmes.run_fast``) spends most of its time in NumPy's cost per call: about a hundred price
+(``floats.run_fast``) spends most of its time in NumPy's cost per call: about a hundred price
 computations, each a dozen or so array operations on a few hundred supporters. Here the runs
 for ``R`` budgets go in step: budgets are a matrix with a row for each class of voters (below)
 and a column for each run, and when several runs need the price of the same project at the
@@ -20,7 +20,7 @@ its supporters. Over a run a project's supporters fill on average a quarter of t
 would as classes of ballots on Warsaw 2026, a twentieth on Krakow 2024; a group left with
 exactly nothing in every run drops out of every sum.
 
-The proofs are those of ``fastmes._VoterRun``, run by run: each budget carries a rigorous
+The proofs are those of ``floats._VoterRun``, run by run: each budget carries a rigorous
 bound on its distance to the exact rational, and a project is known affordable (or not) only
 when the bounds prove it. A price comes from the fixed point "those who cannot pay it pay all
 they have", started from the last price proven for that project (prices only rise); it is
@@ -35,11 +35,13 @@ then exact rationals). A run that finishes therefore selects exactly what the ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from allocation.pb.fastmes import _TINY, U, _costs, _float_and_error, _start
+from allocation.pb.mes.classes import Classes, classes
+from allocation.pb.mes.floats import TINY, U, float_and_error, float_costs, opening
+from allocation.pb.mes.outcome import UNPROVEN, Selection
 from allocation.pb.support import Support
 
 # At most this many budgets in a batch, counted as runs x classes of ballots (the groups that
@@ -50,115 +52,52 @@ CELLS = 4_000_000
 _SLOTS = 1 << 22
 # A budget that may be exactly 0 or a little more (below its run's error bound).
 _LEAST = float(np.finfo(np.float64).tiny)
-# A price computation that proved no run: (ok, lo, hi, W, p, a), read-only (shared).
+# When to work on every run's column instead of picking the columns of the runs concerned
+# (reading whole rows is much faster than gathering columns; the other runs' columns are
+# wasted work). A price computation wastes a whole fixed-point search on each extra column,
+# so it goes wide only when 3/4 of the runs need it; a purchase wastes one subtraction of a
+# zero price on each, so it goes wide from 1/4.
+_WIDE_PRICE = 3 / 4
+_WIDE_BUY = 1 / 4
+
+
+class Prices(NamedTuple):
+    """One project's prices in a set of runs (``_Runs.alpha``).
+
+    ``ok`` and ``gone`` are positions among the runs asked about: the runs where the price is
+    proven, and those where the project is surely unaffordable; the others are unproven. For
+    the runs of ``ok``, as in ``floats.Price``: alpha lies in [lo, hi], and is exactly 1/W when
+    W > 0; the price per weight unit lies in [p - a, p + a].
+    """
+
+    ok: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    w: np.ndarray
+    p: np.ndarray
+    a: np.ndarray
+    gone: np.ndarray
+
+
+class Rows(NamedTuple):
+    """A project's supporters who may still hold money, one row per group and weight: the
+    groups, voters in each, exact weight x voters, float weights (None: all 1), total weight."""
+
+    ids: np.ndarray
+    counts: np.ndarray
+    wc: np.ndarray
+    w: np.ndarray | None
+    total: float
+
+
+# A price computation that proved no run (read-only, shared).
 _NONE = np.zeros(0, dtype=np.int64)
 _EMPTY = np.zeros(0)
 _NONE.flags.writeable = _EMPTY.flags.writeable = False
-_UNPROVEN = (_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY)
 
 
-@dataclass
-class Classes:
-    """Voters grouped by identical ballots.
-
-    For project j: ``voters[j]`` the classes that support it (ascending), ``counts[j]`` how
-    many voters each holds (float), ``wc[j]`` weight times count as exact integers (int64)
-    and ``weights[j]`` each class's weight as a float (None: every weight is 1).
-    """
-
-    n: int
-    voters: list[np.ndarray]
-    counts: list[np.ndarray]
-    wc: list[np.ndarray]
-    weights: list[np.ndarray | None]
-
-
-def classes(s: Support) -> Classes:
-    """The ballot classes of ``s`` (kept on the support: add1 asks for them again)."""
-    key = (s.voters, s.codes, list(s.weight_values))
-    found = getattr(s, "_ballot_classes", None)
-    if found is not None and found[0] is key[0] and found[1] is key[1] and found[2] == key[2]:
-        return found[3]
-    result = _grouped(s) or _one_by_one(s)
-    s._ballot_classes = (*key, result)  # type: ignore[attr-defined]
-    return result
-
-
-def _one_by_one(s: Support) -> Classes:
-    wf = [float(w) for w in s.weight_values]
-    wi = np.array([int(w) for w in s.weight_values], dtype=np.int64)
-    weights = [None if c is None else np.array(wf)[c] for c in s.codes]
-    wc = [
-        np.ones(len(v), dtype=np.int64) if c is None else wi[c]
-        for v, c in zip(s.voters, s.codes, strict=True)
-    ]
-    counts = [np.ones(len(v)) for v in s.voters]
-    return Classes(s.n, [v.astype(np.int64) for v in s.voters], counts, wc, weights)
-
-
-def _grouped(s: Support) -> Classes | None:
-    """Classes of identical ballots, or None if a hash collision merged different ones."""
-    if s.n == 0:
-        return None
-    kinds = max(1, len(s.weight_values))
-    keys = _mix(np.arange(1, s.m * kinds + 1, dtype=np.uint64)).reshape(s.m, kinds)
-    h = np.zeros(s.n, dtype=np.uint64)
-    for j in range(s.m):
-        codes = s.codes[j]
-        h[s.voters[j]] += keys[j, 0] if codes is None else keys[j, codes]  # wraps: fine
-    _, cls, size = np.unique(h, return_inverse=True, return_counts=True)
-    cls = cls.ravel()
-    nc = len(size)
-    # Number the classes so that each large project's supporters sit close together (they
-    # are read as whole rows: gathering scattered rows costs more than the arithmetic).
-    # Sort key: one bit per project, the most supported project the most significant.
-    key = np.zeros(nc, dtype=np.uint64)
-    by_support = sorted(range(s.m), key=lambda j: -len(s.voters[j]))[:64]
-    for rank, j in enumerate(by_support):
-        key[cls[s.voters[j]]] |= np.uint64(1 << (63 - rank))
-    order = np.argsort(~key, kind="stable")
-    renumber = np.empty(nc, dtype=np.int64)
-    renumber[order] = np.arange(nc)
-    cls, size = renumber[cls], size[order]
-    wf = np.array([float(w) for w in s.weight_values])
-    wi = np.array([int(w) for w in s.weight_values], dtype=np.int64)
-    voters, counts, wcs, weights = [], [], [], []
-    for j in range(s.m):
-        c = cls[s.voters[j]]
-        per = np.bincount(c, minlength=nc)
-        ids = per.nonzero()[0]
-        # Every voter of a class must back j, with the same weight, or none of them.
-        if not np.array_equal(per[ids], size[ids]):
-            return None
-        codes = s.codes[j]
-        if codes is None:
-            weights.append(None)
-            wcs.append(size[ids].astype(np.int64))
-        else:
-            code_of = np.full(nc, -1, dtype=np.int64)
-            code_of[c] = codes
-            if not np.array_equal(code_of[c], codes):
-                return None
-            weights.append(wf[code_of[ids]])
-            wcs.append(wi[code_of[ids]] * size[ids])
-        voters.append(ids)
-        counts.append(size[ids].astype(np.float64))
-    return Classes(nc, voters, counts, wcs, weights)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64: a well-spread 64-bit key for each whole number (wrapping arithmetic)."""
-    x = x * np.uint64(0x9E3779B97F4A7C15)
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def batch_usable(s: Support) -> bool:
-    """Weights and counts small enough that every total weight is an exact float."""
-    return all(int(x.sum()) < (1 << 52) for x in classes(s).wc)
+def _unproven(gone: np.ndarray) -> Prices:
+    return Prices(_NONE, _EMPTY, _EMPTY, _NONE, _EMPTY, _EMPTY, gone)
 
 
 class _Runs:
@@ -176,9 +115,9 @@ class _Runs:
     def __init__(self, s: Support, budgets: list, cl: Classes, shares: np.ndarray) -> None:
         self.cl = cl
         self.shares = shares  # overlap(s): which projects share supporters
-        self.costs = _costs(s)
+        self.costs = float_costs(s)
         self.runs = len(budgets)
-        first = [_float_and_error(x) for x in budgets]
+        first = [float_and_error(x) for x in budgets]
         start = np.array([x for x, _ in first])
         # Rows for as many groups as there are classes (groups seldom outnumber them: only a
         # class split by weight leaves an empty group): memory is only touched as rows are
@@ -200,10 +139,10 @@ class _Runs:
         self.cache: dict[int, tuple] = {}
         self.slot = np.empty(0, dtype=np.int64)  # scratch for _pairs
 
-    def _wide(self, rows: np.ndarray) -> bool:
-        """Whether to work on every run's column (reading whole rows is much faster than
-        picking columns) rather than on ``rows`` only."""
-        return 4 * len(rows) >= 3 * self.runs
+    def _wide(self, rows: np.ndarray, share: float) -> bool:
+        """Whether to work on every run's column rather than on ``rows`` only: when ``rows``
+        are at least ``share`` of the runs (``_WIDE_PRICE``, ``_WIDE_BUY``)."""
+        return len(rows) >= share * self.runs
 
     def _pairs(self, j: int):
         """Project j's supporters as (group, weight) pairs: the distinct pairs, and for each
@@ -225,10 +164,8 @@ class _Runs:
         self.slot[pair] = np.arange(len(pair))
         return pair // span, pair % span, self.slot[keys]
 
-    def rows_of(self, j: int):
-        """(groups, voters in each, exact weight x voters, float weights or None, total
-        weight) of project j's supporters who may still hold money, one row a group and
-        weight."""
+    def rows_of(self, j: int) -> Rows:
+        """Project j's :class:`Rows` (cached until its supporters' groups split)."""
         found = self.cache.get(j)
         if found is None:
             ids, wts, row = self._pairs(j)
@@ -239,20 +176,16 @@ class _Runs:
             if not live.all():
                 ids, wts, counts, wc = ids[live], wts[live], counts[live], wc[live]
             w = None if cl.weights[j] is None else wts.astype(np.float64)
-            found = self.cache[j] = (ids, counts, wc, w, float(wc.sum()))  # exact: < 2**52
+            found = self.cache[j] = Rows(ids, counts, wc, w, float(wc.sum()))  # exact: < 2**52
         return found
 
-    def alpha(self, j: int, rows: np.ndarray, floor: np.ndarray):
-        """Project j's alpha in the runs ``rows``: (ok, lo, hi, W, p, a, gone).
+    def alpha(self, j: int, rows: np.ndarray, floor: np.ndarray) -> Prices:
+        """Project j's :class:`Prices` in the runs ``rows`` (positions in ``rows``).
 
-        ``ok`` and ``gone`` are positions in ``rows``: the runs where the price is proven, and
-        those where j is surely unaffordable; the others are not proven. For the runs of
-        ``ok``, as in ``fastmes``: alpha lies in [lo, hi], and is exactly 1/W when W > 0; the
-        price per weight unit lies in [p - a, p + a]. ``floor``: a price each run's exact
-        price is known not to be below (0: none)."""
+        ``floor``: a price each run's exact price is known not to be below (0: none)."""
         ids, c, wcf, w, w_all = self.rows_of(j)
         b, e = self.b.take(ids, axis=0), self.e.take(ids, axis=0)
-        if not self._wide(rows):
+        if not self._wide(rows, _WIDE_PRICE):
             return self._alpha(j, b[:, rows], e[:, rows], c, wcf, w, w_all, self.top[rows], floor)
         start = np.zeros(self.runs)
         start[rows] = floor
@@ -261,18 +194,18 @@ class _Runs:
         at[rows] = np.arange(len(rows))
         ok_at, gone_at = at[ok], at[gone]
         keep = ok_at >= 0
-        return ok_at[keep], *(x[keep] for x in found), gone_at[gone_at >= 0]
+        return Prices(ok_at[keep], *(x[keep] for x in found), gone_at[gone_at >= 0])
 
-    def _alpha(self, j: int, b, e, c, wcf, w, w_all: float, top, floor):
+    def _alpha(self, j: int, b, e, c, wcf, w, w_all: float, top, floor) -> Prices:
         wcol = None if w is None else w[:, None]
         cost, ec = self.costs[j]
         k, r = b.shape
         total = c.dot(b)
-        err = c.dot(e) + (k + 4) * U * total + _TINY
+        err = c.dot(e) + (k + 4) * U * total + TINY
         gone = (total + err < (cost - ec) * (1 - 2 * U)).nonzero()[0]
         at = (total - err >= (cost + ec) * (1 + 2 * U)).nonzero()[0]
         if not len(at):
-            return (*_UNPROVEN, gone)
+            return _unproven(gone)
         if len(at) < r:
             b, e, top, floor = b[:, at], e[:, at], top[at], floor[at]
         # Fixed point: p' = (cost - what the poor hold) / weight of the rich. Started below
@@ -295,24 +228,24 @@ class _Runs:
                 bad = None
                 p = (cost - held) / rich_w
         else:
-            return (*_UNPROVEN, gone)  # not settled
+            return _unproven(gone)  # not settled
         # While every supporter stays on the same side of P * weight, the exact price P solves
         # (what the poor hold) + (weight of the rich) * P = cost: it lies within ``est`` of p.
         if bad is not None:
             p = np.where(bad, 0.0, p)
         poor_err = c.dot(e * poor)
         est = (ec + poor_err + (k + 8) * U * 2 * cost) / rich_w + 8 * U * p
-        a = 2.0 * est + _TINY
+        a = 2.0 * est + TINY
         # They do when every supporter is more than a * weight + e from p * weight (with
         # rounding of d = b - p * weight, which is at most top + p * weight in size).
         slack = a + 2 * U * p
         np.abs(d, out=d)
         d -= e
         if w is None:
-            clear = d.min(axis=0) >= slack + 2 * U * (top + p) + _TINY
+            clear = d.min(axis=0) >= slack + 2 * U * (top + p) + TINY
         else:
             d -= slack[None, :] * wcol
-            clear = d.min(axis=0) >= 2 * U * (top + p * self.wmax[j]) + _TINY
+            clear = d.min(axis=0) >= 2 * U * (top + p * self.wmax[j]) + TINY
         if bad is not None:
             clear &= ~bad
         ok = clear.nonzero()[0]
@@ -331,7 +264,7 @@ class _Runs:
             lo[nothing], hi[nothing] = alpha * (1 - 4 * U), alpha * (1 + 4 * U)
             big[nothing] = rich.astype(np.int64)
         if len(ok) == len(at):
-            return at, lo, hi, big, p_ok, a_ok, gone
+            return Prices(at, lo, hi, big, p_ok, a_ok, gone)
         # Someone near p * weight: prove the price by evaluating what the supporters pay.
         todo = (~clear if bad is None else ~bad & ~clear).nonzero()[0]
         found = [(ok, lo, hi, big, p_ok, a_ok)]
@@ -339,7 +272,7 @@ class _Runs:
             b, e, p, est = b[:, todo], e[:, todo], p[todo], est[todo]
             low = (b - e) * (1 - 4 * U)  # below the exact budget
             for factor in (4.0, 256.0):
-                a = factor * est + _TINY
+                a = factor * est + TINY
                 good = self._holds(b, e, low, wcol, c, cost, ec, p - a, p + a)
                 pg, ag = p[good], a[good]
                 found.append(
@@ -358,7 +291,7 @@ class _Runs:
                 todo, p, est = todo[keep], p[keep], est[keep]
                 b, e, low = b[:, keep], e[:, keep], low[:, keep]
         ok, lo, hi, big, p_ok, a_ok = (np.concatenate(x) for x in zip(*found, strict=True))
-        return at[ok], lo, hi, big, p_ok, a_ok, gone
+        return Prices(at[ok], lo, hi, big, p_ok, a_ok, gone)
 
     @staticmethod
     def _f(b, e, low, wcol, c, p):
@@ -366,7 +299,7 @@ class _Runs:
         pw = p[None, :] if wcol is None else p[None, :] * wcol
         val = c.dot(np.minimum(b, pw))
         near = low < pw * (1 + 4 * U)
-        err = c.dot(e * near) + (b.shape[0] + 4) * U * val + _TINY
+        err = c.dot(e * near) + (b.shape[0] + 4) * U * val + TINY
         return val, err
 
     def _holds(self, b, e, low, wcol, c, cost, ec, p_lo, p_hi) -> np.ndarray:
@@ -421,8 +354,8 @@ class _Runs:
             ids, target, wts = ids[live], target[live], wts[live]
         # Rounding of p * w and of b - p * w, at most 2U (p w + |b - p w|), |b - p w| being
         # at most top + p * w; the same for every supporter in the run.
-        rounding = 2 * U * (2 * price * self.wmax[j] + self.top[rows]) + _TINY
-        if 4 * len(rows) >= self.runs:
+        rounding = 2 * U * (2 * price * self.wmax[j] + self.top[rows]) + TINY
+        if self._wide(rows, _WIDE_BUY):
             # Every run's column (whole rows are read much faster than picked columns): the
             # other runs pay 0 with no margin, and the formula leaves them as they were.
             b, e = self.b.take(ids, axis=0), self.e.take(ids, axis=0)
@@ -470,15 +403,19 @@ def _dominated(big: np.ndarray, wlow: np.ndarray, index: np.ndarray) -> np.ndarr
     )
 
 
-def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | None]:
-    """What Equal Shares selects, in order, for each per-voter budget in ``budgets``; None for
-    a budget where some decision was too close to prove in floats (run it alone).
+def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[Selection]:
+    """The batch engine: what Equal Shares selects, in order, for each per-voter budget in
+    ``budgets``; UNPROVEN for a budget where some decision was too close to prove in floats
+    (run it alone, through ``chain.run_mes``).
 
-    ``shares`` is ``overlap(s)``. Every weight must be a whole number (``fastmes.usable``).
+    Invariant (run by run, as in ``floats``): each group's exact budget lies within ``e`` of
+    its float ``b``, and a run takes a decision only when those bounds prove it, so a selection
+    returned is exactly the exact engine's for that budget. ``shares`` is ``overlap(s)``.
+    Every weight must be a whole number (``floats.usable``, ``classes.batch_usable``).
     """
     runs = len(budgets)
     m = s.m
-    first, live0, lo0 = _start(s)
+    first, live0, lo0 = opening(s)
     if not runs:
         return []
     if not live0:
@@ -585,6 +522,6 @@ def outcomes(s: Support, budgets: list, shares: np.ndarray) -> list[list[int] | 
         big[act] = np.where(again, 0, big[act])
     order = np.array(bought).T if bought else np.zeros((runs, 0), dtype=np.int64)
     return [
-        None if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
+        UNPROVEN if failed[r] else list(first) + [j for j in order[r].tolist() if j >= 0]
         for r in range(runs)
     ]

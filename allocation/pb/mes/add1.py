@@ -18,7 +18,7 @@ Two exact proofs let us skip reruns whose outcome is already known:
 Both are used only to skip; any doubt falls back to an ordinary exact rerun.
 
 When every weight is a whole number (approval, Borda, integer points: every shared file), the
-search runs on ``batchmes.py`` instead (:func:`_add1_batch`): float runs for many shares at
+search runs on ``batch.py`` instead (:func:`_add1_batch`): float runs for many shares at
 once, whose every decision is proven by rigorous error bounds; a share whose run meets a
 near-tie is run alone (floats, then exact rationals).
 """
@@ -27,12 +27,16 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
-from allocation.pb import batchmes, fastmes
-from allocation.pb.affine import Affine, watch
-from allocation.pb.equal_shares import MesRun, Q, _order, _walk, is_exhaustive, run_mes, spent
+from allocation.pb.election import Number
+from allocation.pb.mes import batch, classes, floats
+from allocation.pb.mes.affine import Affine, watch
+from allocation.pb.mes.chain import run_mes
+from allocation.pb.mes.exact import float_order, walk
+from allocation.pb.mes.outcome import UNPROVEN, MesRun, Q, Selection, is_exhaustive, spent
 from allocation.pb.support import Support, overlap
 
 _MAX_SPAN = 1 << 12
@@ -55,19 +59,41 @@ def _price(entries: list[tuple[object, object, int, float]], cost) -> object:
     The entries must hold at least ``cost`` in all; they are put poorest first here, by the
     float ratio where floats are far enough apart to be trusted, else exactly.
     """
-    order = _order(np.array([e[3] for e in entries]))
+    order = float_order(np.array([e[3] for e in entries]))
     if order is None:
         entries.sort(key=lambda e: e[0] / e[1])
     else:
         entries = [entries[i] for i in order.tolist()]
-    return _walk(entries, cost)[1]
+    return walk(entries, cost)[1]
 
 
-def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) -> list[int] | None:
-    """Projects Equal Shares selects for every per-voter budget in ``[low, high]``, or None.
+class Bounds(NamedTuple):
+    """A project's alpha and price over an interval of shares (``same_outcome_for_budgets``):
+    each lies between its low and high bound for every share in the interval; ``alpha_high``
+    and ``price_high`` are None when the project may be unaffordable somewhere in it."""
 
-    None means the proof did not go through (the outcome may or may not change inside the
-    interval); a list is exact for every budget in the interval.
+    alpha_low: Fraction
+    alpha_high: Fraction | None
+    price_low: Fraction
+    price_high: Fraction | None
+
+
+class Verdict(NamedTuple):
+    """What the add1 search makes of one selection: its cost, whether that is over the
+    budget, and whether the search stops at it (exhaustive, or every supported project in)."""
+
+    cost: Number
+    over: bool
+    done: bool
+
+
+def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) -> Selection:
+    """Projects Equal Shares selects for every per-voter budget in ``[low, high]``, or UNPROVEN.
+
+    The interval engine. Invariant: every voter's budget, for every share in the interval, lies
+    in the group's ``[lo, hi]``, and a choice is taken only when it is the same at both ends of
+    every bound. UNPROVEN means the proof did not go through (the outcome may or may not
+    change inside the interval); a list is exact for every budget in the interval.
     """
     s = support
     costs = [Q(c) for c in s.costs]
@@ -85,7 +111,7 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
     # the rest of the run because budgets only fall.
     floor = {j: 1 / Q(s.scores[j]) for j in live}
     fresh = dict.fromkeys(live, False)
-    known: dict[int, tuple] = {}
+    known: dict[int, Bounds] = {}
 
     def entries(j: int):
         g = group[s.voters[j]]
@@ -103,18 +129,17 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
                 out.append((gid, weights[code], float(weights[code]), c))
         return out
 
-    def bounds(j: int):
-        """(alpha_low, alpha_high or None if maybe unaffordable, price_low, price_high), or
-        "gone" when surely unaffordable."""
+    def bounds(j: int) -> Bounds | str:
+        """j's :class:`Bounds` over the interval, or "gone" when surely unaffordable."""
         cost = costs[j]
         es = entries(j)
         if sum(hi[g] * c for g, _w, _f, c in es) < cost:
             return "gone"
         price_low = _price([(hi[g], w, c, approx_hi[g] / f) for g, w, f, c in es], cost)
         if sum(lo[g] * c for g, _w, _f, c in es) < cost:
-            return (price_low / cost, None, price_low, None)
+            return Bounds(price_low / cost, None, price_low, None)
         price_high = _price([(lo[g], w, c, approx_lo[g] / f) for g, w, f, c in es], cost)
-        return (price_low / cost, price_high / cost, price_low, price_high)
+        return Bounds(price_low / cost, price_high / cost, price_low, price_high)
 
     while live:
         order = sorted(live, key=lambda j: (float(floor[j]), j))
@@ -131,10 +156,10 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
                     gone.append(j)
                     continue
                 known[j] = b
-                floor[j] = b[0]
+                floor[j] = b.alpha_low
                 fresh[j] = True
             looked.append(j)
-            high_j = known[j][1]
+            high_j = known[j].alpha_high
             if high_j is not None and (
                 top is None or high_j < top or (high_j == top and j < winner)
             ):
@@ -142,13 +167,14 @@ def same_outcome_for_budgets(support: Support, low, high, shares: np.ndarray) ->
         for j in gone:
             live.remove(j)
         if top is None:
-            if any(known[j][1] is None for j in looked):
-                return None  # some project may still be affordable: no proof
+            if any(known[j].alpha_high is None for j in looked):
+                return UNPROVEN  # some project may still be affordable: no proof
             break
         for j in looked:
-            if j != winner and not (known[j][0] > top or (known[j][0] == top and winner < j)):
-                return None  # another project might be cheaper somewhere in the interval
-        _a, _b, price_low, price_high = known[winner]
+            low_j = known[j].alpha_low
+            if j != winner and not (low_j > top or (low_j == top and winner < j)):
+                return UNPROVEN  # another project might be cheaper somewhere in the interval
+        price_low, price_high = known[winner].price_low, known[winner].price_high
         live.remove(winner)
         selected.append(winner)
         voters = s.voters[winner]
@@ -197,11 +223,11 @@ def equal_shares_add1(
         return MesRun(Fraction(0), [])
     shares = overlap(s)
     wanted = sum(1 for j in range(s.m) if len(s.voters[j]))
-    if fastmes.usable(s) and batchmes.batch_usable(s):
+    if floats.usable(s) and classes.batch_usable(s):
         chosen = _add1_batch(s, shares, wanted, stop_when_exhaustive)
         if record and chosen.selected:
             runs = chosen.runs
-            chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
+            chosen = run_mes(s, chosen.budget_per_voter, exact=True, record=True, shares=shares)
             chosen.runs = runs
         return chosen
     start = Fraction(s.budget) / s.n
@@ -217,7 +243,7 @@ def equal_shares_add1(
         elif span >= 2:
             runs += 1
             found = same_outcome_for_budgets(s, start + step, start + step + span - 1, shares)
-            if found is not None:
+            if found is not UNPROVEN:
                 # One outcome for steps step .. step + span - 1: the stop test gives the
                 # same answer at each, so it is decided at the first of them.
                 if spent(s, found) > s.budget:
@@ -262,13 +288,13 @@ def equal_shares_add1(
         span = max(span, 2)
     assert chosen is not None
     if record and chosen.selected:
-        chosen = run_mes(s, chosen.budget_per_voter, record=True, shares=shares)
+        chosen = run_mes(s, chosen.budget_per_voter, exact=True, record=True, shares=shares)
     chosen.runs = runs
     return chosen
 
 
 def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustive: bool) -> MesRun:
-    """add1 with many float runs in step (batchmes.py); a run not proven goes alone.
+    """add1 with many float runs in step (batch.py); a run not proven goes alone.
 
     Where a whole batch selects the same projects the search is on a plateau (forint budgets:
     Budapest VIII stays on one selection for thousands of shares): a slope run (affine.py)
@@ -284,7 +310,7 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     start = Fraction(s.budget) / s.n
     previous = MesRun(start, [])
     step = runs = 0
-    kinds = max(1, batchmes.classes(s).n)  # classes of identical ballots
+    kinds = max(1, classes.classes(s).n)  # classes of identical ballots
     # The first batch holds about 250,000 budgets (16 to 512 runs): a small electorate is
     # usually done in one batch, a large one starts small so that little is computed past the
     # share where the search stops. Then twice as many runs each time, within CELLS budgets,
@@ -292,14 +318,14 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
     size = first = min(
         512, max(16, FIRST_BATCH // kinds), max(16, _MOMENT_CELLS // max(1, s.m) ** 2)
     )
-    judged: dict[tuple[int, ...], tuple] = {}  # selection: (its cost, over budget, stop here)
+    judged: dict[tuple[int, ...], Verdict] = {}
 
-    def judge(selected: list[int]) -> tuple:
+    def judge(selected: list[int]) -> Verdict:
         # Neighbouring shares mostly select the same projects: judge each selection once.
         key = tuple(selected)
         if key not in judged:
             cost = spent(s, selected)
-            judged[key] = (
+            judged[key] = Verdict(
                 cost,
                 cost > s.budget,
                 (stop_when_exhaustive and is_exhaustive(s, selected)) or len(selected) == wanted,
@@ -307,14 +333,14 @@ def _add1_batch(s: Support, shares: np.ndarray, wanted: int, stop_when_exhaustiv
         return judged[key]
 
     while True:
-        count = min(size, max(8, batchmes.CELLS // kinds))
+        count = min(size, max(8, batch.CELLS // kinds))
         budgets = [start + step + t for t in range(count)]
-        outs = batchmes.outcomes(s, budgets, shares)
+        outs = batch.outcomes(s, budgets, shares)
         runs += count
         spends = []
         seen = set()
         for selected in outs:
-            if selected is None:
+            if selected is UNPROVEN:
                 selected = run_mes(s, start + step, shares=shares).selected
                 runs += 1
             cost, over, done = judge(selected)

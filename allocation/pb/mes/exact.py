@@ -1,4 +1,4 @@
-"""The Method of Equal Shares (MES) with cost utilities, and its "add1" completion.
+"""The exact engine of Equal Shares: every budget a rational, every decision exact.
 
 Peters, Pierczyński and Skowron, *Proportional participatory budgeting with additive
 utilities* (NeurIPS 2021); https://equalshares.net. Each voter gets an equal share of the
@@ -8,77 +8,30 @@ supporters paying in proportion to their weight (1 per approval; the points or t
 score on points and ranked ballots, the "points x cost" utility), each paying at most what
 they have left. Ties go to the smaller project id (as a string), as in pabutools.
 
-Every decision is exact: budgets are rationals (gmpy2's ``mpq`` when installed, which is the
-same arithmetic as ``fractions.Fraction``, only faster; results are handed out as Fractions). Voters are kept in groups of equal budget
-(a group never changes; voters move to a new group when they pay), so a project's price is
-computed from a few dozen distinct budgets rather than from every voter.
+Budgets are rationals (gmpy2's ``mpq`` when installed, which is the same arithmetic as
+``fractions.Fraction``, only faster; results are handed out as Fractions). Voters are kept in
+groups of equal budget (a group never changes; voters move to a new group when they pay), so a
+project's price is computed from a few dozen distinct budgets rather than from every voter.
+This engine is the definition the others (``floats``, ``batch``) are proven against; it is
+also the only one that records payments and the one that tracks slopes (``affine.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-from allocation.pb import fastmes
-from allocation.pb.affine import Affine, key, value
 from allocation.pb.election import Number
-from allocation.pb.support import Support, overlap
-
-_exact_type: type | None = None
-
-
-def Q(*args) -> Fraction:  # noqa: N802 - named as the type it makes
-    """An exact rational: gmpy2's ``mpq`` when installed (rationals in C; pabutools depends on
-    gmpy2, so the reference setup has it), else a Fraction (same results, slower).
-
-    gmpy2 is imported at the first exact amount, not with this module: its import pulls in
-    importlib.metadata and the email package (about 50 ms of CPU), and a count whose float
-    runs prove every decision (``tally`` on most files) never needs an exact amount.
-    """
-    global _exact_type
-    if _exact_type is None:
-        try:
-            from gmpy2 import mpq as exact
-        except ImportError:  # pragma: no cover
-            exact = Fraction
-        _exact_type = exact
-    return _exact_type(*args)
+from allocation.pb.mes.affine import Affine, key, value
+from allocation.pb.mes.outcome import MesRun, Purchase, Q, as_fraction
+from allocation.pb.support import Support
 
 
-@dataclass
-class Purchase:
-    """One project bought by MES: who paid what.
+def walk(entries: list, cost) -> tuple:
+    """(alpha, price) from supporters (budget, weight, count, _) sorted poorest first.
 
-    ``alpha``: price per unit of utility; ``price``: what a supporter pays per approval or
-    point when they can afford it; ``payments``: (amount one voter paid, how many voters
-    paid that amount), largest first.
-    """
-
-    project: int
-    alpha: Fraction
-    price: Fraction
-    payments: list[tuple[Fraction, int]]
-
-
-@dataclass
-class MesRun:
-    """The outcome of one run of MES with a given budget per voter.
-
-    ``money_left[j]``: what the supporters of project j held when the run ended (filled
-    when the run was recorded).
-    """
-
-    budget_per_voter: Fraction
-    selected: list[int]
-    purchases: list[Purchase] = field(default_factory=list)
-    money_left: dict[int, Fraction] = field(default_factory=dict)
-    runs: int = 1
-
-
-def _walk(entries: list, cost) -> tuple:
-    """(alpha, price) from supporters (budget, weight, count, _) sorted poorest first."""
+    Shared with add1's interval proof, which prices bounds of budgets the same way."""
     rest = cost
     rich = sum(w * c for _b, w, c, _f in entries)
     # A voter who cannot pay price*weight pays all they have; the price is what the others
@@ -101,7 +54,7 @@ def _tally(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(keys, return_counts=True)
 
 
-def _order(key: np.ndarray) -> np.ndarray | None:
+def float_order(key: np.ndarray) -> np.ndarray | None:
     """Indices that sort ``key`` (floats of exact ratios), or None if two are too close to trust.
 
     A float ratio is within a few units in the last place of the exact one, so keys more than
@@ -166,7 +119,7 @@ class _State:
 
     def money_left(self, j: int) -> Fraction:
         """Total budget the supporters of j hold now."""
-        return _fraction(sum((value(b) * c for b, _w, c, _f in self.entries(j)), start=0))
+        return as_fraction(sum((value(b) * c for b, _w, c, _f in self.entries(j)), start=0))
 
     def alpha(self, j: int) -> tuple[Fraction, Fraction] | None:
         """Return (alpha, price per weight unit) for j, or None when its supporters cannot pay."""
@@ -177,7 +130,7 @@ class _State:
         if sum(b * c for b, _w, c, _f in entries) < cost:
             return None
         entries.sort(key=lambda e: e[0] / e[1])
-        return _walk(entries, cost)
+        return walk(entries, cost)
 
     def _alpha_fast(self, j: int) -> tuple[Fraction, Fraction] | None:
         """``alpha`` with NumPy floats to screen and order; every decision still exact."""
@@ -211,14 +164,14 @@ class _State:
                 return None
         elif total < float(cost):
             return None
-        order = _order(key)
+        order = float_order(key)
         if order is None:  # near-equal floats: order those exactly
             entries = [
                 (budget[a], weights[b], c, 0.0)
                 for a, b, c in zip(gid.tolist(), code.tolist(), cnt.tolist(), strict=True)
             ]
             entries.sort(key=lambda e: e[0] / e[1])
-            return _walk(entries, cost)
+            return walk(entries, cost)
         rest = cost
         if codes is None:
             rich = int(cnt.sum())
@@ -306,7 +259,7 @@ class _State:
                 if amount:
                     paid[amount] = paid.get(amount, 0) + counts[i]
         self.group[voters] = remap[g] if codes is None else remap[keys]
-        return sorted(((_fraction(a), c) for a, c in paid.items()), reverse=True)
+        return sorted(((as_fraction(a), c) for a, c in paid.items()), reverse=True)
 
     def _note_many(self, xs: list[float]) -> None:
         """Keep the floats of the newest groups, in the list and in the NumPy mirror."""
@@ -344,40 +297,26 @@ def _key(x: Fraction | Affine) -> object:
     return x
 
 
-def _fraction(x) -> Fraction:
-    """An exact amount as a Fraction (what callers of this module get)."""
-    return Fraction(int(x.numerator), int(x.denominator))
-
-
-def run_mes(
+def run_exact(
     support: Support,
     per_voter: Number | Affine,
+    run: MesRun,
     *,
-    record: bool = False,
-    shares: np.ndarray | None = None,
+    record: bool,
+    shares: np.ndarray,
 ) -> MesRun:
-    """Run MES once with ``per_voter`` for each voter; return what it bought, in order.
+    """The exact engine: fill ``run`` (empty, with its share set) with what MES buys.
 
+    Invariant: every amount is an exact rational (an :class:`Affine` of rationals when
+    ``per_voter`` is one: the slope run of add1), so the outcome is MES's by definition;
+    floats only order candidates and screen sums far from a tie. Never unproven.
     With ``record`` the run also keeps each purchase's payments and, for every project, the
-    money its supporters held at the end. ``shares`` is ``overlap(support)`` when the caller
-    has it already (it is the same for every run of an election).
+    money its supporters held at the end. ``shares`` is ``overlap(support)``.
     """
     s = support
     if isinstance(per_voter, Affine):
-        run = MesRun(budget_per_voter=_fraction(per_voter.v), selected=[])
         per_voter = Affine(Q(per_voter.v), Q(per_voter.s))
     else:
-        run = MesRun(budget_per_voter=Fraction(per_voter), selected=[])
-    if s.n == 0:
-        return run
-    shares = overlap(s) if shares is None else shares
-    if not record and not isinstance(per_voter, Affine) and fastmes.usable(s):
-        try:  # floats with every decision proven; a near-tie falls back to exact rationals
-            run.selected = fastmes.run_fast(s, run.budget_per_voter, shares)
-            return run
-        except fastmes.Uncertain:
-            pass
-    if not isinstance(per_voter, Affine):
         per_voter = Q(per_voter)
     state = _State(s, per_voter)
     live = []
@@ -438,7 +377,7 @@ def run_mes(
         if record:
             run.purchases.append(
                 Purchase(
-                    best_j, _fraction(value(best)), _fraction(value(price_of[best_j])), payments
+                    best_j, as_fraction(value(best)), as_fraction(value(price_of[best_j])), payments
                 )
             )
         row = shares[best_j]
@@ -448,25 +387,3 @@ def run_mes(
     if record:
         run.money_left = {j: state.money_left(j) for j in range(s.m)}
     return run
-
-
-def spent(support: Support, selected: list[int]) -> Number:
-    """Total cost of the projects ``selected``."""
-    return sum((support.costs[j] for j in selected), start=0)
-
-
-def is_exhaustive(support: Support, selected: list[int]) -> bool:
-    """True when no supported project left out would still fit in the budget."""
-    left = support.budget - spent(support, selected)
-    chosen = set(selected)
-    return not any(
-        j not in chosen and len(support.voters[j]) and support.costs[j] <= left
-        for j in range(support.m)
-    )
-
-
-def equal_shares(support: Support, *, record: bool = False) -> MesRun:
-    """MES with an equal share B/n of the budget per voter, no completion."""
-    if support.n == 0:
-        return MesRun(Fraction(0), [])
-    return run_mes(support, Fraction(support.budget) / support.n, record=record)

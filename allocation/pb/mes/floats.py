@@ -1,6 +1,6 @@
 """One run of Equal Shares in floating point, every decision certified exact.
 
-The exact run (``equal_shares.run_mes``) carries every budget as a rational; on a city-wide file
+The exact engine (``exact.run_exact``) carries every budget as a rational; on a city-wide file
 that costs about 0.1 s a run, and the add1 completion needs hundreds of runs. This run keeps
 each group of voters' budget as a float ``b`` with a rigorous bound ``e`` on its distance to the
 exact budget (``|b - B| <= e``), and takes a decision only when the bounds prove it:
@@ -24,16 +24,43 @@ therefore selects exactly what the exact run selects.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from allocation.pb.mes.outcome import UNPROVEN, Selection
 from allocation.pb.support import Support
 
 U = 2.0**-52  # twice the unit roundoff: every bound below is deliberately generous
-_TINY = 1e-300
+TINY = 1e-300
 
 
 class Uncertain(Exception):
     """A decision too close to call in floating point: rerun exactly."""
+
+
+class Price(NamedTuple):
+    """A project's price proven from float budgets.
+
+    The exact alpha (price per unit of utility) lies in [``alpha_lo``, ``alpha_hi``] and is
+    exactly 1 / ``exact_w`` when that is not 0 (every supporter pays the equal split); the
+    exact price per weight unit lies in [``p - a``, ``p + a``].
+    """
+
+    alpha_lo: float
+    alpha_hi: float
+    exact_w: int
+    p: float
+    a: float
+
+
+class Opening(NamedTuple):
+    """Before the first purchase: the free projects someone supports (bought at once), the
+    projects still to buy, and a lower bound of each one's alpha (1 / its score)."""
+
+    selected: list[int]
+    live: list[int]
+    lo: dict[int, float]
 
 
 def usable(support: Support) -> bool:
@@ -43,7 +70,7 @@ def usable(support: Support) -> bool:
     ) and support.n < (1 << 31)
 
 
-def _float_and_error(x) -> tuple[float, float]:
+def float_and_error(x) -> tuple[float, float]:
     """``float(x)`` and a bound on its distance to the exact ``x`` (an int, a Fraction or a
     gmpy2 ``mpq``), both Python floats."""
     f = float(x)
@@ -51,24 +78,24 @@ def _float_and_error(x) -> tuple[float, float]:
     fnum, fden = f.as_integer_ratio()
     diff = abs(num * fden - fnum * den)  # |x - f| = diff / (den * fden), in whole numbers
     # A distance below the smallest float would round to 0 and read as exact: floor it.
-    return f, ((diff / (den * fden) * 2.0 or _TINY) if diff else 0.0)
+    return f, ((diff / (den * fden) * 2.0 or TINY) if diff else 0.0)
 
 
-def _costs(s: Support) -> list[tuple[float, float]]:
+def float_costs(s: Support) -> list[tuple[float, float]]:
     """Each cost as a float and its error bound, kept on the support (add1 reruns a lot)."""
-    found = getattr(s, "_float_costs", None)
+    found = s.float_costs
     if found is None or found[0] != s.costs:
-        found = (list(s.costs), [_float_and_error(c) for c in s.costs])
-        s._float_costs = found  # type: ignore[attr-defined]
+        found = (list(s.costs), [float_and_error(c) for c in s.costs])
+        s.float_costs = found
     return found[1]
 
 
-def _weights(s: Support) -> list[np.ndarray | None]:
+def float_weights(s: Support) -> list[np.ndarray | None]:
     """Each project's supporters' weights as floats (None: all 1), kept on the support.
 
     Read-only: add1 reruns a lot and rebuilding these cost about 0.5 ms a run on Krakow.
     """
-    found = getattr(s, "_float_weights", None)
+    found = s.float_weights
     if found is None or found[0] is not s.codes or found[1] != s.weight_values:
         wf = np.array([float(w) for w in s.weight_values])
         arrays = [None if codes is None else wf[codes] for codes in s.codes]
@@ -76,7 +103,7 @@ def _weights(s: Support) -> list[np.ndarray | None]:
             if a is not None:
                 a.flags.writeable = False
         found = (s.codes, list(s.weight_values), arrays)
-        s._float_weights = found  # type: ignore[attr-defined]
+        s.float_weights = found
     return found[2]
 
 
@@ -92,17 +119,15 @@ class _VoterRun:
 
     def __init__(self, support: Support, per_voter) -> None:
         s = self.s = support
-        self.costs = _costs(s)
-        x, ex = _float_and_error(per_voter)
+        self.costs = float_costs(s)
+        x, ex = float_and_error(per_voter)
         self.b = np.full(s.n, x)
         self.e = np.full(s.n, ex)
-        self.w = _weights(s)
+        self.w = float_weights(s)
 
-    def alpha(self, j: int):
-        """None if surely unaffordable, else (alpha_lo, alpha_hi, exact W or 0, p, a).
+    def alpha(self, j: int) -> Price | None:
+        """None if j is surely unaffordable, else its proven :class:`Price`.
 
-        The exact price per weight unit lies in [p - a, p + a]; alpha in [alpha_lo, alpha_hi];
-        when W is not 0 the exact alpha is 1/W (every supporter pays the equal split).
         Raises Uncertain when no proof goes through.
         """
         voters = self.s.voters[j]
@@ -112,7 +137,7 @@ class _VoterRun:
         e = self.e[voters]
         n = len(b)
         total = float(b.sum())
-        err = float(e.sum()) + (n + 4) * U * total + _TINY
+        err = float(e.sum()) + (n + 4) * U * total + TINY
         if total - err >= (cost + ec) * (1 + 2 * U):
             pass
         elif total + err < (cost - ec) * (1 - 2 * U):
@@ -131,9 +156,9 @@ class _VoterRun:
             rich_all = bool(np.all(~live | ((b - e) * (1 - 4 * U) >= p_all * w * (1 + 4 * U))))
         if rich_all:
             p = cost / big_w
-            a = (ec / big_w) * 2 + 4 * U * p + _TINY
+            a = (ec / big_w) * 2 + 4 * U * p + TINY
             alpha = 1.0 / big_w
-            return (alpha * (1 - 4 * U), alpha * (1 + 4 * U), big_w, p, a)
+            return Price(alpha * (1 - 4 * U), alpha * (1 + 4 * U), big_w, p, a)
         # fixed point: p' = (cost - what the poor hold) / weight of the rich; it only rises
         p = cost / big_w
         poor = None
@@ -152,9 +177,9 @@ class _VoterRun:
         poor_err = float(e[poor].sum())
         est = (ec + poor_err + (n + 8) * U * 2 * cost) / rich_w + 8 * U * p
         for factor in (4.0, 256.0):
-            a = factor * est + _TINY
+            a = factor * est + TINY
             if self._holds(b, e, w, cost, ec, p - a, p + a):
-                return (
+                return Price(
                     (p - a) / (cost + ec) * (1 - 4 * U),
                     (p + a) / (cost - ec) * (1 + 4 * U),
                     0,
@@ -170,7 +195,7 @@ class _VoterRun:
         pw = p if w is None else p * w
         val = float(np.minimum(b, pw).sum())
         near = (b - e) * (1 - 4 * U) < pw * (1 + 4 * U)
-        err = float(e[near].sum()) + (len(b) + 4) * U * val + _TINY
+        err = float(e[near].sum()) + (len(b) + 4) * U * val + TINY
         return val, err
 
     def _holds(self, b, e, w, cost, ec, p_lo, p_hi) -> bool:
@@ -190,15 +215,14 @@ class _VoterRun:
         b, e = self.b[voters], self.e[voters]
         pw = p if w is None else p * w
         raw = b - pw
-        err = e + (a if w is None else w * a) + 2 * U * (pw + np.abs(raw)) + _TINY
+        err = e + (a if w is None else w * a) + 2 * U * (pw + np.abs(raw)) + TINY
         zero = raw + err <= 0  # surely nothing left: exactly 0
         self.b[voters] = np.where(zero, 0.0, np.maximum(raw, 0.0))
         self.e[voters] = np.where(zero, 0.0, err)
 
 
-def _start(s: Support) -> tuple[list[int], list[int], dict[int, float]]:
-    """Before the first purchase: the free projects someone supports (bought at once), the
-    projects still to buy, and a lower bound of each one's alpha (1 / its score)."""
+def opening(s: Support) -> Opening:
+    """The :class:`Opening` of every run of ``s``."""
     selected: list[int] = []
     live: list[int] = []
     for j in range(s.m):
@@ -208,7 +232,22 @@ def _start(s: Support) -> tuple[list[int], list[int], dict[int, float]]:
             else:
                 live.append(j)
     lo = {j: (1.0 / float(s.scores[j])) * (1 - 4 * U) for j in live}
-    return selected, live, lo
+    return Opening(selected, live, lo)
+
+
+def selection(support: Support, per_voter, shares: np.ndarray) -> Selection:
+    """The float engine: what Equal Shares buys with ``per_voter`` each, or UNPROVEN.
+
+    Invariant: every voter's exact budget B lies within ``e`` of its float ``b``, and a
+    decision is taken only when those bounds prove it; so a selection returned is exactly the
+    exact engine's. UNPROVEN at a near-tie, or when weights are not small whole numbers.
+    """
+    if not usable(support):
+        return UNPROVEN
+    try:
+        return run_fast(support, per_voter, shares)
+    except Uncertain:
+        return UNPROVEN
 
 
 def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
@@ -218,7 +257,7 @@ def run_fast(support: Support, per_voter, shares: np.ndarray) -> list[int]:
     """
     s = support
     state = _VoterRun(s, per_voter)
-    selected, live, lo = _start(s)
+    selected, live, lo = opening(s)
     hi: dict[int, float] = {}
     exact_w: dict[int, int] = {}
     price: dict[int, tuple[float, float]] = {}
