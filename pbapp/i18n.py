@@ -12,12 +12,15 @@ language, always is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_babel, get_locale
+from flask_babel import Babel, get_babel, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
 
@@ -135,6 +138,89 @@ def picker_next() -> str:
     return local_path(request.path + ("?" + query if query else "")) or "/"
 
 
+def _plural_samples() -> dict[str, int]:
+    """A number for each CLDR plural category of the reader's language ('one': 1, ...)."""
+    locale = get_locale() if has_request_context() else None
+    rule = (locale or Locale("en")).plural_form
+    samples: dict[str, int] = {}
+    for n in range(0, 1000):
+        samples.setdefault(rule(n), n)
+    return samples
+
+
+def script_words() -> dict:
+    """The words static/js/site.js shows, in the reader's language (base.html hands them over as
+    JSON). A plural is one form per CLDR plural category, which the script picks with
+    Intl.PluralRules; placeholders stay as %(name)s for the script to fill."""
+    samples = _plural_samples()
+
+    def plural(forms: Callable[[int], str]) -> dict[str, str]:
+        return {category: forms(n) for category, n in samples.items()}
+
+    return {
+        "filter_label": _("Type part of the name to shorten the list"),
+        "filter_chosen": _("%(name)s chosen", name="%(name)s"),
+        "filter_matches": plural(
+            lambda n: ngettext(
+                "%(count)s neighbourhood matches",
+                "%(count)s neighbourhoods match",
+                n,
+                count="%(count)s",
+            )
+        ),
+        "money_over": _(
+            "You have chosen %(spent)s of %(limit)s: %(over)s too much. Remove a project.",
+            spent="%(spent)s",
+            limit="%(limit)s",
+            over="%(over)s",
+        ),
+        "money_left": _(
+            "You have chosen %(spent)s of %(limit)s: %(left)s left.",
+            spent="%(spent)s",
+            limit="%(limit)s",
+            left="%(left)s",
+        ),
+        "points_over": _(
+            "You have given %(used)s of %(limit)s points: %(over)s too many.",
+            used="%(used)s",
+            limit="%(limit)s",
+            over="%(over)s",
+        ),
+        "points_left": _(
+            "You have given %(used)s of %(limit)s points: %(left)s left.",
+            used="%(used)s",
+            limit="%(limit)s",
+            left="%(left)s",
+        ),
+        "projects": plural(
+            lambda n: ngettext(
+                "You have chosen %(count)s project.",
+                "You have chosen %(count)s projects.",
+                n,
+                count="%(count)s",
+            )
+        ),
+        "projects_limit": plural(
+            lambda n: ngettext(
+                "You have chosen %(count)s project of at most %(limit)s.",
+                "You have chosen %(count)s projects of at most %(limit)s.",
+                n,
+                count="%(count)s",
+                limit="%(limit)s",
+            )
+        ),
+        "projects_over": plural(
+            lambda n: ngettext(
+                "You have chosen %(count)s project of at most %(limit)s: too many. Untick one.",
+                "You have chosen %(count)s projects of at most %(limit)s: too many. Untick one.",
+                n,
+                count="%(count)s",
+                limit="%(limit)s",
+            )
+        ),
+    }
+
+
 def register(app: Flask, babel: Babel) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/London")
@@ -149,6 +235,7 @@ def register(app: Flask, babel: Babel) -> None:
     app.add_template_global(current_language)
     app.add_template_global(offered, "offered_languages")
     app.add_template_global(picker_next)
+    app.add_template_global(script_words)
 
     @app.after_request
     def vary_by_language(response):

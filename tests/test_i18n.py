@@ -309,3 +309,28 @@ def test_rtl_pages_use_the_mirrored_stylesheet_rules():
         if "[dir=" not in line  # the right-to-left exceptions say so
     ]
     assert found == []
+
+
+def test_the_scripts_words_come_with_the_page_in_english_as_before(multilingual):
+    import json
+
+    body = multilingual.test_client().get("/").get_data(as_text=True)
+    words = json.loads(re.search(r'id="script-words">(.*?)</script>', body).group(1))
+    assert words["filter_label"] == "Type part of the name to shorten the list"
+    assert words["filter_matches"] == {
+        "one": "%(count)s neighbourhood matches",
+        "other": "%(count)s neighbourhoods match",
+    }
+    assert words["projects_over"]["other"] == (
+        "You have chosen %(count)s projects of at most %(limit)s: too many. Untick one."
+    )
+
+
+def test_the_scripts_plurals_have_every_form_of_the_language(multilingual):
+    import json
+
+    client = multilingual.test_client()
+    client.set_cookie("lang", "ar")
+    body = client.get("/").get_data(as_text=True)
+    words = json.loads(re.search(r'id="script-words">(.*?)</script>', body).group(1))
+    assert set(words["projects"]) == {"zero", "one", "two", "few", "many", "other"}
