@@ -24,7 +24,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // A table wider than the screen scrolls inside itself (site.css): let the keyboard reach it
   // to scroll it; its caption still names it.
-  const regions = () => document.querySelectorAll("main table").forEach((table) => {
+  // The same for a wrapper that scrolls a wide table (.table-scroll).
+  const regions = () => document.querySelectorAll("main table, main .table-scroll").forEach((table) => {
     if (table.scrollWidth > table.clientWidth + 1) {
       table.tabIndex = 0;
     } else if (table.getAttribute("tabindex") === "0") {
