@@ -23,6 +23,7 @@ EXPECTED_ACCESS = (
         "main.neighbourhood": "public",
         "main.data_sources": "public",
         "main.disclosure": "public",
+        "main.set_language": "public",  # the language picker on every page
         "auth.register": "public",
         "auth.login": "public",
         "auth.logout": "signed-in",

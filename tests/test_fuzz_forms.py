@@ -314,6 +314,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     "auth.reset_password": Recipe(None, _reset_link),
     "auth.unsubscribe": Recipe(None, _unsubscribe_link),
+    # The language picker, on every page (its `next` must stay on the site: test_i18n.py).
+    "main.set_language": Recipe(None, lambda: ("/language", "/")),
     "admin.outbox_retry": Recipe("admin", _failed_message),
     "admin.user": Recipe(
         "admin", lambda: f"/admin/users/{_first_id(User, User.email == DEMO_EMAILS['resident'])}"

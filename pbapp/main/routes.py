@@ -99,3 +99,33 @@ def disclosure():
     from pbapp.services.participation import disclosure as policy
 
     return render_template("main/disclosure.html", policy=policy)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """The language picker (base.html, every page): keep the choice in a cookie for a year, and
+    with the account when someone is signed in, then return the reader to the page they were on
+    (a path on this site only)."""
+    from flask import flash, redirect, request
+    from flask_login import current_user
+
+    from pbapp import i18n
+    from pbapp.services.accounts import language as languages
+    from pbapp.services.errors import FieldError
+
+    back = i18n.local_path(request.form.get("next")) or url_for("main.index")
+    code = request.form.get("language", "")
+    if i18n.offered_language(code) is None:
+        flash(languages.unknown_language_message(), "error")
+        return redirect(back, 303)
+    if current_user.is_authenticated:
+        try:
+            languages.set_language(current_user, code)
+        except FieldError as error:  # offered a moment ago: a catalogue removed since
+            flash(error.message, "error")
+            return redirect(back, 303)
+        db.session.commit()
+    response = redirect(back, 303)
+    i18n.remember(response, code)
+    return response

@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     # Registered but the address not yet checked: signing in waits for the link, so a
     # registration reveals nothing about whether the address already had an account.
     awaiting_email_check: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The interface language the person chose with the picker (a code of pbapp.i18n.REGISTRY,
+    # checked by services/accounts/language.py); None: not chosen, the browser's is used.
+    language: Mapped[str | None] = mapped_column(String(10))
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(

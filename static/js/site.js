@@ -1,6 +1,19 @@
 // Small progressive enhancements: every page works without this file.
 "use strict";
 
+// The words this script shows, in the page's language (base.html: pbapp/i18n.py script_words).
+const WORDS = (() => {
+  const data = document.getElementById("script-words");
+  try { return data ? JSON.parse(data.textContent) : {}; } catch (error) { return {}; }
+})();
+const PLURALS = new Intl.PluralRules(document.documentElement.lang || "en");
+// A message with its %(name)s placeholders filled; a plural message picks its form for `count`.
+const say = (key, values = {}, count = null) => {
+  let text = WORDS[key] || "";
+  if (typeof text === "object") text = text[PLURALS.select(count)] || text.other || "";
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   // The menu is always open on wide screens (browsers without ::details-content need this).
   const menu = document.querySelector("[data-menu]");
@@ -11,7 +24,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // A table wider than the screen scrolls inside itself (site.css): let the keyboard reach it
   // to scroll it; its caption still names it.
-  const regions = () => document.querySelectorAll("main table").forEach((table) => {
+  // The same for a wrapper that scrolls a wide table (.table-scroll).
+  const regions = () => document.querySelectorAll("main table, main .table-scroll").forEach((table) => {
     if (table.scrollWidth > table.clientWidth + 1) {
       table.tabIndex = 0;
     } else if (table.getAttribute("tabindex") === "0") {
@@ -36,7 +50,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const label = document.createElement("label");
     label.htmlFor = box.id;
     label.className = "hint";
-    label.textContent = "Type part of the name to shorten the list";
+    label.textContent = say("filter_label");
     const status = document.createElement("p");
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -52,7 +66,9 @@ document.addEventListener("DOMContentLoaded", () => {
         if (match && option.value !== "") { shown += 1; last = option; }
       });
       if (shown === 1) select.value = last.value;
-      status.textContent = shown === 1 ? `${last.text} chosen` : `${shown} neighbourhoods match`;
+      status.textContent = shown === 1
+        ? say("filter_chosen", { name: last.text })
+        : say("filter_matches", { count: shown }, shown);
     });
   });
 });
@@ -73,18 +89,21 @@ document.addEventListener("DOMContentLoaded", () => {
       const spent = Array.from(ballot.querySelectorAll("input[name=proposal]:checked"))
         .reduce((sum, box) => sum + Number(box.dataset.cost), 0);
       over = spent > limit;
-      text = `You have chosen ${pounds(spent)} of ${pounds(limit)}` +
-        (over ? `: ${pounds(spent - limit)} too much. Remove a project.` : `: ${pounds(limit - spent)} left.`);
+      text = over
+        ? say("money_over", { spent: pounds(spent), limit: pounds(limit), over: pounds(spent - limit) })
+        : say("money_left", { spent: pounds(spent), limit: pounds(limit), left: pounds(limit - spent) });
     } else if (type === "points") {
       const used = Array.from(ballot.querySelectorAll("input.input-points"))
         .reduce((sum, box) => sum + (Number(box.value) || 0), 0);
       over = used > limit;
-      text = `You have given ${used} of ${limit} points` + (over ? `: ${used - limit} too many.` : `: ${limit - used} left.`);
+      text = over
+        ? say("points_over", { used, limit, over: used - limit })
+        : say("points_left", { used, limit, left: limit - used });
     } else {
       const ticked = ballot.querySelectorAll("input[name=proposal]:checked").length;
       over = limit > 0 && ticked > limit;
-      text = `You have chosen ${ticked} project${ticked === 1 ? "" : "s"}` +
-        (limit ? ` of at most ${limit}` : "") + (over ? ": too many. Untick one." : ".");
+      const key = !limit ? "projects" : (over ? "projects_over" : "projects_limit");
+      text = say(key, { count: ticked, limit }, ticked);
     }
     total.textContent = text;
     total.classList.toggle("over", over);

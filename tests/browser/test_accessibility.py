@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from config import TestConfig
 from pbapp.demo import DEMO_PASSWORD, load_demo
 from pbapp.extensions import db
 from pbapp.models import Neighbourhood, Process, Proposal, Result, User
@@ -12,6 +13,48 @@ from pbapp.models.verification import Verification
 from pbapp.services import core_funding
 from tests.browser.axe import page_violations
 from tests.pb_factories import make_process
+from tests.test_i18n import make_catalogue
+
+# Languages the pages are also checked in (issue 20): right to left, and a Latin-script one.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
+
+
+@pytest.fixture()
+def languages_offered(tmp_path, monkeypatch):
+    """Arabic and Polish offered whether or not their catalogues are written yet: an empty
+    compiled catalogue for each in a directory of the test's own, read after pbapp/translations
+    (where the real ones, once there, are found first and give the pages their words). Must be
+    asked for before ``live_server``, which makes its app from TestConfig."""
+    for code in ("ar", "pl"):
+        make_catalogue(tmp_path, code)
+    monkeypatch.setattr(
+        TestConfig, "BABEL_TRANSLATION_DIRECTORIES", f"translations;{tmp_path}", raising=False
+    )
+
+
+def read_in(context, base: str, code: str) -> None:
+    """Pages in ``code`` from now on, as the picker would leave them (its cookie)."""
+    if code == "en":
+        return  # the source language: no cookie needed
+    context.add_cookies([{"name": "lang", "value": code, "url": base}])
+
+
+def check_language(page, code: str) -> None:
+    """The page really is in ``code`` (the language is offered, the cookie read)."""
+    direction = "rtl" if code in ("ar", "ur") else "ltr"
+    code = "en-GB" if code == "en" else code
+    found = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+    assert found == [code, direction], f"{page.url}: <html lang dir> {found}"
+
+
+def sign_in_as(page, base: str, role: str) -> None:
+    page.goto(base + "/account/sign-in")
+    page.get_by_label("Email address").fill(f"{role}@demo.test")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("status").wait_for()
 
 
 @pytest.fixture()
@@ -137,5 +180,47 @@ def test_signed_in_pages_have_no_accessibility_violations(
     problems = [
         p for url in signed_in_urls(role) for p in violations(page, live_server, url, axe_source)
     ]
+    context.close()
+    assert problems == []
+
+
+# English at desktop width is checked above; here English at phone width, and Arabic and Polish
+# at both widths.
+LANGUAGE_WIDTHS = [
+    ("en", "phone"),
+    ("ar", "desktop"),
+    ("ar", "phone"),
+    ("pl", "desktop"),
+    ("pl", "phone"),
+]
+
+
+@pytest.mark.parametrize(("code", "width"), LANGUAGE_WIDTHS)
+def test_public_pages_by_language_and_width_have_no_accessibility_violations(
+    browser, languages_offered, live_server, demo_site, axe_source, code, width
+):
+    context = browser.new_context(bypass_csp=True, viewport=WIDTHS[width])
+    read_in(context, live_server, code)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    check_language(page, code)
+    problems = [p for url in public_urls() for p in violations(page, live_server, url, axe_source)]
+    context.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize(("code", "width"), LANGUAGE_WIDTHS)
+@pytest.mark.parametrize("role", ["resident", "officer", "vcs", "admin"])
+def test_signed_in_pages_by_language_and_width_have_no_accessibility_violations(
+    browser, languages_offered, live_server, demo_site, axe_source, role, code, width
+):
+    context = browser.new_context(bypass_csp=True, viewport=WIDTHS[width])
+    page = context.new_page()
+    sign_in_as(page, live_server, role)  # in English: the form's labels are known words
+    read_in(context, live_server, code)
+    urls = signed_in_urls(role)
+    page.goto(live_server + urls[0])
+    check_language(page, code)
+    problems = [p for url in urls for p in violations(page, live_server, url, axe_source)]
     context.close()
     assert problems == []
