@@ -88,6 +88,10 @@ def select_locale() -> str:
     """The reader's language: saved for the account, else the cookie, else Accept-Language."""
     if not has_request_context():
         return ENGLISH.code
+    if request.blueprint == "api":
+        # The API's words (explanations, labels, problems) are part of its published contract:
+        # a client's Accept-Language does not change them.
+        return ENGLISH.code
     codes = [language.code for language in offered()]
     user = current_user
     saved = getattr(user, "language", None) if user and user.is_authenticated else None
@@ -95,6 +99,16 @@ def select_locale() -> str:
         if choice in codes:
             return choice
     return request.accept_languages.best_match(codes) or ENGLISH.code
+
+
+def words(label: str | None) -> str | None:
+    """A vocabulary label (a theme, a status, a role...) in the reader's language.
+
+    The labels are English in ``pbapp/models`` (marked with ``N_`` so they are extracted), as
+    the API, open data and published documents use them; pages show them through this, as the
+    ``words`` filter.
+    """
+    return _(label) if label else label
 
 
 def current_language() -> Language:
@@ -232,6 +246,7 @@ def register(app: Flask, babel: Babel) -> None:
     # Whitespace inside {% trans %} blocks is collapsed, so a message id does not depend on
     # how a template happens to be indented.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.add_template_filter(words)
     app.add_template_global(current_language)
     app.add_template_global(offered, "offered_languages")
     app.add_template_global(picker_next)

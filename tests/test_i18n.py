@@ -334,3 +334,31 @@ def test_the_scripts_plurals_have_every_form_of_the_language(multilingual):
     body = client.get("/").get_data(as_text=True)
     words = json.loads(re.search(r'id="script-words">(.*?)</script>', body).group(1))
     assert set(words["projects"]) == {"zero", "one", "two", "few", "many", "other"}
+
+
+def test_vocabulary_labels_show_in_the_readers_language(app, database_url, tmp_path, neighbourhoods):
+    """Phase names, themes and statuses are English in the models (the API and published
+    documents use them) and shown in the reader's language on pages (the ``words`` filter)."""
+    from tests.pb_factories import make_process
+
+    make_catalogue(tmp_path, "pl", {"Voting open": "Głosowanie otwarte"})
+    polish = app_with_catalogues(database_url, tmp_path)
+    make_process("voting", neighbourhoods=[neighbourhoods[0]])
+    client = polish.test_client()
+    english = client.get("/processes/").get_data(as_text=True)
+    client.set_cookie("lang", "pl")
+    translated = client.get("/processes/").get_data(as_text=True)
+    with polish.app_context():
+        db.engine.dispose()
+    assert "Voting open" in english and "Głosowanie otwarte" not in english
+    assert "Głosowanie otwarte" in translated and "Voting open" not in translated
+
+
+def test_the_api_answers_in_english_whatever_the_client_asks(multilingual):
+    from pbapp.i18n import select_locale
+
+    asks = {"Accept-Language": "pl", "Cookie": "lang=pl"}
+    with multilingual.test_request_context("/api/v1/processes", headers=asks):
+        assert select_locale() == "en"
+    with multilingual.test_request_context("/processes/", headers=asks):
+        assert select_locale() == "pl"

@@ -93,7 +93,7 @@ class CommitmentUpdateForm(StoryFields, FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Keep the current status"))]
-        + [SelectChoice(k, v) for k, v in COMMITMENT_STATUSES.items()],
+        + [SelectChoice(k, _l(v)) for k, v in COMMITMENT_STATUSES.items()],
         validators=[Optional()],
     )
     status_reason = TextAreaField(
@@ -111,7 +111,7 @@ class CommitmentUpdateForm(StoryFields, FlaskForm):
 class CommentForm(FlaskForm):
     kind = RadioField(
         _l("Is this a comment or a challenge?"),
-        choices=[SelectChoice(k, v) for k, v in COMMENT_KINDS.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in COMMENT_KINDS.items()],
         default="comment",
         validators=[InputRequired(_l("Choose comment or challenge."))],
     )
@@ -146,7 +146,7 @@ class AnswerForm(FlaskForm):
 class DeliveryForm(StoryFields, FlaskForm):
     status = RadioField(
         _l("Status"),
-        choices=[SelectChoice(k, v) for k, v in DELIVERY_STATUSES.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in DELIVERY_STATUSES.items()],
         validators=[InputRequired(_l("Choose a status."))],
     )
     spend = PoundsField(

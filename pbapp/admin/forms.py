@@ -14,7 +14,10 @@ class RolesForm(FlaskForm):
     roles = SelectMultipleField(
         _l("Roles"),
         choices=[
-            SelectChoice(role, f"{role.capitalize()}: {meaning}") for role, meaning in ROLES.items()
+            SelectChoice(
+                role, _l("%(role)s: %(meaning)s", role=role.capitalize(), meaning=_l(meaning))
+            )
+            for role, meaning in ROLES.items()
         ],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),

@@ -112,7 +112,7 @@ class ContributionForm(FlaskForm):
     )
     themes = MultiCheckboxField(
         _l("Themes it may pay for (leave all unticked for any theme)"),
-        choices=[SelectChoice(k, v) for k, v in THEMES.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in THEMES.items()],
         validate_choice=False,
     )
     note = TextAreaField(
@@ -380,6 +380,6 @@ for _i, (_key, _label) in enumerate(THEMES.items()):
     setattr(
         PoolForm,
         f"theme_{_i}",
-        NumberField(_label, validators=[Optional()], default=Decimal(1)),
+        NumberField(_l(_label), validators=[Optional()], default=Decimal(1)),
     )
     THEME_FIELDS.append((_key, f"theme_{_i}"))

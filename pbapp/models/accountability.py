@@ -19,29 +19,32 @@ from pbapp.extensions import db
 from pbapp.models.core_funding import Award
 from pbapp.models.process import Proposal
 from pbapp.models.user import User
-from pbapp.models.vocabulary import UPDATE_SOURCES, one_of
+from pbapp.models.vocabulary import N_, UPDATE_SOURCES, one_of
 
 COMMITMENT_STATUSES: dict[str, str] = {
-    "not_started": "Not started",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "done": "Done",
-    "dropped": "Dropped",
+    "not_started": N_("Not started"),
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "done": N_("Done"),
+    "dropped": N_("Dropped"),
 }
 
 COMMENT_KINDS: dict[str, str] = {
-    "comment": "Comment",
-    "challenge": "Challenge (asks the owner for a public answer)",
+    "comment": N_("Comment"),
+    "challenge": N_("Challenge (asks the owner for a public answer)"),
 }
 
 DELIVERY_STATUSES: dict[str, str] = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "delivered": "Delivered",
-    "stopped": "Stopped",
+    "not_started": N_("Not started"),
+    "in_progress": N_("In progress"),
+    "delivered": N_("Delivered"),
+    "stopped": N_("Stopped"),
 }
 
-DELIVERY_KINDS: dict[str, str] = {"project": "Funded project", "award": "Core-funding award"}
+DELIVERY_KINDS: dict[str, str] = {
+    "project": N_("Funded project"),
+    "award": N_("Core-funding award"),
+}
 
 
 class Commitment(db.Model):

@@ -26,37 +26,37 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.neighbourhood import Neighbourhood
 from pbapp.models.user import User
-from pbapp.models.vocabulary import one_of
+from pbapp.models.vocabulary import N_, one_of
 
 # The eligibility checklist, in the words an officer and a trustee use. Not a score: a group
 # that meets every item is funded.
 ELIGIBILITY_CHECKS: dict[str, str] = {
-    "constituted": "Constituted (has a governing document, such as a constitution or articles)",
-    "serves_city": "Serves residents of the city",
-    "safeguarding": "Has a safeguarding policy in place",
-    "accounts": "Keeps annual accounts",
+    "constituted": N_("Constituted (has a governing document, such as a constitution or articles)"),
+    "serves_city": N_("Serves residents of the city"),
+    "safeguarding": N_("Has a safeguarding policy in place"),
+    "accounts": N_("Keeps annual accounts"),
 }
 
-ROUND_STATUSES = {"draft": "Draft (not public)", "published": "Published"}
+ROUND_STATUSES = {"draft": N_("Draft (not public)"), "published": N_("Published")}
 
 CORRECTION_SUBJECTS: dict[str, str] = {
-    "income": "Our income figures",
-    "reach": "The people we reach in each neighbourhood",
-    "details": "Our name or charity/company number",
-    "eligibility": "Our eligibility",
-    "other": "Something else",
+    "income": N_("Our income figures"),
+    "reach": N_("The people we reach in each neighbourhood"),
+    "details": N_("Our name or charity/company number"),
+    "eligibility": N_("Our eligibility"),
+    "other": N_("Something else"),
 }
 
 # The result of an officer's sample check of a group's reach figures.
 REACH_CHECK_RESULTS: dict[str, str] = {
-    "confirmed": "Confirmed: the sample matched the figures",
-    "not_confirmed": "Not confirmed: the sample did not match the figures",
+    "confirmed": N_("Confirmed: the sample matched the figures"),
+    "not_confirmed": N_("Not confirmed: the sample did not match the figures"),
 }
 
 CORRECTION_STATUSES = {
-    "open": "Waiting for an officer",
-    "accepted": "Accepted",
-    "declined": "Declined",
+    "open": N_("Waiting for an officer"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
 }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.process import THEMES, Process
 from pbapp.models.user import User
-from pbapp.models.vocabulary import PUBLISH_STATUSES, one_of
+from pbapp.models.vocabulary import N_, PUBLISH_STATUSES, one_of
 
 # The most a contribution or a scenario's budget may be, in whole pounds: well inside a 32-bit
 # integer column, and far above any neighbourhood budget a city sets.
@@ -26,17 +26,19 @@ MAX_POUNDS = 1_000_000_000
 
 # Which way an indicator points: every indicator declares it when it is imported.
 INDICATOR_DIRECTIONS = {
-    "higher": "A higher value means more need",
-    "lower": "A lower value means more need (e.g. life expectancy)",
+    "higher": N_("A higher value means more need"),
+    "lower": N_("A lower value means more need (e.g. life expectancy)"),
 }
 # What an indicator measures, which decides how it may be used for money.
 INDICATOR_KINDS = {
-    "people": "People in need (a count: a fair basis for money)",
-    "score": "A score that orders places (not a ratio: a score twice as high is not twice the need)",
-    "rate": "A share of residents",
-    "places": "Describes places only (not offered as a basis for money)",
-    "population": "Residents (a population figure, chosen per scenario)",
-    "other": "Another measure",
+    "people": N_("People in need (a count: a fair basis for money)"),
+    "score": N_(
+        "A score that orders places (not a ratio: a score twice as high is not twice the need)"
+    ),
+    "rate": N_("A share of residents"),
+    "places": N_("Describes places only (not offered as a basis for money)"),
+    "population": N_("Residents (a population figure, chosen per scenario)"),
+    "other": N_("Another measure"),
 }
 
 

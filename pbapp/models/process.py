@@ -11,49 +11,53 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.neighbourhood import Neighbourhood
 from pbapp.models.user import User
-from pbapp.models.vocabulary import one_of
+from pbapp.models.vocabulary import N_, one_of
 
 # The prevention themes of the strategy, in residents' words.
 THEMES: dict[str, str] = {
-    "money-work": "Money and work",
-    "homes-neighbourhoods": "Homes and neighbourhoods",
-    "learning": "Learning",
-    "air-green-space": "Clean air and green space",
-    "community-connections": "Community connections",
-    "early-help": "Early help and health checks",
+    "money-work": N_("Money and work"),
+    "homes-neighbourhoods": N_("Homes and neighbourhoods"),
+    "learning": N_("Learning"),
+    "air-green-space": N_("Clean air and green space"),
+    "community-connections": N_("Community connections"),
+    "early-help": N_("Early help and health checks"),
 }
 
 BALLOT_TYPES: dict[str, str] = {
-    "approval": "Tick the projects you support",
-    "knapsack": "Choose projects whose costs fit within the budget",
-    "points": "Spread a number of points between projects",
+    "approval": N_("Tick the projects you support"),
+    "knapsack": N_("Choose projects whose costs fit within the budget"),
+    "points": N_("Spread a number of points between projects"),
 }
 
 # Counting rules residents can read about; the ids are those of allocation.pb.
 COUNTING_RULES: dict[str, str] = {
-    "mes-add1": "Method of Equal Shares (proportional), completed so that money is not left unspent",
-    "mes-add1-greedy": "Method of Equal Shares, then most votes first for the money left",
-    "greedy": "Most votes first, skipping projects that no longer fit",
-    "greedy-no-skip": "Most votes first, stopping at the first project that does not fit",
-    "phragmen": "Sequential Phragmén (proportional)",
+    "mes-add1": N_(
+        "Method of Equal Shares (proportional), completed so that money is not left unspent"
+    ),
+    "mes-add1-greedy": N_("Method of Equal Shares, then most votes first for the money left"),
+    "greedy": N_("Most votes first, skipping projects that no longer fit"),
+    "greedy-no-skip": N_("Most votes first, stopping at the first project that does not fit"),
+    "phragmen": N_("Sequential Phragmén (proportional)"),
 }
 
 # Who may vote in a process (chosen at creation, frozen once voting opens).
 ELIGIBILITY: dict[str, str] = {
-    "signed_in": "Any signed-in resident",
-    "verified": "Verified residents only: a neighbourhood's budget is open to the residents verified as living there",
+    "signed_in": N_("Any signed-in resident"),
+    "verified": N_(
+        "Verified residents only: a neighbourhood's budget is open to the residents verified as living there"
+    ),
 }
 MIN_AGE_LIMITS = (5, 120)  # a minimum age outside these is a typing mistake
 
 # The phases, in order, each starting on its date.
 PHASES = ("proposals", "review", "voting", "results", "delivery")
 PHASE_NAMES = {
-    "upcoming": "Not started yet",
-    "proposals": "Collecting proposals",
-    "review": "Reviewing proposals",
-    "voting": "Voting open",
-    "results": "Results",
-    "delivery": "Delivering projects",
+    "upcoming": N_("Not started yet"),
+    "proposals": N_("Collecting proposals"),
+    "review": N_("Reviewing proposals"),
+    "voting": N_("Voting open"),
+    "results": N_("Results"),
+    "delivery": N_("Delivering projects"),
 }
 
 
@@ -168,10 +172,10 @@ class Budget(db.Model):
 
 
 PROPOSAL_STATUSES = {
-    "draft": "Draft (only you can see it)",
-    "submitted": "Submitted, waiting for review",
-    "feasible": "On the ballot",
-    "not_feasible": "Not feasible",
+    "draft": N_("Draft (only you can see it)"),
+    "submitted": N_("Submitted, waiting for review"),
+    "feasible": N_("On the ballot"),
+    "not_feasible": N_("Not feasible"),
 }
 
 

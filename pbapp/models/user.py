@@ -12,15 +12,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from pbapp.extensions import db
 from pbapp.models.neighbourhood import Neighbourhood
+from pbapp.models.vocabulary import N_
 
 # In the users' words, with what each may do; the order is the order pages list them in.
 ROLES: dict[str, str] = {
-    "resident": "Propose projects and vote in your neighbourhood's budgets",
-    "officer": "Review proposals, run processes, enter paper ballots, publish results",
-    "funder": "Record contributions and model needs-weighted allocations",
-    "vcs": "Keep a community group's profile and read its core-funding award",
-    "admin": "Give and take roles; read the audit trail",
-    "verifier": "Verify residents in person at events, after seeing proof of address",
+    "resident": N_("Propose projects and vote in your neighbourhood's budgets"),
+    "officer": N_("Review proposals, run processes, enter paper ballots, publish results"),
+    "funder": N_("Record contributions and model needs-weighted allocations"),
+    "vcs": N_("Keep a community group's profile and read its core-funding award"),
+    "admin": N_("Give and take roles; read the audit trail"),
+    "verifier": N_("Verify residents in person at events, after seeing proof of address"),
 }
 
 _ROLE_LIST = ", ".join(f"'{r}'" for r in ROLES)

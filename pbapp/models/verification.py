@@ -15,11 +15,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pbapp.extensions import db
 from pbapp.models.neighbourhood import Neighbourhood
 from pbapp.models.user import User
+from pbapp.models.vocabulary import N_
 
 VERIFICATION_METHODS: dict[str, str] = {
-    "letter": "Letter code sent to their home",
-    "in_person": "Seen in person with proof of address",
-    "register": "Matched against the residents' register",
+    "letter": N_("Letter code sent to their home"),
+    "in_person": N_("Seen in person with proof of address"),
+    "register": N_("Matched against the residents' register"),
 }
 
 _METHOD_LIST = ", ".join(f"'{m}'" for m in VERIFICATION_METHODS)

@@ -47,13 +47,13 @@ class ProcessForm(FlaskForm):
     )
     themes = MultiCheckboxField(
         _l("Themes"),
-        choices=[SelectChoice(k, v) for k, v in THEMES.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in THEMES.items()],
         validators=[DataRequired(_l("Choose at least one theme."))],
     )
     ballot_type = RadioField(
         # Translators: the kind of ballot paper a process uses (tick, points, within budget).
         _l("Ballot"),
-        choices=[SelectChoice(k, v) for k, v in BALLOT_TYPES.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in BALLOT_TYPES.items()],
         validators=[InputRequired(_l("Choose a ballot type."))],
     )
     max_projects = WholeNumberField(
@@ -73,12 +73,12 @@ class ProcessForm(FlaskForm):
     )
     rule = SelectField(
         _l("Counting rule"),
-        choices=[SelectChoice(k, v) for k, v in COUNTING_RULES.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in COUNTING_RULES.items()],
         default="mes-add1",
     )
     eligibility = RadioField(
         _l("Who may vote"),
-        choices=[SelectChoice(k, v) for k, v in ELIGIBILITY.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in ELIGIBILITY.items()],
         default="signed_in",
         description=_l("Cannot change once voting opens."),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -236,7 +237,7 @@ def budget(budget_id: int):
 
 def _proposal_form(item: Budget, proposal: Proposal | None = None) -> ProposalForm:
     form = ProposalForm(obj=proposal)
-    form.theme.choices = [SelectChoice(t, THEMES.get(t, t)) for t in item.process.themes]
+    form.theme.choices = [SelectChoice(t, _l(THEMES.get(t, t))) for t in item.process.themes]
     return form
 
 

@@ -248,7 +248,7 @@ def profile_from(form) -> Profile:
 class ReachCheckForm(FlaskForm):
     result = RadioField(
         _l("What did the sample show?"),
-        choices=[SelectChoice(k, v) for k, v in REACH_CHECK_RESULTS.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in REACH_CHECK_RESULTS.items()],
         validators=[InputRequired(_l("Choose whether the sample matched the figures."))],
     )
     method = TextAreaField(
@@ -278,10 +278,10 @@ class KeeperForm(FlaskForm):
 
 
 class EligibilityForm(FlaskForm):
-    constituted = BooleanField(ELIGIBILITY_CHECKS["constituted"])
-    serves_city = BooleanField(ELIGIBILITY_CHECKS["serves_city"])
-    safeguarding = BooleanField(ELIGIBILITY_CHECKS["safeguarding"])
-    accounts = BooleanField(ELIGIBILITY_CHECKS["accounts"])
+    constituted = BooleanField(_l(ELIGIBILITY_CHECKS["constituted"]))
+    serves_city = BooleanField(_l(ELIGIBILITY_CHECKS["serves_city"]))
+    safeguarding = BooleanField(_l(ELIGIBILITY_CHECKS["safeguarding"]))
+    accounts = BooleanField(_l(ELIGIBILITY_CHECKS["accounts"]))
     submit = SubmitField(_l("Save the check"))
 
 
@@ -467,7 +467,7 @@ class PublishForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     subject = RadioField(
         _l("What is wrong?"),
-        choices=[SelectChoice(k, v) for k, v in CORRECTION_SUBJECTS.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in CORRECTION_SUBJECTS.items()],
         validators=[InputRequired(_l("Choose what is wrong."))],
     )
     details = TextAreaField(
