@@ -12,14 +12,15 @@ language, always is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_babel, get_locale, ngettext
+from flask_babel import Babel, force_locale, get_babel, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -112,9 +113,20 @@ def words(label: str | None) -> str | None:
 
 
 def current_language() -> Language:
-    """The Language of this request (English outside a request)."""
-    locale = get_locale() if has_request_context() else None
+    """The Language words are being made in: the reader's, or the one ``in_language_of`` forced
+    (English outside an application context)."""
+    locale = get_locale()
     return BY_CODE.get(locale.language if locale is not None else "", ENGLISH)
+
+
+@contextmanager
+def in_language_of(user: object) -> Iterator[None]:
+    """Words made inside are in ``user``'s saved language (while it is still offered), else
+    English: mail to a person is made in their language, whoever's action or command sends it."""
+    language = BY_CODE.get(getattr(user, "language", None) or "")
+    chosen = language.code if language is not None and language in offered() else ENGLISH.code
+    with force_locale(chosen):
+        yield
 
 
 def local_path(target: object) -> str | None:

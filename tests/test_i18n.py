@@ -19,7 +19,7 @@ from sqlalchemy import select
 from config import TestConfig
 from pbapp import create_app, i18n
 from pbapp.extensions import db
-from pbapp.models import User
+from pbapp.models import Neighbourhood, User
 
 # A message base.html shows on every page, and its Arabic (enough to see a catalogue is read).
 SKIP_LINK = "Skip to main content"
@@ -336,7 +336,9 @@ def test_the_scripts_plurals_have_every_form_of_the_language(multilingual):
     assert set(words["projects"]) == {"zero", "one", "two", "few", "many", "other"}
 
 
-def test_vocabulary_labels_show_in_the_readers_language(app, database_url, tmp_path, neighbourhoods):
+def test_vocabulary_labels_show_in_the_readers_language(
+    app, database_url, tmp_path, neighbourhoods
+):
     """Phase names, themes and statuses are English in the models (the API and published
     documents use them) and shown in the reader's language on pages (the ``words`` filter)."""
     from tests.pb_factories import make_process
@@ -362,3 +364,41 @@ def test_the_api_answers_in_english_whatever_the_client_asks(multilingual):
         assert select_locale() == "en"
     with multilingual.test_request_context("/processes/", headers=asks):
         assert select_locale() == "pl"
+
+
+def test_mail_goes_out_in_the_recipients_language_whoever_sends_it(
+    app, database_url, tmp_path, create_user, neighbourhoods
+):
+    """An officer reading in English reviews a Polish speaker's proposal: the notice is in
+    Polish; a resident who registers in Polish keeps Polish for their mail."""
+    from pbapp.models import User
+    from pbapp.models.mail import OutboxMessage
+    from pbapp.services.accounts import users
+    from pbapp.services.notifications import notices
+    from tests.pb_factories import make_process, make_proposal
+
+    subject = "Your proposal has been reviewed"
+    make_catalogue(tmp_path, "pl", {subject: "Twoja propozycja została oceniona"})
+    author_id = create_user(email="ola@example.org").id
+    area_id = neighbourhoods[0].id
+    polish = app_with_catalogues(database_url, tmp_path)
+    with polish.test_request_context("/", headers={"Accept-Language": "en"}):
+        author = db.session.get(User, author_id)
+        author.language = "pl"
+        process = make_process("review", neighbourhoods=[db.session.get(Neighbourhood, area_id)])
+        proposal = make_proposal(process.budgets[0], "Ławki", 500, author=author)
+        notices.proposal_reviewed(proposal)
+        sent = db.session.scalars(select(OutboxMessage)).all()
+        assert [m.subject for m in sent] == ["Twoja propozycja została oceniona"]
+        assert 'lang="pl"' in sent[0].body_html
+        db.session.rollback()
+    with polish.test_request_context("/", headers={"Accept-Language": "pl"}):
+        made = users.register_resident(
+            name="Jan",
+            email="jan@example.org",
+            password="a long pass phrase 42",
+            neighbourhood_id=area_id,
+        )
+        assert made.language == "pl"
+        db.session.rollback()
+        db.engine.dispose()

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from pbapp.extensions import db
+from pbapp.i18n import in_language_of
 from pbapp.models import AuditEvent, Ballot, Proposal, User
 from pbapp.models.accountability import CommitmentComment, Story
 from pbapp.models.mail import NoticePreference, NoticeSent, OutboxMessage
@@ -59,6 +60,7 @@ def data_of(user: User) -> dict:
             "email_checked_at": _iso(user.email_checked_at),
             "neighbourhood": user.neighbourhood.name if user.neighbourhood else None,
             "roles": sorted(user.roles),
+            "language": user.language,
             "created_at": _iso(user.created_at),
         },
         "ballots": [
@@ -189,16 +191,17 @@ def force_reset(actor: User, user: User) -> None:
         raise FieldError("form", _("This account is deactivated: reactivate it first."))
     user.password_hash = "!"
     user.end_all_sessions()
-    enqueue(
-        to=user.email,
-        template="password_reset",
-        subject=_("Choose a new password"),
-        topic="account.forced_reset",
-        kind="security",
-        user=user,
-        name=user.name,
-        reset_url=links.external("auth.reset_password", token=links.reset_token(user)),
-        minutes=links.reset_minutes(),
-        forced=True,
-    )
+    with in_language_of(user):
+        enqueue(
+            to=user.email,
+            template="password_reset",
+            subject=_("Choose a new password"),
+            topic="account.forced_reset",
+            kind="security",
+            user=user,
+            name=user.name,
+            reset_url=links.external("auth.reset_password", token=links.reset_token(user)),
+            minutes=links.reset_minutes(),
+            forced=True,
+        )
     audit.record(actor, "user.force_reset", "user", user.id)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pbapp.extensions import db
+from pbapp.i18n import current_language, in_language_of
 from pbapp.models import ROLES, Neighbourhood, User, UserRole
 from pbapp.services import audit
 from pbapp.services.accounts import links
@@ -112,17 +113,18 @@ def register_resident(
             existing.neighbourhood_id = neighbourhood_id
             send_email_check(existing)
         else:
-            enqueue(
-                to=existing.email,
-                template="account_exists",
-                subject=_("Someone tried to create an account with your email address"),
-                topic="account.exists",
-                kind="security",
-                user=existing,
-                name=existing.name,
-                sign_in_url=links.external("auth.login"),
-                reset_url=links.external("auth.forgot_password"),
-            )
+            with in_language_of(existing):
+                enqueue(
+                    to=existing.email,
+                    template="account_exists",
+                    subject=_("Someone tried to create an account with your email address"),
+                    topic="account.exists",
+                    kind="security",
+                    user=existing,
+                    name=existing.name,
+                    sign_in_url=links.external("auth.login"),
+                    reset_url=links.external("auth.forgot_password"),
+                )
         return None
     user = User(
         name=name,
@@ -131,6 +133,8 @@ def register_resident(
         neighbourhood_id=neighbourhood_id,
         awaiting_email_check=True,
         role_rows=[UserRole(role="resident")],
+        # The language they registered in is the one their mail comes in (the picker changes it).
+        language=current_language().code,
     )
     try:
         with db.session.begin_nested():  # a savepoint: a clash undoes only this insert

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from pbapp.extensions import db
 from pbapp.formatting import in_words, money
+from pbapp.i18n import in_language_of
 from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
 from pbapp.models.mail import NoticePreference, NoticeSent
 from pbapp.services.mail.outbox import enqueue, external_url
@@ -89,15 +90,16 @@ def proposal_reviewed(proposal: Proposal) -> None:
     author = db.session.get(User, proposal.author_id) if proposal.author_id else None
     if author is None:
         return
-    text = proposal_reviewed_text(proposal)
-    _send(
-        author,
-        "proposal.reviewed",
-        text.subject,
-        text.paragraphs,
-        text.link_text,
-        external_url("pb.proposal", proposal_id=proposal.id),
-    )
+    with in_language_of(author):
+        text = proposal_reviewed_text(proposal)
+        _send(
+            author,
+            "proposal.reviewed",
+            text.subject,
+            text.paragraphs,
+            text.link_text,
+            external_url("pb.proposal", proposal_id=proposal.id),
+        )
 
 
 def proposal_submitted_text(proposal: Proposal) -> NoticeText:
@@ -124,15 +126,16 @@ def proposal_submitted(proposal: Proposal) -> None:
         select(User).join(UserRole).where(UserRole.role == "officer").order_by(User.id)
     ).all()
     for officer in officers:
-        text = proposal_submitted_text(proposal)
-        _send(
-            officer,
-            "officer.new_proposal",
-            text.subject,
-            text.paragraphs,
-            text.link_text,
-            external_url("pb.proposal_review", proposal_id=proposal.id),
-        )
+        with in_language_of(officer):
+            text = proposal_submitted_text(proposal)
+            _send(
+                officer,
+                "officer.new_proposal",
+                text.subject,
+                text.paragraphs,
+                text.link_text,
+                external_url("pb.proposal_review", proposal_id=proposal.id),
+            )
 
 
 def results_published_text(budget: Budget) -> NoticeText:
@@ -165,15 +168,16 @@ def results_published(result: Result) -> None:
         .order_by(User.id)
     ).all()
     for voter in voters:
-        text = results_published_text(budget)
-        _send(
-            voter,
-            "results.published",
-            text.subject,
-            text.paragraphs,
-            text.link_text,
-            external_url("pb.results", budget_id=budget.id),
-        )
+        with in_language_of(voter):
+            text = results_published_text(budget)
+            _send(
+                voter,
+                "results.published",
+                text.subject,
+                text.paragraphs,
+                text.link_text,
+                external_url("pb.results", budget_id=budget.id),
+            )
 
 
 def challenge_answered_text(answer) -> NoticeText:
@@ -188,15 +192,16 @@ def challenge_answered(challenge, answer) -> None:
     author = db.session.get(User, challenge.author_id) if challenge.author_id else None
     if author is None:
         return
-    text = challenge_answered_text(answer)
-    _send(
-        author,
-        "challenge.answered",
-        text.subject,
-        text.paragraphs,
-        text.link_text,
-        external_url("accountability.commitment", commitment_id=challenge.commitment_id),
-    )
+    with in_language_of(author):
+        text = challenge_answered_text(answer)
+        _send(
+            author,
+            "challenge.answered",
+            text.subject,
+            text.paragraphs,
+            text.link_text,
+            external_url("accountability.commitment", commitment_id=challenge.commitment_id),
+        )
 
 
 def voting_opens_text(process: Process, last_day: date) -> NoticeText:
@@ -306,16 +311,18 @@ def _scheduled(today: date) -> ScheduledReport:
             if user.id in done:
                 continue
             db.session.add(NoticeSent(topic="voting.opens", subject_key=key, user_id=user.id))
-            text = voting_opens_text(process, last_day)
-            if _send(
-                user,
-                "voting.opens",
-                text.subject,
-                text.paragraphs,
-                text.link_text,
-                process_url,
-                turned_off=off["voting.opens"],
-            ):
+            with in_language_of(user):
+                text = voting_opens_text(process, last_day)
+                sent = _send(
+                    user,
+                    "voting.opens",
+                    text.subject,
+                    text.paragraphs,
+                    text.link_text,
+                    process_url,
+                    turned_off=off["voting.opens"],
+                )
+            if sent:
                 report.opens += 1
         if (last_day - today).days > CLOSING_NOTICE_DAYS:
             continue
@@ -330,16 +337,18 @@ def _scheduled(today: date) -> ScheduledReport:
                 if user.id in done or user.id in voted:
                     continue
                 db.session.add(NoticeSent(topic="voting.closing", subject_key=key, user_id=user.id))
-                text = voting_closing_text(budget, last_day)
-                if _send(
-                    user,
-                    "voting.closing",
-                    text.subject,
-                    text.paragraphs,
-                    text.link_text,
-                    vote_url,
-                    turned_off=off["voting.closing"],
-                ):
+                with in_language_of(user):
+                    text = voting_closing_text(budget, last_day)
+                    sent = _send(
+                        user,
+                        "voting.closing",
+                        text.subject,
+                        text.paragraphs,
+                        text.link_text,
+                        vote_url,
+                        turned_off=off["voting.closing"],
+                    )
+                if sent:
                     report.closing += 1
         db.session.flush()
     return report
