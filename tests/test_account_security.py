@@ -408,3 +408,19 @@ def test_a_second_registration_of_an_unchecked_address_replaces_the_first(
     assert user.name == "Owner" and user.neighbourhood_id == neighbourhoods[0].id
     assert user.check_password(PASSWORD)
     assert not user.check_password("stranger knows this one")
+
+
+def test_forgotten_password_waits_out_the_same_time_either_way(app, forms, create_user):
+    """Emailing a reset link takes longer than doing nothing, which timed answers would show:
+    the answer waits out FORGOT_PASSWORD_ANSWER_SECONDS for a known and an unknown address."""
+    import time
+
+    user = create_user()
+    app.config["FORGOT_PASSWORD_ANSWER_SECONDS"] = 0.2
+    took = {}
+    for who, email in (("known", user.email), ("unknown", "nobody@example.org")):
+        started = time.monotonic()
+        forms.post("/account/forgot-password", {"email": email})
+        took[who] = time.monotonic() - started
+    assert min(took.values()) >= 0.2, took
+    assert len(outbox_rows(topic="account.reset")) == 1

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -224,8 +227,9 @@ def _reset_limit_key() -> str:
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.ask_for_reset(form.email.data)
-        db.session.commit()
+        with answered_no_sooner_than(current_app.config["FORGOT_PASSWORD_ANSWER_SECONDS"]):
+            accounts.ask_for_reset(form.email.data)
+            db.session.commit()
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
 
@@ -350,3 +354,16 @@ def account():
         statuses=PROPOSAL_STATUSES,
         you=personal.overview(current_user, today()),
     )
+
+
+@contextmanager
+def answered_no_sooner_than(seconds: float) -> Iterator[None]:
+    """Wait out the rest of ``seconds`` after the work inside, so the answer's timing does not
+    tell which way the work went (an address with an account or without)."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        rest = seconds - (time.monotonic() - started)
+        if rest > 0:
+            time.sleep(rest)
