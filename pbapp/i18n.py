@@ -180,13 +180,13 @@ def script_words() -> dict:
     Intl.PluralRules; placeholders stay as %(name)s for the script to fill."""
     samples = _plural_samples()
 
-    def plural(forms: Callable[[int], str]) -> dict[str, str]:
+    def by_category(forms: Callable[[int], str]) -> dict[str, str]:
         return {category: forms(n) for category, n in samples.items()}
 
     return {
         "filter_label": _("Type part of the name to shorten the list"),
         "filter_chosen": _("%(name)s chosen", name="%(name)s"),
-        "filter_matches": plural(
+        "filter_matches": by_category(
             lambda n: ngettext(
                 "%(count)s neighbourhood matches",
                 "%(count)s neighbourhoods match",
@@ -218,7 +218,7 @@ def script_words() -> dict:
             limit="%(limit)s",
             left="%(left)s",
         ),
-        "projects": plural(
+        "projects": by_category(
             lambda n: ngettext(
                 "You have chosen %(count)s project.",
                 "You have chosen %(count)s projects.",
@@ -226,7 +226,7 @@ def script_words() -> dict:
                 count="%(count)s",
             )
         ),
-        "projects_limit": plural(
+        "projects_limit": by_category(
             lambda n: ngettext(
                 "You have chosen %(count)s project of at most %(limit)s.",
                 "You have chosen %(count)s projects of at most %(limit)s.",
@@ -235,7 +235,7 @@ def script_words() -> dict:
                 limit="%(limit)s",
             )
         ),
-        "projects_over": plural(
+        "projects_over": by_category(
             lambda n: ngettext(
                 "You have chosen %(count)s project of at most %(limit)s: too many. Untick one.",
                 "You have chosen %(count)s projects of at most %(limit)s: too many. Untick one.",

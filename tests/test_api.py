@@ -229,6 +229,7 @@ NOT_RECORDS = {
     "main.index",
     "main.data_sources",
     "main.disclosure",
+    "main.set_language",  # the language picker's form
     "pb.receipt_check",
     "vcs.formula",
     "funding.allocation_download",

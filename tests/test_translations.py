@@ -195,6 +195,9 @@ WORD_ALLOWLIST = {
 # Text that is code in one template, not words: the column names of the delivery spreadsheet
 # (officers type them as they are, in every language).
 FILE_ALLOWLIST = {
+    # The picker's label says "Language" in English too, after the reader's own word for it, so
+    # that someone who chose a language they cannot read can find the way back.
+    "templates/base.html": {"(Language)"},
     "templates/accountability/delivery_import.html": {
         "kind",
         "id",

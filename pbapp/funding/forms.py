@@ -209,7 +209,7 @@ class ScenarioForm(FlaskForm):
         _l("Share given per resident (u), in %"),
         description=_l(
             "This part is shared by population alone; the rest by population "
-            "and need. 100% ignores need; 0% shares everything by need."
+            "and need. At 100%, need is ignored; at 0%, everything is shared by need."
         ),
         percent=True,
         validators=[InputRequired(_l("Enter a percentage from 0 to 100."))],
@@ -220,7 +220,7 @@ class ScenarioForm(FlaskForm):
         validators=[InputRequired(_l("Enter a number from 0 to 4."))],
     )
     floor = NumberField(
-        _l("Floor, in % of the per-resident amount (optional)"),
+        _l("Floor, as a percentage of the per-resident amount (optional)"),
         description=_l(
             "No neighbourhood gets less than this share of what it would get per resident, e.g. 80."
         ),
@@ -228,7 +228,7 @@ class ScenarioForm(FlaskForm):
         validators=[Optional()],
     )
     ceiling = NumberField(
-        _l("Ceiling, in % of the per-resident amount (optional)"),
+        _l("Ceiling, as a percentage of the per-resident amount (optional)"),
         description=_l("No neighbourhood gets more than this, e.g. 150."),
         percent=True,
         validators=[Optional()],

@@ -76,7 +76,7 @@ KIND_CAVEATS = {
         "is not twice the need). Counts of people in need are the fairer basis for money."
     ),
     "places": N_(
-        "A cliff: a neighbourhood just outside England's most deprived 10% scores 0 "
+        "A cliff: a neighbourhood just outside England's most deprived tenth scores 0 "
         "however many deprived people live there. It describes places and is not offered as a "
         "basis for money."
     ),

@@ -22,11 +22,21 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from pbapp.models.vocabulary import N_
+
 DETAIL_FROM = 10
 PEOPLE_FROM = 5
-FEW_BALLOTS = f"fewer than {DETAIL_FROM}"
-FEW_PEOPLE = f"fewer than {PEOPLE_FROM}"
-NOT_PUBLISHED = f"not published (fewer than {DETAIL_FROM} ballots)"
+# Written out (not f-strings) so the translators' catalogue has them: pages show them in the
+# reader's language; the API, open data and files keep these English words.
+FEW_BALLOTS = N_("fewer than 10")
+FEW_PEOPLE = N_("fewer than 5")
+NOT_PUBLISHED = N_("not published (fewer than 10 ballots)")
+if (
+    f"fewer than {DETAIL_FROM}",
+    f"fewer than {PEOPLE_FROM}",
+    f"not published (fewer than {DETAIL_FROM} ballots)",
+) != (FEW_BALLOTS, FEW_PEOPLE, NOT_PUBLISHED):
+    raise RuntimeError("the disclosure words no longer say the thresholds: write them again")
 
 WHY_FEW_BALLOTS = (
     f"This budget had fewer than {DETAIL_FROM} ballots, so only which projects were funded is "
