@@ -256,4 +256,4 @@ def test_only_actions_allowed_now_are_offered(client, create_user, sign_in, neig
     assert "What officers can do, and when" in page
     assert "Set budgets</a>" not in page  # voting has opened
     close = voting.results_start
-    assert f"from {close.day} {close:%B %Y}, after voting closes" in page
+    assert f"from {close.day} {close:%B %Y}, once voting has closed" in page

@@ -347,3 +347,48 @@ def test_save_as_draft_needs_only_a_title(client, forms, create_user, sign_in, n
         assert response.status_code == 422
         assert message in unescape(response.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1
+
+
+def test_every_page_stating_the_close_of_voting_names_the_same_last_day(
+    app, client, forms, create_user, sign_in, neighbourhoods
+):
+    """The close of voting is said one way everywhere: "until <the last day one can vote>"
+    (the day before results start), never "closes on <the first day of results>"."""
+    import re
+
+    from pbapp.services.notifications import notices
+
+    process = make_process("voting", neighbourhoods=neighbourhoods[:1])
+    budget = process.budgets[0]
+    project = make_proposal(budget, "Benches", 500)
+    db.session.commit()
+    last = process.results_start - timedelta(days=1)
+    said = f"{last:%A} {last.day} {last:%B}"
+    until = re.compile(
+        r"until ((?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d+ \w+)"
+    )
+
+    sign_in(create_user("resident", "officer"))  # an officer who lives there: every page
+    voted = forms.post(f"/budgets/{budget.id}/vote", {"proposal": [str(project.id)]})
+    assert voted.status_code == 302
+    pages = {
+        "voted": client.get(voted.headers["Location"]),
+        "budget": client.get(f"/budgets/{budget.id}"),
+        "account": client.get("/account/"),
+        "processes": client.get("/processes/"),
+        "process": client.get(f"/processes/{process.id}"),
+    }
+    pages["publish"] = client.get(f"/budgets/{budget.id}/publish")
+    with app.test_request_context():
+        emails = {
+            "opens email": " ".join(notices.voting_opens_text(process).paragraphs),
+            "closing email": " ".join(notices.voting_closing_text(budget).paragraphs),
+        }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        page = " ".join(text(response).split())
+        days = set(until.findall(page))
+        assert days == {said}, (name, days)
+        assert not re.search(r"closes (on|at the end of)|ends the day before", page), name
+    for name, words in emails.items():
+        assert set(until.findall(words)) == {said}, (name, words)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
@@ -116,6 +116,13 @@ class Process(db.Model):
             if day >= getattr(self, f"{phase}_start"):
                 current = phase
         return current
+
+    @property
+    def last_voting_day(self) -> date:
+        """The last day one can vote (inclusive): the day before results start. Pages and
+        emails say it through ``processes.last_voting_day_in_words`` (the filter
+        ``last_voting_day``), so that every one of them names the same day the same way."""
+        return self.results_start - timedelta(days=1)
 
     def voting_has_opened(self, day: date) -> bool:
         return day >= self.voting_start

@@ -39,6 +39,12 @@ from pbapp.services.participation import ballots, processes, proposals
 # --- Processes --------------------------------------------------------------------------------
 
 
+@bp.app_template_filter("last_voting_day")
+def last_voting_day(process) -> str:
+    """``{{ process|last_voting_day }}``: the last day one can vote, as every page says it."""
+    return processes.last_voting_day_in_words(process)
+
+
 @bp.route("/processes/")
 @public
 def processes_list():

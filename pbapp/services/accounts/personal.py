@@ -43,9 +43,7 @@ def overview(user: User, today: date) -> Overview:
                 continue
             if phase == "voting":
                 result.voting.append(
-                    OpenBudget(
-                        budget, process.results_start - timedelta(days=1), budget.id in voted_in
-                    )
+                    OpenBudget(budget, process.last_voting_day, budget.id in voted_in)
                 )
             elif phase == "proposals":
                 result.proposing.append(

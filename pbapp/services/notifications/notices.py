@@ -11,19 +11,20 @@ recipient's language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pbapp.extensions import db
-from pbapp.formatting import in_words, money
+from pbapp.formatting import money
 from pbapp.i18n import in_language_of
 from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
 from pbapp.models.mail import NoticePreference, NoticeSent
 from pbapp.services.mail.outbox import enqueue, external_url
 from pbapp.services.notifications.preferences import wants
+from pbapp.services.participation.processes import last_voting_day_in_words
 
 CLOSING_NOTICE_DAYS = 2
 
@@ -204,7 +205,7 @@ def challenge_answered(challenge, answer) -> None:
         )
 
 
-def voting_opens_text(process: Process, last_day: date) -> NoticeText:
+def voting_opens_text(process: Process) -> NoticeText:
     return NoticeText(
         _("Voting is open: %(process)s", process=process.title),
         [
@@ -212,25 +213,24 @@ def voting_opens_text(process: Process, last_day: date) -> NoticeText:
                 "Voting is open in %(process)s until %(day)s. You can vote on how your "
                 "neighbourhood's budget, and the city-wide one, are spent.",
                 process=process.title,
-                day=in_words(last_day, "weekday_date"),
+                day=last_voting_day_in_words(process),
             )
         ],
         _("Vote now"),
     )
 
 
-def voting_closing_text(budget: Budget, last_day: date) -> NoticeText:
+def voting_closing_text(budget: Budget) -> NoticeText:
     area = budget.neighbourhood.name if budget.neighbourhood else _("city-wide")
     return NoticeText(
         _("Voting closes soon: %(process)s", process=budget.process.title),
         [
             # Translators: area is a neighbourhood's name or "city-wide"
             _(
-                "Voting in %(process)s (%(area)s) closes at the end of %(day)s, and you have not "
-                "voted yet.",
+                "You can vote in %(process)s (%(area)s) until %(day)s, and you have not voted yet.",
                 process=budget.process.title,
                 area=area,
-                day=in_words(last_day, "weekday_date"),
+                day=last_voting_day_in_words(budget.process),
             )
         ],
         _("Vote now"),
@@ -305,14 +305,14 @@ def _scheduled(today: date) -> ScheduledReport:
         for budget in process.budgets:
             for user in _eligible_residents(budget):
                 people.setdefault(user.id, user)
-        last_day = process.results_start - timedelta(days=1)
+        last_day = process.last_voting_day
         process_url = external_url("pb.process", process_id=process.id)
         for user in people.values():
             if user.id in done:
                 continue
             db.session.add(NoticeSent(topic="voting.opens", subject_key=key, user_id=user.id))
             with in_language_of(user):
-                text = voting_opens_text(process, last_day)
+                text = voting_opens_text(process)
                 sent = _send(
                     user,
                     "voting.opens",
@@ -338,7 +338,7 @@ def _scheduled(today: date) -> ScheduledReport:
                     continue
                 db.session.add(NoticeSent(topic="voting.closing", subject_key=key, user_id=user.id))
                 with in_language_of(user):
-                    text = voting_closing_text(budget, last_day)
+                    text = voting_closing_text(budget)
                     sent = _send(
                         user,
                         "voting.closing",

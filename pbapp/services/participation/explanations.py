@@ -74,15 +74,19 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
                 share=_pounds(shares[0]["amount"]),
             )
         if shares:
-            # Supporters who had spent part of their share elsewhere paid less; say the range.
+            # Under Equal Shares every supporter pays the same amount, except those who had
+            # less than that left (having paid for other projects they voted for): they pay
+            # all they had left. Say that, rather than a bare range of amounts.
             amounts = [s["amount"] for s in shares]
             return ngettext(
                 "Funded. The %(count)s person who voted for it paid its cost of %(cost)s "
-                "from their equal shares of the budget: between %(least)s and %(most)s each, "
-                "as those who had already paid for other projects had less left.",
+                "from their shares of the budget: %(most)s each, or all they had left if "
+                "that was less, because they had already paid for other projects they voted "
+                "for (the least anyone paid was %(least)s).",
                 "Funded. The %(count)s people who voted for it paid its cost of %(cost)s "
-                "from their equal shares of the budget: between %(least)s and %(most)s each, "
-                "as those who had already paid for other projects had less left.",
+                "from their shares of the budget: %(most)s each, or all they had left if "
+                "that was less, because they had already paid for other projects they voted "
+                "for (the least anyone paid was %(least)s).",
                 people,
                 count=number(supporters),
                 cost=cost,
@@ -173,6 +177,113 @@ def sentence(line: dict[str, Any], vote_word: str) -> str:
     return _("Not funded.")
 
 
+# How the count broke a tie, in words (the engine's ``tie_break`` names; the app counts with
+# the default, "id-text", and the explanation says which when it records one).
+def _tie_rule(name: str) -> str:
+    if name == "id-number":
+        return _("the proposal with the smaller number")
+    if name == "cheaper-first":
+        return _("the cheaper project")
+    return _(
+        "the proposal whose number comes first when the numbers are read as text "
+        "(so 10 comes before 9)"
+    )
+
+
+def tie_sentences(data: dict[str, Any], policy: Disclosure, vote_word: str) -> dict[str, str]:
+    """For each project whose funding a tie decided (``decided_by_tie`` in the engine's
+    explanation), a sentence saying so: whom it tied with, at what score when the disclosure
+    policy lets both counts be published, and how the published rule broke the tie."""
+    tied = [line for line in data.get("projects", []) if line.get("decided_by_tie")]
+    rule = _tie_rule(data.get("tie_break") or "id-text")
+    out: dict[str, str] = {}
+    for line in tied:
+        # Its partners: the tied projects whose funding went the other way, at the same score
+        # when there are such (under greedy rules a tie is a tie of scores).
+        others = [o for o in tied if o["funded"] != line["funded"]]
+        others = [o for o in others if o["score"] == line["score"]] or others
+        names = ", ".join(o["name"] or o["id"] for o in others)
+        counts_shown = all(
+            policy.people(o["supporters"]) is not None for o in [line, *others]
+        ) and all(o["score"] == line["score"] for o in others)
+        score = line["score"]
+        if not others:
+            first = _("A tie decided whether this project was funded.")
+        elif counts_shown and vote_word == "points":
+            first = ngettext(
+                "A tie decided this: it tied with %(others)s at %(count)s point.",
+                "A tie decided this: it tied with %(others)s at %(count)s points.",
+                int(score),
+                others=names,
+                count=number(score),
+            )
+        elif counts_shown:
+            first = ngettext(
+                "A tie decided this: it tied with %(others)s at %(count)s vote.",
+                "A tie decided this: it tied with %(others)s at %(count)s votes.",
+                int(score),
+                others=names,
+                count=number(score),
+            )
+        else:
+            first = _("A tie decided this: it tied with %(others)s.", others=names)
+        if line["funded"]:
+            second = _(
+                "The published rule breaks a tie in favour of %(rule)s, so this project was "
+                "funded; had the tie been broken the other way, it would not have been.",
+                rule=rule,
+            )
+        else:
+            second = _(
+                "The published rule breaks a tie in favour of %(rule)s, which left this "
+                "project out; had the tie been broken the other way, it would have been funded.",
+                rule=rule,
+            )
+        out[str(line["id"])] = f"{first} {second}"
+    return out
+
+
+def share_sentence(data: dict[str, Any], voters: int, policy: Disclosure) -> str | None:
+    """Under Equal Shares, each voter's share of the budget in words: budget ÷ voters, and,
+    when the add1 completion raised every share above that, that it did and to how much (the
+    amounts each project's supporters paid come out of the raised shares). None for other
+    rules, or when the disclosure policy withholds the number of voters."""
+    per_voter = data.get("budget_per_voter")
+    if per_voter is None or not voters or not policy.detailed:
+        return None
+    budget = data["budget"]
+    start = budget / voters
+    if round(per_voter, 2) <= round(start, 2):
+        return ngettext(
+            "Each voter's share of the budget was %(share)s: %(budget)s divided between the "
+            "%(count)s person who voted.",
+            "Each voter's share of the budget was %(share)s: %(budget)s divided between the "
+            "%(count)s people who voted.",
+            voters,
+            share=_pounds(start),
+            budget=_pounds(budget),
+            count=number(voters),
+        )
+    return ngettext(
+        "Each voter's share of the budget began as %(start)s: %(budget)s divided between the "
+        "%(count)s person who voted. That left money unspent, so the count raised everyone's "
+        "share by the same amount, %(step)s at a time, for as long as the projects chosen "
+        "still fitted in the budget, and each share ended at %(share)s: the amounts below "
+        "were paid from these raised shares.",
+        "Each voter's share of the budget began as %(start)s: %(budget)s divided between the "
+        "%(count)s people who voted. That left money unspent, so the count raised everyone's "
+        "share by the same amount, %(step)s at a time, for as long as the projects chosen "
+        "still fitted in the budget, and each share ended at %(share)s: the amounts below "
+        "were paid from these raised shares.",
+        voters,
+        start=_pounds(start),
+        budget=_pounds(budget),
+        count=number(voters),
+        step=money(1),
+        share=_pounds(per_voter),
+    )
+
+
 @dataclass
 class ProposalLine:
     proposal: Proposal | None
@@ -182,6 +293,7 @@ class ProposalLine:
     supporters: int | None  # None: withheld by the disclosure policy
     score: float | int | None
     sentence: str
+    tie: str | None = None  # a tie decided whether it was funded: says so (tie_sentences)
 
 
 @dataclass
@@ -199,6 +311,7 @@ class ResultView:
     only_greedy: list[str]
     only_equal_shares: list[str]
     disclosure: Disclosure
+    shares: str | None = None  # Equal Shares: each voter's share, and its add1 raise
 
     @property
     def funded_count(self) -> int:
@@ -215,6 +328,7 @@ def result_view(budget: Budget, result: Result) -> ResultView:
     policy = for_result(result)
     vote_word = "points" if budget.process.ballot_type == "points" else "votes"
     proposals = {str(p.id): p for p in budget.proposals}
+    ties = tie_sentences(data, policy, vote_word)
     lines = []
     for line in data["projects"]:
         shown = policy.people(line["supporters"])
@@ -229,6 +343,7 @@ def result_view(budget: Budget, result: Result) -> ResultView:
                 sentence=sentence(line, vote_word)
                 if shown is not None
                 else sentence_without_counts(line, vote_word),
+                tie=ties.get(str(line["id"])),
             )
         )
     population = (
@@ -261,4 +376,5 @@ def result_view(budget: Budget, result: Result) -> ResultView:
             titles.get(str(pid), str(pid)) for pid in comparison.get("only_equal_shares", [])
         ],
         disclosure=policy,
+        shares=share_sentence(data, result.voters, policy),
     )

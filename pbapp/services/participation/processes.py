@@ -242,7 +242,7 @@ SETTING_NAMES = {
     "proposals_start": _l("Proposals open"),
     "review_start": _l("Review starts"),
     "voting_start": _l("Voting opens"),
-    "results_start": _l("Voting closes (results from)"),
+    "results_start": _l("Results from (the last day of voting is the day before)"),
     "delivery_start": _l("Delivery starts"),
 }
 
@@ -296,6 +296,13 @@ def _words(name: str, value: object) -> str:
 
 def _day(day: date) -> str:
     return in_words(day, "long_date")
+
+
+def last_voting_day_in_words(process: Process) -> str:
+    """The last day one can vote in ``process``, in words ("Monday 28 December"): the one way
+    pages and emails name the close of voting ("You can vote until Monday 28 December"; the
+    template filter ``last_voting_day``)."""
+    return in_words(process.last_voting_day, "weekday_date")
 
 
 def set_budgets(actor: User, process: Process, amounts: dict[int | None, int], today: date) -> None:
@@ -358,7 +365,7 @@ def officer_steps(process: Process, today: date) -> list[OfficerStep]:
     phase = process.phase_on(today)
     opened = process.voting_has_opened(today)
     published_result = has_published_result(process)
-    close = _day(process.results_start - timedelta(days=1))
+    close = last_voting_day_in_words(process)
     steps = [
         OfficerStep(
             _("Publish the process, so that residents can see it"),
@@ -406,7 +413,7 @@ def officer_steps(process: Process, today: date) -> list[OfficerStep]:
         OfficerStep(
             _("Count and publish each budget's result"),
             _(
-                "from %(day)s, after voting closes at the end of %(close)s",
+                "from %(day)s, once voting has closed (people can vote until %(close)s)",
                 day=_day(process.results_start),
                 close=close,
             ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from pbapp.services import audit, published
 from pbapp.services.errors import FieldError
 from pbapp.services.notifications import notices
 from pbapp.services.participation.ballots import ballot_proposals
+from pbapp.services.participation.processes import last_voting_day_in_words
 
 # Our ballot types as pabulib vote types: a knapsack ballot is an approval ballot whose
 # approved costs fit the budget; a points ballot is cumulative.
@@ -103,11 +104,10 @@ def why_not_publish(budget: Budget, today: date) -> str | None:
     if process.is_draft:
         return _("The process is a draft: publish it first.")
     if process.phase_on(today) not in ("results", "delivery"):
-        last = process.results_start - timedelta(days=1)
         return _(
-            "The result can be published only after voting has closed: voting closes at the "
-            "end of %(last)s, and the result can be published from %(first)s.",
-            last=in_words(last, "long_date"),
+            "The result can be published only after voting has closed: people can vote until "
+            "%(last)s, and the result can be published from %(first)s.",
+            last=last_voting_day_in_words(process),
             first=in_words(process.results_start, "long_date"),
         )
     if db.session.scalar(select(Result.id).where(Result.budget_id == budget.id)) is not None:
