@@ -317,7 +317,7 @@ def test_readers_see_their_language_everywhere_with_the_original_one_click_away(
     process = make_process("voting", neighbourhoods=[area])
     budget = process.budgets[0]
     orchard = make_proposal(budget, "Community orchard", 4000)
-    benches = make_proposal(budget, "Benches", 3000)
+    make_proposal(budget, "Benches", 3000)
     translate(polish, create_user("officer"), orchard, "pl", "Sad owocowy", "Drzewa.")
     reader = create_user("resident")
     client, _forms = signed_in(polish, reader, "pl")
