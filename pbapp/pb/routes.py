@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -258,7 +266,8 @@ def _language_choices(languages) -> list[SelectChoice]:
 def proposal_text(proposal: Proposal) -> proposal_languages.ShownText:
     """The title and summary of ``proposal`` this reader sees (templates/macros/proposal_text.html);
     ``?original=1`` on any page shows the originals."""
-    return proposal_languages.shown(proposal, original=request.args.get("original") == "1")
+    original = has_request_context() and request.args.get("original") == "1"
+    return proposal_languages.shown(proposal, original=original)
 
 
 def _proposal_text(form: ProposalForm, proposal: Proposal | None = None) -> proposals.ProposalText:
