@@ -60,8 +60,10 @@ def make_proposal(
     status: str = "feasible",
     author=None,
     theme: str = "air-green-space",
+    language: str = "en",
 ) -> Proposal:
     proposal = Proposal(
+        language=language,
         budget=budget,
         title=title,
         summary=f"{title} for everyone.",

@@ -60,6 +60,7 @@ EXPECTED_ACCESS = (
         "pb.proposal": "public",
         "pb.proposal_edit": frozenset({"resident"}),
         "pb.proposal_review": frozenset({"officer"}),
+        "pb.proposal_translate": frozenset({"officer"}),
         "pb.vote": frozenset({"resident"}),
         "pb.voted": frozenset({"resident"}),
         "pb.receipt_check": "public",

@@ -106,6 +106,15 @@ def _proposal_review() -> str:
     return f"/proposals/{proposal.id}/review"
 
 
+def _proposal_translate() -> str:
+    """A proposal written in Polish: English is the language offered for a translation here."""
+    process = make_process("review", neighbourhoods=[_ward("Burngreave")])
+    proposal = make_proposal(
+        process.budgets[0], "Ławki w parku", 2500, status="submitted", language="pl"
+    )
+    return f"/proposals/{proposal.id}/translate"
+
+
 def _publish() -> str:
     area = _ward("Burngreave")
     process = make_process("results", neighbourhoods=[area])
@@ -331,6 +340,7 @@ RECIPES: dict[str, Recipe] = {
     "pb.propose": Recipe("resident", _propose),
     "pb.proposal_edit": Recipe("resident", _proposal_edit),
     "pb.proposal_review": Recipe("officer", _proposal_review),
+    "pb.proposal_translate": Recipe("officer", _proposal_translate),
     "pb.vote": Recipe("resident", lambda: f"/budgets/{_open_demo_budget()}/vote"),
     "pb.paper_ballot": Recipe("officer", lambda: f"/budgets/{_open_demo_budget()}/paper"),
     "pb.publish": Recipe("officer", _publish),

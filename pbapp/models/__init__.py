@@ -17,6 +17,7 @@ from pbapp.models.process import (
     Budget,
     Process,
     Proposal,
+    ProposalTranslation,
 )
 from pbapp.models.user import ROLES, User, UserRole
 
@@ -35,6 +36,7 @@ __all__ = [
     "Neighbourhood",
     "Process",
     "Proposal",
+    "ProposalTranslation",
     "Result",
     "User",
     "UserRole",

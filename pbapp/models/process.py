@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pbapp.extensions import db
@@ -198,6 +208,9 @@ class Proposal(db.Model):
     cost: Mapped[int | None]  # the author's estimate, whole pounds (a draft may leave it empty)
     theme: Mapped[str] = mapped_column(String(40))
     location: Mapped[str] = mapped_column(String(200), default="")
+    # The language the proposer wrote in (a code of pbapp.i18n.REGISTRY, checked by the service;
+    # no CHECK, as for user.language: adding a language is not a migration).
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     reviewed_cost: Mapped[int | None]  # set by an officer when the estimate needed adjusting
     review_note: Mapped[str | None] = mapped_column(Text)  # shown to the author and the public
@@ -207,6 +220,14 @@ class Proposal(db.Model):
 
     budget: Mapped[Budget] = relationship(back_populates="proposals")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    # Loaded with the proposals (one query for a whole list): every page showing a title to a
+    # resident picks the reader's language from these.
+    translations: Mapped[list[ProposalTranslation]] = relationship(
+        back_populates="proposal",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="ProposalTranslation.language",
+    )
 
     __table_args__ = (
         CheckConstraint("cost IS NULL OR cost > 0", name="cost_positive"),
@@ -231,3 +252,29 @@ class Proposal(db.Model):
 
     def to_public_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "cost": self.ballot_cost, "theme": self.theme}
+
+
+class ProposalTranslation(db.Model):
+    """A proposal's title and summary in another language than the one its proposer wrote in:
+    the proposer's own English version, or an officer's translation. The original stays on the
+    proposal (the API and open data publish it)."""
+
+    __tablename__ = "proposal_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(10))  # a code of pbapp.i18n.REGISTRY
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Whether an officer wrote (or last changed) it; the proposer's English version is not one.
+    by_officer: Mapped[bool] = mapped_column(default=False, server_default=false())
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    proposal: Mapped[Proposal] = relationship(back_populates="translations")
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+
+    __table_args__ = (UniqueConstraint("proposal_id", "language"),)

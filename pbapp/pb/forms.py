@@ -244,8 +244,58 @@ class ProposalForm(FlaskForm):
             )
         ],
     )
+    language = SelectField(
+        _l("The language you are writing in"),
+        description=_l("Write in the language you know best. Officers can add translations."),
+        validate_choice=False,  # the service checks the code against the registry
+    )
+    english_title = StringField(
+        _l("Title in English (optional)"),
+        description=_l(
+            "Only if you are not writing in English: the title again, in English, if you can."
+        ),
+        validators=[
+            Length(max=TITLE_MAX, message=_l("Use at most %(count)s characters.", count=TITLE_MAX))
+        ],
+    )
+    english_summary = TextAreaField(
+        _l("Summary in English (optional)"),
+        description=_l("Only if you are not writing in English: the summary again, in English."),
+        validators=[
+            Length(
+                max=SUMMARY_MAX, message=_l("Use at most %(count)s characters.", count=SUMMARY_MAX)
+            )
+        ],
+    )
     save_draft = SubmitField(_l("Save as draft"))
     submit = SubmitField(_l("Submit for review"))
+
+
+class TranslationForm(FlaskForm):
+    """An officer's translation of a proposal's title and summary."""
+
+    language = SelectField(
+        _l("Language"),
+        validators=[InputRequired(_l("Choose a language."))],
+        validate_choice=False,  # the service checks it against the offered languages
+    )
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Enter a title.")),
+            Length(max=TITLE_MAX, message=_l("Use at most %(count)s characters.", count=TITLE_MAX)),
+        ],
+    )
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[
+            DataRequired(_l("Enter a summary.")),
+            Length(
+                max=SUMMARY_MAX, message=_l("Use at most %(count)s characters.", count=SUMMARY_MAX)
+            ),
+        ],
+    )
+    submit = SubmitField(_l("Save translation"))
 
 
 class ReviewForm(FlaskForm):

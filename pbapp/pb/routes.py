@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +21,7 @@ from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db
 from pbapp.forms import form_status, query_int, show_field_error
+from pbapp.i18n import current_language
 from pbapp.models import (
     BALLOT_TYPES,
     COUNTING_RULES,
@@ -31,10 +40,11 @@ from pbapp.pb.forms import (
     ProposalForm,
     PublishProcessForm,
     ReviewForm,
+    TranslationForm,
     budgets_form,
 )
 from pbapp.services.errors import FieldError
-from pbapp.services.participation import ballots, processes, proposals
+from pbapp.services.participation import ballots, processes, proposal_languages, proposals
 
 # --- Processes --------------------------------------------------------------------------------
 
@@ -244,10 +254,32 @@ def budget(budget_id: int):
 def _proposal_form(item: Budget, proposal: Proposal | None = None) -> ProposalForm:
     form = ProposalForm(obj=proposal)
     form.theme.choices = [SelectChoice(t, _l(THEMES.get(t, t))) for t in item.process.themes]
+    form.language.choices = _language_choices(proposal_languages.writing_languages())
+    if request.method == "GET":
+        if proposal is None:
+            form.language.data = current_language().code  # the reader's language
+        english = proposal_languages.english_version(proposal) if proposal else None
+        if english is not None:
+            form.english_title.data, form.english_summary.data = english.title, english.summary
     return form
 
 
-def _proposal_text(form: ProposalForm) -> proposals.ProposalText:
+def _language_choices(languages) -> list[SelectChoice]:
+    """Each language named in its own words (and marked as such for screen readers)."""
+    return [SelectChoice(lang.code, lang.name, render_kw={"lang": lang.tag}) for lang in languages]
+
+
+@bp.app_template_global()
+def proposal_text(proposal: Proposal) -> proposal_languages.ShownText:
+    """The title and summary of ``proposal`` this reader sees (templates/macros/proposal_text.html);
+    ``?original=1`` on any page shows the originals."""
+    original = has_request_context() and request.args.get("original") == "1"
+    return proposal_languages.shown(proposal, original=original)
+
+
+def _proposal_text(form: ProposalForm, proposal: Proposal | None = None) -> proposals.ProposalText:
+    # Not sent (an old page, a script): the language it had, else the reader's.
+    unsaid = proposal.language if proposal is not None else current_language().code
     return proposals.ProposalText(
         title=form.title.data or "",
         summary=form.summary.data or "",
@@ -255,6 +287,9 @@ def _proposal_text(form: ProposalForm) -> proposals.ProposalText:
         cost=form.cost.data,
         theme=form.theme.data or "",
         location=form.location.data or "",
+        language=form.language.data or unsaid,
+        english_title=form.english_title.data or "",
+        english_summary=form.english_summary.data or "",
     )
 
 
@@ -315,7 +350,51 @@ def proposal(proposal_id: int):
         and current_user.has_role("officer")
         and item.budget.process.phase_on(today) == "review"
         and item.status != "draft",
+        can_translate=_is_officer() and item.status != "draft",
     )
+
+
+@bp.route("/proposals/<int:proposal_id>/translate", methods=["GET", "POST"])
+@roles_required("officer")
+def proposal_translate(proposal_id: int):
+    item = db.get_or_404(Proposal, proposal_id)
+    _visible(item.budget.process)
+    if item.status == "draft":
+        abort(404)  # nobody but its author sees a draft
+    languages = proposal_languages.translation_languages(item)
+    form = TranslationForm()
+    form.language.choices = _language_choices(languages)
+    if request.method == "GET":
+        wanted = request.args.get("language")
+        codes = [lang.code for lang in languages]
+        form.language.data = wanted if wanted in codes else (codes[0] if codes else None)
+        existing = next((t for t in item.translations if t.language == form.language.data), None)
+        if existing is not None:
+            form.title.data, form.summary.data = existing.title, existing.summary
+    if form.validate_on_submit():
+        try:
+            proposal_languages.save_translation(
+                current_user,
+                item,
+                form.language.data or "",
+                form.title.data or "",
+                form.summary.data or "",
+            )
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Translation saved."), "success")
+            return redirect(url_for("pb.proposal", proposal_id=item.id))
+    return render_template(
+        "pb/translate.html",
+        form=form,
+        proposal=item,
+        languages=languages,
+        names={lang.code: lang for lang in languages},
+        original_name=proposal_languages.language_name(item.language),
+    ), form_status(form)
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
@@ -338,7 +417,7 @@ def proposal_edit(proposal_id: int):
             proposals.save_proposal(
                 current_user,
                 item.budget,
-                _proposal_text(form),
+                _proposal_text(form, item),
                 submit=bool(form.submit.data),
                 today=today,
                 proposal=item,

@@ -58,6 +58,7 @@ ACTIONS: dict[str, LazyString] = {
     "process.update": _l("Changed a process"),
     "proposal.review": _l("Reviewed a proposal"),
     "proposal.submit": _l("Submitted a proposal"),
+    "proposal.translate": _l("Translated a proposal's title and summary"),
     "result.publish": _l("Published a result"),
     "scenario.create": _l("Created a scenario"),
     "scenario.publish": _l("Published a scenario"),

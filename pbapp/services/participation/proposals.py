@@ -15,6 +15,7 @@ from pbapp.models import PROPOSAL_STATUSES, THEMES, Budget, Proposal, Result, Us
 from pbapp.services import audit
 from pbapp.services.errors import FieldError
 from pbapp.services.notifications import notices
+from pbapp.services.participation import proposal_languages
 
 TITLE_MAX, SUMMARY_MAX, DESCRIPTION_MAX, LOCATION_MAX = 120, 300, 5000, 200
 
@@ -27,6 +28,10 @@ class ProposalText:
     cost: int | None
     theme: str
     location: str
+    language: str = "en"  # the language the proposer writes in (a registry code)
+    # The proposer's English version, for a proposal not written in English (optional).
+    english_title: str = ""
+    english_summary: str = ""
 
 
 def _check(budget: Budget, text: ProposalText, *, submit: bool = True) -> None:
@@ -98,7 +103,13 @@ def save_proposal(
     if proposal is not None and proposal.author_id != author.id:
         raise FieldError("form", _("Only the author can change a proposal."))
     _check(budget, text, submit=submit)
-    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in vars(text).items()}
+    proposal_languages.check_writing_language(text.language)
+    english = {"english_title", "english_summary"}
+    clean = {
+        k: (v.strip() if isinstance(v, str) else v)
+        for k, v in vars(text).items()
+        if k not in english
+    }
     was_submitted = proposal is not None and proposal.status == "submitted"
     if proposal is None:
         proposal = Proposal(budget=budget, author_id=author.id, **clean)
@@ -106,6 +117,9 @@ def save_proposal(
     else:
         for key, value in clean.items():
             setattr(proposal, key, value)
+    proposal_languages.set_english_version(
+        author, proposal, text.english_title, text.english_summary
+    )
     proposal.status = "submitted" if submit else "draft"
     db.session.flush()
     if submit:
@@ -114,7 +128,7 @@ def save_proposal(
             "proposal.submit",
             "proposal",
             proposal.id,
-            after={"title": proposal.title, "cost": proposal.cost},
+            after={"title": proposal.title, "cost": proposal.cost, "language": proposal.language},
         )
         if not was_submitted:
             notices.proposal_submitted(proposal)
