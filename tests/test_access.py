@@ -30,6 +30,7 @@ EXPECTED_ACCESS = (
         "auth.change_password": "signed-in",
         "auth.account": "signed-in",
         "auth.notices": "signed-in",
+        "auth.send_check_again": "signed-in",
         "auth.data_download": "signed-in",
         "auth.delete_account": "signed-in",
         "admin.user_active": frozenset({"admin"}),

@@ -116,6 +116,14 @@ def _publish() -> str:
     return f"/budgets/{budget.id}/publish"
 
 
+def _unchecked_resident_account() -> tuple[str, str]:
+    """The resident's address not checked yet: the account page offers the link again. A
+    refused submission (an expired page) adds no message; an accepted one redirects."""
+    _demo_user("resident").email_checked_at = None
+    db.session.flush()
+    return "/account/check-again", "/account/"
+
+
 def _open_demo_budget() -> int:
     today = date.today()
     for budget in db.session.scalars(select(Budget).order_by(Budget.id)):
@@ -312,6 +320,7 @@ RECIPES: dict[str, Recipe] = {
             f"/admin/users/{u}",
         ),
     ),
+    "auth.send_check_again": Recipe("resident", _unchecked_resident_account),
     "auth.reset_password": Recipe(None, _reset_link),
     "auth.unsubscribe": Recipe(None, _unsubscribe_link),
     # The language picker, on every page (its `next` must stay on the site: test_i18n.py).

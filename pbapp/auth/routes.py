@@ -22,6 +22,7 @@ from pbapp.auth.forms import (
 )
 from pbapp.clock import today
 from pbapp.extensions import csrf, db, limiter
+from pbapp.forms import SendCheckAgainForm
 from pbapp.models import PROPOSAL_STATUSES, ROLES, User
 from pbapp.services import audit
 from pbapp.services.accounts import closing, links, personal
@@ -109,6 +110,36 @@ def check_email(token: str):
         return redirect(url_for("auth.account"))
     flash(_("Thank you: your email address is checked."), "success")
     return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
+
+
+def _check_again_key() -> str:
+    return f"check-again:{current_user.get_id()}"
+
+
+@bp.route("/check-again", methods=["POST"])
+@signed_in
+@limiter.limit("5 per hour", key_func=_check_again_key)
+def send_check_again():
+    """Email the address-check link again (from the account page or a ballot that needs it)."""
+    form = SendCheckAgainForm()
+    back = _safe_next(request.form.get("next") or url_for("auth.account"))
+    if not form.validate_on_submit():
+        flash(_("This page had expired, so no link was sent. Please try again."), "error")
+        return redirect(back)
+    if current_user.email_checked_at is not None:
+        flash(_("Your email address is checked already."), "info")
+        return redirect(back)
+    accounts.send_email_check(current_user)
+    db.session.commit()
+    flash(
+        _(
+            "We have emailed a new link to %(email)s. Open it to check your address, then come "
+            "back here.",
+            email=current_user.email,
+        ),
+        "success",
+    )
+    return redirect(back)
 
 
 def _login_account_key() -> str:
@@ -346,6 +377,7 @@ def delete_account():
 def account():
     return render_template(
         "auth/account.html",
+        check_again=SendCheckAgainForm(),
         roles=ROLES,
         statuses=PROPOSAL_STATUSES,
         you=personal.overview(current_user, today()),

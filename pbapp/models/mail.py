@@ -76,3 +76,17 @@ class NoticeSent(db.Model):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProposalFollow(db.Model):
+    """A resident follows a proposal: they hear of its delivery updates (as its voters do)."""
+
+    __tablename__ = "proposal_follow"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

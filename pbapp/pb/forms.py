@@ -103,6 +103,13 @@ class ProcessForm(FlaskForm):
             ),
         ],
     )
+    checked_email_only = BooleanField(
+        _l("Only people who have checked their email address may vote"),
+        description=_l(
+            "A voter whose address is not checked yet is sent the link again from the ballot "
+            "page, and their choices are kept. Cannot change once voting opens."
+        ),
+    )
     proposals_start = _date(
         _l("Proposals open"),
         _l("Residents can send proposals from this day."),

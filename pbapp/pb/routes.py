@@ -120,6 +120,7 @@ def _settings(form: ProcessForm) -> processes.ProcessSettings:
         delivery_start=form.delivery_start.data,
         eligibility=form.eligibility.data or "",
         min_age=form.min_age.data,
+        checked_email_only=bool(form.checked_email_only.data),
     )
 
 
