@@ -60,6 +60,8 @@ EXPECTED_ACCESS = (
         "pb.propose": frozenset({"resident"}),
         "pb.proposal": "public",
         "pb.proposal_edit": frozenset({"resident"}),
+        "pb.proposal_follow": "signed-in",
+        "pb.proposal_unfollow": "signed-in",
         "pb.proposal_review": frozenset({"officer"}),
         "pb.vote": frozenset({"resident"}),
         "pb.voted": frozenset({"resident"}),

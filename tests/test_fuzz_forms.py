@@ -32,7 +32,7 @@ from pbapp.models import Budget, Neighbourhood, User, UserRole
 from pbapp.models.accountability import Commitment, CommitmentComment, Story
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services.participation import ballots
+from pbapp.services.participation import ballots, follows
 from tests.fuzz_support import (
     DEMO_EMAILS,
     SCRIPT,
@@ -98,6 +98,16 @@ def _proposal_edit() -> str:
     resident = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["resident"]))
     draft = make_proposal(_proposals_budget(), "My draft", 1500, status="draft", author=resident)
     return f"/proposals/{draft.id}/edit"
+
+
+def _followable(*, following: bool) -> tuple[str, str]:
+    """A submitted proposal, which the resident follows already (to stop) or not (to start)."""
+    proposal = make_proposal(_proposals_budget(), "Worth following", 2500, status="submitted")
+    if following:
+        follows.follow(_demo_user("resident"), proposal)
+        db.session.commit()
+    action = "unfollow" if following else "follow"
+    return f"/proposals/{proposal.id}/{action}", f"/proposals/{proposal.id}"
 
 
 def _proposal_review() -> str:
@@ -339,6 +349,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     "pb.propose": Recipe("resident", _propose),
     "pb.proposal_edit": Recipe("resident", _proposal_edit),
+    "pb.proposal_follow": Recipe("resident", lambda: _followable(following=False)),
+    "pb.proposal_unfollow": Recipe("resident", lambda: _followable(following=True)),
     "pb.proposal_review": Recipe("officer", _proposal_review),
     "pb.vote": Recipe("resident", lambda: f"/budgets/{_open_demo_budget()}/vote"),
     "pb.paper_ballot": Recipe("officer", lambda: f"/budgets/{_open_demo_budget()}/paper"),

@@ -345,3 +345,7 @@ class VoidPaperBallotForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Void this paper ballot"))
+
+
+class FollowForm(FlaskForm):
+    """Follow a proposal (or stop): a POST with a CSRF token. The button's words are the page's."""

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from pbapp import clock
-from pbapp.access import public, roles_required
+from pbapp.access import public, roles_required, signed_in
 from pbapp.extensions import db
 from pbapp.forms import form_status, query_int, show_field_error
 from pbapp.models import (
@@ -26,6 +26,7 @@ from pbapp.models import (
 from pbapp.models.accountability import DELIVERY_STATUSES, DeliveryRecord
 from pbapp.pb import bp
 from pbapp.pb.forms import (
+    FollowForm,
     ProcessForm,
     ProposalForm,
     PublishProcessForm,
@@ -33,7 +34,7 @@ from pbapp.pb.forms import (
     budgets_form,
 )
 from pbapp.services.errors import FieldError
-from pbapp.services.participation import ballots, processes, proposals
+from pbapp.services.participation import ballots, follows, processes, proposals
 
 # --- Processes --------------------------------------------------------------------------------
 
@@ -304,12 +305,57 @@ def proposal(proposal_id: int):
         delivery=delivery,
         delivery_statuses=DELIVERY_STATUSES,
         is_author=is_author,
+        follow_form=FollowForm() if follows.followable(item) else None,
+        following=follows.is_following(current_user, item),
         can_edit=is_author and not proposals.can_propose(current_user, item.budget, today),
         can_review=current_user.is_authenticated
         and current_user.has_role("officer")
         and item.budget.process.phase_on(today) == "review"
         and item.status != "draft",
     )
+
+
+def _follow_change(proposal_id: int, want: bool):
+    item = db.get_or_404(Proposal, proposal_id)
+    _visible(item.budget.process)
+    if item.status == "draft" and item.author_id != current_user.id:
+        abort(404)
+    back = url_for("pb.proposal", proposal_id=item.id)
+    if not FollowForm().validate_on_submit():
+        flash(_("This page had expired, so nothing changed. Please try again."), "error")
+        return redirect(back)
+    try:
+        changed = (
+            follows.follow(current_user, item) if want else follows.unfollow(current_user, item)
+        )
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    if changed and want:
+        flash(
+            _(
+                "You follow this project: we will email you when its delivery is updated "
+                "(if you have those emails on)."
+            ),
+            "success",
+        )
+    elif changed:
+        flash(_("You no longer follow this project."), "success")
+    return redirect(back)
+
+
+@bp.route("/proposals/<int:proposal_id>/follow", methods=["POST"])
+@signed_in
+def proposal_follow(proposal_id: int):
+    return _follow_change(proposal_id, True)
+
+
+@bp.route("/proposals/<int:proposal_id>/unfollow", methods=["POST"])
+@signed_in
+def proposal_unfollow(proposal_id: int):
+    return _follow_change(proposal_id, False)
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])

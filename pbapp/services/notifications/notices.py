@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from pbapp.extensions import db
 from pbapp.formatting import in_words, money
-from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
-from pbapp.models.mail import NoticePreference, NoticeSent
+from pbapp.models import Ballot, BallotItem, Budget, Process, Proposal, Result, User, UserRole
+from pbapp.models.mail import NoticePreference, NoticeSent, ProposalFollow
 from pbapp.services.mail.outbox import enqueue, external_url
 from pbapp.services.notifications.preferences import wants
 
@@ -197,6 +198,84 @@ def challenge_answered(challenge, answer) -> None:
         text.link_text,
         external_url("accountability.commitment", commitment_id=challenge.commitment_id),
     )
+
+
+def _send_in_language(user: User, topic: str, text_of, link_url: str, **kwargs):
+    """``text_of()`` and the message made in ``user``'s own language (English if not chosen)."""
+    with force_locale(user.language or "en"):
+        text = text_of()
+        return _send(user, topic, text.subject, text.paragraphs, text.link_text, link_url, **kwargs)
+
+
+def delivery_updated_text(proposal: Proposal, update) -> NoticeText:
+    """``update``: the DeliveryUpdate just published for the funded ``proposal``."""
+    title = proposal.title
+    if update.status == "delivered":
+        first = _(
+            "“%(title)s”, a project you voted for or follow, has been delivered.", title=title
+        )
+    elif update.status == "stopped":
+        first = _("“%(title)s”, a project you voted for or follow, has been stopped.", title=title)
+    elif update.status == "in_progress":
+        first = _(
+            "There is news of “%(title)s”, a project you voted for or follow: it is in progress.",
+            title=title,
+        )
+    else:
+        first = _(
+            "There is news of “%(title)s”, a project you voted for or follow: it has not "
+            "started yet.",
+            title=title,
+        )
+    paragraphs = [first]
+    if update.milestone:
+        paragraphs.append(_("Milestone: %(milestone)s", milestone=update.milestone))
+    paragraphs.append(
+        # Translators: spend and amount are sums of money
+        _(
+            "Spent so far: %(spend)s of the %(amount)s awarded.",
+            spend=money(update.spend),
+            amount=money(update.record.amount),
+        )
+    )
+    if update.note:
+        paragraphs.append(update.note)
+    return NoticeText(
+        _("Delivery update: %(title)s", title=title), paragraphs, _("See how it is going")
+    )
+
+
+def delivery_updated(proposal: Proposal, update) -> int:
+    """Everyone who voted for ``proposal`` online or follows it hears of a delivery update:
+    one message each, even to someone who did both. Only for a proposal everyone may see.
+    Returns how many messages were written."""
+    if proposal.status == "draft" or proposal.budget.process.is_draft:
+        return 0
+    voters = (
+        select(Ballot.voter_id)
+        .join(BallotItem, BallotItem.ballot_id == Ballot.id)
+        .where(BallotItem.proposal_id == proposal.id, Ballot.source == "online")
+    )
+    followers = select(ProposalFollow.user_id).where(ProposalFollow.proposal_id == proposal.id)
+    people = db.session.scalars(
+        select(User)
+        .where(or_(User.id.in_(voters), User.id.in_(followers)))
+        .where(User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+    off = _turned_off("delivery.updated")
+    url = external_url("accountability.delivery_item", kind="project", subject_id=proposal.id)
+    written = 0
+    for person in people:
+        if _send_in_language(
+            person,
+            "delivery.updated",
+            lambda: delivery_updated_text(proposal, update),
+            url,
+            turned_off=off,
+        ):
+            written += 1
+    return written
 
 
 def voting_opens_text(process: Process, last_day: date) -> NoticeText:

@@ -18,6 +18,7 @@ TOPICS: dict[str, tuple[str, bool]] = {
     "voting.closing": (_l("Voting closes in two days and you have not voted"), True),
     "results.published": (_l("Results are published for a budget you voted in"), True),
     "challenge.answered": (_l("Your challenge or comment on a commitment was answered"), True),
+    "delivery.updated": (_l("A project you voted for or follow has a delivery update"), True),
     "officer.new_proposal": (_l("Officers: a new proposal is waiting for review"), True),
 }
 
