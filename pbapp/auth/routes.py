@@ -318,6 +318,7 @@ def _topics_for(user: User) -> dict[str, str]:
         topic: label
         for topic, (label, _default) in preferences.TOPICS.items()
         if not topic.startswith("officer.") or user.has_role("officer")
+        if not topic.startswith("owner.") or user.has_role("officer", "funder", "vcs")
     }
 
 

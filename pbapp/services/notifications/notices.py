@@ -16,11 +16,12 @@ from datetime import date, timedelta
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from pbapp.extensions import db
 from pbapp.formatting import in_words, money
 from pbapp.models import Ballot, BallotItem, Budget, Process, Proposal, Result, User, UserRole
+from pbapp.models.core_funding import Organisation, OrganisationKeeper
 from pbapp.models.mail import NoticePreference, NoticeSent, ProposalFollow
 from pbapp.services.mail.outbox import enqueue, external_url
 from pbapp.services.notifications.preferences import wants
@@ -273,6 +274,108 @@ def delivery_updated(proposal: Proposal, update) -> int:
             lambda: delivery_updated_text(proposal, update),
             url,
             turned_off=off,
+        ):
+            written += 1
+    return written
+
+
+def _officers() -> list[User]:
+    return db.session.scalars(
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == "officer", User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
+def correction_raised_text(request) -> NoticeText:
+    """``request``: a CorrectionRequest just raised by a group."""
+    org = request.organisation.name
+    if request.funding_round is not None:
+        first = _(
+            "%(group)s asks for a correction to its figures in %(round)s, a core-funding round "
+            "you run.",
+            group=org,
+            round=request.funding_round.title,
+        )
+    else:
+        first = _("%(group)s asks for a correction to its figures.", group=org)
+    return NoticeText(
+        _("A correction request from %(group)s", group=org),
+        [first, _("What they say is wrong: %(details)s", details=request.details)],
+        _("Decide the request"),
+    )
+
+
+def correction_raised(request) -> int:
+    """The officers of the request's round (who made or published it, and still are officers)
+    hear of it; with no round, or none of them left, every officer does. Returns how many
+    messages were written."""
+    officers = _officers()
+    people = officers
+    funding_round = request.funding_round
+    if funding_round is not None:
+        ids = {funding_round.created_by_id, funding_round.published_by_id}
+        people = [o for o in officers if o.id in ids] or officers
+    url = external_url("vcs.correction", request_id=request.id)
+    written = 0
+    for person in people:
+        if person.id == request.raised_by_id:
+            continue
+        if _send_in_language(
+            person, "officer.correction", lambda: correction_raised_text(request), url
+        ):
+            written += 1
+    return written
+
+
+def commitment_challenged_text(challenge) -> NoticeText:
+    """``challenge``: a CommitmentComment of kind "challenge", just posted."""
+    commitment = challenge.commitment
+    return NoticeText(
+        _("A commitment you answer for is challenged"),
+        [
+            _(
+                "A resident challenges the commitment “%(commitment)s” (owned by %(owner)s):",
+                commitment=commitment.text,
+                owner=commitment.owner,
+            ),
+            challenge.text,
+        ],
+        _("See the challenge"),
+    )
+
+
+def commitment_owners(commitment) -> list[User]:
+    """The people who answer for ``commitment``: those acting for the organisation it names
+    (funders of that organisation, keepers of the community group of that name). When nobody
+    on the platform acts for it, the officers (who answer challenges)."""
+    owner = commitment.owner.strip().lower()
+    funders = select(User.id).where(func.lower(User.funding_organisation) == owner)
+    keepers = (
+        select(OrganisationKeeper.user_id)
+        .join(Organisation, Organisation.id == OrganisationKeeper.organisation_id)
+        .where(func.lower(Organisation.name) == owner)
+    )
+    people = db.session.scalars(
+        select(User)
+        .where(or_(User.id.in_(funders), User.id.in_(keepers)))
+        .where(User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+    return list(people) or _officers()
+
+
+def commitment_challenged(challenge) -> int:
+    """The commitment's owners hear of a challenge to it (not its author). Returns how many
+    messages were written."""
+    url = external_url("accountability.commitment", commitment_id=challenge.commitment_id)
+    written = 0
+    for person in commitment_owners(challenge.commitment):
+        if person.id == challenge.author_id:
+            continue
+        if _send_in_language(
+            person, "owner.challenge", lambda: commitment_challenged_text(challenge), url
         ):
             written += 1
     return written

@@ -20,6 +20,11 @@ TOPICS: dict[str, tuple[str, bool]] = {
     "challenge.answered": (_l("Your challenge or comment on a commitment was answered"), True),
     "delivery.updated": (_l("A project you voted for or follow has a delivery update"), True),
     "officer.new_proposal": (_l("Officers: a new proposal is waiting for review"), True),
+    "officer.correction": (
+        _l("Officers: a group asks for a correction in a core-funding round you run"),
+        True,
+    ),
+    "owner.challenge": (_l("A commitment you answer for is challenged"), True),
 }
 
 
