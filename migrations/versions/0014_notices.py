@@ -1,4 +1,5 @@
-"""notices: a process may require a checked email address to vote; following a proposal
+"""notices: a process may require a checked email address to vote; following a proposal;
+the daily digest's waiting notices
 
 Revision ID: 0014_notices
 Revises: 0012_languages
@@ -31,8 +32,28 @@ def upgrade():
     with op.batch_alter_table('proposal_follow', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_follow_proposal_id'), ['proposal_id'], unique=False)
 
+    op.create_table('notice_digest_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=60), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('paragraphs', sa.JSON(), nullable=False),
+    sa.Column('link_text', sa.String(length=200), nullable=False),
+    sa.Column('link_url', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('gathered_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notice_digest_item_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_digest_item'))
+    )
+    with op.batch_alter_table('notice_digest_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_digest_item_user_id'), ['user_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('notice_digest_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_digest_item_user_id'))
+
+    op.drop_table('notice_digest_item')
     with op.batch_alter_table('proposal_follow', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_follow_proposal_id'))
 

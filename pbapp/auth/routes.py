@@ -298,16 +298,20 @@ def reset_password(token: str):
 def unsubscribe(token: str):
     data = read_unsubscribe_token(token)
     person = db.session.get(User, data["u"]) if data else None
-    if person is None or data["t"] not in preferences.TOPICS:
+    digest = data is not None and data["t"] == preferences.DIGEST
+    if person is None or (data["t"] not in preferences.TOPICS and not digest):
         return render_template(
             "auth/link_problem.html",
             message=_(
                 "This unsubscribe link is not right. You can choose your emails on your account page."
             ),
         ), 400
-    label = preferences.TOPICS[data["t"]][0]
+    label = preferences.DIGEST_LABEL if digest else preferences.TOPICS[data["t"]][0]
     if request.method == "POST":
-        preferences.set_wanted(person, data["t"], False)
+        if digest:  # the digest gathers every kind: stopping it stops them all
+            preferences.stop_all(person)
+        else:
+            preferences.set_wanted(person, data["t"], False)
         db.session.commit()
         return render_template("auth/unsubscribed.html", label=label)
     return render_template("auth/unsubscribe.html", label=label, form=UnsubscribeForm())
@@ -329,12 +333,18 @@ def notices():
     chosen = preferences.choices(current_user)
     form = NoticesForm(
         topics=topics,
-        data={"topics": [t for t in topics if chosen[t]]} if request.method == "GET" else None,
+        data={
+            "topics": [t for t in topics if chosen[t]],
+            "how": "daily" if preferences.wants_digest(current_user) else "each",
+        }
+        if request.method == "GET"
+        else None,
     )
     if form.validate_on_submit():
         wanted = set(form.topics.data or [])
         for topic in topics:
             preferences.set_wanted(current_user, topic, topic in wanted)
+        preferences.set_digest(current_user, form.how.data == "daily")
         db.session.commit()
         flash(_("Your email choices are saved."), "success")
         return redirect(url_for("auth.account"))

@@ -17,7 +17,13 @@ from sqlalchemy import delete, select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent, Ballot, Proposal, User
 from pbapp.models.accountability import CommitmentComment, Story
-from pbapp.models.mail import NoticePreference, NoticeSent, OutboxMessage, ProposalFollow
+from pbapp.models.mail import (
+    NoticeDigestItem,
+    NoticePreference,
+    NoticeSent,
+    OutboxMessage,
+    ProposalFollow,
+)
 from pbapp.services import audit
 from pbapp.services.accounts import links
 from pbapp.services.errors import FieldError
@@ -148,6 +154,7 @@ def delete_account(user: User, *, password: str, remove_contributions: bool) -> 
     db.session.execute(delete(NoticePreference).where(NoticePreference.user_id == user.id))
     db.session.execute(delete(NoticeSent).where(NoticeSent.user_id == user.id))
     db.session.execute(delete(ProposalFollow).where(ProposalFollow.user_id == user.id))
+    db.session.execute(delete(NoticeDigestItem).where(NoticeDigestItem.user_id == user.id))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
     for event in db.session.scalars(
         select(AuditEvent).where(

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from pbapp.extensions import db
-from pbapp.formatting import in_words, money
+from pbapp.formatting import in_words, money, number
 from pbapp.models import Ballot, BallotItem, Budget, Process, Proposal, Result, User, UserRole
 from pbapp.models.core_funding import Organisation, OrganisationKeeper
-from pbapp.models.mail import NoticePreference, NoticeSent, ProposalFollow
-from pbapp.services.mail.outbox import enqueue, external_url
-from pbapp.services.notifications.preferences import wants
+from pbapp.models.mail import NoticeDigestItem, NoticePreference, NoticeSent, ProposalFollow
+from pbapp.services.mail.outbox import enqueue, external_url, utcnow
+from pbapp.services.notifications.preferences import DIGEST, digest_ids, wants, wants_digest
 
 CLOSING_NOTICE_DAYS = 2
 
@@ -38,9 +38,11 @@ def _send(
     link_url: str,
     *,
     turned_off: set[int] | None = None,
+    digest: set[int] | None = None,
 ):
-    """``turned_off``: the ids of people who turned ``topic`` off, when the caller looked them
-    up at once for many people (else each person's choice is read)."""
+    """``turned_off``: the ids of people who turned ``topic`` off, and ``digest`` of those who
+    chose the daily digest, when the caller looked them up at once for many people (else each
+    person's choice is read). A digest reader's notice waits for their next digest."""
     if not user.is_active:
         return None
     if turned_off is not None:
@@ -48,6 +50,17 @@ def _send(
             return None
     elif not wants(user, topic):
         return None
+    if (user.id in digest) if digest is not None else wants_digest(user):
+        item = NoticeDigestItem(
+            user_id=user.id,
+            topic=topic,
+            subject=subject,
+            paragraphs=[str(p) for p in paragraphs],
+            link_text=str(link_text),
+            link_url=link_url,
+        )
+        db.session.add(item)
+        return item
     return enqueue(
         to=user.email,
         template="notice",
@@ -265,6 +278,7 @@ def delivery_updated(proposal: Proposal, update) -> int:
         .order_by(User.id)
     ).all()
     off = _turned_off("delivery.updated")
+    daily = digest_ids()
     url = external_url("accountability.delivery_item", kind="project", subject_id=proposal.id)
     written = 0
     for person in people:
@@ -274,6 +288,7 @@ def delivery_updated(proposal: Proposal, update) -> int:
             lambda: delivery_updated_text(proposal, update),
             url,
             turned_off=off,
+            digest=daily,
         ):
             written += 1
     return written
@@ -472,6 +487,7 @@ def _scheduled(today: date) -> ScheduledReport:
     """
     report = ScheduledReport()
     off = {topic: _turned_off(topic) for topic in ("voting.opens", "voting.closing")}
+    daily = digest_ids()
     processes = db.session.scalars(
         select(Process).where(Process.voting_start <= today, Process.results_start > today)
     ).all()
@@ -497,6 +513,7 @@ def _scheduled(today: date) -> ScheduledReport:
                 text.link_text,
                 process_url,
                 turned_off=off["voting.opens"],
+                digest=daily,
             ):
                 report.opens += 1
         if (last_day - today).days > CLOSING_NOTICE_DAYS:
@@ -521,7 +538,68 @@ def _scheduled(today: date) -> ScheduledReport:
                     text.link_text,
                     vote_url,
                     turned_off=off["voting.closing"],
+                    digest=daily,
                 ):
                     report.closing += 1
         db.session.flush()
     return report
+
+
+# --- the daily digest --------------------------------------------------------------------------
+
+
+def digest_subject(count: int) -> str:
+    return ngettext(
+        "Your daily digest: %(count)s notice",
+        "Your daily digest: %(count)s notices",
+        count,
+        count=number(count),
+    )
+
+
+def digests(today: date) -> int:
+    """One email for each person with notices waiting for their digest, at most one a day:
+    the items it gathers are marked, and the day recorded, in the same transaction, so running
+    the command twice sends nothing twice. Returns how many digests were written."""
+    if has_request_context():
+        return _digests(today)
+    with current_app.test_request_context("/"):
+        return _digests(today)
+
+
+def _digests(today: date) -> int:
+    key = f"day:{today.isoformat()}"
+    done = _already(DIGEST, key)
+    waiting = db.session.scalars(
+        select(NoticeDigestItem)
+        .where(NoticeDigestItem.gathered_at.is_(None))
+        .order_by(NoticeDigestItem.user_id, NoticeDigestItem.id)
+    ).all()
+    by_person: dict[int, list[NoticeDigestItem]] = {}
+    for item in waiting:
+        by_person.setdefault(item.user_id, []).append(item)
+    written = 0
+    now = utcnow()
+    for user_id, items in by_person.items():
+        if user_id in done:
+            continue  # today's digest has gone: these wait for tomorrow's
+        user = db.session.get(User, user_id)
+        db.session.add(NoticeSent(topic=DIGEST, subject_key=key, user_id=user_id))
+        for item in items:
+            item.gathered_at = now
+        if not user.is_active:
+            continue
+        with force_locale(user.language or "en"):
+            enqueue(
+                to=user.email,
+                template="digest",
+                subject=digest_subject(len(items)),
+                topic=DIGEST,
+                user=user,
+                name=user.name,
+                items=items,
+                choices_url=external_url("auth.notices"),
+            )
+        written += 1
+    db.session.flush()
+    return written
