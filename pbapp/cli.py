@@ -89,13 +89,18 @@ def register(app: Flask) -> None:
 
     @notices.command("send")
     def notices_send() -> None:
-        """Write today's scheduled notices (voting opens; closes in two days) to the outbox.
-        Run it daily (cron, or beside the mail worker): a second run writes nothing twice."""
+        """Write today's scheduled notices (voting opens; closes in two days) and the daily
+        digests to the outbox. Run it daily (cron, or beside the mail worker): a second run
+        writes nothing twice."""
         from pbapp.clock import today
-        from pbapp.services.notifications.notices import scheduled
+        from pbapp.services.notifications.notices import digests, scheduled
 
         report = scheduled(today())
         db.session.commit()
         click.echo(
             f"Notices written: {report.opens} 'voting is open', {report.closing} 'closes soon'."
         )
+        # After the scheduled notices, so that today's reach today's digests.
+        gathered = digests(today())
+        db.session.commit()
+        click.echo(f"Daily digests written: {gathered}.")

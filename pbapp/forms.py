@@ -7,7 +7,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField
+from wtforms import IntegerField, SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from pbapp.formatting import number as figure
@@ -158,6 +158,13 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class SendCheckAgainForm(FlaskForm):
+    """A new link to check one's email address (the first is lost, or too old): shown on the
+    account page and on a ballot that asks for a checked address."""
+
+    submit = SubmitField(_l("Send me the link again"))
 
 
 def show_field_error(form: FlaskForm, error: FieldError) -> None:

@@ -32,7 +32,7 @@ from pbapp.models import Budget, Neighbourhood, User, UserRole
 from pbapp.models.accountability import Commitment, CommitmentComment, Story
 from pbapp.models.core_funding import CoreFundingRound, CorrectionRequest, Organisation
 from pbapp.models.funding import Contribution, Scenario
-from pbapp.services.participation import ballots
+from pbapp.services.participation import ballots, follows
 from tests.fuzz_support import (
     DEMO_EMAILS,
     SCRIPT,
@@ -100,6 +100,16 @@ def _proposal_edit() -> str:
     return f"/proposals/{draft.id}/edit"
 
 
+def _followable(*, following: bool) -> tuple[str, str]:
+    """A submitted proposal, which the resident follows already (to stop) or not (to start)."""
+    proposal = make_proposal(_proposals_budget(), "Worth following", 2500, status="submitted")
+    if following:
+        follows.follow(_demo_user("resident"), proposal)
+        db.session.commit()
+    action = "unfollow" if following else "follow"
+    return f"/proposals/{proposal.id}/{action}", f"/proposals/{proposal.id}"
+
+
 def _proposal_review() -> str:
     process = make_process("review", neighbourhoods=[_ward("Burngreave")])
     proposal = make_proposal(process.budgets[0], "Under review", 2500, status="submitted")
@@ -123,6 +133,14 @@ def _publish() -> str:
     b = make_proposal(budget, "Benches", 3000)
     add_voters(budget, area, [{a.id: 1}, {a.id: 1, b.id: 1}, {b.id: 1}])
     return f"/budgets/{budget.id}/publish"
+
+
+def _unchecked_resident_account() -> tuple[str, str]:
+    """The resident's address not checked yet: the account page offers the link again. A
+    refused submission (an expired page) adds no message; an accepted one redirects."""
+    _demo_user("resident").email_checked_at = None
+    db.session.flush()
+    return "/account/check-again", "/account/"
 
 
 def _open_demo_budget() -> int:
@@ -321,6 +339,7 @@ RECIPES: dict[str, Recipe] = {
             f"/admin/users/{u}",
         ),
     ),
+    "auth.send_check_again": Recipe("resident", _unchecked_resident_account),
     "auth.reset_password": Recipe(None, _reset_link),
     "auth.unsubscribe": Recipe(None, _unsubscribe_link),
     # The language picker, on every page (its `next` must stay on the site: test_i18n.py).
@@ -339,6 +358,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     "pb.propose": Recipe("resident", _propose),
     "pb.proposal_edit": Recipe("resident", _proposal_edit),
+    "pb.proposal_follow": Recipe("resident", lambda: _followable(following=False)),
+    "pb.proposal_unfollow": Recipe("resident", lambda: _followable(following=True)),
     "pb.proposal_review": Recipe("officer", _proposal_review),
     "pb.proposal_translate": Recipe("officer", _proposal_translate),
     "pb.vote": Recipe("resident", lambda: f"/budgets/{_open_demo_budget()}/vote"),

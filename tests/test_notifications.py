@@ -151,13 +151,16 @@ def test_notice_choices_page_saves_choices(client, forms, create_user, sign_in):
     assert "Officers: a new proposal" not in page  # not an officer
     response = forms.post("/account/notices", {"topics": ["voting.opens", "results.published"]})
     assert response.status_code == 302
-    assert preferences.choices(user) | {"officer.new_proposal": True} == {
+    assert "A commitment you answer for" not in page  # answers for no commitment
+    hidden = {"officer.new_proposal": True, "officer.correction": True, "owner.challenge": True}
+    assert preferences.choices(user) | hidden == {
         "proposal.reviewed": False,
         "voting.opens": True,
         "voting.closing": False,
         "results.published": True,
         "challenge.answered": False,
-        "officer.new_proposal": True,
+        "delivery.updated": False,
+        **hidden,
     }
     bad = forms.post("/account/notices", {"topics": ["voting.opens", "nonsense"]})
     assert bad.status_code == 422

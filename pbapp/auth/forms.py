@@ -182,6 +182,16 @@ class NoticesForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+    how = RadioField(
+        _l("How we email them"),
+        choices=[
+            SelectChoice("each", _l("One email for each notice")),
+            SelectChoice(
+                "daily", _l("One email a day gathering the day's notices (a daily digest)")
+            ),
+        ],
+        default="each",
+    )
     submit = SubmitField(_l("Save my choices"))
 
     def __init__(self, *args, topics: dict[str, str], **kwargs) -> None:

@@ -25,6 +25,7 @@ from pbapp.auth.forms import (
 )
 from pbapp.clock import today
 from pbapp.extensions import csrf, db, limiter
+from pbapp.forms import SendCheckAgainForm
 from pbapp.models import PROPOSAL_STATUSES, ROLES, User
 from pbapp.services import audit
 from pbapp.services.accounts import closing, links, personal
@@ -112,6 +113,36 @@ def check_email(token: str):
         return redirect(url_for("auth.account"))
     flash(_("Thank you: your email address is checked."), "success")
     return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
+
+
+def _check_again_key() -> str:
+    return f"check-again:{current_user.get_id()}"
+
+
+@bp.route("/check-again", methods=["POST"])
+@signed_in
+@limiter.limit("5 per hour", key_func=_check_again_key)
+def send_check_again():
+    """Email the address-check link again (from the account page or a ballot that needs it)."""
+    form = SendCheckAgainForm()
+    back = _safe_next(request.form.get("next") or url_for("auth.account"))
+    if not form.validate_on_submit():
+        flash(_("This page had expired, so no link was sent. Please try again."), "error")
+        return redirect(back)
+    if current_user.email_checked_at is not None:
+        flash(_("Your email address is checked already."), "info")
+        return redirect(back)
+    accounts.send_email_check(current_user)
+    db.session.commit()
+    flash(
+        _(
+            "We have emailed a new link to %(email)s. Open it to check your address, then come "
+            "back here.",
+            email=current_user.email,
+        ),
+        "success",
+    )
+    return redirect(back)
 
 
 def _login_account_key() -> str:
@@ -271,16 +302,20 @@ def reset_password(token: str):
 def unsubscribe(token: str):
     data = read_unsubscribe_token(token)
     person = db.session.get(User, data["u"]) if data else None
-    if person is None or data["t"] not in preferences.TOPICS:
+    digest = data is not None and data["t"] == preferences.DIGEST
+    if person is None or (data["t"] not in preferences.TOPICS and not digest):
         return render_template(
             "auth/link_problem.html",
             message=_(
                 "This unsubscribe link is not right. You can choose your emails on your account page."
             ),
         ), 400
-    label = preferences.TOPICS[data["t"]][0]
+    label = preferences.DIGEST_LABEL if digest else preferences.TOPICS[data["t"]][0]
     if request.method == "POST":
-        preferences.set_wanted(person, data["t"], False)
+        if digest:  # the digest gathers every kind: stopping it stops them all
+            preferences.stop_all(person)
+        else:
+            preferences.set_wanted(person, data["t"], False)
         db.session.commit()
         return render_template("auth/unsubscribed.html", label=label)
     return render_template("auth/unsubscribe.html", label=label, form=UnsubscribeForm())
@@ -291,6 +326,7 @@ def _topics_for(user: User) -> dict[str, str]:
         topic: label
         for topic, (label, _default) in preferences.TOPICS.items()
         if not topic.startswith("officer.") or user.has_role("officer")
+        if not topic.startswith("owner.") or user.has_role("officer", "funder", "vcs")
     }
 
 
@@ -301,12 +337,18 @@ def notices():
     chosen = preferences.choices(current_user)
     form = NoticesForm(
         topics=topics,
-        data={"topics": [t for t in topics if chosen[t]]} if request.method == "GET" else None,
+        data={
+            "topics": [t for t in topics if chosen[t]],
+            "how": "daily" if preferences.wants_digest(current_user) else "each",
+        }
+        if request.method == "GET"
+        else None,
     )
     if form.validate_on_submit():
         wanted = set(form.topics.data or [])
         for topic in topics:
             preferences.set_wanted(current_user, topic, topic in wanted)
+        preferences.set_digest(current_user, form.how.data == "daily")
         db.session.commit()
         flash(_("Your email choices are saved."), "success")
         return redirect(url_for("auth.account"))
@@ -350,6 +392,7 @@ def delete_account():
 def account():
     return render_template(
         "auth/account.html",
+        check_again=SendCheckAgainForm(),
         roles=ROLES,
         statuses=PROPOSAL_STATUSES,
         you=personal.overview(current_user, today()),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pbapp.extensions import db
@@ -76,3 +76,35 @@ class NoticeSent(db.Model):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProposalFollow(db.Model):
+    """A resident follows a proposal: they hear of its delivery updates (as its voters do)."""
+
+    __tablename__ = "proposal_follow"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class NoticeDigestItem(db.Model):
+    """A notice kept for the daily digest of someone who chose one (instead of its own email):
+    ``flask notices send`` gathers a person's waiting items into one message a day."""
+
+    __tablename__ = "notice_digest_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    paragraphs: Mapped[list[str]] = mapped_column(JSON)
+    link_text: Mapped[str] = mapped_column(String(200))
+    link_url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # When it went out in a digest; None: waiting for the next one.
+    gathered_at: Mapped[datetime | None]

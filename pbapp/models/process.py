@@ -92,6 +92,8 @@ class Process(db.Model):
         String(20), default="signed_in", server_default="signed_in"
     )
     min_age: Mapped[int | None]
+    # Voters must have proved their email address is theirs (the link sent to it).
+    checked_email_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # A draft is seen by officers only; publishing it (once, for good) shows it to everyone.

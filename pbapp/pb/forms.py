@@ -103,6 +103,13 @@ class ProcessForm(FlaskForm):
             ),
         ],
     )
+    checked_email_only = BooleanField(
+        _l("Only people who have checked their email address may vote"),
+        description=_l(
+            "A voter whose address is not checked yet is sent the link again from the ballot "
+            "page, and their choices are kept. Cannot change once voting opens."
+        ),
+    )
     proposals_start = _date(
         _l("Proposals open"),
         _l("Residents can send proposals from this day."),
@@ -388,3 +395,7 @@ class VoidPaperBallotForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Void this paper ballot"))
+
+
+class FollowForm(FlaskForm):
+    """Follow a proposal (or stop): a POST with a CSRF token. The button's words are the page's."""

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from pbapp import clock
-from pbapp.access import public, roles_required
+from pbapp.access import public, roles_required, signed_in
 from pbapp.extensions import db
 from pbapp.forms import form_status, query_int, show_field_error
 from pbapp.i18n import current_language
@@ -36,6 +36,7 @@ from pbapp.models import (
 from pbapp.models.accountability import DELIVERY_STATUSES, DeliveryRecord
 from pbapp.pb import bp
 from pbapp.pb.forms import (
+    FollowForm,
     ProcessForm,
     ProposalForm,
     PublishProcessForm,
@@ -44,7 +45,13 @@ from pbapp.pb.forms import (
     budgets_form,
 )
 from pbapp.services.errors import FieldError
-from pbapp.services.participation import ballots, processes, proposal_languages, proposals
+from pbapp.services.participation import (
+    ballots,
+    follows,
+    processes,
+    proposal_languages,
+    proposals,
+)
 
 # --- Processes --------------------------------------------------------------------------------
 
@@ -137,6 +144,7 @@ def _settings(form: ProcessForm) -> processes.ProcessSettings:
         delivery_start=form.delivery_start.data,
         eligibility=form.eligibility.data or "",
         min_age=form.min_age.data,
+        checked_email_only=bool(form.checked_email_only.data),
     )
 
 
@@ -345,6 +353,8 @@ def proposal(proposal_id: int):
         delivery=delivery,
         delivery_statuses=DELIVERY_STATUSES,
         is_author=is_author,
+        follow_form=FollowForm() if follows.followable(item) else None,
+        following=follows.is_following(current_user, item),
         can_edit=is_author and not proposals.can_propose(current_user, item.budget, today),
         can_review=current_user.is_authenticated
         and current_user.has_role("officer")
@@ -395,6 +405,49 @@ def proposal_translate(proposal_id: int):
         names={lang.code: lang for lang in languages},
         original_name=proposal_languages.language_name(item.language),
     ), form_status(form)
+
+
+def _follow_change(proposal_id: int, want: bool):
+    item = db.get_or_404(Proposal, proposal_id)
+    _visible(item.budget.process)
+    if item.status == "draft" and item.author_id != current_user.id:
+        abort(404)
+    back = url_for("pb.proposal", proposal_id=item.id)
+    if not FollowForm().validate_on_submit():
+        flash(_("This page had expired, so nothing changed. Please try again."), "error")
+        return redirect(back)
+    try:
+        changed = (
+            follows.follow(current_user, item) if want else follows.unfollow(current_user, item)
+        )
+    except FieldError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    if changed and want:
+        flash(
+            _(
+                "You follow this project: we will email you when its delivery is updated "
+                "(if you have those emails on)."
+            ),
+            "success",
+        )
+    elif changed:
+        flash(_("You no longer follow this project."), "success")
+    return redirect(back)
+
+
+@bp.route("/proposals/<int:proposal_id>/follow", methods=["POST"])
+@signed_in
+def proposal_follow(proposal_id: int):
+    return _follow_change(proposal_id, True)
+
+
+@bp.route("/proposals/<int:proposal_id>/unfollow", methods=["POST"])
+@signed_in
+def proposal_unfollow(proposal_id: int):
+    return _follow_change(proposal_id, False)
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])

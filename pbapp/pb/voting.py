@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from pbapp import clock
 from pbapp.access import public, roles_required
 from pbapp.extensions import db, limiter
-from pbapp.forms import form_status, show_field_error
+from pbapp.forms import SendCheckAgainForm, form_status, show_field_error
 from pbapp.models import Ballot, Budget
 from pbapp.pb import bp
 from pbapp.pb.forms import BallotForm, PaperBallotForm, VoidPaperBallotForm
@@ -90,15 +90,16 @@ def vote(budget_id: int):
     error_field = "ballot"
     if form.validate_on_submit():
         chosen, error = _choices_from(request.form, item)
-        if error is None and blocked is not None and blocked.kind == "verify":
-            # Not verified yet: keep the (valid) choices for when they come back verified.
+        if error is None and blocked is not None and blocked.keeps_choices:
+            # Not verified yet, or the email address not checked: keep the (valid) choices for
+            # when they come back.
             try:
                 chosen = ballots.check_choices(item, chosen)
             except FieldError as failure:
                 error = failure.message
             else:
                 _keep_pending(item.id, chosen)
-                error, error_field = blocked.message, "verify"
+                error, error_field = blocked.message, blocked.kind
         elif error is None:
             try:
                 if blocked is not None and blocked.kind == "birth_date":
@@ -138,6 +139,7 @@ def vote(budget_id: int):
         error=error,
         error_field=error_field,
         blocked=blocked,
+        check_again=SendCheckAgainForm() if blocked and blocked.kind == "email" else None,
         replacing=existing is not None,
     ), (422 if error else 200)
 

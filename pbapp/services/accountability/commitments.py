@@ -289,6 +289,8 @@ def add_comment(author: User, commitment: Commitment, kind: str, text: str) -> C
     comment = CommitmentComment(commitment=commitment, author_id=author.id, kind=kind, text=text)
     db.session.add(comment)
     db.session.flush()
+    if comment.is_challenge:
+        notices.commitment_challenged(comment)  # in this transaction, with the challenge
     return comment
 
 

@@ -36,6 +36,7 @@ from pbapp.services.accountability.commitments import (
 )
 from pbapp.services.bounds import whole_number
 from pbapp.services.errors import FieldError
+from pbapp.services.notifications import notices
 from pbapp.services.text import control_character_problem
 
 CSV_MAX_BYTES = 1_000_000
@@ -289,6 +290,9 @@ def _apply(actor: User, target: Subject, data: DeliveryInput, source: str) -> De
         },
     )
     target.record = record
+    if target.kind == "project":
+        # In this transaction: the update and its notices are committed together, or neither.
+        notices.delivery_updated(db.session.get(Proposal, target.id), update)
     return record
 
 

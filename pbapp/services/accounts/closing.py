@@ -18,7 +18,13 @@ from pbapp.extensions import db
 from pbapp.i18n import in_language_of
 from pbapp.models import AuditEvent, Ballot, Proposal, User
 from pbapp.models.accountability import CommitmentComment, Story
-from pbapp.models.mail import NoticePreference, NoticeSent, OutboxMessage
+from pbapp.models.mail import (
+    NoticeDigestItem,
+    NoticePreference,
+    NoticeSent,
+    OutboxMessage,
+    ProposalFollow,
+)
 from pbapp.services import audit
 from pbapp.services.accounts import links
 from pbapp.services.errors import FieldError
@@ -99,6 +105,15 @@ def data_of(user: User) -> dict:
             }
             for s in stories
         ],
+        "following": [
+            p.title
+            for p in db.session.scalars(
+                select(Proposal)
+                .join(ProposalFollow, ProposalFollow.proposal_id == Proposal.id)
+                .where(ProposalFollow.user_id == user.id)
+                .order_by(Proposal.id)
+            )
+        ],
         "email_choices": choices(user),
         "emails": [
             {"subject": m.subject, "written_at": _iso(m.created_at), "status": m.status}
@@ -140,6 +155,8 @@ def delete_account(user: User, *, password: str, remove_contributions: bool) -> 
         comment.author_id = None
     db.session.execute(delete(NoticePreference).where(NoticePreference.user_id == user.id))
     db.session.execute(delete(NoticeSent).where(NoticeSent.user_id == user.id))
+    db.session.execute(delete(ProposalFollow).where(ProposalFollow.user_id == user.id))
+    db.session.execute(delete(NoticeDigestItem).where(NoticeDigestItem.user_id == user.id))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
     for event in db.session.scalars(
         select(AuditEvent).where(

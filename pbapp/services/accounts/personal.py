@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pbapp.extensions import db
 from pbapp.models import Ballot, Budget, Process, Proposal, User
 from pbapp.models.mail import OutboxMessage
+from pbapp.services.participation import follows
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Overview:
     proposing: list[OpenBudget] = field(default_factory=list)
     ballots: list[Ballot] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
+    following: list[Proposal] = field(default_factory=list)
     emails: list[OutboxMessage] = field(default_factory=list)
 
 
@@ -55,6 +57,7 @@ def overview(user: User, today: date) -> Overview:
     result.proposals = db.session.scalars(
         select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id.desc())
     ).all()
+    result.following = follows.followed_by(user)
     result.emails = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.user_id == user.id, OutboxMessage.kind == "notice")

@@ -21,6 +21,7 @@ from pbapp.services.core_funding.common import actor_id, now, too_long
 from pbapp.services.core_funding.profiles import Profile, update_organisation
 from pbapp.services.core_funding.rounds import draft_rounds
 from pbapp.services.errors import FieldError
+from pbapp.services.notifications import notices
 
 DETAILS_MAX = 2000
 REASON_MAX = 2000
@@ -61,6 +62,7 @@ def raise_correction(
         request.id,
         after={"organisation": org.id, "subject": subject, "round": request.round_id},
     )
+    notices.correction_raised(request)  # in this transaction: the request and its notices
     return request
 
 

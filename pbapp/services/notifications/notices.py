@@ -15,15 +15,17 @@ from datetime import date
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, or_, select
 
 from pbapp.extensions import db
-from pbapp.formatting import money
+from pbapp.formatting import money, number
 from pbapp.i18n import in_language_of
-from pbapp.models import Ballot, Budget, Process, Proposal, Result, User, UserRole
-from pbapp.models.mail import NoticePreference, NoticeSent
-from pbapp.services.mail.outbox import enqueue, external_url
-from pbapp.services.notifications.preferences import wants
+from pbapp.models import Ballot, BallotItem, Budget, Process, Proposal, Result, User, UserRole
+from pbapp.models.core_funding import Organisation, OrganisationKeeper
+from pbapp.models.mail import NoticeDigestItem, NoticePreference, NoticeSent, ProposalFollow
+from pbapp.services.mail.outbox import enqueue, external_url, utcnow
+from pbapp.services.notifications.preferences import DIGEST, digest_ids, wants, wants_digest
 from pbapp.services.participation.processes import last_voting_day_in_words
 
 CLOSING_NOTICE_DAYS = 2
@@ -38,9 +40,11 @@ def _send(
     link_url: str,
     *,
     turned_off: set[int] | None = None,
+    digest: set[int] | None = None,
 ):
-    """``turned_off``: the ids of people who turned ``topic`` off, when the caller looked them
-    up at once for many people (else each person's choice is read)."""
+    """``turned_off``: the ids of people who turned ``topic`` off, and ``digest`` of those who
+    chose the daily digest, when the caller looked them up at once for many people (else each
+    person's choice is read). A digest reader's notice waits for their next digest."""
     if not user.is_active:
         return None
     if turned_off is not None:
@@ -48,6 +52,17 @@ def _send(
             return None
     elif not wants(user, topic):
         return None
+    if (user.id in digest) if digest is not None else wants_digest(user):
+        item = NoticeDigestItem(
+            user_id=user.id,
+            topic=topic,
+            subject=subject,
+            paragraphs=[str(p) for p in paragraphs],
+            link_text=str(link_text),
+            link_url=link_url,
+        )
+        db.session.add(item)
+        return item
     return enqueue(
         to=user.email,
         template="notice",
@@ -205,6 +220,188 @@ def challenge_answered(challenge, answer) -> None:
         )
 
 
+def _send_in_language(user: User, topic: str, text_of, link_url: str, **kwargs):
+    """``text_of()`` and the message made in ``user``'s own language (English if not chosen)."""
+    with in_language_of(user):
+        text = text_of()
+        return _send(user, topic, text.subject, text.paragraphs, text.link_text, link_url, **kwargs)
+
+
+def delivery_updated_text(proposal: Proposal, update) -> NoticeText:
+    """``update``: the DeliveryUpdate just published for the funded ``proposal``."""
+    title = proposal.title
+    if update.status == "delivered":
+        first = _(
+            "“%(title)s”, a project you voted for or follow, has been delivered.", title=title
+        )
+    elif update.status == "stopped":
+        first = _("“%(title)s”, a project you voted for or follow, has been stopped.", title=title)
+    elif update.status == "in_progress":
+        first = _(
+            "There is news of “%(title)s”, a project you voted for or follow: it is in progress.",
+            title=title,
+        )
+    else:
+        first = _(
+            "There is news of “%(title)s”, a project you voted for or follow: it has not "
+            "started yet.",
+            title=title,
+        )
+    paragraphs = [first]
+    if update.milestone:
+        paragraphs.append(_("Milestone: %(milestone)s", milestone=update.milestone))
+    paragraphs.append(
+        # Translators: spend and amount are sums of money
+        _(
+            "Spent so far: %(spend)s of the %(amount)s awarded.",
+            spend=money(update.spend),
+            amount=money(update.record.amount),
+        )
+    )
+    if update.note:
+        paragraphs.append(update.note)
+    return NoticeText(
+        _("Delivery update: %(title)s", title=title), paragraphs, _("See how it is going")
+    )
+
+
+def delivery_updated(proposal: Proposal, update) -> int:
+    """Everyone who voted for ``proposal`` online or follows it hears of a delivery update:
+    one message each, even to someone who did both. Only for a proposal everyone may see.
+    Returns how many messages were written."""
+    if proposal.status == "draft" or proposal.budget.process.is_draft:
+        return 0
+    voters = (
+        select(Ballot.voter_id)
+        .join(BallotItem, BallotItem.ballot_id == Ballot.id)
+        .where(BallotItem.proposal_id == proposal.id, Ballot.source == "online")
+    )
+    followers = select(ProposalFollow.user_id).where(ProposalFollow.proposal_id == proposal.id)
+    people = db.session.scalars(
+        select(User)
+        .where(or_(User.id.in_(voters), User.id.in_(followers)))
+        .where(User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+    off = _turned_off("delivery.updated")
+    daily = digest_ids()
+    url = external_url("accountability.delivery_item", kind="project", subject_id=proposal.id)
+    written = 0
+    for person in people:
+        if _send_in_language(
+            person,
+            "delivery.updated",
+            lambda: delivery_updated_text(proposal, update),
+            url,
+            turned_off=off,
+            digest=daily,
+        ):
+            written += 1
+    return written
+
+
+def _officers() -> list[User]:
+    return db.session.scalars(
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == "officer", User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
+def correction_raised_text(request) -> NoticeText:
+    """``request``: a CorrectionRequest just raised by a group."""
+    org = request.organisation.name
+    if request.funding_round is not None:
+        first = _(
+            "%(group)s asks for a correction to its figures in %(round)s, a core-funding round "
+            "you run.",
+            group=org,
+            round=request.funding_round.title,
+        )
+    else:
+        first = _("%(group)s asks for a correction to its figures.", group=org)
+    return NoticeText(
+        _("A correction request from %(group)s", group=org),
+        [first, _("What they say is wrong: %(details)s", details=request.details)],
+        _("Decide the request"),
+    )
+
+
+def correction_raised(request) -> int:
+    """The officers of the request's round (who made or published it, and still are officers)
+    hear of it; with no round, or none of them left, every officer does. Returns how many
+    messages were written."""
+    officers = _officers()
+    people = officers
+    funding_round = request.funding_round
+    if funding_round is not None:
+        ids = {funding_round.created_by_id, funding_round.published_by_id}
+        people = [o for o in officers if o.id in ids] or officers
+    url = external_url("vcs.correction", request_id=request.id)
+    written = 0
+    for person in people:
+        if person.id == request.raised_by_id:
+            continue
+        if _send_in_language(
+            person, "officer.correction", lambda: correction_raised_text(request), url
+        ):
+            written += 1
+    return written
+
+
+def commitment_challenged_text(challenge) -> NoticeText:
+    """``challenge``: a CommitmentComment of kind "challenge", just posted."""
+    commitment = challenge.commitment
+    return NoticeText(
+        _("A commitment you answer for is challenged"),
+        [
+            _(
+                "A resident challenges the commitment “%(commitment)s” (owned by %(owner)s):",
+                commitment=commitment.text,
+                owner=commitment.owner,
+            ),
+            challenge.text,
+        ],
+        _("See the challenge"),
+    )
+
+
+def commitment_owners(commitment) -> list[User]:
+    """The people who answer for ``commitment``: those acting for the organisation it names
+    (funders of that organisation, keepers of the community group of that name). When nobody
+    on the platform acts for it, the officers (who answer challenges)."""
+    owner = commitment.owner.strip().lower()
+    funders = select(User.id).where(func.lower(User.funding_organisation) == owner)
+    keepers = (
+        select(OrganisationKeeper.user_id)
+        .join(Organisation, Organisation.id == OrganisationKeeper.organisation_id)
+        .where(func.lower(Organisation.name) == owner)
+    )
+    people = db.session.scalars(
+        select(User)
+        .where(or_(User.id.in_(funders), User.id.in_(keepers)))
+        .where(User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+    return list(people) or _officers()
+
+
+def commitment_challenged(challenge) -> int:
+    """The commitment's owners hear of a challenge to it (not its author). Returns how many
+    messages were written."""
+    url = external_url("accountability.commitment", commitment_id=challenge.commitment_id)
+    written = 0
+    for person in commitment_owners(challenge.commitment):
+        if person.id == challenge.author_id:
+            continue
+        if _send_in_language(
+            person, "owner.challenge", lambda: commitment_challenged_text(challenge), url
+        ):
+            written += 1
+    return written
+
+
 def voting_opens_text(process: Process) -> NoticeText:
     return NoticeText(
         _("Voting is open: %(process)s", process=process.title),
@@ -295,6 +492,7 @@ def _scheduled(today: date) -> ScheduledReport:
     """
     report = ScheduledReport()
     off = {topic: _turned_off(topic) for topic in ("voting.opens", "voting.closing")}
+    daily = digest_ids()
     processes = db.session.scalars(
         select(Process).where(Process.voting_start <= today, Process.results_start > today)
     ).all()
@@ -321,6 +519,7 @@ def _scheduled(today: date) -> ScheduledReport:
                     text.link_text,
                     process_url,
                     turned_off=off["voting.opens"],
+                    digest=daily,
                 )
             if sent:
                 report.opens += 1
@@ -347,8 +546,69 @@ def _scheduled(today: date) -> ScheduledReport:
                         text.link_text,
                         vote_url,
                         turned_off=off["voting.closing"],
+                        digest=daily,
                     )
                 if sent:
                     report.closing += 1
         db.session.flush()
     return report
+
+
+# --- the daily digest --------------------------------------------------------------------------
+
+
+def digest_subject(count: int) -> str:
+    return ngettext(
+        "Your daily digest: %(count)s notice",
+        "Your daily digest: %(count)s notices",
+        count,
+        count=number(count),
+    )
+
+
+def digests(today: date) -> int:
+    """One email for each person with notices waiting for their digest, at most one a day:
+    the items it gathers are marked, and the day recorded, in the same transaction, so running
+    the command twice sends nothing twice. Returns how many digests were written."""
+    if has_request_context():
+        return _digests(today)
+    with current_app.test_request_context("/"):
+        return _digests(today)
+
+
+def _digests(today: date) -> int:
+    key = f"day:{today.isoformat()}"
+    done = _already(DIGEST, key)
+    waiting = db.session.scalars(
+        select(NoticeDigestItem)
+        .where(NoticeDigestItem.gathered_at.is_(None))
+        .order_by(NoticeDigestItem.user_id, NoticeDigestItem.id)
+    ).all()
+    by_person: dict[int, list[NoticeDigestItem]] = {}
+    for item in waiting:
+        by_person.setdefault(item.user_id, []).append(item)
+    written = 0
+    now = utcnow()
+    for user_id, items in by_person.items():
+        if user_id in done:
+            continue  # today's digest has gone: these wait for tomorrow's
+        user = db.session.get(User, user_id)
+        db.session.add(NoticeSent(topic=DIGEST, subject_key=key, user_id=user_id))
+        for item in items:
+            item.gathered_at = now
+        if not user.is_active:
+            continue
+        with in_language_of(user):
+            enqueue(
+                to=user.email,
+                template="digest",
+                subject=digest_subject(len(items)),
+                topic=DIGEST,
+                user=user,
+                name=user.name,
+                items=items,
+                choices_url=external_url("auth.notices"),
+            )
+        written += 1
+    db.session.flush()
+    return written

@@ -18,7 +18,13 @@ TOPICS: dict[str, tuple[str, bool]] = {
     "voting.closing": (_l("Voting closes in two days and you have not voted"), True),
     "results.published": (_l("Results are published for a budget you voted in"), True),
     "challenge.answered": (_l("Your challenge or comment on a commitment was answered"), True),
+    "delivery.updated": (_l("A project you voted for or follow has a delivery update"), True),
     "officer.new_proposal": (_l("Officers: a new proposal is waiting for review"), True),
+    "officer.correction": (
+        _l("Officers: a group asks for a correction in a core-funding round you run"),
+        True,
+    ),
+    "owner.challenge": (_l("A commitment you answer for is challenged"), True),
 }
 
 
@@ -52,3 +58,45 @@ def set_wanted(user: User, topic: str, wanted: bool) -> bool:
         row.wanted = wanted
     audit.record(user, "user.notice_choice", "user", user.id, after={topic: wanted})
     return True
+
+
+# Not a topic: whether the person's notices wait for one email a day (a row with wanted=True)
+# instead of going one by one. Its unsubscribe link (on the digest) stops every notice.
+DIGEST = "notice.digest"
+# Translators: completes "You will no longer be emailed when:" (the daily digest's link)
+DIGEST_LABEL = _l("There is news for your daily digest")
+
+
+def wants_digest(user: User) -> bool:
+    row = db.session.get(NoticePreference, (user.id, DIGEST))
+    return row is not None and row.wanted
+
+
+def digest_ids() -> set[int]:
+    """The ids of everyone who chose the daily digest (looked up once for many people)."""
+    return set(
+        db.session.scalars(
+            select(NoticePreference.user_id).where(
+                NoticePreference.topic == DIGEST, NoticePreference.wanted.is_(True)
+            )
+        )
+    )
+
+
+def set_digest(user: User, daily: bool) -> bool:
+    """One email a day (``daily``) or one for each notice; returns whether anything changed."""
+    if wants_digest(user) == daily:
+        return False
+    row = db.session.get(NoticePreference, (user.id, DIGEST))
+    if row is None:
+        db.session.add(NoticePreference(user_id=user.id, topic=DIGEST, wanted=daily))
+    else:
+        row.wanted = daily
+    audit.record(user, "user.notice_choice", "user", user.id, after={DIGEST: daily})
+    return True
+
+
+def stop_all(user: User) -> None:
+    """Turn every kind of notice off (the daily digest's unsubscribe link)."""
+    for topic in TOPICS:
+        set_wanted(user, topic, False)

@@ -36,6 +36,7 @@ BALLOT_SETTINGS = (
     "voting_start",
     "eligibility",
     "min_age",
+    "checked_email_only",
 )
 
 
@@ -55,6 +56,7 @@ class ProcessSettings:
     delivery_start: date
     eligibility: str = "signed_in"  # who may vote: ELIGIBILITY
     min_age: int | None = None  # voters' minimum age on the day they vote
+    checked_email_only: bool = False  # voters must have checked their email address
 
 
 def _check(settings: ProcessSettings) -> None:

@@ -20,7 +20,8 @@ from pbapp.services.verification.identity import age_on, current_verification, k
 class Problem:
     """Why a resident may not vote yet. ``kind``: "verify" (get verified first), "birth_date"
     (give a date of birth on the ballot), "age" (too young) or "neighbourhood" (verified
-    elsewhere) or "voted" (counted on paper already). ``fixable``: the resident can do something about it, so the ballot keeps their
+    elsewhere) or "voted" (counted on paper already) or "email" (check the email address first:
+    the process asks for a checked one). ``fixable``: the resident can do something about it, so the ballot keeps their
     choices for when they come back."""
 
     kind: str
@@ -28,7 +29,12 @@ class Problem:
 
     @property
     def fixable(self) -> bool:
-        return self.kind in ("verify", "birth_date")
+        return self.kind in ("verify", "birth_date", "email")
+
+    @property
+    def keeps_choices(self) -> bool:
+        """The resident must leave the ballot to fix it: their choices are kept meanwhile."""
+        return self.kind in ("verify", "email")
 
 
 def problem(user: User, budget: Budget, today: date) -> Problem | None:
@@ -64,6 +70,15 @@ def problem(user: User, budget: Budget, today: date) -> Problem | None:
                     neighbourhood=verification.neighbourhood.name,
                 ),
             )
+    if process.checked_email_only and user.email_checked_at is None:
+        return Problem(
+            "email",
+            _(
+                "Only people who have checked their email address can vote in this process, and "
+                "yours is not checked yet. Use the link we email you, then come back: your "
+                "choices are kept."
+            ),
+        )
     if process.min_age:
         born = known_birth_date(user)
         if born is None:
@@ -109,6 +124,8 @@ def describe(process) -> str:
             "Any signed-in resident can vote (in their own neighbourhood's budget and city-wide)."
         )
     )
+    if process.checked_email_only:
+        who += " " + _("Voters must have checked their email address.")
     if process.min_age:
         who += " " + _("Voters must be %(age)s or older.", age=process.min_age)
     return who
