@@ -139,6 +139,9 @@ def test_resident_gets_verified_and_votes_by_keyboard_alone(
     tab_to(page, "Cast my vote")
     page.keyboard.press("Enter")
     page.get_by_text("your account is not verified yet").first.wait_for()
+    # The page moves focus to its error summary once its script runs: tabbing before that
+    # raced it (the focus jumped back to the summary between two presses).
+    page.wait_for_function("document.activeElement?.classList.contains('error-summary')")
 
     focused = tab_to(page, "Get verified")  # first the error summary's link to the notice...
     if focused["name"] != "Get verified":
