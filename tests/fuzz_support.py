@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from config import TestConfig
 from pbapp import create_app
@@ -491,14 +493,17 @@ def encode(pairs: list, multipart: bool) -> dict:
     if not multipart:
         body = urlencode(pairs)  # bytes values are percent-encoded as they are
         return {"data": body, "content_type": "application/x-www-form-urlencoded"}
-    data: dict[str, list] = {}
+    data = MultiDict()
     for key, value in pairs:
         if isinstance(value, tuple):
-            value = (io.BytesIO(value[0]), value[1])
+            value = FileStorage(io.BytesIO(value[0]), filename=value[1])
         elif isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
-        data.setdefault(key, []).append(value)
-    return {"data": data, "content_type": "multipart/form-data"}
+        data.add(key, value)
+    # The body made here, in memory: the test client spools a multipart body over 500 KB to a
+    # temporary file it never closes, and the ResourceWarning then failed a later test.
+    boundary, body = encode_multipart(data)
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
 
 
 # --- Database snapshots ----------------------------------------------------------------------
