@@ -93,7 +93,8 @@ def register(app: Flask) -> None:
         digests to the outbox. Run it daily (cron, or beside the mail worker): a second run
         writes nothing twice."""
         from pbapp.clock import today
-        from pbapp.services.notifications.notices import digests, scheduled
+        from pbapp.services.notifications.digest import digests
+        from pbapp.services.notifications.notices import scheduled
 
         report = scheduled(today())
         db.session.commit()

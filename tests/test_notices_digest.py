@@ -12,7 +12,8 @@ from pbapp.extensions import db
 from pbapp.models.accountability import Commitment
 from pbapp.models.mail import NoticeDigestItem
 from pbapp.services.accountability import commitments
-from pbapp.services.notifications import notices, preferences
+from pbapp.services.notifications import digest as daily_digest
+from pbapp.services.notifications import preferences
 from tests.conftest import link_in, outbox_rows
 from tests.pb_factories import make_process
 
@@ -62,12 +63,12 @@ def test_a_digest_reader_gets_one_email_a_day_gathering_the_notices(app, create_
     assert len(outbox_rows(topic=preferences.DIGEST)) == 1
 
     tomorrow = date.today() + timedelta(days=1)
-    assert notices.digests(tomorrow) == 1
+    assert daily_digest.digests(tomorrow) == 1
     db.session.commit()
     later = outbox_rows(topic=preferences.DIGEST)[-1]
     assert later.subject == "Your daily digest: 1 notice"
     assert "Challenge number 1." in later.body_text  # the third challenge's words
-    assert notices.digests(tomorrow) == 0
+    assert daily_digest.digests(tomorrow) == 0
 
 
 def test_people_who_chose_single_emails_are_not_affected(app, create_user):
@@ -104,7 +105,7 @@ def test_choosing_the_digest_on_the_choices_page_and_stopping_it(
     assert response.status_code == 302
     assert preferences.wants_digest(officer)
     _challenges(create_user, 1)
-    notices.digests(date.today())
+    daily_digest.digests(date.today())
     db.session.commit()
     [digest] = outbox_rows(topic=preferences.DIGEST)
 
@@ -127,4 +128,4 @@ def test_a_deleted_account_leaves_no_waiting_notice(create_user):
     closing.delete_account(officer, password=PASSWORD, remove_contributions=False)
     db.session.commit()
     assert db.session.scalars(select(NoticeDigestItem)).all() == []
-    assert notices.digests(date.today()) == 0
+    assert daily_digest.digests(date.today()) == 0
