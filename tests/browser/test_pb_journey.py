@@ -32,8 +32,8 @@ def test_resident_proposes_and_officer_reviews(page, live_server, create_user, n
     sign_in(page, live_server, resident)
     page.goto(f"{live_server}/budgets/{proposing.budgets[0].id}")
     page.get_by_role("link", name="Propose a project").click()
-    page.get_by_label("Title").fill("Seated yoga in the library")
-    page.get_by_label("Summary").fill("Gentle weekly exercise for older residents.")
+    page.get_by_label("Title", exact=True).fill("Seated yoga in the library")
+    page.get_by_label("Summary", exact=True).fill("Gentle weekly exercise for older residents.")
     page.get_by_label("Description").fill("A trained teacher, chairs, and tea afterwards.")
     page.get_by_label("Estimated cost in pounds").fill("£2,400")
     page.get_by_label("Theme").select_option(label="Early help and health checks")
@@ -106,7 +106,9 @@ def test_officer_publishes_and_anyone_reads_why(page, live_server, create_user, 
     table = page.get_by_role("table", name="Projects in the order the count considered them")
     assert table.get_by_role("row").count() == 1 + len(projects)
     for project in projects:
-        row = table.get_by_role("row").filter(has_text=project.title)
+        # The row whose header is this project (another row's "Why" may name it: a tie).
+        header = page.get_by_role("rowheader", name=project.title, exact=True)
+        row = table.get_by_role("row").filter(has=header)
         expected = "Yes" if project.id in result.selected else "No"
         assert row.get_by_role("cell").nth(2).inner_text() == expected
     assert page.get_by_role("img", name="Votes for each project").count() == 1
