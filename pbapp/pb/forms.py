@@ -130,7 +130,7 @@ class ProcessForm(FlaskForm):
         _l("Results"),
         _l("Voting closes the day before; results can be published from this day."),
         # Translators: asked when the date the results phase starts is missing.
-        _l("Enter the date results."),
+        _l("Enter the date results are published."),
     )
     delivery_start = _date(
         _l("Delivery starts"),
