@@ -10,6 +10,7 @@ from pbapp.access import public
 from pbapp.accountability import bp
 from pbapp.extensions import db
 from pbapp.forms import row_id
+from pbapp.i18n import words
 from pbapp.models import Budget, Result
 from pbapp.services.accountability import dashboard, open_data
 from pbapp.services.accountability.changes import public_changes
@@ -24,7 +25,7 @@ def dashboard_page():
     return render_template(
         "accountability/dashboard.html",
         board=board,
-        hidden_text=dashboard.in_words(dashboard.HIDDEN_TEXT),
+        hidden_text=words(dashboard.HIDDEN_TEXT),
         threshold=dashboard.SUPPRESS_BELOW,
     )
 
@@ -46,7 +47,7 @@ def open_data_index():
         datasets=open_data.DATASETS,
         budgets=budgets,
         withheld=withheld,
-        hidden_text=dashboard.in_words(dashboard.HIDDEN_TEXT),
+        hidden_text=words(dashboard.HIDDEN_TEXT),
         threshold=dashboard.SUPPRESS_BELOW,
     )
 

@@ -17,12 +17,7 @@ from sqlalchemy import select
 from pbapp.extensions import db
 from pbapp.models import AuditEvent
 from pbapp.models.accountability import COMMITMENT_STATUSES, DELIVERY_STATUSES
-
-
-def N_(message: str) -> str:  # noqa: N802 (the name gettext tools know)
-    """Marks an English description for the catalogues; it stays English here, for the API."""
-    return message
-
+from pbapp.models.vocabulary import N_
 
 # action -> (plain description, fields of ``after`` that may be shown)
 PUBLIC_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {

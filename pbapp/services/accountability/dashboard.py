@@ -24,20 +24,11 @@ from pbapp.extensions import db
 from pbapp.models import THEMES, Ballot, Budget, Process, Proposal, Result
 from pbapp.models.core_funding import Award, CoreFundingRound, OrganisationReach
 from pbapp.models.funding import Scenario
+from pbapp.models.vocabulary import N_
 from pbapp.services.neighbourhoods import need_profiles
 from pbapp.services.participation import disclosure
 
 SUPPRESS_BELOW = disclosure.PEOPLE_FROM
-
-
-def N_(message: str) -> str:  # noqa: N802 (the name gettext tools know)
-    """Marks English words for the catalogues; they stay English in the open data."""
-    return message
-
-
-def in_words(text: str) -> str:
-    """Words this module keeps in English (for the open data), in the reader's language."""
-    return gettext(text)
 
 
 HIDDEN_TEXT = disclosure.FEW_PEOPLE

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pbapp.extensions import db
+from pbapp.i18n import words as in_words
 from pbapp.models import Budget, Proposal, Result
 from pbapp.models.accountability import (
     Commitment,
@@ -25,15 +26,10 @@ from pbapp.models.accountability import (
 )
 from pbapp.models.core_funding import Award, CoreFundingRound
 from pbapp.models.funding import Scenario
+from pbapp.models.vocabulary import N_
 from pbapp.services import csv_safety
 from pbapp.services.accountability import dashboard
-from pbapp.services.accountability.dashboard import (
-    HIDDEN_TEXT,
-    N_,
-    SECONDARY_TEXT,
-    SUPPRESS_BELOW,
-    in_words,
-)
+from pbapp.services.accountability.dashboard import HIDDEN_TEXT, SECONDARY_TEXT, SUPPRESS_BELOW
 from pbapp.services.participation import disclosure
 
 Record = dict[str, object]

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from allocation.needs import IOD2019_AREAS, IOD2025_AREAS
 from pbapp.models.funding import INDICATOR_DIRECTIONS, INDICATOR_KINDS
+from pbapp.models.vocabulary import N_
 
 # The editions of the English Indices of Deprivation the importer knows: year -> LSOAs ranked,
 # and the LSOA boundaries each is published on.
@@ -30,12 +31,6 @@ PEOPLE_INDICATORS = {
     "idaopi": "idaopi_older_people",
 }
 POPULATION = "population"
-
-
-def N_(text: str) -> str:  # noqa: N802 (the gettext convention's name for "mark only")
-    """Mark ``text`` for the translation catalogue without translating it here: the labels stay
-    English in downloads (published column names); pages translate them (``indicator_name``)."""
-    return text
 
 
 # Plain names of the indicators the deprivation import stores.
