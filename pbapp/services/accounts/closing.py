@@ -26,9 +26,9 @@ from pbapp.models.mail import (
     ProposalFollow,
 )
 from pbapp.services import audit
-from pbapp.services.accounts import links
+from pbapp.services.accounts import users
 from pbapp.services.errors import FieldError
-from pbapp.services.mail.outbox import enqueue, utcnow
+from pbapp.services.mail.outbox import utcnow
 from pbapp.services.notifications.preferences import choices
 
 DELETED_NAME = "Deleted account"
@@ -209,16 +209,5 @@ def force_reset(actor: User, user: User) -> None:
     user.password_hash = "!"
     user.end_all_sessions()
     with in_language_of(user):
-        enqueue(
-            to=user.email,
-            template="password_reset",
-            subject=_("Choose a new password"),
-            topic="account.forced_reset",
-            kind="security",
-            user=user,
-            name=user.name,
-            reset_url=links.external("auth.reset_password", token=links.reset_token(user)),
-            minutes=links.reset_minutes(),
-            forced=True,
-        )
+        users.send_reset_link(user, _("Choose a new password"), "account.forced_reset", forced=True)
     audit.record(actor, "user.force_reset", "user", user.id)

@@ -205,18 +205,24 @@ def ask_for_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
     if user is None or not user.is_active:
         return
+    send_reset_link(user, _("Reset your password"), "account.reset")
+    audit.record(None, "user.reset_asked", "user", user.id)
+
+
+def send_reset_link(user: User, subject: str, topic: str, *, forced: bool = False) -> None:
+    """Put a single-use, time-limited link to choose a new password in the outbox."""
     enqueue(
         to=user.email,
         template="password_reset",
-        subject=_("Reset your password"),
-        topic="account.reset",
+        subject=subject,
+        topic=topic,
         kind="security",
         user=user,
         name=user.name,
         reset_url=links.external("auth.reset_password", token=links.reset_token(user)),
         minutes=links.reset_minutes(),
+        forced=forced,
     )
-    audit.record(None, "user.reset_asked", "user", user.id)
 
 
 def reset_password(token: str, new: str) -> User:
