@@ -10,6 +10,7 @@ recipient's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +31,7 @@ from pbapp.services.participation.processes import last_voting_day_in_words
 CLOSING_NOTICE_DAYS = 2
 
 
-def _send(
+def _write(
     user: User,
     topic: str,
     subject: str,
@@ -82,6 +83,16 @@ class NoticeText:
     link_text: str
 
 
+def _send(user: User, topic: str, text_of: Callable[[], NoticeText], link_url: str, **kwargs):
+    """A notice to ``user``, its words made by ``text_of()`` in their own language (whoever's
+    action or command sends it); ``kwargs`` as for ``_write``."""
+    with in_language_of(user):
+        text = text_of()
+        return _write(
+            user, topic, text.subject, text.paragraphs, text.link_text, link_url, **kwargs
+        )
+
+
 def proposal_reviewed_text(proposal: Proposal) -> NoticeText:
     if proposal.status == "feasible":
         first = _(
@@ -105,16 +116,12 @@ def proposal_reviewed(proposal: Proposal) -> None:
     author = db.session.get(User, proposal.author_id) if proposal.author_id else None
     if author is None:
         return
-    with in_language_of(author):
-        text = proposal_reviewed_text(proposal)
-        _send(
-            author,
-            "proposal.reviewed",
-            text.subject,
-            text.paragraphs,
-            text.link_text,
-            external_url("pb.proposal", proposal_id=proposal.id),
-        )
+    _send(
+        author,
+        "proposal.reviewed",
+        lambda: proposal_reviewed_text(proposal),
+        external_url("pb.proposal", proposal_id=proposal.id),
+    )
 
 
 def proposal_submitted_text(proposal: Proposal) -> NoticeText:
@@ -141,16 +148,12 @@ def proposal_submitted(proposal: Proposal) -> None:
         select(User).join(UserRole).where(UserRole.role == "officer").order_by(User.id)
     ).all()
     for officer in officers:
-        with in_language_of(officer):
-            text = proposal_submitted_text(proposal)
-            _send(
-                officer,
-                "officer.new_proposal",
-                text.subject,
-                text.paragraphs,
-                text.link_text,
-                external_url("pb.proposal_review", proposal_id=proposal.id),
-            )
+        _send(
+            officer,
+            "officer.new_proposal",
+            lambda: proposal_submitted_text(proposal),
+            external_url("pb.proposal_review", proposal_id=proposal.id),
+        )
 
 
 def results_published_text(budget: Budget) -> NoticeText:
@@ -183,16 +186,12 @@ def results_published(result: Result) -> None:
         .order_by(User.id)
     ).all()
     for voter in voters:
-        with in_language_of(voter):
-            text = results_published_text(budget)
-            _send(
-                voter,
-                "results.published",
-                text.subject,
-                text.paragraphs,
-                text.link_text,
-                external_url("pb.results", budget_id=budget.id),
-            )
+        _send(
+            voter,
+            "results.published",
+            lambda: results_published_text(budget),
+            external_url("pb.results", budget_id=budget.id),
+        )
 
 
 def challenge_answered_text(answer) -> NoticeText:
@@ -207,23 +206,12 @@ def challenge_answered(challenge, answer) -> None:
     author = db.session.get(User, challenge.author_id) if challenge.author_id else None
     if author is None:
         return
-    with in_language_of(author):
-        text = challenge_answered_text(answer)
-        _send(
-            author,
-            "challenge.answered",
-            text.subject,
-            text.paragraphs,
-            text.link_text,
-            external_url("accountability.commitment", commitment_id=challenge.commitment_id),
-        )
-
-
-def _send_in_language(user: User, topic: str, text_of, link_url: str, **kwargs):
-    """``text_of()`` and the message made in ``user``'s own language (English if not chosen)."""
-    with in_language_of(user):
-        text = text_of()
-        return _send(user, topic, text.subject, text.paragraphs, text.link_text, link_url, **kwargs)
+    _send(
+        author,
+        "challenge.answered",
+        lambda: challenge_answered_text(answer),
+        external_url("accountability.commitment", commitment_id=challenge.commitment_id),
+    )
 
 
 def delivery_updated_text(proposal: Proposal, update) -> NoticeText:
@@ -287,7 +275,7 @@ def delivery_updated(proposal: Proposal, update) -> int:
     url = external_url("accountability.delivery_item", kind="project", subject_id=proposal.id)
     written = 0
     for person in people:
-        if _send_in_language(
+        if _send(
             person,
             "delivery.updated",
             lambda: delivery_updated_text(proposal, update),
@@ -342,9 +330,7 @@ def correction_raised(request) -> int:
     for person in people:
         if person.id == request.raised_by_id:
             continue
-        if _send_in_language(
-            person, "officer.correction", lambda: correction_raised_text(request), url
-        ):
+        if _send(person, "officer.correction", lambda: correction_raised_text(request), url):
             written += 1
     return written
 
@@ -394,9 +380,7 @@ def commitment_challenged(challenge) -> int:
     for person in commitment_owners(challenge.commitment):
         if person.id == challenge.author_id:
             continue
-        if _send_in_language(
-            person, "owner.challenge", lambda: commitment_challenged_text(challenge), url
-        ):
+        if _send(person, "owner.challenge", lambda: commitment_challenged_text(challenge), url):
             written += 1
     return written
 
@@ -508,18 +492,14 @@ def _scheduled(today: date) -> ScheduledReport:
             if user.id in done:
                 continue
             db.session.add(NoticeSent(topic="voting.opens", subject_key=key, user_id=user.id))
-            with in_language_of(user):
-                text = voting_opens_text(process)
-                sent = _send(
-                    user,
-                    "voting.opens",
-                    text.subject,
-                    text.paragraphs,
-                    text.link_text,
-                    process_url,
-                    turned_off=off["voting.opens"],
-                    digest=daily,
-                )
+            sent = _send(
+                user,
+                "voting.opens",
+                lambda process=process: voting_opens_text(process),
+                process_url,
+                turned_off=off["voting.opens"],
+                digest=daily,
+            )
             if sent:
                 report.opens += 1
         if (last_day - today).days > CLOSING_NOTICE_DAYS:
@@ -535,18 +515,14 @@ def _scheduled(today: date) -> ScheduledReport:
                 if user.id in done or user.id in voted:
                     continue
                 db.session.add(NoticeSent(topic="voting.closing", subject_key=key, user_id=user.id))
-                with in_language_of(user):
-                    text = voting_closing_text(budget)
-                    sent = _send(
-                        user,
-                        "voting.closing",
-                        text.subject,
-                        text.paragraphs,
-                        text.link_text,
-                        vote_url,
-                        turned_off=off["voting.closing"],
-                        digest=daily,
-                    )
+                sent = _send(
+                    user,
+                    "voting.closing",
+                    lambda budget=budget: voting_closing_text(budget),
+                    vote_url,
+                    turned_off=off["voting.closing"],
+                    digest=daily,
+                )
                 if sent:
                     report.closing += 1
         db.session.flush()
